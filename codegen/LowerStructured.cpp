@@ -1,0 +1,414 @@
+//===- LowerStructured.cpp - broadcasts, reductions, matmul, shapes -------===//
+//
+// Broadcast and its transpose (unbroadcast) and the reductions are
+// `linalg.generic`s whose indexing maps say which dimensions meet; matmul and
+// transpose are the named linalg ops; indexing and concatenation are
+// `tensor` slices.
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/LoweringPatterns.h"
+
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Utils/StructuredOpsUtils.h"
+
+#include <limits>
+
+using namespace mlir;
+using namespace mlir::mlp;
+
+namespace {
+
+using utils::IteratorType;
+
+/// Maps `small`'s dims onto `big`'s iteration space: small dim i reads big
+/// dim dims[i], or position 0 where small is stretched from size 1.
+AffineMap broadcastMap(OpBuilder &b, RankedTensorType small,
+                       RankedTensorType big, ArrayRef<int64_t> dims) {
+  SmallVector<AffineExpr> exprs;
+  for (auto [i, d] : llvm::enumerate(dims)) {
+    bool stretched = small.getDimSize(i) == 1 && big.getDimSize(d) != 1;
+    exprs.push_back(stretched ? b.getAffineConstantExpr(0)
+                              : b.getAffineDimExpr(d));
+  }
+  return AffineMap::get(big.getRank(), 0, exprs, b.getContext());
+}
+
+/// `big`-rank position -> index of the `small` dim that reads it, or -1.
+SmallVector<int64_t> sourceDims(RankedTensorType small, RankedTensorType big,
+                                ArrayRef<int64_t> dims) {
+  SmallVector<int64_t> of(big.getRank(), -1);
+  for (auto [i, d] : llvm::enumerate(dims))
+    if (small.getDimSize(i) == big.getDimSize(d))
+      of[d] = i;
+  return of;
+}
+
+struct BroadcastPattern : OpConversionPattern<BroadcastOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(BroadcastOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto small = op.getOperand().getType();
+    auto big = op.getResult().getType();
+    SmallVector<int64_t> of = sourceDims(small, big, op.getDims());
+    for (int64_t d = 0; d < big.getRank(); ++d)
+      if (big.isDynamicDim(d) && of[d] < 0)
+        return rewriter.notifyMatchFailure(op, "unknown broadcast size");
+    Value init = rewriter.create<tensor::EmptyOp>(
+        loc, big, dynamicSizes(rewriter, loc, big, adaptor.getOperand(), of));
+    SmallVector<AffineMap> maps = {broadcastMap(rewriter, small, big, op.getDims()),
+                                   rewriter.getMultiDimIdentityMap(big.getRank())};
+    SmallVector<IteratorType> iterators(big.getRank(), IteratorType::parallel);
+    auto generic = rewriter.create<linalg::GenericOp>(
+        loc, big, adaptor.getOperand(), init, maps, iterators,
+        [](OpBuilder &b, Location l, ValueRange args) {
+          b.create<linalg::YieldOp>(l, args[0]);
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
+/// Accumulates `input` (iteration space = its dims) into `init` through
+/// `outMap`; dimensions absent from `outMap` are reductions.
+Value reduceInto(OpBuilder &b, Location loc, Value input, Value init,
+                 AffineMap outMap,
+                 function_ref<Value(OpBuilder &, Location, Value, Value)> combine) {
+  auto inType = cast<RankedTensorType>(input.getType());
+  int64_t rank = inType.getRank();
+  SmallVector<IteratorType> iterators(rank, IteratorType::reduction);
+  for (AffineExpr e : outMap.getResults())
+    if (auto d = dyn_cast<AffineDimExpr>(e))
+      iterators[d.getPosition()] = IteratorType::parallel;
+  SmallVector<AffineMap> maps = {b.getMultiDimIdentityMap(rank), outMap};
+  auto generic = b.create<linalg::GenericOp>(
+      loc, init.getType(), input, init, maps, iterators,
+      [&](OpBuilder &nb, Location l, ValueRange args) {
+        nb.create<linalg::YieldOp>(l, combine(nb, l, args[0], args[1]));
+      });
+  return generic.getResult(0);
+}
+
+Value addScalars(OpBuilder &b, Location loc, Value x, Value acc) {
+  if (isa<FloatType>(x.getType()))
+    return b.create<arith::AddFOp>(loc, x, acc);
+  return b.create<arith::AddIOp>(loc, x, acc);
+}
+
+struct UnbroadcastPattern : OpConversionPattern<UnbroadcastOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(UnbroadcastOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto big = op.getOperand().getType();
+    auto small = op.getResult().getType();
+    SmallVector<int64_t> smallToBig(small.getRank(), -1);
+    for (auto [i, d] : llvm::enumerate(op.getDims()))
+      if (small.getDimSize(i) == big.getDimSize(d))
+        smallToBig[i] = d;
+    Value zero = scalarConstant(rewriter, loc, small.getElementType(), 0);
+    Value init = rewriter.create<tensor::EmptyOp>(
+        loc, small, dynamicSizes(rewriter, loc, small, adaptor.getOperand(),
+                                 smallToBig));
+    init = rewriter.create<linalg::FillOp>(loc, zero, init).getResult(0);
+    AffineMap outMap = broadcastMap(rewriter, small, big, op.getDims());
+    rewriter.replaceOp(op, reduceInto(rewriter, loc, adaptor.getOperand(), init,
+                                      outMap, addScalars));
+    return success();
+  }
+};
+
+struct ReducePattern : OpConversionPattern<ReduceOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(ReduceOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value input = adaptor.getOperand();
+    auto inType = op.getOperand().getType();
+    auto outType = op.getResult().getType();
+    Type elem = outType.getElementType();
+    bool isF = isa<FloatType>(elem);
+    StringRef kind = op.getKind();
+
+    SmallVector<int64_t> kept;
+    SmallVector<AffineExpr> outExprs;
+    for (int64_t d = 0; d < inType.getRank(); ++d)
+      if (!llvm::is_contained(op.getAxes(), d)) {
+        kept.push_back(d);
+        outExprs.push_back(rewriter.getAffineDimExpr(d));
+      }
+    AffineMap outMap = AffineMap::get(inType.getRank(), 0, outExprs,
+                                      rewriter.getContext());
+
+    double start = 0;
+    if (kind == "max")
+      start = -std::numeric_limits<double>::infinity();
+    if (kind == "min")
+      start = std::numeric_limits<double>::infinity();
+    if (!isF && kind == "max")
+      start = (double)std::numeric_limits<int64_t>::min();
+    if (!isF && kind == "min")
+      start = (double)std::numeric_limits<int64_t>::max();
+    Value init = rewriter.create<tensor::EmptyOp>(
+        loc, outType, dynamicSizes(rewriter, loc, outType, input, kept));
+    init = rewriter.create<linalg::FillOp>(
+                       loc, scalarConstant(rewriter, loc, elem, start), init)
+               .getResult(0);
+
+    auto combine = [&](OpBuilder &b, Location l, Value x, Value acc) -> Value {
+      if (kind == "max")
+        return isF ? b.create<arith::MaximumFOp>(l, x, acc).getResult()
+                   : b.create<arith::MaxSIOp>(l, x, acc).getResult();
+      if (kind == "min")
+        return isF ? b.create<arith::MinimumFOp>(l, x, acc).getResult()
+                   : b.create<arith::MinSIOp>(l, x, acc).getResult();
+      return addScalars(b, l, x, acc);
+    };
+    Value result = reduceInto(rewriter, loc, input, init, outMap, combine);
+
+    if (kind == "mean") {
+      // Divide by the number of reduced elements, known only at run time
+      // for dynamic dimensions.
+      Value count = rewriter.create<arith::ConstantIndexOp>(loc, 1);
+      for (int64_t a : op.getAxes())
+        count = rewriter.create<arith::MulIOp>(
+            loc, count, rewriter.create<tensor::DimOp>(loc, input, a));
+      Value countF = rewriter.create<arith::UIToFPOp>(
+          loc, elem,
+          rewriter.create<arith::IndexCastOp>(loc, rewriter.getI64Type(), count));
+      int64_t rank = outType.getRank();
+      SmallVector<AffineMap> maps(2, rewriter.getMultiDimIdentityMap(rank));
+      SmallVector<IteratorType> iterators(rank, IteratorType::parallel);
+      result = rewriter
+                   .create<linalg::GenericOp>(
+                       loc, outType, result, emptyLike(rewriter, loc, outType, result),
+                       maps, iterators,
+                       [&](OpBuilder &b, Location l, ValueRange args) {
+                         b.create<linalg::YieldOp>(
+                             l, b.create<arith::DivFOp>(l, args[0], countF)
+                                    .getResult());
+                       })
+                   .getResult(0);
+    }
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct ArgmaxPattern : OpConversionPattern<ArgmaxOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(ArgmaxOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value input = adaptor.getOperand();
+    auto inType = op.getOperand().getType();
+    auto outType = op.getResult().getType();
+    Type elem = inType.getElementType();
+    int64_t axis = op.getAxis();
+
+    SmallVector<int64_t> kept;
+    SmallVector<AffineExpr> outExprs;
+    SmallVector<IteratorType> iterators;
+    for (int64_t d = 0; d < inType.getRank(); ++d) {
+      iterators.push_back(d == axis ? IteratorType::reduction
+                                    : IteratorType::parallel);
+      if (d != axis) {
+        kept.push_back(d);
+        outExprs.push_back(rewriter.getAffineDimExpr(d));
+      }
+    }
+    AffineMap outMap =
+        AffineMap::get(inType.getRank(), 0, outExprs, rewriter.getContext());
+    auto valueType = outType.clone(elem);
+    SmallVector<Value> sizes = dynamicSizes(rewriter, loc, outType, input, kept);
+    Value best = rewriter.create<linalg::FillOp>(
+                             loc,
+                             scalarConstant(rewriter, loc, elem,
+                                            -std::numeric_limits<double>::infinity()),
+                             Value(rewriter.create<tensor::EmptyOp>(loc, valueType, sizes)))
+                     .getResult(0);
+    Value index = rewriter.create<linalg::FillOp>(
+                              loc, scalarConstant(rewriter, loc, rewriter.getI64Type(), 0),
+                              Value(rewriter.create<tensor::EmptyOp>(loc, outType, sizes)))
+                      .getResult(0);
+    SmallVector<AffineMap> maps = {
+        rewriter.getMultiDimIdentityMap(inType.getRank()), outMap, outMap};
+    auto generic = rewriter.create<linalg::GenericOp>(
+        loc, TypeRange{valueType, outType}, input, ValueRange{best, index}, maps,
+        iterators, [&](OpBuilder &b, Location l, ValueRange args) {
+          // Strictly greater keeps the first index among ties.
+          Value better =
+              isa<FloatType>(elem)
+                  ? b.create<arith::CmpFOp>(l, arith::CmpFPredicate::OGT, args[0],
+                                            args[1])
+                        .getResult()
+                  : b.create<arith::CmpIOp>(l, arith::CmpIPredicate::sgt, args[0],
+                                            args[1])
+                        .getResult();
+          Value i = b.create<arith::IndexCastOp>(
+              l, b.getI64Type(), b.create<linalg::IndexOp>(l, axis));
+          b.create<linalg::YieldOp>(
+              l, ValueRange{b.create<arith::SelectOp>(l, better, args[0], args[1]),
+                            b.create<arith::SelectOp>(l, better, i, args[2])});
+        });
+    rewriter.replaceOp(op, generic.getResult(1));
+    return success();
+  }
+};
+
+struct MatmulPattern : OpConversionPattern<MatmulOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(MatmulOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = op.getResult().getType();
+    SmallVector<Value> sizes;
+    if (type.isDynamicDim(0))
+      sizes.push_back(rewriter.create<tensor::DimOp>(loc, adaptor.getLhs(), 0));
+    if (type.isDynamicDim(1))
+      sizes.push_back(rewriter.create<tensor::DimOp>(loc, adaptor.getRhs(), 1));
+    Value init = rewriter.create<tensor::EmptyOp>(loc, type, sizes);
+    init = rewriter
+               .create<linalg::FillOp>(
+                   loc, scalarConstant(rewriter, loc, type.getElementType(), 0),
+                   init)
+               .getResult(0);
+    rewriter.replaceOpWithNewOp<linalg::MatmulOp>(
+        op, ValueRange{adaptor.getLhs(), adaptor.getRhs()}, init);
+    return success();
+  }
+};
+
+struct TransposePattern : OpConversionPattern<TransposeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(TransposeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = op.getResult().getType();
+    Value init = rewriter.create<tensor::EmptyOp>(
+        loc, type, dynamicSizes(rewriter, loc, type, adaptor.getOperand(),
+                                op.getPerm()));
+    auto t = rewriter.create<linalg::TransposeOp>(loc, adaptor.getOperand(), init,
+                                                  op.getPerm());
+    rewriter.replaceOp(op, t.getResult());
+    return success();
+  }
+};
+
+struct ReshapePattern : OpConversionPattern<ReshapeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(ReshapeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto type = op.getResult().getType();
+    if (!type.hasStaticShape())
+      return rewriter.notifyMatchFailure(op, "reshape needs a static shape");
+    Location loc = op.getLoc();
+    auto shapeType =
+        RankedTensorType::get({type.getRank()}, rewriter.getI64Type());
+    Value shape = rewriter.create<arith::ConstantOp>(
+        loc, DenseIntElementsAttr::get(shapeType, type.getShape()));
+    rewriter.replaceOpWithNewOp<tensor::ReshapeOp>(op, type, adaptor.getOperand(),
+                                                   shape);
+    return success();
+  }
+};
+
+/// `x[i, j:k]`: bounds-checked indices (negative ones count from the end),
+/// then one rank-reducing `tensor.extract_slice`.
+struct ExtractPattern : OpConversionPattern<ExtractOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(ExtractOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value source = adaptor.getOperand();
+    auto inType = op.getOperand().getType();
+    SmallVector<OpFoldResult> offsets, sizes;
+    SmallVector<OpFoldResult> strides(inType.getRank(), rewriter.getIndexAttr(1));
+    ArrayRef<int64_t> picked = op.getIndexDims();
+    int64_t nextIndex = 0, nextSlice = 0;
+    for (int64_t axis = 0; axis < inType.getRank(); ++axis) {
+      if (!llvm::is_contained(picked, axis)) {
+        offsets.push_back(rewriter.getIndexAttr(op.getStarts()[nextSlice]));
+        sizes.push_back(rewriter.getIndexAttr(op.getSizes()[nextSlice]));
+        ++nextSlice;
+        continue;
+      }
+      Value idx = adaptor.getIndices()[nextIndex++];
+      Value i = rewriter.create<tensor::ExtractOp>(loc, idx, ValueRange{});
+      Value dim = rewriter.create<arith::IndexCastOp>(
+          loc, rewriter.getI64Type(),
+          rewriter.create<tensor::DimOp>(loc, source, axis));
+      Value zero = rewriter.create<arith::ConstantIntOp>(loc, 0, 64);
+      Value negative =
+          rewriter.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, i, zero);
+      i = rewriter.create<arith::SelectOp>(
+          loc, negative, rewriter.create<arith::AddIOp>(loc, i, dim), i);
+      Value outside = rewriter.create<arith::OrIOp>(
+          loc,
+          rewriter.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, i, zero),
+          rewriter.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sge, i, dim));
+      rewriter.create<scf::IfOp>(loc, outside, [&](OpBuilder &b, Location l) {
+        std::string message = "index out of range for axis " +
+                              std::to_string(axis) + " of a tensor with " +
+                              (inType.isDynamicDim(axis)
+                                   ? std::string("a run-time number of")
+                                   : std::to_string(inType.getDimSize(axis))) +
+                              " elements";
+        callRuntime(b, l, "mlp_rt_fail", {}, stringPointer(b, l, message));
+        b.create<scf::YieldOp>(l);
+      });
+      offsets.push_back(
+          rewriter.create<arith::IndexCastOp>(loc, rewriter.getIndexType(), i)
+              .getResult());
+      sizes.push_back(rewriter.getIndexAttr(1));
+    }
+    rewriter.replaceOpWithNewOp<tensor::ExtractSliceOp>(
+        op, op.getResult().getType(), source, offsets, sizes, strides);
+    return success();
+  }
+};
+
+struct ConcatPattern : OpConversionPattern<ConcatOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(ConcatOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto type = op.getResult().getType();
+    if (!type.hasStaticShape())
+      return rewriter.notifyMatchFailure(op, "concat needs static shapes");
+    Location loc = op.getLoc();
+    Value result = rewriter.create<tensor::EmptyOp>(loc, type, ValueRange{});
+    int64_t offset = 0, axis = op.getAxis();
+    for (Value in : adaptor.getInputs()) {
+      auto inType = cast<RankedTensorType>(in.getType());
+      SmallVector<OpFoldResult> offsets(type.getRank(), rewriter.getIndexAttr(0));
+      SmallVector<OpFoldResult> sizes, strides(type.getRank(),
+                                                rewriter.getIndexAttr(1));
+      for (int64_t s : inType.getShape())
+        sizes.push_back(rewriter.getIndexAttr(s));
+      offsets[axis] = rewriter.getIndexAttr(offset);
+      offset += inType.getDimSize(axis);
+      result = rewriter.create<tensor::InsertSliceOp>(loc, in, result, offsets,
+                                                      sizes, strides);
+    }
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+} // namespace
+
+void mlir::mlp::populateStructuredLowering(RewritePatternSet &patterns) {
+  patterns.add<BroadcastPattern, UnbroadcastPattern, ReducePattern,
+               ArgmaxPattern, MatmulPattern, TransposePattern, ReshapePattern,
+               ExtractPattern, ConcatPattern>(patterns.getContext());
+}

@@ -1,0 +1,77 @@
+//===- LowerToLinalg.cpp - the mlp-lower-to-linalg pass -------------------===//
+//
+// 1. Declare every parameter to the runtime at the top of `mlp_main`, then
+//    parse the command line, so `--help` lists them all and a bad flag fails
+//    before any work is done.
+// 2. Convert every mlp op with the patterns of Lower*.cpp.
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/Passes.h"
+#include "codegen/LoweringPatterns.h"
+
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+
+namespace mlir::mlp {
+#define GEN_PASS_DEF_MLPLOWERTOLINALG
+#include "codegen/Passes.h.inc"
+} // namespace mlir::mlp
+
+using namespace mlir;
+using namespace mlir::mlp;
+
+namespace {
+
+/// The `.mlp` spelling of a parameter's type, as the runtime expects it.
+std::string paramTypeName(Type t) {
+  Type e = cast<RankedTensorType>(t).getElementType();
+  if (e.isInteger(1))
+    return "bool";
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  os << e;
+  return s;
+}
+
+void declareParams(ModuleOp module) {
+  auto main = module.lookupSymbol<func::FuncOp>("mlp_main");
+  if (!main || main.isExternal())
+    return;
+  OpBuilder b(main.getBody());
+  Location loc = main.getLoc();
+  module.walk([&](ParamOp p) {
+    callRuntime(b, loc, "mlp_rt_param_declare", {},
+                ValueRange{stringPointer(b, loc, p.getName()),
+                           stringPointer(b, loc, paramTypeName(p.getType())),
+                           stringPointer(b, loc, p.getDefaultText())});
+  });
+  callRuntime(b, loc, "mlp_rt_params_parse", {}, {});
+}
+
+struct MlpLowerToLinalgPass
+    : mlp::impl::MlpLowerToLinalgBase<MlpLowerToLinalgPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    declareParams(module);
+
+    ConversionTarget target(getContext());
+    target.addIllegalDialect<MlpDialect>();
+    target.addLegalDialect<arith::ArithDialect, bufferization::BufferizationDialect,
+                           func::FuncDialect, linalg::LinalgDialect,
+                           LLVM::LLVMDialect, math::MathDialect,
+                           memref::MemRefDialect, scf::SCFDialect,
+                           tensor::TensorDialect>();
+    RewritePatternSet patterns(&getContext());
+    populateElementwiseLowering(patterns);
+    populateStructuredLowering(patterns);
+    populateRuntimeLowering(patterns);
+    if (failed(applyPartialConversion(module, target, std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace

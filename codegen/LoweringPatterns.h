@@ -1,0 +1,44 @@
+// Patterns that lower the mlp dialect, grouped by what they lower, and the
+// helpers they share. Assembled into a pass by LowerToLinalg.cpp.
+#pragma once
+
+#include "ir/MlpOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+namespace mlir::mlp {
+
+/// Elementwise ops, select, cast, constants, iota and random.
+void populateElementwiseLowering(RewritePatternSet &patterns);
+/// Broadcast, unbroadcast, reductions, argmax, matmul and shape ops.
+void populateStructuredLowering(RewritePatternSet &patterns);
+/// Params and printing: calls into the C runtime.
+void populateRuntimeLowering(RewritePatternSet &patterns);
+
+/// The sizes of `resultType`'s dynamic dimensions, read from `source` where
+/// result dim d corresponds to source dim sourceDimOf[d] (-1: none).
+SmallVector<Value> dynamicSizes(OpBuilder &b, Location loc,
+                                RankedTensorType resultType, Value source,
+                                ArrayRef<int64_t> sourceDimOf);
+
+/// A `tensor.empty` of `type` whose dynamic sizes come from `like` (same rank).
+Value emptyLike(OpBuilder &b, Location loc, RankedTensorType type, Value like);
+
+/// A tensor of `type` filled with the scalar `value` (dynamic sizes from `like`).
+Value filled(OpBuilder &b, Location loc, RankedTensorType type, Value value,
+             Value like);
+
+/// A scalar constant of element type `type`: float or integer.
+Value scalarConstant(OpBuilder &b, Location loc, Type type, double value);
+
+/// Declares (once per module) and calls a runtime function.
+func::CallOp callRuntime(OpBuilder &b, Location loc, StringRef name,
+                         TypeRange results, ValueRange args);
+
+/// A pointer to a NUL-terminated constant string (one global per text).
+Value stringPointer(OpBuilder &b, Location loc, StringRef text);
+
+} // namespace mlir::mlp

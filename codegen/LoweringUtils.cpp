@@ -1,0 +1,78 @@
+// Helpers shared by the lowering patterns (see LoweringPatterns.h).
+#include "codegen/LoweringPatterns.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "llvm/ADT/StringExtras.h"
+
+using namespace mlir;
+using namespace mlir::mlp;
+
+SmallVector<Value> mlir::mlp::dynamicSizes(OpBuilder &b, Location loc,
+                                           RankedTensorType resultType,
+                                           Value source,
+                                           ArrayRef<int64_t> sourceDimOf) {
+  SmallVector<Value> sizes;
+  for (int64_t d = 0; d < resultType.getRank(); ++d)
+    if (resultType.isDynamicDim(d))
+      sizes.push_back(b.create<tensor::DimOp>(loc, source, sourceDimOf[d]));
+  return sizes;
+}
+
+Value mlir::mlp::emptyLike(OpBuilder &b, Location loc, RankedTensorType type,
+                           Value like) {
+  SmallVector<int64_t> identity =
+      llvm::to_vector(llvm::seq<int64_t>(0, type.getRank()));
+  return b.create<tensor::EmptyOp>(loc, type,
+                                   dynamicSizes(b, loc, type, like, identity));
+}
+
+Value mlir::mlp::filled(OpBuilder &b, Location loc, RankedTensorType type,
+                        Value value, Value like) {
+  Value empty = emptyLike(b, loc, type, like);
+  return b.create<linalg::FillOp>(loc, value, empty).getResult(0);
+}
+
+Value mlir::mlp::scalarConstant(OpBuilder &b, Location loc, Type type,
+                                double value) {
+  if (auto f = dyn_cast<FloatType>(type))
+    return b.create<arith::ConstantOp>(loc, b.getFloatAttr(f, value));
+  return b.create<arith::ConstantOp>(loc,
+                                     b.getIntegerAttr(type, (int64_t)value));
+}
+
+func::CallOp mlir::mlp::callRuntime(OpBuilder &b, Location loc, StringRef name,
+                                    TypeRange results, ValueRange args) {
+  Operation *scope = b.getInsertionBlock()->getParentOp();
+  auto module = isa<ModuleOp>(scope) ? cast<ModuleOp>(scope)
+                                     : scope->getParentOfType<ModuleOp>();
+  if (!module.lookupSymbol<func::FuncOp>(name)) {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(module.getBody());
+    auto fn = b.create<func::FuncOp>(
+        loc, name, b.getFunctionType(args.getTypes(), results));
+    fn.setPrivate();
+  }
+  return b.create<func::CallOp>(loc, name, results, args);
+}
+
+Value mlir::mlp::stringPointer(OpBuilder &b, Location loc, StringRef text) {
+  Operation *scope = b.getInsertionBlock()->getParentOp();
+  auto module = scope->getParentOfType<ModuleOp>();
+  std::string name = "mlp_str_" + llvm::utohexstr(llvm::hash_value(text));
+  auto global = module.lookupSymbol<LLVM::GlobalOp>(name);
+  // A hash collision would be a different text under the same name.
+  while (global && global.getValueAttr() !=
+                       b.getStringAttr(std::string(text) + '\0')) {
+    name += "_";
+    global = module.lookupSymbol<LLVM::GlobalOp>(name);
+  }
+  if (!global) {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(module.getBody());
+    auto type = LLVM::LLVMArrayType::get(b.getI8Type(), text.size() + 1);
+    global = b.create<LLVM::GlobalOp>(loc, type, /*isConstant=*/true,
+                                      LLVM::Linkage::Internal, name,
+                                      b.getStringAttr(std::string(text) + '\0'));
+  }
+  return b.create<LLVM::AddressOfOp>(loc, global);
+}

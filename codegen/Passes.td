@@ -1,0 +1,25 @@
+//===- Passes.td - lowering passes of mlpc -----------------*- tablegen -*-===//
+#ifndef MLP_CODEGEN_PASSES
+#define MLP_CODEGEN_PASSES
+
+include "mlir/Pass/PassBase.td"
+
+def MlpLowerToLinalg : Pass<"mlp-lower-to-linalg", "mlir::ModuleOp"> {
+  let summary = "Lower mlp ops to linalg/tensor/arith/math and runtime calls";
+  let description = [{
+    Tensor ops become `linalg.generic` (elementwise, broadcast, reductions),
+    named linalg ops (matmul, transpose, fill) and `tensor` slicing. Printing
+    and parameters become `func.call`s into the C runtime (runtime/mlp_runtime.h),
+    with string constants as `llvm.mlir.global`s. The function `mlp_main` first
+    declares every parameter to the runtime and parses the command line.
+  }];
+  let dependentDialects = [
+    "mlir::arith::ArithDialect", "mlir::bufferization::BufferizationDialect",
+    "mlir::func::FuncDialect", "mlir::linalg::LinalgDialect",
+    "mlir::LLVM::LLVMDialect", "mlir::math::MathDialect",
+    "mlir::memref::MemRefDialect", "mlir::scf::SCFDialect",
+    "mlir::tensor::TensorDialect"
+  ];
+}
+
+#endif // MLP_CODEGEN_PASSES

@@ -1,0 +1,42 @@
+// The compilation pipeline from the mlp dialect to native code.
+#pragma once
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/Pass/PassManager.h"
+
+#include <string>
+#include <vector>
+
+namespace mlp {
+
+/// The stages `mlpc emit --stage` can print.
+enum class Stage { Mlp, Linalg, LLVM };
+
+/// Every dialect and interface the pipeline touches (for mlpc and mlp-opt).
+void registerPipelineDialects(mlir::DialectRegistry &registry);
+
+/// Passes of each step; `lowerModule` runs them in order.
+/// mlp: inline fn calls, generate gradients, canonicalize, drop dead fns.
+void addMlpPasses(mlir::OpPassManager &pm);
+/// linalg: lower mlp ops, fuse elementwise loops.
+void addLinalgPasses(mlir::OpPassManager &pm);
+/// llvm: bufferize, free buffers, loops, LLVM dialect.
+void addLLVMPasses(mlir::OpPassManager &pm);
+
+/// Lowers a freshly generated module through every step up to `stage`.
+/// Errors go to the context's diagnostic handler.
+mlir::LogicalResult lowerModule(mlir::ModuleOp module, Stage stage);
+
+/// Runs `mlp_main` of an LLVM-dialect module in-process. argv[0] is the
+/// program name shown by --help. Returns the program's exit status.
+int runJit(mlir::ModuleOp module, const std::vector<std::string> &args);
+
+/// Writes an LLVM-dialect module as textual LLVM IR (for emit --stage llvm).
+std::string translateToLLVMIR(mlir::ModuleOp module);
+
+/// Compiles an LLVM-dialect module to a native object file for the host.
+mlir::LogicalResult emitObjectFile(mlir::ModuleOp module,
+                                   const std::string &path);
+
+} // namespace mlp

@@ -1,0 +1,250 @@
+// MLIRGen for builtin functions. SemaBuiltins.cpp checked the arguments and
+// recorded the result type and compile-time constants used here.
+#include "frontend/MLIRGenImpl.h"
+
+#include <cmath>
+
+namespace mlp {
+
+using namespace mlir;
+namespace ops = mlir::mlp;
+
+GenValue MLIRGen::genBuiltin(const Expr &e, const std::string &name) {
+  Location l = loc(e);
+  const Type &result = typeOf(e);
+  auto positional = [&](size_t i) -> const Expr * {
+    size_t seen = 0;
+    for (const Arg &a : e.args)
+      if (a.name.empty() && seen++ == i)
+        return a.value.get();
+    return nullptr;
+  };
+  auto named = [&](const char *n) -> const Expr * {
+    for (const Arg &a : e.args)
+      if (a.name == n)
+        return a.value.get();
+    return nullptr;
+  };
+  auto axisOf = [&](const Expr *x, int rank) -> int64_t {
+    int64_t a = (int64_t)*constant(*x);
+    return a < 0 ? a + rank : a;
+  };
+  auto tensor = [&](Value v) { return GenValue::tensor(v); };
+  auto typed = [&](const Type &t) { return tensorType(t); };
+  /// `x` with elements of `elem` (same shape).
+  auto withElem = [&](Value x, const Type &t, ElemType elem) {
+    Type u = t;
+    u.elem = elem;
+    return coerce(x, u, l);
+  };
+  /// Reduce `x` of type `t` over `axes` (ascending).
+  auto reduce = [&](const char *kind, Value x, const Type &t,
+                    const std::vector<int64_t> &axes) {
+    Type r = t;
+    for (auto a = axes.rbegin(); a != axes.rend(); ++a)
+      r.dims.erase(r.dims.begin() + *a);
+    return std::make_pair(
+        b.create<ops::ReduceOp>(l, typed(r), b.getStringAttr(kind), x, axes)
+            .getResult(),
+        r);
+  };
+  /// Spread a reduced value back over the reduced axes.
+  auto spread = [&](Value r, const Type &full, const std::vector<int64_t> &axes) {
+    SmallVector<int64_t> kept;
+    for (int64_t d = 0; d < full.rank(); ++d)
+      if (std::find(axes.begin(), axes.end(), d) == axes.end())
+        kept.push_back(d);
+    return b.create<ops::BroadcastOp>(l, typed(full), r, kept).getResult();
+  };
+
+  static const std::map<std::string, int> unaryOps = {
+      {"exp", 0}, {"log", 1}, {"sqrt", 2}, {"abs", 3},
+      {"tanh", 4}, {"sigmoid", 5}, {"relu", 6}};
+  if (auto u = unaryOps.find(name); u != unaryOps.end()) {
+    Value x = coerce(tensorOf(*positional(0)), result, l);
+    mlir::Type t = x.getType();
+    switch (u->second) {
+    case 0: return tensor(b.create<ops::ExpOp>(l, t, x));
+    case 1: return tensor(b.create<ops::LogOp>(l, t, x));
+    case 2: return tensor(b.create<ops::SqrtOp>(l, t, x));
+    case 3: return tensor(b.create<ops::AbsOp>(l, t, x));
+    case 4: return tensor(b.create<ops::TanhOp>(l, t, x));
+    case 5: return tensor(b.create<ops::SigmoidOp>(l, t, x));
+    default: return tensor(b.create<ops::ReluOp>(l, t, x));
+    }
+  }
+  if (name == "f32" || name == "f64" || name == "i32" || name == "i64")
+    return tensor(coerce(tensorOf(*positional(0)), result, l));
+
+  if (name == "sum" || name == "mean" || name == "max" || name == "min" ||
+      name == "var" || name == "std" || name == "argmax" ||
+      name == "softmax" || name == "log_softmax") {
+    const Expr &arg = *positional(0);
+    Type t = typeOf(arg);
+    Value x = tensorOf(arg);
+    const Expr *axisExpr = named("axis");
+    std::vector<int64_t> axes;
+    if (axisExpr)
+      axes.push_back(axisOf(axisExpr, t.rank()));
+    else if (name == "softmax" || name == "log_softmax")
+      axes.push_back(t.rank() - 1);
+    else
+      for (int64_t d = 0; d < t.rank(); ++d)
+        axes.push_back(d);
+
+    if (name == "argmax") {
+      if (!axisExpr && t.rank() > 1) {
+        // Over all elements: flatten first.
+        Type flat = t;
+        Dim n;
+        n.size = 1;
+        for (const Dim &d : t.dims)
+          n.size *= d.size;
+        flat.dims = {n};
+        x = b.create<ops::ReshapeOp>(l, typed(flat), x);
+        axes = {0};
+      }
+      return tensor(
+          b.create<ops::ArgmaxOp>(l, typed(result), x, axes[0]).getResult());
+    }
+    if (t.rank() == 0)
+      return tensor(coerce(x, result, l));
+    ElemType elem = result.elem;
+    if (name == "mean" || name == "var" || name == "std" ||
+        name == "softmax" || name == "log_softmax") {
+      x = withElem(x, t, elem);
+      t.elem = elem;
+    }
+    if (name == "sum" || name == "mean" || name == "max" || name == "min")
+      return tensor(reduce(name.c_str(), x, t, axes).first);
+    if (name == "var" || name == "std") {
+      // Population variance (NumPy's default ddof=0).
+      Value m = spread(reduce("mean", x, t, axes).first, t, axes);
+      Value d = b.create<ops::SubOp>(l, x.getType(), x, m);
+      Value sq = b.create<ops::MulOp>(l, x.getType(), d, d);
+      Value v = reduce("mean", sq, t, axes).first;
+      if (name == "std")
+        v = b.create<ops::SqrtOp>(l, v.getType(), v);
+      return tensor(v);
+    }
+    // softmax / log_softmax, shifted by the max for stability.
+    Value m = spread(reduce("max", x, t, axes).first, t, axes);
+    Value shifted = b.create<ops::SubOp>(l, x.getType(), x, m);
+    Value ex = b.create<ops::ExpOp>(l, x.getType(), shifted);
+    auto [s, st] = reduce("sum", ex, t, axes);
+    if (name == "softmax")
+      return tensor(b.create<ops::DivOp>(l, x.getType(), ex, spread(s, t, axes)));
+    Value logSum = b.create<ops::LogOp>(l, s.getType(), s);
+    return tensor(
+        b.create<ops::SubOp>(l, x.getType(), shifted, spread(logSum, t, axes)));
+  }
+
+  if (name == "zeros" || name == "ones")
+    return tensor(splat(result, name == "ones" ? 1.0 : 0.0, l));
+  if (name == "full") {
+    const Expr &v = *positional(1);
+    if (auto c = constant(v))
+      return tensor(splat(result, *c, l));
+    return tensor(coerce(tensorOf(v), result, l));
+  }
+  if (name == "randn" || name == "rand") {
+    const Expr *seed = named("seed");
+    int64_t s = seed ? (int64_t)*constant(*seed) : 0;
+    return tensor(b.create<ops::RandomOp>(
+        l, typed(result), b.getStringAttr(name == "randn" ? "normal" : "uniform"),
+        s));
+  }
+  if (name == "arange") {
+    std::vector<double> v;
+    for (size_t i = 0; positional(i); ++i)
+      v.push_back(*constant(*positional(i)));
+    double start = v.size() == 1 ? 0 : v[0];
+    double step = v.size() == 3 ? v[2] : 1;
+    RankedTensorType t = typed(result);
+    SmallVector<Attribute> values;
+    for (int64_t i = 0; i < t.getDimSize(0); ++i) {
+      double x = start + step * (double)i;
+      values.push_back(result.elem == ElemType::I64
+                           ? (Attribute)b.getI64IntegerAttr((int64_t)x)
+                           : (Attribute)b.getF32FloatAttr((float)x));
+    }
+    return tensor(
+        b.create<ops::ConstantOp>(l, DenseElementsAttr::get(t, values)));
+  }
+  if (name == "linspace") {
+    RankedTensorType t = typed(result);
+    int64_t n = t.getDimSize(0);
+    auto c0 = constant(*positional(0)), c1 = constant(*positional(1));
+    if (c0 && c1) {
+      // Computed in double like NumPy, then rounded once to f32.
+      SmallVector<float> values;
+      for (int64_t i = 0; i < n; ++i)
+        values.push_back(n == 1 ? (float)*c0
+                                : (float)(*c0 + (*c1 - *c0) * (double)i /
+                                                    (double)(n - 1)));
+      return tensor(b.create<ops::ConstantOp>(
+          l, DenseElementsAttr::get(t, ArrayRef<float>(values))));
+    }
+    Type scalar = Type::scalar(ElemType::F32);
+    Value start = coerce(tensorOf(*positional(0)), scalar, l);
+    Value stop = coerce(tensorOf(*positional(1)), scalar, l);
+    Value width = b.create<ops::SubOp>(l, start.getType(), stop, start);
+    Value step = b.create<ops::DivOp>(l, start.getType(), width,
+                                      splat(scalar, n > 1 ? n - 1 : 1, l));
+    Value iota = b.create<ops::IotaOp>(l, t, 0);
+    Value scaled = b.create<ops::MulOp>(l, t, iota, coerce(step, result, l));
+    return tensor(b.create<ops::AddOp>(l, t, scaled, coerce(start, result, l)));
+  }
+
+  if (name == "where") {
+    Type condType = result;
+    condType.elem = ElemType::Bool;
+    Value c = coerce(tensorOf(*positional(0)), condType, l);
+    Value x = coerce(tensorOf(*positional(1)), result, l);
+    Value y = coerce(tensorOf(*positional(2)), result, l);
+    return tensor(b.create<ops::SelectOp>(l, x.getType(), c, x, y));
+  }
+
+  if (name == "transpose") {
+    const Expr &arg = *positional(0);
+    int rank = typeOf(arg).rank();
+    SmallVector<int64_t> perm;
+    if (const Expr *p = positional(1)) {
+      if (p->kind == ExprKind::List)
+        for (const ExprPtr &d : p->operands)
+          perm.push_back((int64_t)*constant(*d));
+      else
+        perm.push_back((int64_t)*constant(*p));
+    } else {
+      for (int i = rank - 1; i >= 0; --i)
+        perm.push_back(i);
+    }
+    return tensor(
+        b.create<ops::TransposeOp>(l, typed(result), tensorOf(arg), perm));
+  }
+  if (name == "reshape" || name == "flatten")
+    return tensor(
+        b.create<ops::ReshapeOp>(l, typed(result), tensorOf(*positional(0))));
+  if (name == "concat" || name == "stack") {
+    const Expr &list = *positional(0);
+    int64_t axis = named("axis") ? axisOf(named("axis"), result.rank()) : 0;
+    SmallVector<Value> parts;
+    for (const ExprPtr &x : list.operands) {
+      Type t = typeOf(*x);
+      t.elem = result.elem;
+      Value v = coerce(tensorOf(*x), t, l);
+      if (name == "stack") {
+        Dim one;
+        one.size = 1;
+        t.dims.insert(t.dims.begin() + axis, one);
+        v = b.create<ops::ReshapeOp>(l, typed(t), v);
+      }
+      parts.push_back(v);
+    }
+    return tensor(b.create<ops::ConcatOp>(l, typed(result), parts, axis));
+  }
+  // `grad(f)` is a compile-time function value; calling it emits the code.
+  return GenValue();
+}
+
+} // namespace mlp

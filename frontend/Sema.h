@@ -1,0 +1,174 @@
+// Sema: name resolution and type/shape inference of a parsed program.
+//
+// Every error a user can make in a program is found here, before any MLIR is
+// built, and reported with the source line and a caret. A `fn` is checked
+// once per distinct list of argument types (an *instance*, like a C++
+// template): symbolic dimensions such as `N` are bound at each call, so every
+// type inside an instance is concrete.
+#pragma once
+
+#include "frontend/AST.h"
+#include "frontend/Diagnostics.h"
+
+#include <deque>
+#include <map>
+#include <optional>
+#include <unordered_map>
+
+namespace mlp {
+
+/// A compile-time function value: a `fn`, or the gradient of one.
+struct FnRef {
+  const Stmt *fn = nullptr;
+  bool isGrad = false;
+  std::vector<int> wrt;  // parameter positions differentiated, for grads
+};
+
+/// What a call expression resolved to.
+struct CallTarget {
+  enum Kind { Builtin, Fn, Grad } kind = Builtin;
+  std::string builtin;  // Builtin: its name
+  int instance = -1;    // Fn, Grad: the called instance (of the primal fn)
+  std::vector<int> wrt; // Grad
+  /// Fn, Grad: the expression passed for each parameter, defaults included.
+  std::vector<const Expr *> paramArgs;
+};
+
+/// What Sema learned about the expressions of one context (the top level, or
+/// one fn instance).
+struct Annotations {
+  std::unordered_map<const Expr *, Type> types;
+  std::unordered_map<const Expr *, CallTarget> calls;
+  /// Name expressions that read a top-level binding: its global id.
+  std::unordered_map<const Expr *, int> globals;
+  /// Numbers known at compile time (literals, folded arithmetic).
+  std::unordered_map<const Expr *, double> constants;
+
+  const Type &type(const Expr *e) const { return types.at(e); }
+};
+
+/// A name bound at the top level of the program.
+struct Global {
+  std::string name;
+  SrcRange range;
+  Type type;
+  std::optional<FnRef> fn;           // when the binding is a function value
+  std::optional<double> constant;    // when known at compile time
+  std::optional<std::string> string; // a compile-time string
+  const Stmt *param = nullptr;       // when bound by `param`
+};
+
+/// One checked instantiation of a `fn` for concrete argument types.
+struct FnInstance {
+  const Stmt *fn = nullptr;
+  std::string symbol;  // unique name in the module, e.g. "huber_0"
+  std::vector<Type> paramTypes;
+  Type result;
+  /// Top-level bindings the body reads, passed as extra trailing arguments.
+  std::vector<int> captures;
+  Annotations notes;
+  /// True while the body is being checked (catches recursion).
+  bool inProgress = false;
+  /// True when the body contains a loop or conditional (no grad yet).
+  const Expr *controlFlow = nullptr;
+};
+
+class Sema {
+public:
+  Sema(const Program &program, const Diagnostics &diags)
+      : program(program), diags(diags) {}
+
+  /// Checks the whole program; throws CompileError after printing the first
+  /// error.
+  void check();
+
+  const Program &program;
+  const Diagnostics &diags;
+  Annotations mainNotes;
+  std::vector<Global> globals;
+  /// A deque: instances are added while others are being checked.
+  std::deque<FnInstance> instances;
+  /// The params in declaration order (global ids).
+  std::vector<int> params;
+  /// The global id of the first name each top-level statement binds.
+  std::unordered_map<const Stmt *, int> stmtGlobals;
+
+private:
+  struct Local {
+    Type type;
+    std::optional<FnRef> fn;
+    std::optional<double> constant;
+    std::optional<std::string> string;
+    int global = -1;
+  };
+  using Scope = std::map<std::string, Local>;
+
+  /// The context being checked: its annotations, scopes and (in a fn) the
+  /// instance and how many globals its declaration could see.
+  struct Context {
+    Annotations *notes;
+    std::vector<Scope> scopes;
+    FnInstance *instance = nullptr;
+    int instanceIndex = -1;
+    size_t visibleGlobals = 0;
+  };
+  Context *ctx = nullptr;
+  /// How many globals a fn declared at each statement can see.
+  std::unordered_map<const Stmt *, size_t> fnVisibleGlobals;
+  std::unordered_map<std::string, const Stmt *> fns;
+
+  // Statements.
+  void checkTopLevel(const Stmt &s);
+  void checkLocalStmt(const Stmt &s);
+  void checkLet(const Stmt &s, bool topLevel);
+  void checkPrint(const Stmt &s);
+  void bind(const std::string &name, SrcRange range, Local local,
+            bool topLevel, const Stmt *param = nullptr);
+
+  // Expressions.
+  Type check(const Expr &e);
+  Type checkName(const Expr &e);
+  Type checkUnary(const Expr &e);
+  Type checkBinary(const Expr &e);
+  Type checkCall(const Expr &e);
+  Type checkIndex(const Expr &e);
+  Type checkIf(const Expr &e);
+  Type checkFor(const Expr &e);
+  Type checkBlock(const Expr &e);
+  Type checkString(const Expr &e);
+  Type checkBuiltin(const Expr &e, const std::string &name);
+  Type checkFnCall(const Expr &e, const FnRef &ref);
+  FnRef gradRef(const Expr &call);
+
+  // Helpers.
+  const Local *lookup(const std::string &name, const Expr *use);
+  std::optional<FnRef> functionValue(const Expr &e);
+  int instantiate(const Stmt &fn, const std::vector<Type> &argTypes,
+                  const Expr &call);
+  std::vector<const Expr *> bindArgs(const Expr &call, const Stmt &fn);
+  Type resolveTypeExpr(const TypeExpr &t,
+                       std::map<std::string, int64_t> &symbols,
+                       const Type *actual, const std::string &what,
+                       SrcRange where);
+  std::optional<double> constant(const Expr &e) const;
+  int64_t constInt(const Expr &e, const char *what);
+  std::vector<int64_t> constShape(const Expr &e, const char *what);
+  Type broadcast(const Type &a, const Type &b, const Expr &where);
+  Type record(const Expr &e, Type t) {
+    ctx->notes->types[&e] = t;
+    return t;
+  }
+  [[noreturn]] void error(const Expr &e, const std::string &message) const {
+    diags.error(e.range, message);
+  }
+  [[noreturn]] void unsupported(SrcRange range, const std::string &what) const;
+};
+
+/// Numeric promotion of two element types for arithmetic (i64 + f32 -> f32).
+ElemType promote(ElemType a, ElemType b);
+bool isNumeric(ElemType e);
+bool isFloatElem(ElemType e);
+/// The element type a type name spells (`f32`, `int`, ...), if any.
+std::optional<ElemType> elemTypeNamed(const std::string &name);
+
+} // namespace mlp

@@ -1,0 +1,229 @@
+// Verifiers and folders of the mlp ops. Verifier messages are for compiler
+// developers: users get their errors from Sema, before any IR exists.
+#include "ir/MlpOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/OpImplementation.h"
+
+using namespace mlir;
+using namespace mlir::mlp;
+
+#define GET_OP_CLASSES
+#include "ir/MlpOps.cpp.inc"
+
+static RankedTensorType rankedType(Value v) {
+  return cast<RankedTensorType>(v.getType());
+}
+
+/// True when two dimension sizes may be equal (either is dynamic).
+static bool sameDim(int64_t a, int64_t b) {
+  return a == b || ShapedType::isDynamic(a) || ShapedType::isDynamic(b);
+}
+
+OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }
+
+/// `mlp.constant dense<...> : tensor<...>`: the attribute carries the type.
+ParseResult ConstantOp::parse(OpAsmParser &parser, OperationState &result) {
+  ElementsAttr value;
+  if (parser.parseOptionalAttrDict(result.attributes) ||
+      parser.parseAttribute(value, "value", result.attributes))
+    return failure();
+  result.addTypes(value.getType());
+  return success();
+}
+
+void ConstantOp::print(OpAsmPrinter &p) {
+  p.printOptionalAttrDict((*this)->getAttrs(), {"value"});
+  p << " " << getValue();
+}
+
+LogicalResult IotaOp::verify() {
+  int64_t rank = getResult().getType().getRank();
+  if (getDim() < 0 || getDim() >= rank)
+    return emitOpError("dim ") << getDim() << " out of range for rank " << rank;
+  return success();
+}
+
+LogicalResult RandomOp::verify() {
+  if (getDistribution() != "uniform" && getDistribution() != "normal")
+    return emitOpError("distribution must be 'uniform' or 'normal'");
+  return success();
+}
+
+LogicalResult CmpOp::verify() {
+  static const char *const preds[] = {"lt", "le", "gt", "ge", "eq", "ne"};
+  for (const char *p : preds)
+    if (getPredicate() == p) {
+      if (rankedType(getResult()).getShape() != rankedType(getLhs()).getShape())
+        return emitOpError("result shape must match the operands");
+      return success();
+    }
+  return emitOpError("unknown predicate '") << getPredicate() << "'";
+}
+
+LogicalResult SelectOp::verify() {
+  if (rankedType(getCond()).getShape() != rankedType(getResult()).getShape())
+    return emitOpError("condition shape must match the result");
+  return success();
+}
+
+LogicalResult CastOp::verify() {
+  if (rankedType(getOperand()).getShape() != rankedType(getResult()).getShape())
+    return emitOpError("cast must keep the shape");
+  return success();
+}
+
+/// Checks `dims` of broadcast/unbroadcast: `small` dim i sits at `big` dim
+/// dims[i], increasing, with equal size or size 1.
+static LogicalResult verifyBroadcastDims(Operation *op, RankedTensorType small,
+                                         RankedTensorType big,
+                                         ArrayRef<int64_t> dims) {
+  if ((int64_t)dims.size() != small.getRank())
+    return op->emitOpError("needs one dim per source dimension");
+  int64_t prev = -1;
+  for (auto [i, d] : llvm::enumerate(dims)) {
+    if (d <= prev || d >= big.getRank())
+      return op->emitOpError("dims must increase and lie within the result");
+    prev = d;
+    int64_t s = small.getDimSize(i);
+    if (s != 1 && !sameDim(s, big.getDimSize(d)))
+      return op->emitOpError("dimension ") << i << " of size " << s
+                                           << " cannot broadcast to "
+                                           << big.getDimSize(d);
+  }
+  return success();
+}
+
+LogicalResult BroadcastOp::verify() {
+  return verifyBroadcastDims(*this, rankedType(getOperand()),
+                             rankedType(getResult()), getDims());
+}
+
+OpFoldResult BroadcastOp::fold(FoldAdaptor) {
+  if (getOperand().getType() == getResult().getType())
+    return getOperand();
+  return {};
+}
+
+LogicalResult UnbroadcastOp::verify() {
+  return verifyBroadcastDims(*this, rankedType(getResult()),
+                             rankedType(getOperand()), getDims());
+}
+
+OpFoldResult UnbroadcastOp::fold(FoldAdaptor) {
+  if (getOperand().getType() == getResult().getType())
+    return getOperand();
+  return {};
+}
+
+LogicalResult ReduceOp::verify() {
+  StringRef k = getKind();
+  if (k != "sum" && k != "mean" && k != "max" && k != "min")
+    return emitOpError("unknown reduction '") << k << "'";
+  auto in = rankedType(getOperand());
+  auto out = rankedType(getResult());
+  if (out.getRank() + (int64_t)getAxes().size() != in.getRank())
+    return emitOpError("result rank must be operand rank minus reduced axes");
+  int64_t prev = -1;
+  for (int64_t a : getAxes()) {
+    if (a <= prev || a >= in.getRank())
+      return emitOpError("axes must increase and lie within the operand");
+    prev = a;
+  }
+  return success();
+}
+
+LogicalResult ArgmaxOp::verify() {
+  auto in = rankedType(getOperand());
+  if (getAxis() < 0 || getAxis() >= in.getRank())
+    return emitOpError("axis out of range");
+  if (rankedType(getResult()).getRank() != in.getRank() - 1)
+    return emitOpError("result drops the axis");
+  return success();
+}
+
+LogicalResult MatmulOp::verify() {
+  auto a = rankedType(getLhs()), b = rankedType(getRhs()),
+       r = rankedType(getResult());
+  if (a.getRank() != 2 || b.getRank() != 2 || r.getRank() != 2)
+    return emitOpError("operands and result must be rank 2");
+  if (!sameDim(a.getDimSize(1), b.getDimSize(0)))
+    return emitOpError("inner dimensions differ: ")
+           << a.getDimSize(1) << " vs " << b.getDimSize(0);
+  if (!sameDim(r.getDimSize(0), a.getDimSize(0)) ||
+      !sameDim(r.getDimSize(1), b.getDimSize(1)))
+    return emitOpError("result shape must be [lhs rows, rhs columns]");
+  return success();
+}
+
+LogicalResult TransposeOp::verify() {
+  auto in = rankedType(getOperand()), out = rankedType(getResult());
+  ArrayRef<int64_t> perm = getPerm();
+  if ((int64_t)perm.size() != in.getRank() || out.getRank() != in.getRank())
+    return emitOpError("perm must name every dimension");
+  llvm::SmallVector<bool> seen(perm.size(), false);
+  for (auto [i, p] : llvm::enumerate(perm)) {
+    if (p < 0 || p >= in.getRank() || seen[p])
+      return emitOpError("perm is not a permutation");
+    seen[p] = true;
+    if (!sameDim(out.getDimSize(i), in.getDimSize(p)))
+      return emitOpError("result dimension ") << i << " must match input " << p;
+  }
+  return success();
+}
+
+LogicalResult ReshapeOp::verify() {
+  auto in = rankedType(getOperand()), out = rankedType(getResult());
+  if (in.hasStaticShape() && out.hasStaticShape() &&
+      in.getNumElements() != out.getNumElements())
+    return emitOpError("element count changes: ")
+           << in.getNumElements() << " vs " << out.getNumElements();
+  return success();
+}
+
+OpFoldResult ReshapeOp::fold(FoldAdaptor) {
+  if (getOperand().getType() == getResult().getType())
+    return getOperand();
+  return {};
+}
+
+LogicalResult ExtractOp::verify() {
+  auto in = rankedType(getOperand()), out = rankedType(getResult());
+  ArrayRef<int64_t> picked = getIndexDims();
+  if (picked.size() != getIndices().size())
+    return emitOpError("needs one index_dim per index");
+  int64_t prev = -1;
+  for (int64_t d : picked) {
+    if (d <= prev || d >= in.getRank())
+      return emitOpError("index_dims must increase and lie within the operand");
+    prev = d;
+  }
+  int64_t rest = in.getRank() - (int64_t)picked.size();
+  if ((int64_t)getStarts().size() != rest || (int64_t)getSizes().size() != rest)
+    return emitOpError("needs a start and size for each remaining dimension");
+  if (out.getRank() != rest)
+    return emitOpError("result rank must be the remaining dimensions");
+  int64_t k = 0;
+  for (int64_t d = 0; d < in.getRank(); ++d) {
+    if (llvm::is_contained(picked, d))
+      continue;
+    int64_t dim = in.getDimSize(d);
+    if (getStarts()[k] < 0 || getSizes()[k] < 0 ||
+        (!ShapedType::isDynamic(dim) && getStarts()[k] + getSizes()[k] > dim))
+      return emitOpError("slice out of bounds in dimension ") << d;
+    if (out.getDimSize(k) != getSizes()[k])
+      return emitOpError("result dimension must equal the slice size");
+    ++k;
+  }
+  return success();
+}
+
+LogicalResult ConcatOp::verify() {
+  if (getInputs().empty())
+    return emitOpError("needs at least one input");
+  auto out = rankedType(getResult());
+  if (getAxis() < 0 || getAxis() >= out.getRank())
+    return emitOpError("axis out of range");
+  return success();
+}

@@ -1,0 +1,322 @@
+//===- MlpOps.td - operations of the mlp dialect -----------*- tablegen -*-===//
+#ifndef MLP_OPS
+#define MLP_OPS
+
+include "ir/MlpDialect.td"
+include "mlir/IR/BuiltinAttributes.td"
+include "mlir/IR/CommonAttrConstraints.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+
+def Mlp_Tensor : RankedTensorOf<[AnyFloat, AnySignlessInteger]>;
+def Mlp_FloatTensor : RankedTensorOf<[AnyFloat]>;
+def Mlp_BoolTensor : RankedTensorOf<[I1]>;
+
+//===----------------------------------------------------------------------===//
+// Creation
+//===----------------------------------------------------------------------===//
+
+def Mlp_ConstantOp : Mlp_Op<"constant", [Pure, ConstantLike]> {
+  let summary = "A constant tensor";
+  let description = [{
+    ```mlir
+    %c = mlp.constant dense<[1.0, 2.0]> : tensor<2xf32>
+    ```
+  }];
+  let arguments = (ins ElementsAttr:$value);
+  let results = (outs Mlp_Tensor:$result);
+  let hasCustomAssemblyFormat = 1;
+  let builders = [OpBuilder<(ins "ElementsAttr":$value), [{
+    build($_builder, $_state, value.getType(), value);
+  }]>];
+  let hasFolder = 1;
+}
+
+def Mlp_IotaOp : Mlp_Op<"iota", [Pure]> {
+  let summary = "0, 1, 2, ... along one dimension";
+  let description = [{
+    Each element holds its index along `dim`, converted to the element type.
+    ```mlir
+    %i = mlp.iota 0 : tensor<7xf32>
+    ```
+  }];
+  let arguments = (ins I64Attr:$dim);
+  let results = (outs Mlp_Tensor:$result);
+  let assemblyFormat = "$dim attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
+def Mlp_RandomOp : Mlp_Op<"random", [Pure]> {
+  let summary = "Seeded pseudo-random tensor (uniform [0,1) or standard normal)";
+  let description = [{
+    Element i is a pure function of (seed, i): a counter-based generator, so
+    the same seed gives the same tensor on every run and every backend.
+    ```mlir
+    %r = mlp.random normal seed 1 : tensor<3x4xf32>
+    ```
+  }];
+  let arguments = (ins StrAttr:$distribution, I64Attr:$seed);
+  let results = (outs Mlp_FloatTensor:$result);
+  let assemblyFormat = "$distribution `seed` $seed attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise
+//===----------------------------------------------------------------------===//
+
+class Mlp_BinaryOp<string mnemonic, list<Trait> traits = []> :
+    Mlp_Op<mnemonic, !listconcat(traits, [Pure, SameOperandsAndResultType])> {
+  let arguments = (ins Mlp_Tensor:$lhs, Mlp_Tensor:$rhs);
+  let results = (outs Mlp_Tensor:$result);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($result)";
+}
+
+def Mlp_AddOp : Mlp_BinaryOp<"add", [Commutative]> {
+  let summary = "Elementwise addition";
+}
+def Mlp_SubOp : Mlp_BinaryOp<"sub"> { let summary = "Elementwise subtraction"; }
+def Mlp_MulOp : Mlp_BinaryOp<"mul", [Commutative]> {
+  let summary = "Elementwise multiplication";
+}
+def Mlp_DivOp : Mlp_BinaryOp<"div"> { let summary = "Elementwise division"; }
+def Mlp_PowOp : Mlp_BinaryOp<"pow"> {
+  let summary = "Elementwise power (floats)";
+}
+def Mlp_MaxOp : Mlp_BinaryOp<"max", [Commutative]> {
+  let summary = "Elementwise maximum";
+}
+def Mlp_MinOp : Mlp_BinaryOp<"min", [Commutative]> {
+  let summary = "Elementwise minimum";
+}
+def Mlp_AndOp : Mlp_BinaryOp<"and", [Commutative]> {
+  let summary = "Elementwise logical and of bool tensors";
+}
+def Mlp_OrOp : Mlp_BinaryOp<"or", [Commutative]> {
+  let summary = "Elementwise logical or of bool tensors";
+}
+
+def Mlp_CmpOp : Mlp_Op<"cmp", [Pure, SameTypeOperands]> {
+  let summary = "Elementwise comparison giving a bool tensor";
+  let description = [{
+    `predicate` is one of lt, le, gt, ge, eq, ne.
+    ```mlir
+    %b = mlp.cmp lt, %x, %y : tensor<7xf32> to tensor<7xi1>
+    ```
+  }];
+  let arguments = (ins StrAttr:$predicate, Mlp_Tensor:$lhs, Mlp_Tensor:$rhs);
+  let results = (outs Mlp_BoolTensor:$result);
+  let assemblyFormat =
+      "$predicate `,` $lhs `,` $rhs attr-dict `:` type($lhs) `to` type($result)";
+  let hasVerifier = 1;
+}
+
+class Mlp_UnaryOp<string mnemonic, string what> :
+    Mlp_Op<mnemonic, [Pure, SameOperandsAndResultType]> {
+  let summary = "Elementwise " # what;
+  let arguments = (ins Mlp_Tensor:$operand);
+  let results = (outs Mlp_Tensor:$result);
+  let assemblyFormat = "$operand attr-dict `:` type($result)";
+}
+
+def Mlp_NegOp : Mlp_UnaryOp<"neg", "negation">;
+def Mlp_ExpOp : Mlp_UnaryOp<"exp", "e^x">;
+def Mlp_LogOp : Mlp_UnaryOp<"log", "natural logarithm">;
+def Mlp_SqrtOp : Mlp_UnaryOp<"sqrt", "square root">;
+def Mlp_AbsOp : Mlp_UnaryOp<"abs", "absolute value">;
+def Mlp_TanhOp : Mlp_UnaryOp<"tanh", "hyperbolic tangent">;
+def Mlp_SigmoidOp : Mlp_UnaryOp<"sigmoid", "logistic sigmoid 1/(1+e^-x)">;
+def Mlp_ReluOp : Mlp_UnaryOp<"relu", "max(x, 0)">;
+def Mlp_NotOp : Mlp_UnaryOp<"not", "logical not of a bool tensor">;
+
+def Mlp_SelectOp : Mlp_Op<"select", [Pure,
+    AllTypesMatch<["on_true", "on_false", "result"]>]> {
+  let summary = "Elementwise choice: cond ? on_true : on_false (`where`)";
+  let arguments = (ins Mlp_BoolTensor:$cond, Mlp_Tensor:$on_true,
+                       Mlp_Tensor:$on_false);
+  let results = (outs Mlp_Tensor:$result);
+  let assemblyFormat =
+      "$cond `,` $on_true `,` $on_false attr-dict `:` type($cond) `,` type($result)";
+  let hasVerifier = 1;
+}
+
+def Mlp_CastOp : Mlp_Op<"cast", [Pure]> {
+  let summary = "Elementwise element-type conversion (same shape)";
+  let arguments = (ins Mlp_Tensor:$operand);
+  let results = (outs Mlp_Tensor:$result);
+  let assemblyFormat = "$operand attr-dict `:` type($operand) `to` type($result)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Broadcasting and reductions
+//===----------------------------------------------------------------------===//
+
+def Mlp_BroadcastOp : Mlp_Op<"broadcast", [Pure]> {
+  let summary = "Broadcast a tensor to a larger shape";
+  let description = [{
+    Input dimension i becomes result dimension `dims[i]`; its size must equal
+    that result dimension or be 1 (stretched). Result dimensions not named in
+    `dims` are new. NumPy broadcasting is `dims` aligned to the right.
+    ```mlir
+    %b = mlp.broadcast %x, dims = [1] : tensor<3xf32> to tensor<2x3xf32>
+    ```
+  }];
+  let arguments = (ins Mlp_Tensor:$operand, DenseI64ArrayAttr:$dims);
+  let results = (outs Mlp_Tensor:$result);
+  let assemblyFormat =
+      "$operand `,` `dims` `=` $dims attr-dict `:` type($operand) `to` type($result)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def Mlp_UnbroadcastOp : Mlp_Op<"unbroadcast", [Pure]> {
+  let summary = "Sum a broadcast tensor back to its source shape";
+  let description = [{
+    The transpose of `mlp.broadcast` with the same `dims`: sums over the
+    result dimensions that broadcasting added or stretched. It is the
+    gradient of broadcasting.
+    ```mlir
+    %s = mlp.unbroadcast %g, dims = [1] : tensor<2x3xf32> to tensor<3xf32>
+    ```
+  }];
+  let arguments = (ins Mlp_Tensor:$operand, DenseI64ArrayAttr:$dims);
+  let results = (outs Mlp_Tensor:$result);
+  let assemblyFormat =
+      "$operand `,` `dims` `=` $dims attr-dict `:` type($operand) `to` type($result)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def Mlp_ReduceOp : Mlp_Op<"reduce", [Pure]> {
+  let summary = "Reduce over axes: sum, mean, max or min";
+  let description = [{
+    The reduced axes are removed from the result.
+    ```mlir
+    %m = mlp.reduce mean, %x, axes = [0] : tensor<7xf32> to tensor<f32>
+    ```
+  }];
+  let arguments = (ins StrAttr:$kind, Mlp_Tensor:$operand,
+                       DenseI64ArrayAttr:$axes);
+  let results = (outs Mlp_Tensor:$result);
+  let assemblyFormat =
+      "$kind `,` $operand `,` `axes` `=` $axes attr-dict `:` type($operand) `to` type($result)";
+  let hasVerifier = 1;
+}
+
+def Mlp_ArgmaxOp : Mlp_Op<"argmax", [Pure]> {
+  let summary = "Index of the largest element along an axis (first on ties)";
+  let arguments = (ins Mlp_Tensor:$operand, I64Attr:$axis);
+  let results = (outs RankedTensorOf<[I64]>:$result);
+  let assemblyFormat =
+      "$operand `,` `axis` `=` $axis attr-dict `:` type($operand) `to` type($result)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Linear algebra and shapes
+//===----------------------------------------------------------------------===//
+
+def Mlp_MatmulOp : Mlp_Op<"matmul", [Pure]> {
+  let summary = "Matrix product of two rank-2 tensors";
+  let arguments = (ins Mlp_FloatTensor:$lhs, Mlp_FloatTensor:$rhs);
+  let results = (outs Mlp_FloatTensor:$result);
+  let assemblyFormat =
+      "$lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `to` type($result)";
+  let hasVerifier = 1;
+}
+
+def Mlp_TransposeOp : Mlp_Op<"transpose", [Pure]> {
+  let summary = "Permute dimensions: result dim i is input dim perm[i]";
+  let arguments = (ins Mlp_Tensor:$operand, DenseI64ArrayAttr:$perm);
+  let results = (outs Mlp_Tensor:$result);
+  let assemblyFormat =
+      "$operand `,` `perm` `=` $perm attr-dict `:` type($operand) `to` type($result)";
+  let hasVerifier = 1;
+}
+
+def Mlp_ReshapeOp : Mlp_Op<"reshape", [Pure]> {
+  let summary = "Same elements in row-major order, new static shape";
+  let arguments = (ins Mlp_Tensor:$operand);
+  let results = (outs Mlp_Tensor:$result);
+  let assemblyFormat = "$operand attr-dict `:` type($operand) `to` type($result)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def Mlp_ExtractOp : Mlp_Op<"extract", [Pure]> {
+  let summary = "Pick positions along some axes and slice the others";
+  let description = [{
+    `x[i, 1:3]`: the k-th index picks one position along axis
+    `index_dims[k]` (that axis is dropped; negative indices count from the
+    end). The remaining axes, in order, are sliced by `starts`/`sizes`.
+    Indices are bounds-checked at run time.
+    ```mlir
+    %r = mlp.extract %x[%i] index_dims = [0] starts = [1] sizes = [2]
+        : tensor<3x4xf32>, tensor<i64> to tensor<2xf32>
+    ```
+  }];
+  let arguments = (ins Mlp_Tensor:$operand,
+                       Variadic<RankedTensorOf<[I64]>>:$indices,
+                       DenseI64ArrayAttr:$index_dims,
+                       DenseI64ArrayAttr:$starts, DenseI64ArrayAttr:$sizes);
+  let results = (outs Mlp_Tensor:$result);
+  let assemblyFormat = [{
+    $operand `[` $indices `]` `index_dims` `=` $index_dims `starts` `=` $starts
+    `sizes` `=` $sizes attr-dict `:` type($operand) (`,` type($indices)^)?
+    `to` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Mlp_ConcatOp : Mlp_Op<"concat", [Pure]> {
+  let summary = "Join tensors along an existing axis";
+  let arguments = (ins Variadic<Mlp_Tensor>:$inputs, I64Attr:$axis);
+  let results = (outs Mlp_Tensor:$result);
+  let assemblyFormat =
+      "$inputs `,` `axis` `=` $axis attr-dict `:` type($inputs) `to` type($result)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Runtime interaction: parameters and printing
+//===----------------------------------------------------------------------===//
+
+def Mlp_ParamOp : Mlp_Op<"param", [MemoryEffects<[MemRead]>]> {
+  let summary = "The value of a pipeline parameter (a command-line flag)";
+  let description = [{
+    Every `mlp.param` of a module is declared to the runtime, with its type
+    and default, before any is read, so `--help` can list them all.
+    ```mlir
+    %lr = mlp.param "lr" default "0.01" : tensor<f32>
+    ```
+  }];
+  let arguments = (ins StrAttr:$name, StrAttr:$default_text);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$name `default` $default_text attr-dict `:` type($result)";
+}
+
+def Mlp_FormatOp : Mlp_Op<"format", [MemoryEffects<[MemWrite]>]> {
+  let summary = "Append a value to the line being printed";
+  let description = [{
+    `spec` is a Python/fmt format spec (`.3f`) applied to each element.
+    ```mlir
+    mlp.format %w spec ".3f" : tensor<f32>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$value, StrAttr:$spec);
+  let assemblyFormat = "$value `spec` $spec attr-dict `:` type($value)";
+}
+
+def Mlp_FormatTextOp : Mlp_Op<"format_text", [MemoryEffects<[MemWrite]>]> {
+  let summary = "Append literal text to the line being printed";
+  let arguments = (ins StrAttr:$text);
+  let assemblyFormat = "$text attr-dict";
+}
+
+def Mlp_PrintLineOp : Mlp_Op<"print_line", [MemoryEffects<[MemWrite]>]> {
+  let summary = "Write the line built so far to standard output";
+  let assemblyFormat = "attr-dict";
+}
+
+#endif // MLP_OPS

@@ -1,0 +1,20 @@
+//===- Passes.td - mlp dialect passes ----------------------*- tablegen -*-===//
+#ifndef MLP_PASSES
+#define MLP_PASSES
+
+include "mlir/Pass/PassBase.td"
+
+def MlpAutodiff : Pass<"mlp-autodiff", "mlir::ModuleOp"> {
+  let summary = "Generate reverse-mode derivative functions at compile time";
+  let description = [{
+    A `func.func` without a body carrying `mlp.grad_of = @f` and
+    `mlp.wrt = array<i64: ...>` is filled in with the gradient of `@f` (which
+    must return one scalar float) with respect to the listed arguments: `@f`'s
+    body is replayed forward, then each op's vector-Jacobian product is emitted
+    in reverse order. Only values that depend on a `wrt` argument get adjoints.
+    Run the inliner first: `@f` must be a single block without calls.
+  }];
+  let dependentDialects = ["mlir::mlp::MlpDialect"];
+}
+
+#endif // MLP_PASSES

@@ -1,0 +1,69 @@
+/// \file internal.h
+/// C++ helpers shared by the runtime's source files (and its unit tests).
+/// Not part of the C ABI: generated code never sees these.
+#ifndef MLP_RUNTIME_INTERNAL_H
+#define MLP_RUNTIME_INTERNAL_H
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mlp::rt {
+
+/* lifecycle.cpp */
+
+/// The program name shown in `--help`: argv[0] without its directory.
+const std::string &program_name();
+/// argv[1..] as given to mlp_rt_init.
+const std::vector<std::string> &program_args();
+/// Flushes stdout, prints `error: <message>` to stderr, exits with `status`.
+[[noreturn]] void die(std::string_view message, int status);
+
+/* params.cpp */
+
+/// Forgets every declared param (mlp_rt_init starts afresh).
+void reset_params();
+
+/* print.cpp */
+
+/// The line being built by the current `print` statement.
+std::string &line_buffer();
+
+/* scalar_format.cpp */
+
+/// Appends `v` formatted with `spec` (see mlp_runtime.h) to `out`. A spec that
+/// is invalid for the type fails with `error: bad format spec '...' for <type>`.
+void append_f32(std::string &out, float v, std::string_view spec);
+void append_f64(std::string &out, double v, std::string_view spec);
+/// `type_name` ("i64", "i32") only names the type in error messages.
+void append_int(std::string &out, int64_t v, std::string_view spec, const char *type_name);
+void append_bool(std::string &out, bool v, std::string_view spec);
+
+/// Display width of UTF-8 text: one column per code point.
+size_t text_width(std::string_view text);
+
+/* tensor_format.cpp */
+
+/// A strided view of a tensor's elements, read from an MLIR memref descriptor.
+struct StridedView {
+  const void *aligned = nullptr; ///< the descriptor's aligned pointer
+  int64_t offset = 0;            ///< in elements
+  int64_t rank = 0;
+  const int64_t *sizes = nullptr;   ///< rank entries
+  const int64_t *strides = nullptr; ///< rank entries, in elements
+};
+
+/// Reads (rank, descriptor) as passed for an unranked memref argument.
+StridedView view_from_descriptor(int64_t rank, const void *descriptor);
+
+enum class ElementType { F32, F64, I64, I32, Bool };
+
+/// Formats a whole tensor the way `print` shows it. `column` is the column
+/// the tensor starts at in its line, so continuation lines can line up.
+std::string format_tensor(const StridedView &view, ElementType type, std::string_view spec,
+                          size_t column = 0);
+
+} // namespace mlp::rt
+
+#endif // MLP_RUNTIME_INTERNAL_H

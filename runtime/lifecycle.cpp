@@ -1,0 +1,62 @@
+/// \file lifecycle.cpp
+/// Process-level entry points: start-up, fatal errors and the final flush.
+
+#include "runtime/internal.h"
+#include "runtime/mlp_runtime.h"
+
+#include <cstdio>
+#include <cstdlib>
+
+namespace mlp::rt {
+namespace {
+
+std::string g_program_name = "program";
+std::vector<std::string> g_args;
+
+} // namespace
+
+const std::string &program_name() { return g_program_name; }
+
+const std::vector<std::string> &program_args() { return g_args; }
+
+void die(std::string_view message, int status) {
+  // Flush what the program printed so far, so the error comes after it even
+  // when stdout and stderr go to the same terminal or file.
+  std::fflush(stdout);
+  std::fprintf(stderr, "error: %.*s\n", static_cast<int>(message.size()), message.data());
+  std::fflush(stderr);
+  std::exit(status);
+}
+
+} // namespace mlp::rt
+
+using namespace mlp::rt;
+
+extern "C" void mlp_rt_init(int argc, char **argv) {
+  g_program_name = "program";
+  if (argc > 0 && argv && argv[0] && argv[0][0]) {
+    std::string_view full = argv[0];
+    size_t slash = full.find_last_of('/');
+    g_program_name = std::string(slash == std::string_view::npos ? full : full.substr(slash + 1));
+  }
+  g_args.clear();
+  for (int i = 1; argv && i < argc; ++i)
+    g_args.emplace_back(argv[i] ? argv[i] : "");
+  reset_params();
+  line_buffer().clear();
+}
+
+extern "C" void mlp_rt_fail(const char *message) {
+  die(message ? message : "unknown failure", 1);
+}
+
+extern "C" void mlp_rt_finish(void) {
+  // A print statement always ends its line; write a stray partial line anyway
+  // rather than silently drop output.
+  std::string &line = line_buffer();
+  if (!line.empty()) {
+    std::fwrite(line.data(), 1, line.size(), stdout);
+    line.clear();
+  }
+  std::fflush(stdout);
+}

@@ -1,0 +1,24 @@
+# lit configuration of the mlpc test suite.
+import os
+
+import lit.formats
+from lit.llvm import llvm_config
+
+config.name = "mlpc"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".mlp", ".test"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.mlp_obj_root, "tests")
+# Inputs that tests read but that are not tests themselves.
+config.excludes = ["Inputs", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py",
+                   "runtime"]
+
+config.substitutions.append(("%PATH%", config.environment["PATH"]))
+config.substitutions.append(("%mlp_src", config.mlp_src_root))
+config.substitutions.append(("%python", "/usr/bin/python3"))
+llvm_config.with_system_environment(["HOME", "TMPDIR"])
+llvm_config.use_default_substitutions()
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+llvm_config.with_environment("PATH", config.mlp_tools_dir, append_path=True)
+llvm_config.add_tool_substitutions(["mlpc", "mlp-opt", "mlprt-tests"],
+                                   [config.mlp_tools_dir])

@@ -1,0 +1,664 @@
+// Unit tests of the mlp runtime (runtime/mlp_runtime.h), through its C ABI.
+//
+// No framework: every check that fails prints what it expected and what it
+// got; the program ends with the line "N passed, M failed" and returns
+// non-zero if anything failed.
+//
+// Each case runs in a forked child with stdout and stderr sent to temporary
+// files, so the runtime's exits (usage errors, --help, bad format specs) can
+// be checked like any other result: exit status, stdout text, stderr text.
+
+#include "runtime/mlp_runtime.h"
+
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <limits>
+#include <string>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <vector>
+
+namespace {
+
+int g_passed = 0;
+int g_failed = 0;
+
+/// Shows control characters so a whitespace difference is visible.
+std::string escaped(const std::string &s) {
+  std::string r = "\"";
+  for (char c : s) {
+    if (c == '\n') r += "\\n";
+    else if (c == '\t') r += "\\t";
+    else if (c == '"') r += "\\\"";
+    else r += c;
+  }
+  return r + "\"";
+}
+
+void check(bool ok, const std::string &what, const std::string &detail = "") {
+  if (ok) {
+    ++g_passed;
+    return;
+  }
+  ++g_failed;
+  std::printf("FAIL: %s\n", what.c_str());
+  if (!detail.empty()) std::printf("%s\n", detail.c_str());
+}
+
+void check_eq(const std::string &got, const std::string &want, const std::string &what) {
+  check(got == want, what, "  expected: " + escaped(want) + "\n  got:      " + escaped(got));
+}
+
+void check_contains(const std::string &got, const std::string &part, const std::string &what) {
+  check(got.find(part) != std::string::npos, what,
+        "  expected to contain: " + escaped(part) + "\n  got: " + escaped(got));
+}
+
+struct Run {
+  int status = -1; ///< exit status, or 128 + signal
+  std::string out;
+  std::string err;
+};
+
+std::string read_all(FILE *f) {
+  std::string s;
+  std::rewind(f);
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) s.append(buf, n);
+  return s;
+}
+
+/// Runs `body` in a child process that called mlp_rt_init(args) first and
+/// calls mlp_rt_finish() after; returns its exit status and output.
+Run run_child(const std::vector<std::string> &args, const std::function<void()> &body) {
+  Run r;
+  FILE *out = std::tmpfile();
+  FILE *err = std::tmpfile();
+  if (!out || !err) {
+    std::perror("tmpfile");
+    std::exit(3);
+  }
+  std::fflush(nullptr); // or the child would repeat our buffered output
+  pid_t pid = fork();
+  if (pid < 0) {
+    std::perror("fork");
+    std::exit(3);
+  }
+  if (pid == 0) {
+    dup2(fileno(out), 1);
+    dup2(fileno(err), 2);
+    std::vector<char *> argv;
+    for (const std::string &a : args) argv.push_back(const_cast<char *>(a.c_str()));
+    argv.push_back(nullptr);
+    mlp_rt_init(static_cast<int>(args.size()), argv.data());
+    body();
+    mlp_rt_finish();
+    std::fflush(nullptr);
+    _exit(0);
+  }
+  int wstatus = 0;
+  waitpid(pid, &wstatus, 0);
+  r.status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
+  r.out = read_all(out);
+  r.err = read_all(err);
+  std::fclose(out);
+  std::fclose(err);
+  return r;
+}
+
+Run run_child(const std::function<void()> &body) { return run_child({"prog"}, body); }
+
+/// The line one print statement produces (without its '\n').
+std::string printed(const std::function<void()> &pieces, const std::string &what) {
+  Run r = run_child([&] {
+    pieces();
+    mlp_rt_print_line();
+  });
+  check(r.status == 0 && r.err.empty(), what + ": runs cleanly",
+        "  status " + std::to_string(r.status) + ", stderr " + escaped(r.err));
+  if (!r.out.empty() && r.out.back() == '\n') r.out.pop_back();
+  return r.out;
+}
+
+/// Checks that `body` exits with `status` and exactly the stderr `err`.
+void check_exit(const Run &r, int status, const std::string &err, const std::string &what) {
+  check(r.status == status, what + ": exit status",
+        "  expected " + std::to_string(status) + ", got " + std::to_string(r.status) +
+            " (stderr " + escaped(r.err) + ")");
+  check_eq(r.err, err, what + ": stderr");
+}
+
+/* ------------------------------------------------------------------ params */
+
+void declare_iris_params() {
+  mlp_rt_param_declare("lr", "f32", "0.01");
+  mlp_rt_param_declare("epochs", "i32", "100");
+  mlp_rt_param_declare("name", "str", "iris");
+  mlp_rt_param_declare("verbose", "bool", "false");
+}
+
+/// Declares the test params, parses `flags`, prints every value.
+Run parse_and_dump(const std::vector<std::string> &flags) {
+  std::vector<std::string> args = {"/usr/local/bin/iris"};
+  args.insert(args.end(), flags.begin(), flags.end());
+  return run_child(args, [] {
+    declare_iris_params();
+    mlp_rt_param_declare("seed", "i64", "42");
+    mlp_rt_param_declare("scale", "f64", "1.5");
+    mlp_rt_param_declare("batch_size", "int", "16");
+    mlp_rt_params_parse();
+    std::printf("lr=%.9g epochs=%d name=%s verbose=%d seed=%lld scale=%.17g batch=%lld\n",
+                mlp_rt_param_f32("lr"), mlp_rt_param_i32("epochs"), mlp_rt_param_str("name"),
+                mlp_rt_param_bool("verbose"), static_cast<long long>(mlp_rt_param_i64("seed")),
+                mlp_rt_param_f64("scale"), static_cast<long long>(mlp_rt_param_i64("batch_size")));
+  });
+}
+
+void check_dump(const std::vector<std::string> &flags, const std::string &want, const std::string &what) {
+  Run r = parse_and_dump(flags);
+  check(r.status == 0, what + ": exit status 0", "  got " + std::to_string(r.status) + ", stderr " + escaped(r.err));
+  check_eq(r.out, want + "\n", what);
+}
+
+const char *kHint = " (run with --help to list the options)\n";
+
+void check_usage_error(const std::vector<std::string> &flags, const std::string &message,
+                       const std::string &what) {
+  Run r = parse_and_dump(flags);
+  check_exit(r, 2, "error: " + message + kHint, what);
+  check_eq(r.out, "", what + ": nothing on stdout");
+}
+
+void test_params() {
+  const std::string defaults =
+      "lr=0.00999999978 epochs=100 name=iris verbose=0 seed=42 scale=1.5 batch=16";
+  check_dump({}, defaults, "params: defaults");
+  check_dump({"--lr", "0.02", "--epochs", "5", "--name", "setosa", "--seed", "-7", "--scale", "2.25"},
+             "lr=0.0199999996 epochs=5 name=setosa verbose=0 seed=-7 scale=2.25 batch=16",
+             "params: --name value");
+  check_dump({"--lr=0.5", "--epochs=7", "--name=a b", "--verbose=true", "--seed=9000000000"},
+             "lr=0.5 epochs=7 name=a b verbose=1 seed=9000000000 scale=1.5 batch=16",
+             "params: --name=value");
+  check_dump({"--lr", "-0.5", "--epochs", "+3", "--scale", "1e-3"},
+             "lr=-0.5 epochs=3 name=iris verbose=0 seed=42 scale=0.001 batch=16",
+             "params: negative and signed numbers");
+  check_dump({"--verbose"}, "lr=0.00999999978 epochs=100 name=iris verbose=1 seed=42 scale=1.5 batch=16",
+             "params: bare bool flag is true");
+  check_dump({"--verbose", "false", "--epochs", "2"},
+             "lr=0.00999999978 epochs=2 name=iris verbose=0 seed=42 scale=1.5 batch=16",
+             "params: bool flag with a value");
+  check_dump({"--verbose", "--epochs", "2"},
+             "lr=0.00999999978 epochs=2 name=iris verbose=1 seed=42 scale=1.5 batch=16",
+             "params: bare bool flag before another flag");
+  check_dump({"--verbose=YES"}, "lr=0.00999999978 epochs=100 name=iris verbose=1 seed=42 scale=1.5 batch=16",
+             "params: bool spellings");
+  check_dump({"--batch-size", "32", "--batch_size=64"},
+             "lr=0.00999999978 epochs=100 name=iris verbose=0 seed=42 scale=1.5 batch=64",
+             "params: dashes match underscores, last flag wins");
+  check_dump({"--name="}, "lr=0.00999999978 epochs=100 name= verbose=0 seed=42 scale=1.5 batch=16",
+             "params: empty str value");
+  check_dump({"--epochs", "2147483647", "--seed", "-9223372036854775808"},
+             "lr=0.00999999978 epochs=2147483647 name=iris verbose=0 seed=-9223372036854775808 scale=1.5 batch=16",
+             "params: integer limits");
+
+  // --help and -h: usage on stdout, exit 0, nothing else runs.
+  const std::string usage =
+      "usage: iris [--lr F32] [--epochs I32] [--name STR] [--verbose BOOL]\n"
+      "\n"
+      "options:\n"
+      "  -h, --help        show this help and exit\n"
+      "  --lr <f32>        (default 0.01)\n"
+      "  --epochs <i32>    (default 100)\n"
+      "  --name <str>      (default \"iris\")\n"
+      "  --verbose <bool>  (default false)\n";
+  for (const char *flag : {"--help", "-h"}) {
+    Run r = run_child({"./build/iris", "--lr", "0.5", flag, "--bogus"}, [] {
+      declare_iris_params();
+      mlp_rt_params_parse();
+      std::printf("not reached\n");
+    });
+    check_exit(r, 0, "", std::string("params: ") + flag);
+    check_eq(r.out, usage, std::string("params: ") + flag + " output");
+  }
+  {
+    Run r = run_child({"tool", "--help"}, [] { mlp_rt_params_parse(); });
+    check_exit(r, 0, "", "params: --help with no params");
+    check_eq(r.out, "usage: tool\n\noptions:\n  -h, --help  show this help and exit\n",
+             "params: --help with no params output");
+  }
+  {
+    Run r = run_child({"tool", "--help"}, [] {
+      mlp_rt_param_declare("data", "str", nullptr);
+      mlp_rt_params_parse();
+    });
+    check_eq(r.out, "usage: tool --data STR\n\noptions:\n  -h, --help    show this help and exit\n"
+                    "  --data <str>  (required)\n",
+             "params: --help shows a required param");
+  }
+  {
+    // A long synopsis wraps under the program name, like argparse.
+    Run r = run_child({"prog", "--help"}, [] {
+      for (const char *n : {"learning_rate", "momentum", "weight_decay", "epochs", "batch_size", "seed"})
+        mlp_rt_param_declare(n, "f64", "1");
+      mlp_rt_params_parse();
+    });
+    check_contains(r.out,
+                   "usage: prog [--learning_rate F64] [--momentum F64] [--weight_decay F64]\n"
+                   "            [--epochs F64] [--batch_size F64] [--seed F64]\n",
+                   "params: long usage line wraps");
+  }
+
+  // Each user error: one line on stderr, exit status 2.
+  check_usage_error({"--lrr", "0.1"}, "unknown option '--lrr'; did you mean '--lr'?",
+                    "params: unknown flag with suggestion");
+  check_usage_error({"--frobnicate"}, "unknown option '--frobnicate'", "params: unknown flag");
+  check_usage_error({"-x"}, "unknown option '-x'", "params: unknown short flag");
+  check_usage_error({"data.csv"}, "unexpected argument 'data.csv'", "params: stray argument");
+  check_usage_error({"--lr"}, "missing value for --lr <f32>", "params: missing value at end");
+  check_usage_error({"--lr", "--epochs", "3"}, "missing value for --lr <f32>",
+                    "params: missing value before a flag");
+  check_usage_error({"--epochs", "abc"}, "invalid value 'abc' for --epochs: expected an integer (i32)",
+                    "params: non-number for an int");
+  check_usage_error({"--epochs", "1.5"}, "invalid value '1.5' for --epochs: expected an integer (i32)",
+                    "params: float for an int");
+  check_usage_error({"--epochs=3000000000"}, "invalid value '3000000000' for --epochs: out of range for i32",
+                    "params: i32 out of range");
+  check_usage_error({"--seed", "99999999999999999999"},
+                    "invalid value '99999999999999999999' for --seed: out of range for i64",
+                    "params: i64 out of range");
+  check_usage_error({"--lr", "fast"}, "invalid value 'fast' for --lr: expected a number (f32)",
+                    "params: non-number for a float");
+  check_usage_error({"--lr", "0.1x"}, "invalid value '0.1x' for --lr: expected a number (f32)",
+                    "params: trailing junk");
+  check_usage_error({"--lr", "1e60"}, "invalid value '1e60' for --lr: out of range for f32",
+                    "params: f32 out of range");
+  check_usage_error({"--scale", " 1"}, "invalid value ' 1' for --scale: expected a number (f64)",
+                    "params: leading blank");
+  check_usage_error({"--epochs="}, "invalid value '' for --epochs: expected an integer (i32)",
+                    "params: empty int value");
+  check_usage_error({"--verbose=maybe"}, "invalid value 'maybe' for --verbose: expected true or false (bool)",
+                    "params: bad bool");
+  check_usage_error({"--verbose", "maybe"}, "unexpected argument 'maybe'", "params: bool then stray word");
+  {
+    Run r = run_child({"prog"}, [] {
+      mlp_rt_param_declare("data", "str", nullptr);
+      mlp_rt_params_parse();
+    });
+    check_exit(r, 2, std::string("error: missing required option --data <str>") + kHint,
+               "params: required param left out");
+  }
+
+  // Compiler bugs: exit status 1.
+  check_exit(run_child([] { mlp_rt_param_f32("nope"); }), 1, "error: internal error: no param named 'nope'\n",
+             "params: undeclared getter");
+  check_exit(run_child([] {
+               mlp_rt_param_declare("lr", "f32", "0.1");
+               mlp_rt_param_i32("lr");
+             }),
+             1, "error: internal error: param 'lr' is f32, read as i32\n", "params: getter of the wrong type");
+  check_exit(run_child([] { mlp_rt_param_declare("n", "i32", "ten"); }), 1,
+             "error: internal error: default 'ten' of param 'n': expected an integer (i32)\n",
+             "params: bad default");
+  check_exit(run_child([] { mlp_rt_param_declare("n", "u8", "1"); }), 1,
+             "error: internal error: param 'n' has unknown type 'u8'\n", "params: unknown type");
+  {
+    Run r = run_child({"prog", "--lr", "0.25"}, [] {
+      mlp_rt_param_declare("lr", "f32", "0.1");
+      mlp_rt_params_parse();
+      std::printf("%s %s|", mlp_rt_param_str("lr"), mlp_rt_param_str("lr"));
+      mlp_rt_param_declare("lr", "f64", "0.5"); // redeclared (REPL): replaced
+      mlp_rt_params_parse();
+      std::printf("%g", mlp_rt_param_f64("lr"));
+    });
+    check_eq(r.out, "0.25 0.25|0.25", "params: str getter of a number, redeclaration, reparse");
+  }
+}
+
+/* ------------------------------------------------------------ scalar print */
+
+std::string f32(float v, const char *spec = "") {
+  return printed([&] { mlp_rt_fmt_f32(v, spec); }, "f32");
+}
+std::string f64(double v, const char *spec = "") {
+  return printed([&] { mlp_rt_fmt_f64(v, spec); }, "f64");
+}
+std::string i64(int64_t v, const char *spec = "") {
+  return printed([&] { mlp_rt_fmt_i64(v, spec); }, "i64");
+}
+std::string boolean(int32_t v, const char *spec = "") {
+  return printed([&] { mlp_rt_fmt_bool(v, spec); }, "bool");
+}
+
+void test_scalars() {
+  // Shortest round-trip form; integral floats keep ".0".
+  check_eq(f32(0.5f), "0.5", "f32 0.5");
+  check_eq(f32(3.0f), "3.0", "f32 3.0");
+  check_eq(f32(0.1f), "0.1", "f32 0.1 is shortest for f32, not 0.100000001");
+  check_eq(f32(-2.0f), "-2.0", "f32 -2.0");
+  check_eq(f32(-0.0f), "-0.0", "f32 -0.0");
+  check_eq(f32(1e20f), "1e+20", "f32 1e20");
+  check_eq(f32(1e-5f), "1e-05", "f32 1e-5");
+  check_eq(f32(16777216.0f), "16777216.0", "f32 2^24");
+  check_eq(f32(std::numeric_limits<float>::infinity()), "inf", "f32 inf");
+  check_eq(f32(-std::numeric_limits<float>::infinity()), "-inf", "f32 -inf");
+  check_eq(f32(std::nanf("")), "nan", "f32 nan");
+  check_eq(f32(0.49671414f), "0.49671414", "f32 8 digits");
+  check_eq(f64(0.1), "0.1", "f64 0.1");
+  check_eq(f64(1.0 / 3.0), "0.3333333333333333", "f64 1/3");
+  check_eq(f64(1e16), "1e+16", "f64 1e16");
+  check_eq(f64(123456789.0), "123456789.0", "f64 integral");
+  check_eq(f64(1e-300), "1e-300", "f64 tiny");
+  // Specs.
+  check_eq(f32(3.14159f, ".3f"), "3.142", "f32 .3f");
+  check_eq(f64(3.14159, ">8.2f"), "    3.14", "f64 >8.2f");
+  check_eq(f64(12345.678, ".2e"), "1.23e+04", "f64 .2e");
+  check_eq(f64(3.14159, "+.1f"), "+3.1", "f64 +.1f");
+  check_eq(f64(-3.14159, "08.3f"), "-003.142", "f64 08.3f");
+  check_eq(f64(0.25, "g"), "0.25", "f64 g");
+  check_eq(f32(0.9731f, ".1%"), "97.3%", "f32 .1%");
+  check_eq(f64(0.5, "%"), "50.000000%", "f64 %");
+  check_eq(f64(0.973, ">7.1%"), "  97.3%", "f64 >7.1%");
+  check_eq(f64(1234567.891, ",.2f"), "1,234,567.89", "f64 ,.2f");
+  check_eq(f64(-1234567.0, "_.0f"), "-1_234_567", "f64 _.0f");
+  check_eq(f64(1234.5, "012,.1f"), "00,001,234.5", "f64 zero padding with grouping");
+  check_eq(f32(3.0f, ">8"), "     3.0", "f32 width only keeps .0");
+  check_eq(f32(2.5f, "<6"), "2.5   ", "f32 <6");
+  check_eq(f32(2.5f, "*^9.1f"), "***2.5***", "f32 fill and center");
+  check_eq(f64(3.0, ".3"), "3.0", "f64 .3 keeps .0");
+  check_eq(f64(1234.5, ".3"), "1.23e+03", "f64 .3 large");
+  check_eq(f64(3.14159, "=+8.2f"), "+   3.14", "f64 = alignment");
+  check_eq(f64(2.0, "+"), "+2.0", "f64 + sign only");
+  check_eq(f64(-2.5, "08"), "-00002.5", "f64 08 without type");
+  // Integers.
+  check_eq(i64(42), "42", "i64 42");
+  check_eq(i64(-42), "-42", "i64 -42");
+  check_eq(i64(std::numeric_limits<int64_t>::min()), "-9223372036854775808", "i64 min");
+  check_eq(i64(42, "d"), "42", "i64 d");
+  check_eq(i64(42, ">5"), "   42", "i64 >5");
+  check_eq(i64(42, "05d"), "00042", "i64 05d");
+  check_eq(i64(-42, "+d"), "-42", "i64 +d negative");
+  check_eq(i64(42, "+d"), "+42", "i64 +d");
+  check_eq(i64(255, "x"), "ff", "i64 x");
+  check_eq(i64(255, "#x"), "0xff", "i64 #x");
+  check_eq(i64(255, "#010x"), "0x000000ff", "i64 #010x");
+  check_eq(i64(5, "b"), "101", "i64 b");
+  check_eq(i64(1234567, ","), "1,234,567", "i64 ,");
+  check_eq(i64(-1234567, "_d"), "-1_234_567", "i64 _d");
+  check_eq(i64(0xdeadbeefLL, "_x"), "dead_beef", "i64 _x groups by 4");
+  check_eq(i64(1234567, ">12,"), "   1,234,567", "i64 >12,");
+  check_eq(i64(1234, "08,"), "0,001,234", "i64 08,");
+  check_eq(i64(-42, "=6"), "-   42", "i64 =6");
+  check_eq(i64(5, "<05"), "50000", "i64 <05 as in Python");
+  check_eq(i64(3, ".2f"), "3.00", "i64 .2f converts like Python");
+  check_eq(i64(7, ".0%"), "700%", "i64 .0%");
+  check_eq(i64(12, "e"), "1.200000e+01", "i64 e");
+  // Bools.
+  check_eq(boolean(1), "true", "bool true");
+  check_eq(boolean(0), "false", "bool false");
+  check_eq(boolean(7), "true", "bool non-zero");
+  check_eq(boolean(1, ">6"), "  true", "bool >6");
+  check_eq(boolean(0, "^7"), " false ", "bool ^7");
+  check_eq(boolean(1, "d"), "1", "bool d");
+  check_eq(boolean(1, ".1f"), "1.0", "bool .1f");
+  // Pieces make one line.
+  check_eq(printed(
+               [] {
+                 mlp_rt_fmt_str("epoch ");
+                 mlp_rt_fmt_i64(3, ">2");
+                 mlp_rt_fmt_str(": loss ");
+                 mlp_rt_fmt_f32(0.125f, ".4f");
+                 mlp_rt_fmt_str(", done=");
+                 mlp_rt_fmt_bool(1, "");
+                 mlp_rt_fmt_str(nullptr);
+                 mlp_rt_fmt_f64(2.0, nullptr);
+               },
+               "pieces"),
+           "epoch  3: loss 0.1250, done=true2.0", "print: pieces build one line");
+  {
+    Run r = run_child([] {
+      mlp_rt_fmt_str("a");
+      mlp_rt_print_line();
+      mlp_rt_print_line();
+      mlp_rt_fmt_str("b");
+      mlp_rt_print_line();
+      mlp_rt_fmt_str("partial");
+    });
+    check_eq(r.out, "a\n\nb\npartial", "print: lines, an empty line, finish writes a partial line");
+  }
+
+  // Bad specs: exit 1 with one error line.
+  check_exit(run_child([] { mlp_rt_fmt_f32(1.0f, "d"); }), 1, "error: bad format spec 'd' for f32\n",
+             "bad spec: d for f32");
+  check_exit(run_child([] { mlp_rt_fmt_f64(1.0, "q"); }), 1, "error: bad format spec 'q' for f64\n",
+             "bad spec: q for f64");
+  check_exit(run_child([] { mlp_rt_fmt_f64(1.0, ".f"); }), 1, "error: bad format spec '.f' for f64\n",
+             "bad spec: precision without digits");
+  check_exit(run_child([] { mlp_rt_fmt_i64(1, ".2"); }), 1, "error: bad format spec '.2' for i64\n",
+             "bad spec: precision for i64");
+  check_exit(run_child([] { mlp_rt_fmt_i64(1, ",x"); }), 1, "error: bad format spec ',x' for i64\n",
+             "bad spec: , with x");
+  check_exit(run_child([] { mlp_rt_fmt_i64(1, "{}"); }), 1, "error: bad format spec '{}' for i64\n",
+             "bad spec: braces");
+  check_exit(run_child([] { mlp_rt_fmt_bool(1, "+"); }), 1, "error: bad format spec '+' for bool\n",
+             "bad spec: sign for bool");
+  {
+    Run r = run_child([] {
+      mlp_rt_fmt_str("before");
+      mlp_rt_print_line();
+      mlp_rt_fmt_f32(1.0f, "z9");
+    });
+    check_exit(r, 1, "error: bad format spec 'z9' for f32\n", "bad spec: earlier lines kept");
+    check_eq(r.out, "before\n", "bad spec: earlier lines kept: stdout");
+  }
+  {
+    Run r = run_child([] {
+      mlp_rt_fmt_str("x");
+      mlp_rt_print_line();
+      mlp_rt_fail("index 5 is out of bounds for axis 0 with size 3");
+    });
+    check_exit(r, 1, "error: index 5 is out of bounds for axis 0 with size 3\n", "mlp_rt_fail");
+    check_eq(r.out, "x\n", "mlp_rt_fail: stdout flushed first");
+  }
+}
+
+/* ------------------------------------------------------------------ tensors */
+
+/// A ranked memref descriptor as generated code passes it, as 8-byte words:
+/// {allocated, aligned, offset, sizes[rank], strides[rank]}.
+struct Descriptor {
+  std::vector<int64_t> words;
+  int64_t rank;
+  void *get() { return words.data(); }
+};
+
+/// `strides` empty: contiguous row-major.
+Descriptor make_descriptor(const void *data, std::vector<int64_t> sizes, std::vector<int64_t> strides = {},
+                           int64_t offset = 0) {
+  if (strides.empty()) {
+    strides.assign(sizes.size(), 1);
+    for (size_t i = sizes.size(); i-- > 1;) strides[i - 1] = strides[i] * sizes[i];
+  }
+  Descriptor d;
+  d.rank = static_cast<int64_t>(sizes.size());
+  d.words.push_back(reinterpret_cast<intptr_t>(data));
+  d.words.push_back(reinterpret_cast<intptr_t>(data));
+  d.words.push_back(offset);
+  d.words.insert(d.words.end(), sizes.begin(), sizes.end());
+  d.words.insert(d.words.end(), strides.begin(), strides.end());
+  return d;
+}
+
+using TensorFn = void (*)(int64_t, void *, const char *);
+
+std::string tensor(TensorFn fn, Descriptor d, const char *spec, const std::string &what) {
+  return printed([&] { fn(d.rank, d.get(), spec); }, what);
+}
+
+std::vector<int64_t> arange(int64_t n) {
+  std::vector<int64_t> v(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) v[static_cast<size_t>(i)] = i;
+  return v;
+}
+
+void test_tensors() {
+  const float scalar = 2.5f;
+  check_eq(tensor(mlp_rt_fmt_tensor_f32, make_descriptor(&scalar, {}), "", "rank 0"), "2.5", "tensor: rank 0");
+  check_eq(tensor(mlp_rt_fmt_tensor_f32, make_descriptor(&scalar, {}), ".2f", "rank 0 spec"), "2.50",
+           "tensor: rank 0 with spec");
+
+  const float v3[] = {0.5f, 1.0f, 2.5f};
+  check_eq(tensor(mlp_rt_fmt_tensor_f32, make_descriptor(v3, {3}), "", "rank 1"), "[0.5, 1.0, 2.5]",
+           "tensor: rank 1");
+  check_eq(tensor(mlp_rt_fmt_tensor_f32, make_descriptor(v3, {3}), ".2f", "rank 1 spec"), "[0.50, 1.00, 2.50]",
+           "tensor: rank 1 with spec");
+  const float v2[] = {1.0f, 10.0f};
+  check_eq(tensor(mlp_rt_fmt_tensor_f32, make_descriptor(v2, {2}), "", "rank 1 unpadded"), "[1.0, 10.0]",
+           "tensor: a one-line vector is not padded");
+  check_eq(tensor(mlp_rt_fmt_tensor_f32, make_descriptor(v3, {0}), "", "empty"), "[]", "tensor: empty vector");
+  check_eq(tensor(mlp_rt_fmt_tensor_f32, make_descriptor(v3, {2, 0}), "", "empty rows"), "[[],\n []]",
+           "tensor: rows of length 0");
+
+  const float m22[] = {1, 2, 3, 4};
+  check_eq(tensor(mlp_rt_fmt_tensor_f32, make_descriptor(m22, {2, 2}), "", "rank 2"), "[[1.0, 2.0],\n [3.0, 4.0]]",
+           "tensor: rank 2");
+  const float mixed[] = {1, -2.5f, 100, 4};
+  check_eq(tensor(mlp_rt_fmt_tensor_f32, make_descriptor(mixed, {2, 2}), "", "rank 2 aligned"),
+           "[[  1.0,  -2.5],\n [100.0,   4.0]]", "tensor: rank 2 columns aligned");
+  check_eq(tensor(mlp_rt_fmt_tensor_f32, make_descriptor(mixed, {2, 2}), "8.3f", "rank 2 spec"),
+           "[[   1.000,   -2.500],\n [ 100.000,    4.000]]", "tensor: rank 2 with a width spec");
+  const float pts[] = {-0.37f, 0.0f, 1.5f, std::numeric_limits<float>::infinity()};
+  check_eq(tensor(mlp_rt_fmt_tensor_f32, make_descriptor(pts, {2, 2}), "", "decimal points"),
+           "[[-0.37,  0.0 ],\n [ 1.5 ,   inf]]", "tensor: decimal points line up, inf right-aligned");
+  const double d3[] = {0.1, 0.2, 1.0 / 3.0};
+  check_eq(tensor(mlp_rt_fmt_tensor_f64, make_descriptor(d3, {3}), "", "f64"), "[0.1, 0.2, 0.3333333333333333]",
+           "tensor: f64");
+
+  std::vector<int64_t> a8 = arange(8);
+  check_eq(tensor(mlp_rt_fmt_tensor_i64, make_descriptor(a8.data(), {2, 2, 2}), "", "rank 3"),
+           "[[[0, 1],\n  [2, 3]],\n\n [[4, 5],\n  [6, 7]]]", "tensor: rank 3 blocks separated by a blank line");
+  std::vector<int64_t> a16 = arange(16);
+  check_eq(tensor(mlp_rt_fmt_tensor_i64, make_descriptor(a16.data(), {2, 2, 2, 2}), "", "rank 4"),
+           "[[[[ 0,  1],\n   [ 2,  3]],\n\n  [[ 4,  5],\n   [ 6,  7]]],\n\n\n"
+           " [[[ 8,  9],\n   [10, 11]],\n\n  [[12, 13],\n   [14, 15]]]]",
+           "tensor: rank 4");
+
+  // Strided views: transpose of a 2x3, a column, a reversed vector.
+  const int64_t m23[] = {1, 2, 3, 4, 5, 6};
+  check_eq(tensor(mlp_rt_fmt_tensor_i64, make_descriptor(m23, {3, 2}, {1, 3}), "", "transposed"),
+           "[[1, 4],\n [2, 5],\n [3, 6]]", "tensor: transposed view");
+  check_eq(tensor(mlp_rt_fmt_tensor_i64, make_descriptor(m23, {2}, {3}, 1), "", "column"), "[2, 5]",
+           "tensor: column view with offset");
+  check_eq(tensor(mlp_rt_fmt_tensor_i64, make_descriptor(m23, {3}, {-1}, 5), "", "reversed"), "[6, 5, 4]",
+           "tensor: negative stride");
+  check_eq(tensor(mlp_rt_fmt_tensor_i64, make_descriptor(m23, {2, 3}, {0, 1}), "", "broadcast"),
+           "[[1, 2, 3],\n [1, 2, 3]]", "tensor: zero stride (broadcast)");
+
+  const uint8_t b3[] = {1, 0, 1};
+  check_eq(tensor(mlp_rt_fmt_tensor_bool, make_descriptor(b3, {3}), "", "bool"), "[true, false, true]",
+           "tensor: bool");
+  const uint8_t b22[] = {1, 0, 0, 1};
+  check_eq(tensor(mlp_rt_fmt_tensor_bool, make_descriptor(b22, {2, 2}), "", "bool rank 2"),
+           "[[ true, false],\n [false,  true]]", "tensor: bool rank 2 aligned");
+  check_eq(tensor(mlp_rt_fmt_tensor_bool, make_descriptor(b22, {2, 2}), "d", "bool d"), "[[1, 0],\n [0, 1]]",
+           "tensor: bool with spec d");
+
+  const int64_t neg[] = {-1, 20, -300, 4};
+  check_eq(tensor(mlp_rt_fmt_tensor_i64, make_descriptor(neg, {2, 2}), "", "i64 neg"),
+           "[[  -1,   20],\n [-300,    4]]", "tensor: i64 with negatives");
+  check_eq(tensor(mlp_rt_fmt_tensor_i64, make_descriptor(neg, {4}), ">5", "i64 spec"),
+           "[   -1,    20,  -300,     4]", "tensor: i64 with spec");
+  const int32_t i32s[] = {7, -8, 9};
+  check_eq(tensor(mlp_rt_fmt_tensor_i32, make_descriptor(i32s, {3}), "", "i32"), "[7, -8, 9]", "tensor: i32");
+
+  // The continuation lines line up under the first '[' in the line.
+  check_eq(printed(
+               [&] {
+                 mlp_rt_fmt_str("w = ");
+                 Descriptor d = make_descriptor(m23, {2, 3});
+                 mlp_rt_fmt_tensor_i64(d.rank, d.get(), "");
+               },
+               "prefix"),
+           "w = [[1, 2, 3],\n     [4, 5, 6]]", "tensor: continuation lines align after a prefix");
+
+  // Long rows wrap at 75 columns; then the elements get a common width.
+  std::vector<int64_t> a30 = arange(30);
+  check_eq(tensor(mlp_rt_fmt_tensor_i64, make_descriptor(a30.data(), {30}), "", "wrap"),
+           "[ 0,  1,  2,  3,  4,  5,  6,  7,  8,  9, 10, 11, 12, 13, 14, 15, 16, 17,\n"
+           " 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29]",
+           "tensor: long vector wraps");
+
+  // Summaries: more than 1000 elements.
+  std::vector<int64_t> a2000 = arange(2000);
+  check_eq(tensor(mlp_rt_fmt_tensor_i64, make_descriptor(a2000.data(), {2000}), "", "summary 1"),
+           "[0, 1, 2, ..., 1997, 1998, 1999]", "tensor: rank 1 summary");
+  std::string full = tensor(mlp_rt_fmt_tensor_i64, make_descriptor(a2000.data(), {1000}), "", "1000");
+  check(full.find("...") == std::string::npos && full.find("999]") != std::string::npos,
+        "tensor: exactly 1000 elements are not summarized");
+  check_eq(tensor(mlp_rt_fmt_tensor_i64, make_descriptor(a2000.data(), {40, 30}), "", "summary 2"),
+           "[[   0,    1,    2, ...,   27,   28,   29],\n"
+           " [  30,   31,   32, ...,   57,   58,   59],\n"
+           " [  60,   61,   62, ...,   87,   88,   89],\n"
+           " ...,\n"
+           " [1110, 1111, 1112, ..., 1137, 1138, 1139],\n"
+           " [1140, 1141, 1142, ..., 1167, 1168, 1169],\n"
+           " [1170, 1171, 1172, ..., 1197, 1198, 1199]]",
+           "tensor: rank 2 summary");
+  check_eq(tensor(mlp_rt_fmt_tensor_i64, make_descriptor(a2000.data(), {8, 2, 70}), "", "summary 3"),
+           "[[[   0,    1,    2, ...,   67,   68,   69],\n"
+           "  [  70,   71,   72, ...,  137,  138,  139]],\n"
+           "\n"
+           " [[ 140,  141,  142, ...,  207,  208,  209],\n"
+           "  [ 210,  211,  212, ...,  277,  278,  279]],\n"
+           "\n"
+           " [[ 280,  281,  282, ...,  347,  348,  349],\n"
+           "  [ 350,  351,  352, ...,  417,  418,  419]],\n"
+           "\n"
+           " ...,\n"
+           "\n"
+           " [[ 700,  701,  702, ...,  767,  768,  769],\n"
+           "  [ 770,  771,  772, ...,  837,  838,  839]],\n"
+           "\n"
+           " [[ 840,  841,  842, ...,  907,  908,  909],\n"
+           "  [ 910,  911,  912, ...,  977,  978,  979]],\n"
+           "\n"
+           " [[ 980,  981,  982, ..., 1047, 1048, 1049],\n"
+           "  [1050, 1051, 1052, ..., 1117, 1118, 1119]]]",
+           "tensor: rank 3 summary");
+  {
+    // A transposed summarized view reads through the strides too.
+    std::string t = tensor(mlp_rt_fmt_tensor_i64, make_descriptor(a2000.data(), {30, 40}, {1, 30}), "", "summary T");
+    check_eq(t.substr(0, t.find('\n')), "[[   0,   30,   60, ..., 1110, 1140, 1170],",
+             "tensor: summary of a transposed view");
+  }
+  {
+    std::vector<float> big(1500, 0.5f);
+    big[1499] = 2.0f;
+    check_eq(tensor(mlp_rt_fmt_tensor_f32, make_descriptor(big.data(), {1500}), ".1f", "summary spec"),
+             "[0.5, 0.5, 0.5, ..., 0.5, 0.5, 2.0]", "tensor: summary with spec");
+  }
+
+  check_exit(run_child([&] {
+               Descriptor d = make_descriptor(v3, {3});
+               mlp_rt_fmt_tensor_f32(d.rank, d.get(), "d");
+             }),
+             1, "error: bad format spec 'd' for f32\n", "tensor: bad spec");
+  check_exit(run_child([&] {
+               Descriptor d = make_descriptor(i32s, {0});
+               mlp_rt_fmt_tensor_i32(d.rank, d.get(), ".3f,");
+             }),
+             1, "error: bad format spec '.3f,' for i32\n", "tensor: bad spec on an empty tensor");
+}
+
+} // namespace
+
+int main() {
+  test_params();
+  test_scalars();
+  test_tensors();
+  std::printf("%d passed, %d failed\n", g_passed, g_failed);
+  return g_failed > 0 ? 1 : 0;
+}
