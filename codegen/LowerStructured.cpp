@@ -356,16 +356,19 @@ struct ExtractPattern : OpConversionPattern<ExtractOp> {
           loc,
           rewriter.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, i, zero),
           rewriter.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sge, i, dim));
-      rewriter.create<scf::IfOp>(loc, outside, [&](OpBuilder &b, Location l) {
-        std::string message = "index out of range for axis " +
-                              std::to_string(axis) + " of a tensor with " +
-                              (inType.isDynamicDim(axis)
-                                   ? std::string("a run-time number of")
-                                   : std::to_string(inType.getDimSize(axis))) +
-                              " elements";
-        callRuntime(b, l, "mlp_rt_fail", {}, stringPointer(b, l, message));
-        b.create<scf::YieldOp>(l);
-      });
+      std::string message = "index out of range for axis " +
+                            std::to_string(axis) + " of a tensor with " +
+                            (inType.isDynamicDim(axis)
+                                 ? std::string("a run-time number of")
+                                 : std::to_string(inType.getDimSize(axis))) +
+                            " elements";
+      auto check = rewriter.create<scf::IfOp>(loc, outside, /*withElse=*/false);
+      {
+        OpBuilder::InsertionGuard guard(rewriter);
+        rewriter.setInsertionPointToStart(check.thenBlock());
+        callRuntime(rewriter, loc, "mlp_rt_fail", {},
+                    stringPointer(rewriter, loc, message));
+      }
       offsets.push_back(
           rewriter.create<arith::IndexCastOp>(loc, rewriter.getIndexType(), i)
               .getResult());

@@ -2,7 +2,6 @@
 #include "codegen/LoweringPatterns.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
-#include "llvm/ADT/StringExtras.h"
 
 using namespace mlir;
 using namespace mlir::mlp;
@@ -58,21 +57,25 @@ func::CallOp mlir::mlp::callRuntime(OpBuilder &b, Location loc, StringRef name,
 Value mlir::mlp::stringPointer(OpBuilder &b, Location loc, StringRef text) {
   Operation *scope = b.getInsertionBlock()->getParentOp();
   auto module = scope->getParentOfType<ModuleOp>();
-  std::string name = "mlp_str_" + llvm::utohexstr(llvm::hash_value(text));
-  auto global = module.lookupSymbol<LLVM::GlobalOp>(name);
-  // A hash collision would be a different text under the same name.
-  while (global && global.getValueAttr() !=
-                       b.getStringAttr(std::string(text) + '\0')) {
-    name += "_";
-    global = module.lookupSymbol<LLVM::GlobalOp>(name);
+  // One global per distinct text, named in order of first use so the IR is
+  // the same on every run.
+  StringAttr value = b.getStringAttr(std::string(text) + '\0');
+  LLVM::GlobalOp global;
+  int count = 0;
+  for (auto g : module.getOps<LLVM::GlobalOp>()) {
+    if (!g.getSymName().starts_with("mlp_str_"))
+      continue;
+    ++count;
+    if (g.getValueAttr() == value)
+      global = g;
   }
   if (!global) {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(module.getBody());
     auto type = LLVM::LLVMArrayType::get(b.getI8Type(), text.size() + 1);
     global = b.create<LLVM::GlobalOp>(loc, type, /*isConstant=*/true,
-                                      LLVM::Linkage::Internal, name,
-                                      b.getStringAttr(std::string(text) + '\0'));
+                                      LLVM::Linkage::Internal,
+                                      "mlp_str_" + std::to_string(count), value);
   }
   return b.create<LLVM::AddressOfOp>(loc, global);
 }

@@ -103,14 +103,22 @@ void Sema::checkTopLevel(const Stmt &s) {
     Type declared = resolveTypeExpr(*s.type, none, nullptr, "", s.type->range);
     if (!declared.isScalar() || declared.elem == ElemType::Str)
       unsupported(s.type->range, "a param of type " + declared.str());
-    if (!t.isScalar() || !constant(*s.value))
-      diags.error(s.value->range,
-                  "a param's default must be a number known at compile time");
-    bool integral = std::floor(*constant(*s.value)) == *constant(*s.value);
-    if (!isFloatElem(declared.elem) && !integral)
-      diags.error(s.value->range, "param '" + s.name() + "' is " +
-                                      declared.str() + " but its default is " +
-                                      t.str());
+    bool isBoolLiteral = s.value->kind == ExprKind::Bool;
+    if (declared.elem == ElemType::Bool) {
+      if (!isBoolLiteral)
+        diags.error(s.value->range, "param '" + s.name() +
+                                        "' is bool: its default must be true "
+                                        "or false");
+    } else {
+      if (!t.isScalar() || !constant(*s.value))
+        diags.error(s.value->range,
+                    "a param's default must be a number known at compile time");
+      double v = *constant(*s.value);
+      if (!isFloatElem(declared.elem) && std::floor(v) != v)
+        diags.error(s.value->range, "param '" + s.name() + "' is " +
+                                        declared.str() + " but its default is " +
+                                        t.str());
+    }
     Local l;
     l.type = declared;
     params.push_back((int)globals.size());

@@ -271,10 +271,15 @@ def Mlp_ExtractOp : Mlp_Op<"extract", [Pure]> {
 
 def Mlp_ConcatOp : Mlp_Op<"concat", [Pure]> {
   let summary = "Join tensors along an existing axis";
+  let description = [{
+    ```mlir
+    %c = mlp.concat(%a, %b) axis = 0 : tensor<2x3xf32>, tensor<2x3xf32> to tensor<4x3xf32>
+    ```
+  }];
   let arguments = (ins Variadic<Mlp_Tensor>:$inputs, I64Attr:$axis);
   let results = (outs Mlp_Tensor:$result);
   let assemblyFormat =
-      "$inputs `,` `axis` `=` $axis attr-dict `:` type($inputs) `to` type($result)";
+      "`(` $inputs `)` `axis` `=` $axis attr-dict `:` type($inputs) `to` type($result)";
   let hasVerifier = 1;
 }
 

@@ -118,14 +118,20 @@ LogicalResult GradientBuilder::build(func::FuncOp primal, func::FuncOp grad,
     forward.push_back(b.clone(op, map));
   }
 
-  // 2. Activity: values reachable from a wrt argument.
+  // 2. Activity: float values reachable from a wrt argument. Integer and
+  //    bool values (argmax, comparisons) are piecewise constant: their
+  //    derivative is zero, so no adjoint flows through them.
+  auto isFloat = [](Value v) {
+    return isa<FloatType>(cast<ShapedType>(v.getType()).getElementType());
+  };
   for (int64_t i : wrt)
     active.insert(entry->getArgument(i));
   for (Operation *op : forward)
     if (llvm::any_of(op->getOperands(),
                      [&](Value v) { return active.contains(v); }))
       for (Value r : op->getResults())
-        active.insert(r);
+        if (isFloat(r))
+          active.insert(r);
 
   // 3. Seed, 4. reverse sweep.
   loc = ret.getLoc();

@@ -10,8 +10,7 @@ config.suffixes = [".mlir", ".mlp", ".test"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.mlp_obj_root, "tests")
 # Inputs that tests read but that are not tests themselves.
-config.excludes = ["Inputs", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py",
-                   "runtime"]
+config.excludes = ["Inputs", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
 
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
 config.substitutions.append(("%mlp_src", config.mlp_src_root))
@@ -22,3 +21,17 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.mlp_tools_dir, append_path=True)
 llvm_config.add_tool_substitutions(["mlpc", "mlp-opt", "mlprt-tests"],
                                    [config.mlp_tools_dir])
+
+# Reference libraries for comparison tests: `REQUIRES: torch` skips a test
+# (reported as unsupported) where Debian's python3-torch is not installed.
+import subprocess
+def _python_has(module):
+    try:
+        return subprocess.call(["/usr/bin/python3", "-c", "import " + module],
+                               stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL) == 0
+    except OSError:
+        return False
+for _module in ["torch", "numpy"]:
+    if _python_has(_module):
+        config.available_features.add(_module)

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what is missing (Debian packages), then configures and builds mlpc
+# into build/. Safe to run again: it only does what is left to do.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(cmake ninja-build ccache clang-19 g++ python3
+          libmlir-19-dev mlir-19-tools llvm-19-dev llvm-19-tools
+          libantlr4-runtime-dev antlr4 libeigen3-dev libfmt-dev
+          zlib1g-dev libzstd-dev)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
+    || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null
+fi
+
+if [ ! -f build/build.ninja ]; then
+  CC=clang-19 CXX=clang++-19 cmake -G Ninja -B build -DCMAKE_BUILD_TYPE=Release \
+    -DLLVM_EXTERNAL_LIT=/usr/lib/llvm-19/build/utils/lit/lit.py >/dev/null
+fi
+ninja -C build

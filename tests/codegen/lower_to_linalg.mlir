@@ -1,0 +1,146 @@
+// Lowering of mlp ops to linalg, tensor and runtime calls.
+// RUN: mlp-opt %s -split-input-file -mlp-lower-to-linalg | FileCheck %s
+
+// Elementwise ops: one linalg.generic with identity maps.
+// CHECK-LABEL: func.func @elementwise
+// CHECK:         linalg.generic {indexing_maps = [#[[ID:map[0-9]*]], #[[ID]], #[[ID]]], iterator_types = ["parallel"]}
+// CHECK:           arith.addf
+// CHECK-NOT:     mlp.
+func.func @elementwise(%x: tensor<7xf32>, %y: tensor<7xf32>) -> tensor<7xf32> {
+  %0 = mlp.add %x, %y : tensor<7xf32>
+  return %0 : tensor<7xf32>
+}
+
+// -----
+
+// A new leading dimension: the input map drops it.
+// CHECK-DAG:   #[[IN:map[0-9]*]] = affine_map<(d0, d1) -> (d1)>
+// CHECK-DAG:   #[[OUT:map[0-9]*]] = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-LABEL: func.func @broadcast_new_dim
+// CHECK:         linalg.generic {indexing_maps = [#[[IN]], #[[OUT]]], iterator_types = ["parallel", "parallel"]}
+func.func @broadcast_new_dim(%x: tensor<3xf32>) -> tensor<2x3xf32> {
+  %0 = mlp.broadcast %x, dims = [1] : tensor<3xf32> to tensor<2x3xf32>
+  return %0 : tensor<2x3xf32>
+}
+
+// -----
+
+// A stretched size-1 dimension reads position 0.
+// CHECK-DAG:   #[[IN:map[0-9]*]] = affine_map<(d0, d1) -> (0, d1)>
+// CHECK-LABEL: func.func @broadcast_stretch
+// CHECK:         linalg.generic {indexing_maps = [#[[IN]], #{{map[0-9]*}}]
+func.func @broadcast_stretch(%x: tensor<1x3xf32>) -> tensor<2x3xf32> {
+  %0 = mlp.broadcast %x, dims = [0, 1] : tensor<1x3xf32> to tensor<2x3xf32>
+  return %0 : tensor<2x3xf32>
+}
+
+// -----
+
+// Unbroadcast sums the added dimension into a zero-filled result.
+// CHECK-LABEL: func.func @unbroadcast
+// CHECK:         %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK:         %[[INIT:.*]] = linalg.fill ins(%[[ZERO]] : f32)
+// CHECK:         linalg.generic {{.*}} iterator_types = ["reduction", "parallel"]} {{.*}} outs(%[[INIT]] : tensor<3xf32>)
+// CHECK:           arith.addf
+func.func @unbroadcast(%x: tensor<2x3xf32>) -> tensor<3xf32> {
+  %0 = mlp.unbroadcast %x, dims = [1] : tensor<2x3xf32> to tensor<3xf32>
+  return %0 : tensor<3xf32>
+}
+
+// -----
+
+// mean = sum over the axis, then a division by the axis length.
+// CHECK-LABEL: func.func @mean_rows
+// CHECK:         linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]
+// CHECK:           arith.addf
+// CHECK:         tensor.dim %{{.*}}, %c1
+// CHECK:         linalg.generic
+// CHECK:           arith.divf
+func.func @mean_rows(%x: tensor<2x3xf32>) -> tensor<2xf32> {
+  %0 = mlp.reduce "mean", %x, axes = [1] : tensor<2x3xf32> to tensor<2xf32>
+  return %0 : tensor<2xf32>
+}
+
+// -----
+
+// max starts from -inf.
+// CHECK-LABEL: func.func @max_all
+// CHECK:         arith.constant 0xFF800000 : f32
+// CHECK:         arith.maximumf
+func.func @max_all(%x: tensor<2x3xf32>) -> tensor<f32> {
+  %0 = mlp.reduce "max", %x, axes = [0, 1] : tensor<2x3xf32> to tensor<f32>
+  return %0 : tensor<f32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @matmul
+// CHECK:         %[[F:.*]] = linalg.fill
+// CHECK:         linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<2x3xf32>, tensor<3x4xf32>) outs(%[[F]] : tensor<2x4xf32>)
+func.func @matmul(%a: tensor<2x3xf32>, %b: tensor<3x4xf32>) -> tensor<2x4xf32> {
+  %0 = mlp.matmul %a, %b : tensor<2x3xf32>, tensor<3x4xf32> to tensor<2x4xf32>
+  return %0 : tensor<2x4xf32>
+}
+
+// -----
+
+// Indices are bounds-checked: out of range calls the runtime's fail.
+// CHECK-LABEL: func.func @pick_row
+// CHECK:         arith.cmpi slt
+// CHECK:         scf.if
+// CHECK:           func.call @mlp_rt_fail
+// CHECK:         tensor.extract_slice %{{.*}}[%{{.*}}, 0] [1, 3] [1, 1] : tensor<2x3xf32> to tensor<3xf32>
+func.func @pick_row(%x: tensor<2x3xf32>, %i: tensor<i64>) -> tensor<3xf32> {
+  %0 = mlp.extract %x[%i] index_dims = [0] starts = [0] sizes = [3] : tensor<2x3xf32>, tensor<i64> to tensor<3xf32>
+  return %0 : tensor<3xf32>
+}
+
+// -----
+
+// Seeded random numbers: a pure hash of (seed, element index).
+// CHECK-LABEL: func.func @uniform
+// CHECK:         linalg.generic
+// CHECK:           linalg.index 0
+// CHECK:           arith.xori
+// CHECK:           arith.uitofp
+func.func @uniform() -> tensor<4xf32> {
+  %0 = mlp.random "uniform" seed 3 : tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+// Params are declared, then the command line is parsed, before any is read;
+// printing builds a line from pieces.
+// CHECK-DAG:   llvm.mlir.global internal constant @[[NAME:mlp_str_[0-9]+]]("lr\00")
+// CHECK-DAG:   llvm.mlir.global internal constant @[[TYPE:mlp_str_[0-9]+]]("f32\00")
+// CHECK-DAG:   llvm.mlir.global internal constant @[[DEFAULT:mlp_str_[0-9]+]]("0.01\00")
+// CHECK-LABEL: func.func @mlp_main
+// CHECK:         %[[N:.*]] = llvm.mlir.addressof @[[NAME]]
+// CHECK:         %[[T:.*]] = llvm.mlir.addressof @[[TYPE]]
+// CHECK:         %[[D:.*]] = llvm.mlir.addressof @[[DEFAULT]]
+// CHECK:         call @mlp_rt_param_declare(%[[N]], %[[T]], %[[D]])
+// CHECK-NEXT:    call @mlp_rt_params_parse()
+// CHECK:         call @mlp_rt_param_f32
+// CHECK:         call @mlp_rt_fmt_str
+// CHECK:         call @mlp_rt_fmt_f32
+// CHECK:         call @mlp_rt_print_line()
+func.func @mlp_main() {
+  %lr = mlp.param "lr" default "0.01" : tensor<f32>
+  mlp.format_text "lr = "
+  mlp.format %lr spec ".3f" : tensor<f32>
+  mlp.print_line
+  return
+}
+
+// -----
+
+// Tensors are printed through an unranked memref.
+// CHECK-LABEL: func.func @print_tensor
+// CHECK:         bufferization.to_memref %{{.*}} : memref<3xf32>
+// CHECK:         memref.cast %{{.*}} : memref<3xf32> to memref<*xf32>
+// CHECK:         call @mlp_rt_fmt_tensor_f32(%{{.*}}, %{{.*}}) : (memref<*xf32>, !llvm.ptr) -> ()
+func.func @print_tensor(%x: tensor<3xf32>) {
+  mlp.format %x spec "" : tensor<3xf32>
+  return
+}

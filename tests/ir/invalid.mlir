@@ -1,0 +1,88 @@
+// Verifier errors of the mlp ops.
+// RUN: mlp-opt %s -split-input-file -verify-diagnostics
+
+func.func @broadcast_bad_dim(%x: tensor<3xf32>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{dimension 0 of size 3 cannot broadcast to 4}}
+  %0 = mlp.broadcast %x, dims = [1] : tensor<3xf32> to tensor<2x4xf32>
+  return %0 : tensor<2x4xf32>
+}
+
+// -----
+
+func.func @broadcast_dims_count(%x: tensor<3xf32>) -> tensor<2x3xf32> {
+  // expected-error @+1 {{needs one dim per source dimension}}
+  %0 = mlp.broadcast %x, dims = [0, 1] : tensor<3xf32> to tensor<2x3xf32>
+  return %0 : tensor<2x3xf32>
+}
+
+// -----
+
+func.func @reduce_rank(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
+  // expected-error @+1 {{result rank must be operand rank minus reduced axes}}
+  %0 = mlp.reduce "sum", %x, axes = [0] : tensor<2x3xf32> to tensor<2x3xf32>
+  return %0 : tensor<2x3xf32>
+}
+
+// -----
+
+func.func @reduce_kind(%x: tensor<3xf32>) -> tensor<f32> {
+  // expected-error @+1 {{unknown reduction 'prod'}}
+  %0 = mlp.reduce "prod", %x, axes = [0] : tensor<3xf32> to tensor<f32>
+  return %0 : tensor<f32>
+}
+
+// -----
+
+func.func @matmul_inner(%a: tensor<2x3xf32>, %b: tensor<4x5xf32>) -> tensor<2x5xf32> {
+  // expected-error @+1 {{inner dimensions differ: 3 vs 4}}
+  %0 = mlp.matmul %a, %b : tensor<2x3xf32>, tensor<4x5xf32> to tensor<2x5xf32>
+  return %0 : tensor<2x5xf32>
+}
+
+// -----
+
+func.func @cmp_predicate(%a: tensor<3xf32>) -> tensor<3xi1> {
+  // expected-error @+1 {{unknown predicate 'lesser'}}
+  %0 = mlp.cmp "lesser", %a, %a : tensor<3xf32> to tensor<3xi1>
+  return %0 : tensor<3xi1>
+}
+
+// -----
+
+func.func @transpose_perm(%a: tensor<2x2xf32>) -> tensor<2x2xf32> {
+  // expected-error @+1 {{perm is not a permutation}}
+  %0 = mlp.transpose %a, perm = [0, 0] : tensor<2x2xf32> to tensor<2x2xf32>
+  return %0 : tensor<2x2xf32>
+}
+
+// -----
+
+func.func @reshape_count(%a: tensor<2x3xf32>) -> tensor<5xf32> {
+  // expected-error @+1 {{element count changes: 6 vs 5}}
+  %0 = mlp.reshape %a : tensor<2x3xf32> to tensor<5xf32>
+  return %0 : tensor<5xf32>
+}
+
+// -----
+
+func.func @extract_bounds(%a: tensor<2x3xf32>) -> tensor<2x2xf32> {
+  // expected-error @+1 {{slice out of bounds in dimension 1}}
+  %0 = mlp.extract %a[] index_dims = [] starts = [0, 2] sizes = [2, 2] : tensor<2x3xf32> to tensor<2x2xf32>
+  return %0 : tensor<2x2xf32>
+}
+
+// -----
+
+func.func @iota_dim() -> tensor<3xf32> {
+  // expected-error @+1 {{dim 1 out of range for rank 1}}
+  %0 = mlp.iota 1 : tensor<3xf32>
+  return %0 : tensor<3xf32>
+}
+
+// -----
+
+func.func @random_distribution() -> tensor<3xf32> {
+  // expected-error @+1 {{distribution must be 'uniform' or 'normal'}}
+  %0 = mlp.random "poisson" seed 0 : tensor<3xf32>
+  return %0 : tensor<3xf32>
+}

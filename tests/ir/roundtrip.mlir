@@ -1,0 +1,100 @@
+// Every mlp op prints and parses back to the same IR.
+// RUN: mlp-opt %s | mlp-opt | FileCheck %s
+
+// CHECK-LABEL: func.func @creation
+func.func @creation() -> (tensor<2xf32>, tensor<7xf32>, tensor<3x4xf32>, tensor<3x4xf32>) {
+  // CHECK: mlp.constant dense<[1.000000e+00, 2.000000e+00]> : tensor<2xf32>
+  %c = mlp.constant dense<[1.0, 2.0]> : tensor<2xf32>
+  // CHECK: mlp.iota 0 : tensor<7xf32>
+  %i = mlp.iota 0 : tensor<7xf32>
+  // CHECK: mlp.random "normal" seed 1 : tensor<3x4xf32>
+  %n = mlp.random "normal" seed 1 : tensor<3x4xf32>
+  // CHECK: mlp.random "uniform" seed 7 : tensor<3x4xf32>
+  %u = mlp.random "uniform" seed 7 : tensor<3x4xf32>
+  return %c, %i, %n, %u : tensor<2xf32>, tensor<7xf32>, tensor<3x4xf32>, tensor<3x4xf32>
+}
+
+// CHECK-LABEL: func.func @elementwise
+func.func @elementwise(%x: tensor<7xf32>, %y: tensor<7xf32>, %b: tensor<7xi1>) -> tensor<7xf32> {
+  // CHECK: mlp.add %{{.*}}, %{{.*}} : tensor<7xf32>
+  %0 = mlp.add %x, %y : tensor<7xf32>
+  // CHECK: mlp.sub
+  %1 = mlp.sub %0, %y : tensor<7xf32>
+  // CHECK: mlp.mul
+  %2 = mlp.mul %1, %y : tensor<7xf32>
+  // CHECK: mlp.div
+  %3 = mlp.div %2, %y : tensor<7xf32>
+  // CHECK: mlp.pow
+  %4 = mlp.pow %3, %y : tensor<7xf32>
+  // CHECK: mlp.max
+  %5 = mlp.max %4, %y : tensor<7xf32>
+  // CHECK: mlp.min
+  %6 = mlp.min %5, %y : tensor<7xf32>
+  // CHECK: mlp.neg
+  %7 = mlp.neg %6 : tensor<7xf32>
+  // CHECK: mlp.exp
+  %8 = mlp.exp %7 : tensor<7xf32>
+  // CHECK: mlp.log
+  %9 = mlp.log %8 : tensor<7xf32>
+  // CHECK: mlp.sqrt
+  %10 = mlp.sqrt %9 : tensor<7xf32>
+  // CHECK: mlp.abs
+  %11 = mlp.abs %10 : tensor<7xf32>
+  // CHECK: mlp.tanh
+  %12 = mlp.tanh %11 : tensor<7xf32>
+  // CHECK: mlp.sigmoid
+  %13 = mlp.sigmoid %12 : tensor<7xf32>
+  // CHECK: mlp.relu
+  %14 = mlp.relu %13 : tensor<7xf32>
+  // CHECK: mlp.cmp "lt", %{{.*}}, %{{.*}} : tensor<7xf32> to tensor<7xi1>
+  %15 = mlp.cmp "lt", %14, %y : tensor<7xf32> to tensor<7xi1>
+  // CHECK: mlp.and
+  %16 = mlp.and %15, %b : tensor<7xi1>
+  // CHECK: mlp.or
+  %17 = mlp.or %16, %b : tensor<7xi1>
+  // CHECK: mlp.not
+  %18 = mlp.not %17 : tensor<7xi1>
+  // CHECK: mlp.select %{{.*}}, %{{.*}}, %{{.*}} : tensor<7xi1>, tensor<7xf32>
+  %19 = mlp.select %18, %14, %y : tensor<7xi1>, tensor<7xf32>
+  // CHECK: mlp.cast %{{.*}} : tensor<7xi1> to tensor<7xf32>
+  %20 = mlp.cast %18 : tensor<7xi1> to tensor<7xf32>
+  %21 = mlp.add %19, %20 : tensor<7xf32>
+  return %21 : tensor<7xf32>
+}
+
+// CHECK-LABEL: func.func @structured
+func.func @structured(%x: tensor<3xf32>, %m: tensor<2x3xf32>, %i: tensor<i64>)
+    -> (tensor<2x3xf32>, tensor<3xf32>, tensor<f32>, tensor<2xi64>, tensor<2x2xf32>, tensor<3x2xf32>, tensor<6xf32>, tensor<2xf32>, tensor<4x3xf32>) {
+  // CHECK: mlp.broadcast %{{.*}}, dims = [1] : tensor<3xf32> to tensor<2x3xf32>
+  %b = mlp.broadcast %x, dims = [1] : tensor<3xf32> to tensor<2x3xf32>
+  // CHECK: mlp.unbroadcast %{{.*}}, dims = [1] : tensor<2x3xf32> to tensor<3xf32>
+  %u = mlp.unbroadcast %b, dims = [1] : tensor<2x3xf32> to tensor<3xf32>
+  // CHECK: mlp.reduce "mean", %{{.*}}, axes = [0, 1] : tensor<2x3xf32> to tensor<f32>
+  %r = mlp.reduce "mean", %m, axes = [0, 1] : tensor<2x3xf32> to tensor<f32>
+  // CHECK: mlp.argmax %{{.*}}, axis = 1 : tensor<2x3xf32> to tensor<2xi64>
+  %a = mlp.argmax %m, axis = 1 : tensor<2x3xf32> to tensor<2xi64>
+  // CHECK: mlp.transpose %{{.*}}, perm = [1, 0] : tensor<2x3xf32> to tensor<3x2xf32>
+  %t = mlp.transpose %m, perm = [1, 0] : tensor<2x3xf32> to tensor<3x2xf32>
+  // CHECK: mlp.matmul %{{.*}}, %{{.*}} : tensor<2x3xf32>, tensor<3x2xf32> to tensor<2x2xf32>
+  %p = mlp.matmul %m, %t : tensor<2x3xf32>, tensor<3x2xf32> to tensor<2x2xf32>
+  // CHECK: mlp.reshape %{{.*}} : tensor<2x3xf32> to tensor<6xf32>
+  %f = mlp.reshape %m : tensor<2x3xf32> to tensor<6xf32>
+  // CHECK: mlp.extract %{{.*}}[%{{.*}}] index_dims = [1] starts = [0] sizes = [2] : tensor<2x3xf32>, tensor<i64> to tensor<2xf32>
+  %e = mlp.extract %m[%i] index_dims = [1] starts = [0] sizes = [2] : tensor<2x3xf32>, tensor<i64> to tensor<2xf32>
+  // CHECK: mlp.concat(%{{.*}}, %{{.*}}) axis = 0 : tensor<2x3xf32>, tensor<2x3xf32> to tensor<4x3xf32>
+  %c = mlp.concat(%m, %m) axis = 0 : tensor<2x3xf32>, tensor<2x3xf32> to tensor<4x3xf32>
+  return %b, %u, %r, %a, %p, %t, %f, %e, %c : tensor<2x3xf32>, tensor<3xf32>, tensor<f32>, tensor<2xi64>, tensor<2x2xf32>, tensor<3x2xf32>, tensor<6xf32>, tensor<2xf32>, tensor<4x3xf32>
+}
+
+// CHECK-LABEL: func.func @runtime
+func.func @runtime() {
+  // CHECK: mlp.param "lr" default "0.01" : tensor<f32>
+  %lr = mlp.param "lr" default "0.01" : tensor<f32>
+  // CHECK: mlp.format_text "lr = "
+  mlp.format_text "lr = "
+  // CHECK: mlp.format %{{.*}} spec ".3f" : tensor<f32>
+  mlp.format %lr spec ".3f" : tensor<f32>
+  // CHECK: mlp.print_line
+  mlp.print_line
+  return
+}
