@@ -28,6 +28,15 @@ static std::string elementSuffix(Type t) {
   return "i64";
 }
 
+/// A tensor as the C ABI's unranked memref.
+static Value unrankedBuffer(OpBuilder &b, Location loc, Value tensor) {
+  auto type = cast<RankedTensorType>(tensor.getType());
+  auto memrefType = MemRefType::get(type.getShape(), type.getElementType());
+  Value buffer = b.create<bufferization::ToMemrefOp>(loc, memrefType, tensor);
+  return b.create<memref::CastOp>(
+      loc, UnrankedMemRefType::get(type.getElementType(), 0), buffer);
+}
+
 namespace {
 
 struct ParamPattern : OpConversionPattern<ParamOp> {
@@ -71,13 +80,8 @@ struct FormatPattern : OpConversionPattern<FormatOp> {
       }
       callRuntime(rewriter, loc, fn, {}, ValueRange{x, spec});
     } else {
-      auto memrefType = MemRefType::get(type.getShape(), elem);
-      Value buffer =
-          rewriter.create<bufferization::ToMemrefOp>(loc, memrefType, value);
-      Value unranked = rewriter.create<memref::CastOp>(
-          loc, UnrankedMemRefType::get(elem, 0), buffer);
       callRuntime(rewriter, loc, "mlp_rt_fmt_tensor_" + elementSuffix(elem), {},
-                  ValueRange{unranked, spec});
+                  ValueRange{unrankedBuffer(rewriter, loc, value), spec});
     }
     rewriter.eraseOp(op);
     return success();
@@ -107,9 +111,116 @@ struct PrintLinePattern : OpConversionPattern<PrintLineOp> {
   }
 };
 
+struct StrPattern : OpConversionPattern<StrOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(StrOp op, OpAdaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    rewriter.replaceOp(op, stringPointer(rewriter, op.getLoc(), op.getText()));
+    return success();
+  }
+};
+
+struct CsvReadPattern : OpConversionPattern<CsvReadOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(CsvReadOp op, OpAdaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto call = callRuntime(rewriter, loc, "mlp_rt_csv_read", op.getType(),
+                            ValueRange{stringPointer(rewriter, loc, op.getPath()),
+                                       stringPointer(rewriter, loc, op.getSchema())});
+    rewriter.replaceOp(op, call.getResults());
+    return success();
+  }
+};
+
+struct StandardizePattern : OpConversionPattern<StandardizeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(StandardizeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto call = callRuntime(
+        rewriter, loc, "mlp_rt_table_standardize", op.getType(),
+        ValueRange{adaptor.getTable(),
+                   stringPointer(rewriter, loc, op.getColumns())});
+    rewriter.replaceOp(op, call.getResults());
+    return success();
+  }
+};
+
+/// The runtime returns both halves through out-pointers on the stack.
+struct SplitPattern : OpConversionPattern<SplitOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(SplitOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto ptr = LLVM::LLVMPointerType::get(rewriter.getContext());
+    Value one = rewriter.create<LLVM::ConstantOp>(loc, rewriter.getI64Type(), 1);
+    Value first = rewriter.create<LLVM::AllocaOp>(loc, ptr, ptr, one);
+    Value second = rewriter.create<LLVM::AllocaOp>(loc, ptr, ptr, one);
+    Value fraction = rewriter.create<arith::ConstantOp>(
+        loc, rewriter.getF64FloatAttr(op.getFraction().convertToDouble()));
+    Value seed = rewriter.create<arith::ConstantIntOp>(loc, op.getSeed(), 64);
+    callRuntime(rewriter, loc, "mlp_rt_table_split", {},
+                ValueRange{adaptor.getTable(), fraction, seed, first, second});
+    Value a = rewriter.create<LLVM::LoadOp>(loc, ptr, first);
+    Value b = rewriter.create<LLVM::LoadOp>(loc, ptr, second);
+    rewriter.replaceOp(op, ValueRange{a, b});
+    return success();
+  }
+};
+
+struct RuntimeCallPattern : OpConversionPattern<RuntimeCallOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(RuntimeCallOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    SmallVector<Value> args;
+    for (Value a : adaptor.getArgs())
+      args.push_back(isa<RankedTensorType>(a.getType())
+                         ? unrankedBuffer(rewriter, loc, a)
+                         : a);
+    auto call = callRuntime(rewriter, loc, op.getCallee(), op.getResultTypes(),
+                            args);
+    rewriter.replaceOp(op, call.getResults());
+    return success();
+  }
+};
+
+struct RuntimeFillPattern : OpConversionPattern<RuntimeFillOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(RuntimeFillOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    SmallVector<Value> args(adaptor.getArgs().begin(), adaptor.getArgs().end());
+    SmallVector<Value> buffers;
+    for (Type t : op.getResultTypes()) {
+      auto type = cast<RankedTensorType>(t);
+      auto memrefType = MemRefType::get(type.getShape(), type.getElementType());
+      Value buffer = rewriter.create<memref::AllocOp>(loc, memrefType);
+      buffers.push_back(buffer);
+      args.push_back(rewriter.create<memref::CastOp>(
+          loc, UnrankedMemRefType::get(type.getElementType(), 0), buffer));
+    }
+    callRuntime(rewriter, loc, op.getCallee(), {}, args);
+    SmallVector<Value> tensors;
+    for (auto [t, buffer] : llvm::zip(op.getResultTypes(), buffers))
+      tensors.push_back(rewriter.create<bufferization::ToTensorOp>(
+          loc, t, buffer, /*restrict=*/true, /*writable=*/true));
+    rewriter.replaceOp(op, tensors);
+    return success();
+  }
+};
+
 } // namespace
 
 void mlir::mlp::populateRuntimeLowering(RewritePatternSet &patterns) {
-  patterns.add<ParamPattern, FormatPattern, FormatTextPattern, PrintLinePattern>(
-      patterns.getContext());
+  patterns.add<ParamPattern, FormatPattern, FormatTextPattern, PrintLinePattern,
+               StrPattern, CsvReadPattern, StandardizePattern, SplitPattern,
+               RuntimeCallPattern, RuntimeFillPattern>(patterns.getContext());
 }

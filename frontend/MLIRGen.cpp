@@ -5,6 +5,8 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
+#include <algorithm>
+
 namespace mlp {
 
 using namespace mlir;
@@ -180,6 +182,10 @@ void MLIRGen::genStmt(const Stmt &s, bool topLevel) {
     size_t begin = offsetOf(src, s.value->range.begin);
     size_t end = offsetOf(src, s.value->range.end);
     std::string text = src.substr(begin, end - begin);
+    // Sema allows a negated literal: `- 0.5` is the flag default "-0.5".
+    text.erase(std::remove_if(text.begin(), text.end(),
+                              [](char c) { return c == ' ' || c == '\t'; }),
+               text.end());
     Value v = b.create<mlir::mlp::ParamOp>(l, tensorType(g.type),
                                            b.getStringAttr(s.name()),
                                            b.getStringAttr(text));

@@ -21,9 +21,17 @@ struct StrPiece {
 
 /// What an expression evaluates to during generation.
 struct GenValue {
-  enum Kind { None, Tensor, Tuple, Str } kind = None;
-  mlir::Value value;            // Tensor
-  std::vector<GenValue> elems;  // Tuple
+  enum Kind {
+    None,
+    Tensor,  // value: a tensor
+    Tuple,   // elems
+    Str,     // pieces
+    Handle,  // value: a runtime object (table, history) as !llvm.ptr
+    Model,   // elems: the parameters; value: the training history or null
+    Report,  // value: an evaluation whose report is printed (confusion)
+  } kind = None;
+  mlir::Value value;
+  std::vector<GenValue> elems;  // Tuple, Model
   std::vector<StrPiece> pieces; // Str
 
   static GenValue tensor(mlir::Value v) {
@@ -55,6 +63,40 @@ public:
 
   // Builtins (MLIRGenBuiltins.cpp).
   GenValue genBuiltin(const Expr &e, const std::string &name);
+
+  // Pipelines (MLIRGenPipeline.cpp).
+  GenValue genTableBuiltin(const Expr &e, const std::string &name);
+  GenValue genLoad(const Expr &e);
+  GenValue genMember(const Expr &e);
+  void genTrain(const Stmt &s);
+  void genPlot(const Stmt &s);
+  void genSave(const Stmt &s);
+  mlir::func::FuncOp forwardFunction(const TrainedInfo &info);
+  mlir::func::FuncOp lossFunction(const TrainedInfo &info);
+  mlir::func::FuncOp valueAndGradFunction(const TrainedInfo &info);
+  /// A runtime batcher over `table` for the model's columns; `shuffled`
+  /// batches are reordered per epoch (training), others keep table order.
+  mlir::Value batcher(const TrainedInfo &info, mlir::Value table,
+                      bool shuffled, mlir::Location l);
+  /// Inputs, targets and mask of batch `index`.
+  llvm::SmallVector<mlir::Value> fillBatch(const TrainedInfo &info,
+                                           mlir::Value batcher,
+                                           mlir::Value index, mlir::Location l);
+  /// Runs the model over every batch of `evalBatcher`; the runtime
+  /// evaluation object it returns answers metrics.
+  mlir::Value evaluate(const TrainedInfo &info, mlir::ValueRange params,
+                       mlir::Value evalBatcher, mlir::Location l);
+  llvm::SmallVector<mlir::Value> readParams(const TrainedInfo &info,
+                                            const std::string &path,
+                                            mlir::Location l);
+  mlir::Type ptrType();
+  mlir::Value str(llvm::StringRef text, mlir::Location l);
+  mlir::Value i64(int64_t v, mlir::Location l);
+  mlir::Value indexToI64(mlir::Value index, mlir::Location l);
+  mlir::Value scalarToF64(mlir::Value t, mlir::Location l);
+  /// Calls a runtime service (mlp.rt_call); returns its result, if any.
+  mlir::Value rtCall(llvm::StringRef callee, mlir::TypeRange results,
+                     mlir::ValueRange args, mlir::Location l);
 
   // Helpers.
   mlir::Location loc(SrcRange r);
@@ -88,6 +130,7 @@ public:
   std::map<int, GenValue> globals;
   std::map<int, mlir::func::FuncOp> instanceFns;
   std::map<std::string, mlir::func::FuncOp> gradFns;
+  std::map<const TrainedInfo *, mlir::func::FuncOp> forwardFns, lossFns, vgFns;
 };
 
 } // namespace mlp

@@ -32,27 +32,40 @@ ElemType promote(ElemType a, ElemType b) {
   return ElemType::I64;  // i32 with i64
 }
 
-/// Names that belong to later parts of the language: they parse today and
-/// say so clearly when used.
-static const char *laterFeature(StmtKind k) {
+/// Statements that belong to later parts of the language: they parse today
+/// and say so clearly when used. Returns "" for the statements of today.
+static std::string laterFeature(StmtKind k, bool inBlock) {
+  const char *what = nullptr;
+  bool plural = false;
   switch (k) {
   case StmtKind::Data:
-    return "'data' pipelines";
+    what = "'data' pipelines";
+    plural = true;
+    break;
   case StmtKind::Model:
-    return "'model' declarations";
+    what = "'model' declarations";
+    plural = true;
+    break;
   case StmtKind::Train:
-    return "'train'";
+    what = "'train'";
+    break;
   case StmtKind::Fit:
-    return "'fit'";
+    what = "'fit'";
+    break;
   case StmtKind::Plot:
-    return "'plot'";
+    what = "'plot'";
+    break;
   case StmtKind::Save:
-    return "'save'";
+    what = "'save'";
+    break;
   case StmtKind::Import:
-    return "'import'";
+    what = "'import'";
+    break;
   default:
-    return nullptr;
+    return "";
   }
+  return std::string(what) + (inBlock ? " inside a block" : "") +
+         (plural ? " are" : " is") + " not supported yet";
 }
 
 void Sema::unsupported(SrcRange range, const std::string &what) const {
@@ -92,8 +105,9 @@ void Sema::bind(const std::string &name, SrcRange range, Local local,
 
 void Sema::checkTopLevel(const Stmt &s) {
   stmtGlobals[&s] = (int)globals.size();
-  if (const char *what = laterFeature(s.kind))
-    unsupported(s.range, what);
+  std::string later = laterFeature(s.kind, /*inBlock=*/false);
+  if (!later.empty())
+    diags.error(s.range, later);
   switch (s.kind) {
   case StmtKind::Let:
     return checkLet(s, /*topLevel=*/true);
@@ -110,14 +124,20 @@ void Sema::checkTopLevel(const Stmt &s) {
                                         "' is bool: its default must be true "
                                         "or false");
     } else {
-      if (!t.isScalar() || !constant(*s.value))
-        diags.error(s.value->range,
-                    "a param's default must be a number known at compile time");
+      // The default's source text is what --help shows and what the runtime
+      // parses: a number literal, possibly negated.
+      const Expr *literal = s.value.get();
+      if (literal->kind == ExprKind::Unary && literal->name == "-")
+        literal = literal->operands[0].get();
+      if (literal->kind != ExprKind::Number || !constant(*s.value))
+        diags.error(s.value->range, "param '" + s.name() + "' is " +
+                                        declared.str() +
+                                        ": its default must be a number literal");
       double v = *constant(*s.value);
       if (!isFloatElem(declared.elem) && std::floor(v) != v)
-        diags.error(s.value->range, "param '" + s.name() + "' is " +
-                                        declared.str() + " but its default is " +
-                                        t.str());
+        diags.error(s.value->range,
+                    "param '" + s.name() + "' is " + declared.str() +
+                        ": its default must be an integer literal");
     }
     Local l;
     l.type = declared;
@@ -129,6 +149,15 @@ void Sema::checkTopLevel(const Stmt &s) {
     if (fns.count(s.name()))
       diags.error(s.nameRanges.front(),
                   "function '" + s.name() + "' is already defined");
+    // The body is checked at each call, with the arguments' types; the
+    // signature is checked here, so a wrong type name is reported even in a
+    // fn that is never called.
+    std::map<std::string, int64_t> noSymbols;
+    for (const Param &p : s.params)
+      if (p.type)
+        resolveTypeExpr(*p.type, noSymbols, nullptr, "", p.type->range);
+    if (s.type)
+      resolveTypeExpr(*s.type, noSymbols, nullptr, "", s.type->range);
     fns[s.name()] = &s;
     fnVisibleGlobals[&s] = globals.size();
     Local l;
@@ -163,8 +192,9 @@ void Sema::checkLocalStmt(const Stmt &s) {
     diags.error(s.range, "'return' is not supported yet: a block's value is "
                          "its last expression");
   default:
-    if (const char *what = laterFeature(s.kind))
-      unsupported(s.range, std::string(what) + " inside a block");
+    std::string later = laterFeature(s.kind, /*inBlock=*/true);
+    if (!later.empty())
+      diags.error(s.range, later);
     diags.error(s.range, "this statement is not allowed inside a block");
   }
 }
@@ -224,8 +254,8 @@ void Sema::checkPrint(const Stmt &s) {
 //===----------------------------------------------------------------------===//
 
 /// The closest name among `candidates`, for "did you mean" hints.
-static std::string closestName(const std::string &name,
-                               const std::vector<std::string> &candidates) {
+std::string closestName(const std::string &name,
+                        const std::vector<std::string> &candidates) {
   auto distance = [](const std::string &a, const std::string &b) {
     std::vector<size_t> row(b.size() + 1);
     for (size_t j = 0; j <= b.size(); ++j)
@@ -246,7 +276,9 @@ static std::string closestName(const std::string &name,
   size_t bestDistance = std::max<size_t>(2, name.size() / 3) + 1;
   for (const std::string &c : candidates) {
     size_t d = distance(name, c);
-    if (d < bestDistance) {
+    // A candidate that shares nothing with a short name (`z` and `f1`) is
+    // no hint.
+    if (d < bestDistance && d < name.size()) {
       best = c;
       bestDistance = d;
     }
@@ -401,12 +433,30 @@ Type Sema::check(const Expr &e) {
   error(e, "unknown expression");
 }
 
+/// What a format spec's presentation type (its last character) is for, when
+/// that excludes `elem`, as in Python: d b o x X c are for integers, s is for
+/// strings; "" when it fits. The runtime checks the rest of the spec.
+static std::string specMismatch(const std::string &spec, ElemType elem) {
+  if (spec.empty())
+    return "";
+  char type = spec.back();
+  if (isFloatElem(elem) && std::string("dboxXc").find(type) != std::string::npos)
+    return "integers";
+  if (isNumeric(elem) && type == 's')
+    return "strings";
+  return "";
+}
+
 Type Sema::checkString(const Expr &e) {
   for (const StringPart &p : e.parts)
     if (p.isExpr) {
       Type t = check(*p.expr);
       if (t.kind == Type::Function || t.kind == Type::Unit)
         error(*p.expr, "cannot format " + t.str() + " in a string");
+      std::string forWhat = t.isTensor() ? specMismatch(p.spec, t.elem) : "";
+      if (!forWhat.empty())
+        error(*p.expr, "format spec '" + p.spec + "' is for " + forWhat +
+                           ", but this value is " + t.str());
     }
   return record(e, Type::scalar(ElemType::Str));
 }
@@ -724,6 +774,21 @@ Type Sema::checkFnCall(const Expr &e, const FnRef &ref) {
     if (!t.isTensor() || t.elem == ElemType::Str)
       error(*a, "a fn argument must be a number or tensor, got " + t.str());
     argTypes.push_back(t);
+  }
+  // Check the arguments against the declared types here, where each one's
+  // own location is known, so that a mismatch points at the argument that
+  // is wrong (a default value is reported at the call).
+  std::map<std::string, int64_t> symbols;
+  for (size_t i = 0; i < fn.params.size(); ++i) {
+    if (!fn.params[i].type)
+      continue;
+    bool written = std::any_of(e.args.begin(), e.args.end(), [&](const Arg &a) {
+      return a.value.get() == args[i];
+    });
+    resolveTypeExpr(*fn.params[i].type, symbols, &argTypes[i],
+                    "parameter '" + fn.params[i].name + "' of '" + fn.name() +
+                        "'",
+                    written ? args[i]->range : e.range);
   }
   int index = instantiate(fn, argTypes, e);
   CallTarget target;

@@ -9,6 +9,7 @@
 
 #include "frontend/AST.h"
 #include "frontend/Diagnostics.h"
+#include "frontend/Pipeline.h"
 
 #include <deque>
 #include <map>
@@ -43,6 +44,9 @@ struct Annotations {
   std::unordered_map<const Expr *, int> globals;
   /// Numbers known at compile time (literals, folded arithmetic).
   std::unordered_map<const Expr *, double> constants;
+  /// Text the runtime needs for an expression: a csv path, the columns of
+  /// standardize, a metric's name.
+  std::unordered_map<const Expr *, std::string> strings;
 
   const Type &type(const Expr *e) const { return types.at(e); }
 };
@@ -92,6 +96,8 @@ public:
   std::vector<int> params;
   /// The global id of the first name each top-level statement binds.
   std::unordered_map<const Stmt *, int> stmtGlobals;
+  /// What each `train` statement trains.
+  std::unordered_map<const Stmt *, std::shared_ptr<TrainedInfo>> trainings;
 
 private:
   struct Local {
@@ -139,6 +145,30 @@ private:
   Type checkBuiltin(const Expr &e, const std::string &name);
   Type checkFnCall(const Expr &e, const FnRef &ref);
   FnRef gradRef(const Expr &call);
+
+  // Pipelines (SemaPipeline.cpp).
+  void checkData(const Stmt &s);
+  void checkModel(const Stmt &s);
+  void checkTrain(const Stmt &s);
+  void checkPlot(const Stmt &s);
+  void checkSave(const Stmt &s);
+  Type checkCsv(const Expr &e);
+  Type checkTableBuiltin(const Expr &e, const std::string &name);
+  Type checkMember(const Expr &e);
+  Type checkLoad(const Expr &e);
+  const Column &column(const Expr &name, const TableSchema &schema);
+  void requireNumeric(const Expr &where, const Column &c, const char *use);
+  std::vector<std::string> columnList(const Expr &e, const TableSchema &schema,
+                                      const char *use);
+  void checkModelInputs(const Expr &where, const TrainedInfo &info,
+                        const TableSchema &schema, bool needTarget);
+  const Stmt &modelConstructor(const Expr &e,
+                               std::map<std::string, double> &values);
+  std::vector<Layer> buildLayers(const Stmt &decl, int64_t inputs,
+                                 const std::map<std::string, double> &values);
+  std::map<std::string, const Stmt *> models;
+  /// Models a `save` writes, by path, so a later `load` knows their shapes.
+  std::map<std::string, std::shared_ptr<const TrainedInfo>> savedFiles;
 
   // Helpers.
   const Local *lookup(const std::string &name, const Expr *use);

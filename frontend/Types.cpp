@@ -49,11 +49,15 @@ std::string Type::str() const {
   case Function:
     return name.empty() ? "fn" : "fn " + name;
   case Table:
-    return "table";
+    return table ? "table{" + tableColumns(*table) + "}" : "table";
   case Model:
     return "model " + name;
   case Trained:
     return "trained " + name;
+  case History:
+    return "history of " + name;
+  case Report:
+    return "report";
   case Unit:
     return "()";
   }

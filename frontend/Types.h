@@ -2,10 +2,14 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace mlp {
+
+struct TableSchema;  // frontend/Pipeline.h
+struct TrainedInfo;  // frontend/Pipeline.h
 
 /// Element types of scalars and tensors.
 enum class ElemType { F32, F64, I32, I64, Bool, Str };
@@ -27,13 +31,20 @@ struct Type {
     Tensor,   // scalar (rank 0) or tensor of `elem` with `dims`
     Tuple,    // `elems`
     Function, // a fn, a grad of a fn: see `name`
-    Table, Model, Trained, Unit,
+    Table,   // a table: see `table`
+    Model,   // a model declaration or constructor call: see `name`
+    Trained, // a trained model: see `trained`
+    History, // `net.history`: per-epoch loss and metrics
+    Report,  // a printable report such as `confusion(net, t)`
+    Unit,
   } kind = Unknown;
 
   ElemType elem = ElemType::F32;
   std::vector<Dim> dims;
   std::vector<Type> elems;
   std::string name;  // Function / Model / Trained: the declaration's name
+  std::shared_ptr<const TableSchema> table;    // Table
+  std::shared_ptr<const TrainedInfo> trained;  // Trained, History
 
   static Type scalar(ElemType e) {
     Type t;
@@ -60,5 +71,7 @@ struct Type {
 };
 
 const char *elemName(ElemType e);
+/// `a: f32, b: str` (defined in SemaPipeline.cpp, beside TableSchema).
+std::string tableColumns(const TableSchema &schema);
 
 } // namespace mlp

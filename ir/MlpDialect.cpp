@@ -1,6 +1,7 @@
 #include "ir/MlpDialect.h"
 #include "ir/MlpOps.h"
 
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Transforms/InliningUtils.h"
 
 using namespace mlir;

@@ -21,6 +21,8 @@ def Mlp_Dialect : Dialect {
     without a body that carries `mlp.grad_of` is filled in by the autodiff pass.
   }];
   let cppNamespace = "::mlir::mlp";
+  // Runtime objects (tables, files) are held as !llvm.ptr.
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
 class Mlp_Op<string mnemonic, list<Trait> traits = []> :

@@ -324,4 +324,82 @@ def Mlp_PrintLineOp : Mlp_Op<"print_line", [MemoryEffects<[MemWrite]>]> {
   let assemblyFormat = "attr-dict";
 }
 
+//===----------------------------------------------------------------------===//
+// Tables and runtime services
+//
+// Tables, batchers, evaluators and files live in the runtime; the generated
+// code holds them as opaque pointers (!llvm.ptr).
+//===----------------------------------------------------------------------===//
+
+def Mlp_Handle : Type<CPred<"::llvm::isa<::mlir::LLVM::LLVMPointerType>($_self)">,
+                      "runtime object pointer">,
+                 BuildableType<"::mlir::LLVM::LLVMPointerType::get($_builder.getContext())">;
+
+def Mlp_StrOp : Mlp_Op<"str", [Pure]> {
+  let summary = "A constant NUL-terminated string for the runtime";
+  let arguments = (ins StrAttr:$text);
+  let results = (outs Mlp_Handle:$result);
+  let assemblyFormat = "$text attr-dict";
+}
+
+def Mlp_CsvReadOp : Mlp_Op<"csv_read", [MemoryEffects<[MemRead]>]> {
+  let summary = "Read a CSV file into a table with the compile-time schema";
+  let description = [{
+    `schema` lists `name:type` pairs (f32, i64, str) inferred at compile time;
+    the runtime fails with a clear error if the file no longer matches.
+    ```mlir
+    %t = mlp.csv_read "data/iris.csv" schema "a:f32,b:str"
+    ```
+  }];
+  let arguments = (ins StrAttr:$path, StrAttr:$schema);
+  let results = (outs Mlp_Handle:$result);
+  let assemblyFormat = "$path `schema` $schema attr-dict";
+}
+
+def Mlp_StandardizeOp : Mlp_Op<"standardize", [Pure]> {
+  let summary = "Scale table columns to mean 0 and standard deviation 1";
+  let arguments = (ins Mlp_Handle:$table, StrAttr:$columns);
+  let results = (outs Mlp_Handle:$result);
+  let assemblyFormat = "$table `columns` $columns attr-dict";
+}
+
+def Mlp_SplitOp : Mlp_Op<"split", [Pure]> {
+  let summary = "Shuffle a table's rows (seeded) and cut them in two";
+  let arguments = (ins Mlp_Handle:$table, F64Attr:$fraction, I64Attr:$seed);
+  let results = (outs Mlp_Handle:$first, Mlp_Handle:$second);
+  let assemblyFormat = "$table `fraction` $fraction `seed` $seed attr-dict";
+}
+
+def Mlp_RuntimeCallOp : Mlp_Op<"rt_call"> {
+  let summary = "Call a runtime service; tensors are passed as memrefs";
+  let description = [{
+    Each tensor operand reaches the C function as an unranked memref
+    `(rank, descriptor)`; other operands (pointers, integers, floats) as
+    they are. Results are scalars or pointers.
+    ```mlir
+    %n = mlp.rt_call "mlp_rt_batcher_batches"(%b) : (!llvm.ptr) -> i64
+    ```
+  }];
+  let arguments = (ins StrAttr:$callee, Variadic<AnyType>:$args);
+  let results = (outs Variadic<AnyType>:$results);
+  let assemblyFormat =
+      "$callee `(` $args `)` attr-dict `:` functional-type($args, $results)";
+}
+
+def Mlp_RuntimeFillOp : Mlp_Op<"rt_fill"> {
+  let summary = "Tensors whose contents a runtime service writes";
+  let description = [{
+    Allocates one buffer per result, calls the C function with `args`
+    followed by each buffer as an unranked memref, and yields the buffers as
+    tensors. The function's own integer result, if any, is dropped.
+    ```mlir
+    %x, %y = mlp.rt_fill "mlp_rt_batcher_fill"(%b, %i) : (!llvm.ptr, i64) -> (tensor<16x4xf32>, tensor<16xi64>)
+    ```
+  }];
+  let arguments = (ins StrAttr:$callee, Variadic<AnyType>:$args);
+  let results = (outs Variadic<AnyStaticShapeTensor>:$results);
+  let assemblyFormat =
+      "$callee `(` $args `)` attr-dict `:` functional-type($args, $results)";
+}
+
 #endif // MLP_OPS

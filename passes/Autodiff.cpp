@@ -7,7 +7,8 @@
 //   4. Walk the replayed ops backwards; for each op whose result has an
 //      adjoint, emit its vector-Jacobian product and accumulate it into the
 //      adjoints of its active operands.
-//   5. Return the adjoints of the `wrt` arguments (zeros where none flowed).
+//   5. Return the adjoints of the `wrt` arguments (zeros where none flowed),
+//      preceded by @f's value when @g has `mlp.with_value`.
 // Everything happens at compile time: no tape exists at run time.
 //
 //===----------------------------------------------------------------------===//
@@ -149,8 +150,11 @@ LogicalResult GradientBuilder::build(func::FuncOp primal, func::FuncOp grad,
       return failure();
   }
 
-  // 5. Return the wrt adjoints.
+  // 5. Return the wrt adjoints, after the primal value when asked for
+  //    (`mlp.with_value`: one call gives the loss and its gradients).
   SmallVector<Value> grads;
+  if (grad->hasAttr("mlp.with_value"))
+    grads.push_back(result);
   for (int64_t i : wrt) {
     Value arg = entry->getArgument(i);
     auto it = adjoint.find(arg);

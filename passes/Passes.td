@@ -12,6 +12,7 @@ def MlpAutodiff : Pass<"mlp-autodiff", "mlir::ModuleOp"> {
     must return one scalar float) with respect to the listed arguments: `@f`'s
     body is replayed forward, then each op's vector-Jacobian product is emitted
     in reverse order. Only values that depend on a `wrt` argument get adjoints.
+    With `mlp.with_value`, @g returns @f's value first, then the gradients.
     Run the inliner first: `@f` must be a single block without calls.
   }];
   let dependentDialects = ["mlir::mlp::MlpDialect"];

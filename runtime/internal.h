@@ -64,6 +64,13 @@ enum class ElementType { F32, F64, I64, I32, Bool };
 std::string format_tensor(const StridedView &view, ElementType type, std::string_view spec,
                           size_t column = 0);
 
+/* history.cpp */
+
+/// Ends a progress bar line left open on the terminal (training stopped
+/// early, or failed), so what follows (an error, a print) starts on a line of
+/// its own. Does nothing when no bar is open.
+void end_progress_line();
+
 } // namespace mlp::rt
 
 #endif // MLP_RUNTIME_INTERNAL_H

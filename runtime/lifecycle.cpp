@@ -22,6 +22,7 @@ const std::vector<std::string> &program_args() { return g_args; }
 void die(std::string_view message, int status) {
   // Flush what the program printed so far, so the error comes after it even
   // when stdout and stderr go to the same terminal or file.
+  end_progress_line();
   std::fflush(stdout);
   std::fprintf(stderr, "error: %.*s\n", static_cast<int>(message.size()), message.data());
   std::fflush(stderr);
@@ -53,6 +54,7 @@ extern "C" void mlp_rt_fail(const char *message) {
 extern "C" void mlp_rt_finish(void) {
   // A print statement always ends its line; write a stray partial line anyway
   // rather than silently drop output.
+  end_progress_line();
   std::string &line = line_buffer();
   if (!line.empty()) {
     std::fwrite(line.data(), 1, line.size(), stdout);

@@ -132,6 +132,201 @@ void mlp_rt_fmt_tensor_i32(int64_t rank, void *descriptor, const char *spec);
 /// `true` / `false`.
 void mlp_rt_fmt_tensor_bool(int64_t rank, void *descriptor, const char *spec);
 
+/* ----------------------------------------------------------------- tables */
+
+/// A table read from a CSV file (or derived from one): named, typed columns of
+/// one common length. Tables are never freed: a program keeps its few tables
+/// for its whole run, and every call that makes one returns a NEW table, so a
+/// table a caller holds never changes under it.
+///
+/// Errors in the data are user errors: they print one `error: ...` line that
+/// names the file and the line (`data/x.csv:57: ...`) and exit with status 1.
+/// Tables, batchers, evaluations, histories and tensor files all stay valid
+/// until the process exits (mlp_rt_init does not free them); only batchers
+/// and evaluations, which code may make in a loop, have free functions.
+typedef struct MlpTable MlpTable;
+
+/// Reads a CSV file (separator ',', header line with the column names).
+/// `schema` is what the compiler inferred from the file at compile time,
+/// `name:type,name:type` with type f32, i64 or str, in file order. The file is
+/// read strictly (quoted fields with "" escapes, every row with as many fields
+/// as the header; empty lines at the end are ignored); empty values, NA and
+/// nan are missing values (NaN in an f32 column). If the file no longer
+/// matches the schema it fails with
+/// `'path' changed since compile time: column 'x' is now str (row 12: 'abc')`
+/// (or `column 'x' is missing`, `it has a new column 'y'`, `its columns are
+/// in a different order (...)`). Widening is accepted: integer data in an f32 column, and
+/// numeric data in a str column, read fine, since the program stays valid.
+MlpTable *mlp_rt_csv_read(const char *path, const char *schema);
+/// The same with another separator (`csv(path, sep: ";")`), a single byte.
+MlpTable *mlp_rt_csv_read_sep(const char *path, int32_t sep, const char *schema);
+
+/// A new table where each of `columns` (a comma list of numeric columns) is
+/// replaced by (x - mean) / std, with the population std (ddof = 0) like
+/// sklearn's StandardScaler; a column with std 0 is divided by 1. Missing
+/// values (NaN) are left out of mean and std and stay NaN. The columns become
+/// f32; the other columns are shared with `t`, not copied.
+MlpTable *mlp_rt_table_standardize(MlpTable *t, const char *columns);
+
+/// Splits `t` into two new tables. The rows are first shuffled by the seeded
+/// permutation described at mlp_rt_batcher_shuffle (stream 0 of `seed`; a
+/// negative seed keeps the table order); `*first` gets the first
+/// round(fraction * rows) rows of that order, `*second` the rest, both in the
+/// permuted order. A fraction outside [0, 1] is a user error.
+void mlp_rt_table_split(MlpTable *t, double fraction, int64_t seed, MlpTable **first,
+                        MlpTable **second);
+
+/// The number of rows (data lines) of `t`.
+int64_t mlp_rt_table_rows(MlpTable *t);
+
+/* ---------------------------------------------------------------- batches */
+
+/// Cuts a table into mini-batches of tensors for training and evaluation.
+typedef struct MlpBatcher MlpBatcher;
+
+/// - inputs: a comma list of numeric columns, read as f32 (i64 converted);
+/// - target: the target column, or "" for none;
+/// - labels: "" for regression (the target is read as f32); otherwise
+///   classification, and the class index of a row is either the position of
+///   its target value in the comma list `labels` ("setosa,versicolor,
+///   virginica": compared exactly, no spaces around the commas; the compiler
+///   passes CsvColumn::labels, sorted), or, for `#C`, the integer target
+///   itself, which must lie in [0, C). A value outside the labels, or a
+///   missing target, is a user error naming the file, line and value;
+/// - batch: rows per batch (> 0, else a user error);
+/// - seed: the shuffle seed; negative means never shuffle.
+MlpBatcher *mlp_rt_batcher_new(MlpTable *t, const char *inputs, const char *target,
+                               const char *labels, int64_t batch, int64_t seed);
+
+/// Frees a batcher made in a loop (NULL is ignored). Free its evaluations
+/// first: they read it.
+void mlp_rt_batcher_free(MlpBatcher *b);
+
+/// ceil(rows / batch).
+int64_t mlp_rt_batcher_batches(MlpBatcher *b);
+
+/// Sets the row order for one epoch: a permutation of the table's rows that
+/// depends on (seed, epoch) only, so runs are reproducible. The permutation is
+/// a Fisher–Yates shuffle driven by SplitMix64 (Steele et al. 2014), seeded
+/// with mix(seed, stream), where the stream is epoch + 1 (split uses stream
+/// 0); the index for position i is the high 64 bits of next() * (i + 1)
+/// (Lemire's multiply-shift). With a negative seed the order stays the
+/// table's. Before the first call the order is the table's.
+void mlp_rt_batcher_shuffle(MlpBatcher *b, int64_t epoch);
+
+/// Fills batch `index` (0-based) of the current order:
+///  - x: f32[batch, K], K = the number of inputs;
+///  - y: i64[batch] (classification) or f32[batch] (regression); ignored, and
+///    may be NULL with rank 0, when there is no target;
+///  - mask: f32[batch], 1 for real rows and 0 for the padding rows of the last
+///    batch; may be NULL with rank 0.
+/// Padding rows of x and y are 0. Returns the number of real rows. Sizes that
+/// disagree with (batch, K) are a compiler bug: an internal error.
+int64_t mlp_rt_batcher_fill(MlpBatcher *b, int64_t index, int64_t xr, void *x, int64_t yr,
+                            void *y, int64_t mr, void *mask);
+
+/* ---------------------------------------------------------------- metrics */
+
+/// Collects a model's outputs over a batcher's batches, then computes metrics.
+typedef struct MlpEval MlpEval;
+
+/// `b` must have a target; its current order says which rows a batch holds.
+MlpEval *mlp_rt_eval_new(MlpBatcher *b);
+
+/// Adds the model's outputs for batch `index`: f32[batch, C]. Classification:
+/// C is the number of classes and the prediction is the row's argmax (the
+/// first on ties). Regression: C == 1 (f32[batch] is accepted too) and the
+/// value is the prediction. Only the batch's real rows count.
+void mlp_rt_eval_add(MlpEval *e, int64_t index, int64_t rank, void *outputs);
+
+/// The number of rows added so far.
+int64_t mlp_rt_eval_rows(MlpEval *e);
+
+/// Frees an evaluation (one per epoch adds up over a long training); NULL is
+/// ignored.
+void mlp_rt_eval_free(MlpEval *e);
+
+/// A metric over the rows added, as sklearn defines it:
+///  - classification: accuracy; log_loss, the mean of -log softmax(outputs)
+///    [true class], i.e. the outputs are read as logits, exactly like the
+///    training loss cross_entropy; precision, recall, f1 as macro averages over
+///    the classes that occur in the true or predicted values (sklearn's
+///    average='macro'; 0/0 counts as 0); `precision:label` (also recall:,
+///    f1:) for one class, e.g. the positive class of a binary problem;
+///  - regression: mse, mae, r2 (1 - SS_res / SS_tot; a constant target gives
+///    1 for a perfect fit, else 0, like sklearn).
+/// A metric on no rows, or for the wrong kind of target, is a user error.
+double mlp_rt_eval_metric(MlpEval *e, const char *name);
+
+/// Appends the confusion matrix to the current print line (see printing):
+/// rows are the true classes, columns the predicted ones, with a header row
+/// of labels and right-aligned counts. It starts on a new line when the line
+/// already holds text; the caller ends it with mlp_rt_print_line.
+void mlp_rt_fmt_confusion(MlpEval *e);
+
+/* ---------------------------------------------------------------- history */
+
+/// Per-epoch values (loss, metrics) of one `train`, and its progress output.
+typedef struct MlpHistory MlpHistory;
+
+/// `model` names the trained model (plot title, progress); `epochs` > 0.
+MlpHistory *mlp_rt_history_new(const char *model, int64_t epochs);
+
+/// Records one value of series `name` (a series is created on first use and
+/// keeps its first-recorded place) for `epoch` (0-based).
+void mlp_rt_history_record(MlpHistory *h, int64_t epoch, const char *name, double value);
+
+/// Reports that `epoch` (0-based) is complete. On a terminal it rewrites one
+/// progress line in place (`\r`):
+///     epoch 37/100 [###########.................] loss 0.4321, accuracy 0.9125 1.2s
+/// and ends it with a newline after the last epoch. Otherwise (a pipe, a file)
+/// it prints plain lines `epoch 10/100: loss 0.4321, accuracy 0.9125` for the
+/// first epoch, every ceil(epochs/10)-th epoch and the last one. Environment:
+/// MLP_PROGRESS=0 prints nothing, MLP_PROGRESS=all prints a plain line for
+/// every epoch.
+void mlp_rt_history_epoch_done(MlpHistory *h, int64_t epoch);
+
+/// The value of series `name` at the latest epoch that recorded it (NaN if
+/// none did). An unknown series is a user error listing the known ones.
+double mlp_rt_history_last(MlpHistory *h, const char *name);
+
+/* ------------------------------------------------------------------- plot */
+
+/// Writes a line plot of every series of `h` against the epoch (1-based) as
+/// an SVG file: title (the model name), axes with 1-2-5 ticks, grid, one
+/// coloured line per series and a legend. The path must end in `.svg`. The
+/// file is written to a temporary file beside it, then renamed.
+void mlp_rt_plot_history(MlpHistory *h, const char *path);
+
+/* ------------------------------------------------------------ safetensors */
+
+/// Model parameters in the safetensors format (huggingface/safetensors):
+/// an 8-byte little-endian header length N, N bytes of JSON
+/// `{"__metadata__":{"format":"pt"},"name":{"dtype":"F32","shape":[16,4],
+/// "data_offsets":[begin,end]},...}` padded with spaces to a multiple of 8,
+/// then the raw little-endian row-major data, tensors in the order added.
+typedef struct MlpTensorFile MlpTensorFile;
+
+/// A new, empty file to write.
+MlpTensorFile *mlp_rt_st_new(void);
+
+/// Adds a copy of an f32 tensor (any strides) under `name`.
+void mlp_rt_st_add_f32(MlpTensorFile *f, const char *name, int64_t rank, void *descriptor);
+
+/// Writes the file (temporary file + rename: never half a file).
+void mlp_rt_st_write(MlpTensorFile *f, const char *path);
+
+/// Reads and validates a whole safetensors file: header length, JSON, every
+/// tensor's dtype (only F32 is supported), shape and data offsets (in range,
+/// matching the shape, not overlapping). Any problem is a user error naming
+/// the file.
+MlpTensorFile *mlp_rt_st_open(const char *path);
+
+/// Copies tensor `name` into the memref, whose sizes must equal the stored
+/// shape: `'path': tensor '0.weight' has shape [16, 4], the model expects
+/// [16, 5]`. A missing name: `'path' has no tensor 'x' (it has: a, b, c)`.
+void mlp_rt_st_read_f32(MlpTensorFile *f, const char *name, int64_t rank, void *descriptor);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

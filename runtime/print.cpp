@@ -42,6 +42,7 @@ extern "C" void mlp_rt_fmt_bool(int32_t v, const char *spec) {
 }
 
 extern "C" void mlp_rt_print_line(void) {
+  end_progress_line();
   std::string &line = line_buffer();
   line += '\n';
   std::fwrite(line.data(), 1, line.size(), stdout);

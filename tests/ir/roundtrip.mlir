@@ -98,3 +98,21 @@ func.func @runtime() {
   mlp.print_line
   return
 }
+
+// CHECK-LABEL: func.func @tables
+func.func @tables() -> tensor<4x2xf32> {
+  // CHECK: %[[T:.*]] = mlp.csv_read "d.csv" schema "a:f32,b:f32,c:str"
+  %t = mlp.csv_read "d.csv" schema "a:f32,b:f32,c:str"
+  // CHECK: %[[S:.*]] = mlp.standardize %[[T]] columns "a,b"
+  %s = mlp.standardize %t columns "a,b"
+  // CHECK: mlp.split %[[S]] fraction 7.500000e-01 seed 3
+  %x, %y = mlp.split %s fraction 0.75 seed 3
+  // CHECK: mlp.str "a,b"
+  %cols = mlp.str "a,b"
+  %n = arith.constant 4 : i64
+  // CHECK: mlp.rt_call "mlp_rt_batcher_new"(%{{.*}}, %{{.*}}, %{{.*}}) : (!llvm.ptr, !llvm.ptr, i64) -> !llvm.ptr
+  %b = mlp.rt_call "mlp_rt_batcher_new"(%x, %cols, %n) : (!llvm.ptr, !llvm.ptr, i64) -> !llvm.ptr
+  // CHECK: mlp.rt_fill "mlp_rt_batcher_fill"(%{{.*}}, %{{.*}}) : (!llvm.ptr, i64) -> tensor<4x2xf32>
+  %v = mlp.rt_fill "mlp_rt_batcher_fill"(%b, %n) : (!llvm.ptr, i64) -> tensor<4x2xf32>
+  return %v : tensor<4x2xf32>
+}

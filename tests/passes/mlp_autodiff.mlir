@@ -111,3 +111,19 @@ func.func private @with_argmax_grad(%x: tensor<3xf32>) -> tensor<3xf32>
 // CHECK:         mlp.constant dense<0.333333343> : tensor<3xf32>
 // CHECK-NOT:     to tensor<i64>
 // CHECK:         return
+
+// -----
+
+// With mlp.with_value the primal value comes first.
+func.func private @cube(%x: tensor<f32>) -> tensor<f32> {
+  %0 = mlp.mul %x, %x : tensor<f32>
+  %1 = mlp.mul %0, %x : tensor<f32>
+  return %1 : tensor<f32>
+}
+func.func private @cube_vg(%x: tensor<f32>) -> (tensor<f32>, tensor<f32>)
+    attributes {mlp.grad_of = @cube, mlp.wrt = array<i64: 0>, mlp.with_value}
+
+// CHECK-LABEL: func.func private @cube_vg
+// CHECK:         %[[SQ:.*]] = mlp.mul %{{.*}}, %{{.*}} : tensor<f32>
+// CHECK:         %[[V:.*]] = mlp.mul %[[SQ]], %{{.*}} : tensor<f32>
+// CHECK:         return %[[V]], %{{.*}} : tensor<f32>, tensor<f32>

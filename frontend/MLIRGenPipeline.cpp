@@ -1,0 +1,591 @@
+// MLIRGen for pipelines: table ops, `train` (the compiled training loop),
+// metrics, `plot`, `save` and `load`.
+//
+// Training compiles to:
+//   1. the model's forward function and its loss on one padded batch,
+//   2. a value-and-gradient function the autodiff pass fills in,
+//   3. in the program itself, an epoch loop around a batch loop: the runtime
+//      fills each batch (shuffled per epoch), the generated code computes
+//      loss and gradients and updates parameters and optimizer state, which
+//      are the loops' carried values.
+// Every compiled shape is static: the last, partial batch is padded and its
+// padding rows masked out of the loss.
+#include "frontend/MLIRGenImpl.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+#include <cmath>
+
+namespace mlp {
+
+using namespace mlir;
+namespace ops = mlir::mlp;
+
+//===----------------------------------------------------------------------===//
+// Small builders
+//===----------------------------------------------------------------------===//
+
+mlir::Type MLIRGen::ptrType() { return LLVM::LLVMPointerType::get(&context); }
+
+Value MLIRGen::str(StringRef text, Location l) {
+  return b.create<ops::StrOp>(l, ptrType(), b.getStringAttr(text));
+}
+
+Value MLIRGen::i64(int64_t v, Location l) {
+  return b.create<arith::ConstantIntOp>(l, v, 64);
+}
+
+Value MLIRGen::indexToI64(Value index, Location l) {
+  return b.create<arith::IndexCastOp>(l, b.getI64Type(), index);
+}
+
+Value MLIRGen::rtCall(StringRef callee, TypeRange results, ValueRange args,
+                      Location l) {
+  auto call = b.create<ops::RuntimeCallOp>(l, results, b.getStringAttr(callee),
+                                           args);
+  return call.getNumResults() ? call.getResult(0) : Value();
+}
+
+/// A scalar tensor<f32> as an f64 value for the runtime.
+Value MLIRGen::scalarToF64(Value t, Location l) {
+  Value x = b.create<tensor::ExtractOp>(l, t, ValueRange{});
+  if (!x.getType().isF64())
+    x = b.create<arith::ExtFOp>(l, b.getF64Type(), x);
+  return x;
+}
+
+namespace {
+
+/// Builds mlp ops on static tensors with their result types spelled out.
+struct OpBuilderHelper {
+  OpBuilder &b;
+  Location l;
+
+  RankedTensorType t(ArrayRef<int64_t> shape, mlir::Type elem = {}) {
+    return RankedTensorType::get(shape, elem ? elem : b.getF32Type());
+  }
+  Value splat(RankedTensorType type, double v) {
+    Attribute a = isa<FloatType>(type.getElementType())
+                      ? (Attribute)b.getFloatAttr(type.getElementType(), v)
+                      : (Attribute)b.getIntegerAttr(type.getElementType(), (int64_t)v);
+    return b.create<ops::ConstantOp>(l, DenseElementsAttr::get(type, a));
+  }
+  Value add(Value x, Value y) { return b.create<ops::AddOp>(l, x.getType(), x, y); }
+  Value sub(Value x, Value y) { return b.create<ops::SubOp>(l, x.getType(), x, y); }
+  Value mul(Value x, Value y) { return b.create<ops::MulOp>(l, x.getType(), x, y); }
+  Value div(Value x, Value y) { return b.create<ops::DivOp>(l, x.getType(), x, y); }
+  Value sqrt(Value x) { return b.create<ops::SqrtOp>(l, x.getType(), x); }
+  Value exp(Value x) { return b.create<ops::ExpOp>(l, x.getType(), x); }
+  Value log(Value x) { return b.create<ops::LogOp>(l, x.getType(), x); }
+  Value pow(Value x, Value y) { return b.create<ops::PowOp>(l, x.getType(), x, y); }
+  /// A scalar (rank 0) broadcast to `like`'s shape.
+  Value spread(Value scalar, Value like) {
+    if (scalar.getType() == like.getType())
+      return scalar;
+    return b.create<ops::BroadcastOp>(l, like.getType(), scalar,
+                                      ArrayRef<int64_t>{});
+  }
+  /// Sum over `axes`, removing them.
+  Value sum(Value x, ArrayRef<int64_t> axes, const char *kind = "sum") {
+    auto type = cast<RankedTensorType>(x.getType());
+    SmallVector<int64_t> shape;
+    for (int64_t d = 0; d < type.getRank(); ++d)
+      if (!llvm::is_contained(axes, d))
+        shape.push_back(type.getDimSize(d));
+    return b.create<ops::ReduceOp>(l, type.clone(shape), b.getStringAttr(kind),
+                                   x, axes);
+  }
+  /// A [B] vector broadcast along a new last axis to [B, C].
+  Value rows(Value v, RankedTensorType to) {
+    return b.create<ops::BroadcastOp>(l, to, v, ArrayRef<int64_t>{0});
+  }
+};
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Model functions
+//===----------------------------------------------------------------------===//
+
+/// Parameter types of a model, in order.
+static SmallVector<mlir::Type> paramTypes(OpBuilder &b, const TrainedInfo &info) {
+  SmallVector<mlir::Type> types;
+  for (const auto &p : info.params)
+    types.push_back(RankedTensorType::get(p.second, b.getF32Type()));
+  return types;
+}
+
+func::FuncOp MLIRGen::forwardFunction(const TrainedInfo &info) {
+  auto found = forwardFns.find(&info);
+  if (found != forwardFns.end())
+    return found->second;
+  Location l = module.getLoc();
+  int64_t batch = info.batch, inputs = (int64_t)info.inputs.size();
+  SmallVector<mlir::Type> args = paramTypes(b, info);
+  args.push_back(RankedTensorType::get({batch, inputs}, b.getF32Type()));
+  auto resultType = RankedTensorType::get({batch, info.outputs}, b.getF32Type());
+
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToEnd(module.getBody());
+  std::string name = info.model + "_forward_" + std::to_string(forwardFns.size());
+  auto fn = b.create<func::FuncOp>(l, name, b.getFunctionType(args, resultType));
+  fn.setPrivate();
+  forwardFns[&info] = fn;
+  Block *entry = fn.addEntryBlock();
+  b.setInsertionPointToStart(entry);
+  OpBuilderHelper h{b, l};
+
+  Value x = entry->getArguments().back();
+  size_t param = 0;
+  for (const Layer &layer : info.layers) {
+    auto type = cast<RankedTensorType>(x.getType());
+    switch (layer.kind) {
+    case Layer::Dense: {
+      // x [B, in] @ W^T [in, out] + b, with W stored [out, in] as in PyTorch.
+      Value w = entry->getArgument(param++);
+      Value bias = entry->getArgument(param++);
+      Value wt = b.create<ops::TransposeOp>(l, h.t({layer.in, layer.out}), w,
+                                            ArrayRef<int64_t>{1, 0});
+      auto outType = h.t({batch, layer.out});
+      Value y = b.create<ops::MatmulOp>(l, outType, x, wt);
+      Value bb = b.create<ops::BroadcastOp>(l, outType, bias, ArrayRef<int64_t>{1});
+      x = h.add(y, bb);
+      break;
+    }
+    case Layer::Relu:
+      x = b.create<ops::ReluOp>(l, type, x);
+      break;
+    case Layer::Tanh:
+      x = b.create<ops::TanhOp>(l, type, x);
+      break;
+    case Layer::Sigmoid:
+      x = b.create<ops::SigmoidOp>(l, type, x);
+      break;
+    case Layer::Softmax: {
+      Value m = h.rows(h.sum(x, {1}, "max"), type);
+      Value e = h.exp(h.sub(x, m));
+      x = h.div(e, h.rows(h.sum(e, {1}), type));
+      break;
+    }
+    case Layer::Flatten:
+      break;  // examples are already vectors
+    }
+  }
+  b.create<func::ReturnOp>(l, x);
+  return fn;
+}
+
+/// Mean loss over the real rows of one padded batch.
+func::FuncOp MLIRGen::lossFunction(const TrainedInfo &info) {
+  auto found = lossFns.find(&info);
+  if (found != lossFns.end())
+    return found->second;
+  func::FuncOp forward = forwardFunction(info);
+  Location l = module.getLoc();
+  int64_t batch = info.batch;
+  SmallVector<mlir::Type> args(forward.getArgumentTypes());
+  mlir::Type targetElem =
+      info.classification ? (mlir::Type)b.getI64Type() : (mlir::Type)b.getF32Type();
+  args.push_back(RankedTensorType::get({batch}, targetElem));
+  args.push_back(RankedTensorType::get({batch}, b.getF32Type()));
+  auto scalar = RankedTensorType::get({}, b.getF32Type());
+
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToEnd(module.getBody());
+  auto fn = b.create<func::FuncOp>(
+      l, forward.getSymName().str() + "_loss", b.getFunctionType(args, scalar));
+  fn.setPrivate();
+  lossFns[&info] = fn;
+  Block *entry = fn.addEntryBlock();
+  b.setInsertionPointToStart(entry);
+  OpBuilderHelper h{b, l};
+
+  size_t n = entry->getNumArguments();
+  Value y = entry->getArgument(n - 2), mask = entry->getArgument(n - 1);
+  Value out = b.create<func::CallOp>(l, forward,
+                                     entry->getArguments().drop_back(2))
+                  .getResult(0);
+  auto outType = cast<RankedTensorType>(out.getType());
+  Value perRow;
+  if (info.loss == "cross_entropy") {
+    // log(sum(exp(z))) - z[y], shifted by the row max for stability.
+    Value m = h.rows(h.sum(out, {1}, "max"), outType);
+    Value z = h.sub(out, m);
+    Value lse = h.log(h.sum(h.exp(z), {1}));
+    Value classes = b.create<ops::IotaOp>(l, outType.clone(b.getI64Type()), 1);
+    Value targets = b.create<ops::BroadcastOp>(l, outType.clone(b.getI64Type()), y,
+                                               ArrayRef<int64_t>{0});
+    Value isTarget = b.create<ops::CmpOp>(l, outType.clone(b.getI1Type()),
+                                          b.getStringAttr("eq"), classes, targets);
+    Value oneHot = b.create<ops::CastOp>(l, outType, isTarget);
+    perRow = h.sub(lse, h.sum(h.mul(z, oneHot), {1}));
+  } else {
+    // mse: (prediction - target)^2.
+    Value pred = b.create<ops::ReshapeOp>(l, h.t({batch}), out);
+    Value d = h.sub(pred, y);
+    perRow = h.mul(d, d);
+  }
+  Value total = h.sum(h.mul(perRow, mask), {0});
+  b.create<func::ReturnOp>(l, h.div(total, h.sum(mask, {0})));
+  return fn;
+}
+
+func::FuncOp MLIRGen::valueAndGradFunction(const TrainedInfo &info) {
+  auto found = vgFns.find(&info);
+  if (found != vgFns.end())
+    return found->second;
+  func::FuncOp loss = lossFunction(info);
+  SmallVector<mlir::Type> results = {loss.getResultTypes()[0]};
+  SmallVector<int64_t> wrt;
+  for (size_t i = 0; i < info.params.size(); ++i) {
+    results.push_back(loss.getArgumentTypes()[i]);
+    wrt.push_back((int64_t)i);
+  }
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToEnd(module.getBody());
+  auto fn = b.create<func::FuncOp>(
+      loss.getLoc(), loss.getSymName().str() + "_value_and_grad",
+      b.getFunctionType(loss.getArgumentTypes(), results));
+  fn.setPrivate();
+  fn->setAttr("mlp.grad_of", SymbolRefAttr::get(loss.getSymNameAttr()));
+  fn->setAttr("mlp.wrt", b.getDenseI64ArrayAttr(wrt));
+  fn->setAttr("mlp.with_value", b.getUnitAttr());
+  vgFns[&info] = fn;
+  return fn;
+}
+
+//===----------------------------------------------------------------------===//
+// Batches and evaluation
+//===----------------------------------------------------------------------===//
+
+Value MLIRGen::batcher(const TrainedInfo &info, Value table, bool shuffled,
+                       Location l) {
+  int64_t seed = shuffled && info.shuffle ? info.seed : -1;
+  return rtCall("mlp_rt_batcher_new", ptrType(),
+                {table, str(info.runtimeInputs(), l), str(info.target, l),
+                 str(info.runtimeLabels(), l), i64(info.batch, l), i64(seed, l)},
+                l);
+}
+
+SmallVector<Value> MLIRGen::fillBatch(const TrainedInfo &info, Value batcher,
+                                      Value index, Location l) {
+  int64_t batch = info.batch;
+  SmallVector<mlir::Type> types = {
+      RankedTensorType::get({batch, (int64_t)info.inputs.size()}, b.getF32Type()),
+      RankedTensorType::get({batch}, info.classification
+                                         ? (mlir::Type)b.getI64Type()
+                                         : (mlir::Type)b.getF32Type()),
+      RankedTensorType::get({batch}, b.getF32Type())};
+  auto fill = b.create<ops::RuntimeFillOp>(l, types,
+                                           b.getStringAttr("mlp_rt_batcher_fill"),
+                                           ValueRange{batcher, index});
+  return SmallVector<Value>(fill.getResults());
+}
+
+Value MLIRGen::evaluate(const TrainedInfo &info, ValueRange params,
+                        Value evalBatcher, Location l) {
+  func::FuncOp forward = forwardFunction(info);
+  Value eval = rtCall("mlp_rt_eval_new", ptrType(), {evalBatcher}, l);
+  Value count = b.create<arith::IndexCastOp>(
+      l, b.getIndexType(),
+      rtCall("mlp_rt_batcher_batches", b.getI64Type(), {evalBatcher}, l));
+  Value zero = b.create<arith::ConstantIndexOp>(l, 0);
+  Value one = b.create<arith::ConstantIndexOp>(l, 1);
+  auto loop = b.create<scf::ForOp>(l, zero, count, one);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value j = indexToI64(loop.getInductionVar(), l);
+    SmallVector<Value> batch = fillBatch(info, evalBatcher, j, l);
+    SmallVector<Value> args(params.begin(), params.end());
+    args.push_back(batch[0]);
+    Value out = b.create<func::CallOp>(l, forward, args).getResult(0);
+    rtCall("mlp_rt_eval_add", {}, {eval, j, out}, l);
+  }
+  return eval;
+}
+
+//===----------------------------------------------------------------------===//
+// train
+//===----------------------------------------------------------------------===//
+
+/// Parameters read from a safetensors file, checked against their shapes.
+SmallVector<Value> MLIRGen::readParams(const TrainedInfo &info,
+                                       const std::string &path, Location l) {
+  Value file = rtCall("mlp_rt_st_open", ptrType(), {str(path, l)}, l);
+  SmallVector<Value> params;
+  for (const auto &[name, shape] : info.params) {
+    auto type = RankedTensorType::get(shape, b.getF32Type());
+    params.push_back(b.create<ops::RuntimeFillOp>(
+                          l, TypeRange{type},
+                          b.getStringAttr("mlp_rt_st_read_f32"),
+                          ValueRange{file, str(name, l)})
+                         .getResult(0));
+  }
+  return params;
+}
+
+void MLIRGen::genTrain(const Stmt &s) {
+  const TrainedInfo &info = *sema.trainings.at(&s);
+  Location l = loc(s.range);
+  OpBuilderHelper h{b, l};
+  size_t numParams = info.params.size();
+
+  // 1. Initial parameters: PyTorch's nn.Linear default, U(-1/sqrt(in),
+  //    1/sqrt(in)) for weights and biases, from the seeded generator.
+  SmallVector<Value> params;
+  if (!info.init.empty()) {
+    params = readParams(info, info.init, l);
+  } else {
+    size_t p = 0;
+    for (const Layer &layer : info.layers) {
+      if (layer.kind != Layer::Dense)
+        continue;
+      double bound = 1.0 / std::sqrt((double)layer.in);
+      for (int k = 0; k < 2; ++k, ++p) {
+        auto type = h.t(info.params[p].second);
+        Value u = b.create<ops::RandomOp>(l, type, b.getStringAttr("uniform"),
+                                          info.seed * 1000003 + (int64_t)p);
+        params.push_back(h.sub(h.mul(u, h.splat(type, 2 * bound)),
+                               h.splat(type, bound)));
+      }
+    }
+  }
+  // 2. Optimizer state: first and second moments (adam) or velocity (sgd).
+  bool adam = info.optimizer == "adam";
+  bool momentum = !adam && info.momentum > 0;
+  SmallVector<Value> state(params.begin(), params.end());
+  for (size_t i = 0; i < numParams; ++i)
+    if (adam || momentum)
+      state.push_back(h.splat(cast<RankedTensorType>(params[i].getType()), 0));
+  if (adam)
+    for (size_t i = 0; i < numParams; ++i)
+      state.push_back(h.splat(cast<RankedTensorType>(params[i].getType()), 0));
+  auto scalar = h.t({});
+  state.push_back(h.splat(scalar, 0));  // step count
+
+  Value lr = coerce(tensorOf(*info.lr), Type::scalar(ElemType::F32), l);
+  Value epochs = scalarToIndex(tensorOf(*info.epochs), l);
+  Value table = gen(*info.table).value;
+  Value train = batcher(info, table, /*shuffled=*/true, l);
+  Value trainEval = info.metrics.empty() ? Value() : batcher(info, table, false, l);
+  Value validate, validateEval;
+  if (info.validate) {
+    validate = gen(*info.validate).value;
+    validateEval = batcher(info, validate, false, l);
+  }
+  Value batches = b.create<arith::IndexCastOp>(
+      l, b.getIndexType(), rtCall("mlp_rt_batcher_batches", b.getI64Type(), {train}, l));
+  Value history = rtCall("mlp_rt_history_new", ptrType(),
+                         {str(info.model, l), b.create<arith::IndexCastOp>(
+                                                   l, b.getI64Type(), epochs)},
+                         l);
+  func::FuncOp vg = valueAndGradFunction(info);
+  Value zero = b.create<arith::ConstantIndexOp>(l, 0);
+  Value one = b.create<arith::ConstantIndexOp>(l, 1);
+
+  // 3. The epoch loop around the batch loop.
+  auto epochLoop = b.create<scf::ForOp>(l, zero, epochs, one, state);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(epochLoop.getBody());
+    Value epoch = indexToI64(epochLoop.getInductionVar(), l);
+    rtCall("mlp_rt_batcher_shuffle", {}, {train, epoch}, l);
+    SmallVector<Value> inner(epochLoop.getRegionIterArgs());
+    inner.push_back(h.splat(scalar, 0));  // sum of loss * rows
+    inner.push_back(h.splat(scalar, 0));  // rows
+    auto batchLoop = b.create<scf::ForOp>(l, zero, batches, one, inner);
+    {
+      OpBuilder::InsertionGuard guard2(b);
+      b.setInsertionPointToStart(batchLoop.getBody());
+      ValueRange carried = batchLoop.getRegionIterArgs();
+      Value index = indexToI64(batchLoop.getInductionVar(), l);
+      SmallVector<Value> batch = fillBatch(info, train, index, l);
+      SmallVector<Value> args(carried.take_front(numParams));
+      args.append(batch.begin(), batch.end());
+      auto call = b.create<func::CallOp>(l, vg, args);
+      Value loss = call.getResult(0);
+      ValueRange grads = call.getResults().drop_front();
+      Value rows = h.sum(batch[2], {0});
+      Value step = h.add(carried[carried.size() - 3], h.splat(scalar, 1));
+
+      SmallVector<Value> next;
+      SmallVector<Value> newParams, firsts, seconds;
+      for (size_t i = 0; i < numParams; ++i) {
+        Value p = carried[i], g = grads[i];
+        auto type = cast<RankedTensorType>(p.getType());
+        if (adam) {
+          // PyTorch's Adam: m, v with bias correction, eps outside the sqrt.
+          const double b1 = 0.9, b2 = 0.999, eps = 1e-8;
+          Value m = carried[numParams + i], v = carried[2 * numParams + i];
+          m = h.add(h.mul(m, h.splat(type, b1)), h.mul(g, h.splat(type, 1 - b1)));
+          v = h.add(h.mul(v, h.splat(type, b2)),
+                    h.mul(h.mul(g, g), h.splat(type, 1 - b2)));
+          Value bc1 = h.sub(h.splat(scalar, 1), h.pow(h.splat(scalar, b1), step));
+          Value bc2 = h.sub(h.splat(scalar, 1), h.pow(h.splat(scalar, b2), step));
+          Value denom = h.add(h.div(h.sqrt(v), h.spread(h.sqrt(bc2), v)),
+                              h.splat(type, eps));
+          Value stepSize = h.div(lr, bc1);
+          p = h.sub(p, h.mul(h.spread(stepSize, p), h.div(m, denom)));
+          firsts.push_back(m);
+          seconds.push_back(v);
+        } else if (momentum) {
+          Value buf = h.add(h.mul(carried[numParams + i],
+                                  h.splat(type, info.momentum)),
+                            g);
+          p = h.sub(p, h.mul(h.spread(lr, p), buf));
+          firsts.push_back(buf);
+        } else {
+          p = h.sub(p, h.mul(h.spread(lr, p), g));
+        }
+        newParams.push_back(p);
+      }
+      next.append(newParams);
+      next.append(firsts);
+      next.append(seconds);
+      next.push_back(step);
+      next.push_back(h.add(carried[carried.size() - 2], h.mul(loss, rows)));
+      next.push_back(h.add(carried[carried.size() - 1], rows));
+      b.create<scf::YieldOp>(l, next);
+    }
+    ValueRange done = batchLoop.getResults();
+    Value epochLoss = h.div(done[done.size() - 2], done[done.size() - 1]);
+    rtCall("mlp_rt_history_record", {},
+           {history, epoch, str("loss", l), scalarToF64(epochLoss, l)}, l);
+    ValueRange trained = done.take_front(numParams);
+    for (const std::string &m : info.metrics) {
+      Value eval = evaluate(info, trained, trainEval, l);
+      Value v = rtCall("mlp_rt_eval_metric", b.getF64Type(), {eval, str(m, l)}, l);
+      rtCall("mlp_rt_history_record", {}, {history, epoch, str(m, l), v}, l);
+      rtCall("mlp_rt_eval_free", {}, {eval}, l);
+    }
+    if (validate) {
+      Value eval = evaluate(info, trained, validateEval, l);
+      std::vector<std::string> names = {info.classification ? "log_loss" : "mse"};
+      names.insert(names.end(), info.metrics.begin(), info.metrics.end());
+      for (size_t k = 0; k < names.size(); ++k) {
+        Value v = rtCall("mlp_rt_eval_metric", b.getF64Type(),
+                         {eval, str(names[k], l)}, l);
+        std::string series = k == 0 ? "val_loss" : "val_" + names[k];
+        rtCall("mlp_rt_history_record", {}, {history, epoch, str(series, l), v}, l);
+      }
+      rtCall("mlp_rt_eval_free", {}, {eval}, l);
+    }
+    rtCall("mlp_rt_history_epoch_done", {}, {history, epoch}, l);
+    b.create<scf::YieldOp>(l, done.drop_back(2));
+  }
+
+  GenValue net;
+  net.kind = GenValue::Model;
+  for (size_t i = 0; i < numParams; ++i)
+    net.elems.push_back(GenValue::tensor(epochLoop.getResult(i)));
+  net.value = history;
+  globals[sema.stmtGlobals.at(&s)] = net;
+  bindLocal(s.name(), net);
+}
+
+//===----------------------------------------------------------------------===//
+// Tables, metrics, plot, save, load
+//===----------------------------------------------------------------------===//
+
+static SmallVector<Value> paramValues(const GenValue &net) {
+  SmallVector<Value> out;
+  for (const GenValue &p : net.elems)
+    out.push_back(p.value);
+  return out;
+}
+
+GenValue MLIRGen::genTableBuiltin(const Expr &e, const std::string &name) {
+  Location l = loc(e);
+  auto handle = [](Value v) {
+    GenValue g;
+    g.kind = GenValue::Handle;
+    g.value = v;
+    return g;
+  };
+  auto positional = [&](size_t i) -> const Expr * {
+    size_t seen = 0;
+    for (const Arg &a : e.args)
+      if (a.name.empty() && seen++ == i)
+        return a.value.get();
+    return nullptr;
+  };
+  const Type &type = typeOf(e);
+  if (name == "csv")
+    return handle(b.create<ops::CsvReadOp>(
+        l, ptrType(), b.getStringAttr(notes->strings.at(&e)),
+        b.getStringAttr(type.table->runtimeSchema())));
+  if (name == "standardize")
+    return handle(b.create<ops::StandardizeOp>(
+        l, ptrType(), gen(*positional(0)).value,
+        b.getStringAttr(notes->strings.at(&e))));
+  if (name == "split") {
+    int64_t seed = 0;
+    for (const Arg &a : e.args)
+      if (a.name == "seed")
+        seed = (int64_t)*constant(*a.value);
+    auto split = b.create<ops::SplitOp>(
+        l, ptrType(), ptrType(), gen(*positional(0)).value,
+        b.getF64FloatAttr(*constant(*positional(1))), b.getI64IntegerAttr(seed));
+    GenValue pair;
+    pair.kind = GenValue::Tuple;
+    pair.elems = {handle(split.getFirst()), handle(split.getSecond())};
+    return pair;
+  }
+
+  // Metrics: evaluate the model on the table, then ask the runtime.
+  const TrainedInfo &info = *typeOf(*positional(0)).trained;
+  GenValue net = gen(*positional(0));
+  Value table = gen(*positional(1)).value;
+  Value eval = evaluate(info, paramValues(net), batcher(info, table, false, l), l);
+  if (name == "confusion") {
+    GenValue report;
+    report.kind = GenValue::Report;
+    report.value = eval;
+    return report;
+  }
+  Value v = rtCall("mlp_rt_eval_metric", b.getF64Type(),
+                   {eval, str(notes->strings.at(&e), l)}, l);
+  rtCall("mlp_rt_eval_free", {}, {eval}, l);
+  return GenValue::tensor(b.create<tensor::FromElementsOp>(
+      l, RankedTensorType::get({}, b.getF64Type()), v));
+}
+
+void MLIRGen::genPlot(const Stmt &s) {
+  Location l = loc(s.range);
+  Value history = gen(*s.value).value;
+  rtCall("mlp_rt_plot_history", {}, {history, str(s.target->parts[0].text, l)}, l);
+}
+
+void MLIRGen::genSave(const Stmt &s) {
+  Location l = loc(s.range);
+  const TrainedInfo &info = *typeOf(*s.value).trained;
+  GenValue net = gen(*s.value);
+  Value file = rtCall("mlp_rt_st_new", ptrType(), {}, l);
+  for (size_t i = 0; i < info.params.size(); ++i)
+    rtCall("mlp_rt_st_add_f32", {},
+           {file, str(info.params[i].first, l), net.elems[i].value}, l);
+  rtCall("mlp_rt_st_write", {}, {file, str(s.target->parts[0].text, l)}, l);
+}
+
+GenValue MLIRGen::genLoad(const Expr &e) {
+  const TrainedInfo &info = *typeOf(e).trained;
+  GenValue net;
+  net.kind = GenValue::Model;
+  for (Value p : readParams(info, e.operands[1]->parts[0].text, loc(e)))
+    net.elems.push_back(GenValue::tensor(p));
+  return net;
+}
+
+GenValue MLIRGen::genMember(const Expr &e) {
+  GenValue net = gen(*e.operands[0]);
+  GenValue history;
+  history.kind = GenValue::Handle;
+  history.value = net.value;
+  return history;
+}
+
+} // namespace mlp

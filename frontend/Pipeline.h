@@ -1,0 +1,87 @@
+// What Sema knows about tables, models and training at compile time, and
+// what MLIRGen needs to generate them.
+//
+// A `csv(path)` source is read when the program is compiled, so column names
+// and types are checked before anything runs; the runtime re-reads the file
+// and fails clearly if it changed. A model's layers and parameter shapes are
+// fixed at `train`, when the input columns are known.
+#pragma once
+
+#include "frontend/AST.h"
+#include "frontend/Types.h"
+
+#include <string>
+#include <vector>
+
+namespace mlp {
+
+/// One column of a table: its element type (F32, I64 or Str) and, for
+/// strings, the sorted distinct values (the class order of a target).
+struct Column {
+  std::string name;
+  ElemType elem = ElemType::F32;
+  std::vector<std::string> labels;
+  /// For Str columns read from a file: the first non-numeric value and its
+  /// line, to explain why the column is not numeric.
+  int64_t badRow = 0;
+  std::string badValue;
+};
+
+struct TableSchema {
+  std::string source;  // the CSV path the table comes from
+  std::vector<Column> columns;
+
+  const Column *find(const std::string &name) const {
+    for (const Column &c : columns)
+      if (c.name == name)
+        return &c;
+    return nullptr;
+  }
+  /// The runtime's spelling: `name:type,...` with type f32|i64|str.
+  std::string runtimeSchema() const;
+};
+
+/// One stage of a sequential model, with its per-example sizes.
+struct Layer {
+  enum Kind { Dense, Relu, Tanh, Sigmoid, Softmax, Flatten } kind;
+  int64_t in = 0, out = 0;  // Dense: features in and out
+  int index = 0;            // position among the stages (parameter names)
+};
+
+/// A model trained by a `train` statement (or loaded from a file).
+struct TrainedInfo {
+  std::string model;         // the model's name
+  std::vector<Layer> layers;
+  /// Parameters in order, named like PyTorch's nn.Sequential ("0.weight",
+  /// "0.bias"): dense weights are [out, in], biases [out].
+  std::vector<std::pair<std::string, std::vector<int64_t>>> params;
+  std::vector<std::string> inputs;  // input columns, in order
+  std::string target;               // target column ("" when loaded)
+  bool classification = true;
+  /// Classification: the class labels (string targets) or empty for an
+  /// integer target with classes 0..outputs-1.
+  std::vector<std::string> labels;
+  int64_t outputs = 0;  // values per example the model produces
+
+  // Training settings (null/default for a loaded model).
+  std::string loss;        // cross_entropy, mse
+  std::string optimizer;   // sgd, adam
+  const Expr *lr = nullptr;
+  double momentum = 0;
+  const Expr *epochs = nullptr;
+  int64_t batch = 32;
+  int64_t seed = 0;
+  bool shuffle = true;
+  std::vector<std::string> metrics;
+  const Expr *validate = nullptr;
+  const Expr *table = nullptr;  // the table after `on`
+  std::string init;             // safetensors file with starting weights
+  const Stmt *stmt = nullptr;
+
+  /// The runtime's label argument: "a,b,c", "#C", or "" for regression.
+  std::string runtimeLabels() const;
+  /// Comma-separated input columns.
+  std::string runtimeInputs() const;
+};
+
+} // namespace mlp

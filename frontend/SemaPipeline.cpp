@@ -1,0 +1,810 @@
+// Sema for pipelines: tables (`data`, csv, standardize, split), models,
+// `train`, metrics, `plot`, `save` and `load`.
+#include "frontend/Pipeline.h"
+#include "frontend/Sema.h"
+#include "runtime/csv.h"
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+namespace mlp {
+
+std::string tableColumns(const TableSchema &schema) {
+  std::string out;
+  for (const Column &c : schema.columns)
+    out += (out.empty() ? "" : ", ") + c.name + ": " + elemName(c.elem);
+  return out;
+}
+
+std::string TableSchema::runtimeSchema() const {
+  std::string out;
+  for (const Column &c : columns)
+    out += (out.empty() ? "" : ",") + c.name + ":" + elemName(c.elem);
+  return out;
+}
+
+std::string TrainedInfo::runtimeLabels() const {
+  if (!classification)
+    return "";
+  if (labels.empty())
+    return "#" + std::to_string(outputs);
+  std::string out;
+  for (const std::string &l : labels)
+    out += (out.empty() ? "" : ",") + l;
+  return out;
+}
+
+std::string TrainedInfo::runtimeInputs() const {
+  std::string out;
+  for (const std::string &c : inputs)
+    out += (out.empty() ? "" : ",") + c;
+  return out;
+}
+
+extern std::string closestName(const std::string &name,
+                               const std::vector<std::string> &candidates);
+
+namespace {
+bool isMetric(const std::string &n) {
+  static const std::set<std::string> names = {
+      "accuracy", "precision", "recall", "f1", "mse", "mae", "r2", "log_loss"};
+  return names.count(n) > 0;
+}
+bool isRegressionMetric(const std::string &n) {
+  return n == "mse" || n == "mae" || n == "r2";
+}
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Tables
+//===----------------------------------------------------------------------===//
+
+const Column &Sema::column(const Expr &name, const TableSchema &schema) {
+  if (name.kind != ExprKind::Name)
+    error(name, "expected a column name");
+  if (const Column *c = schema.find(name.name)) {
+    record(name, Type::unit());
+    return *c;
+  }
+  std::vector<std::string> names;
+  for (const Column &c : schema.columns)
+    names.push_back(c.name);
+  std::string hint = closestName(name.name, names);
+  error(name, "the table has no column '" + name.name + "'" +
+                  (hint.empty() ? "" : " (did you mean '" + hint + "'?)") +
+                  "; its columns are " + tableColumns(schema));
+}
+
+/// Checks that `c` holds numbers, explaining a text column by its first
+/// non-numeric value.
+void Sema::requireNumeric(const Expr &where, const Column &c, const char *use) {
+  if (c.elem != ElemType::Str)
+    return;
+  std::string why = c.badRow ? " (line " + std::to_string(c.badRow) + " has '" +
+                                   c.badValue + "')"
+                             : "";
+  error(where, std::string(use) + " '" + c.name + "' must be numeric, but it "
+                                                  "is str" + why);
+}
+
+std::vector<std::string> Sema::columnList(const Expr &e,
+                                          const TableSchema &schema,
+                                          const char *use) {
+  std::vector<std::string> out;
+  auto numericColumns = [&] {
+    std::vector<std::string> all;
+    for (const Column &c : schema.columns)
+      if (c.elem != ElemType::Str)
+        all.push_back(c.name);
+    return all;
+  };
+  if (e.kind == ExprKind::Name && e.name == "numeric") {
+    record(e, Type::unit());
+    return numericColumns();
+  }
+  if (e.kind == ExprKind::Binary && e.name == "-" &&
+      e.operands[0]->kind == ExprKind::Name &&
+      e.operands[0]->name == "numeric") {
+    record(e, Type::unit());
+    record(*e.operands[0], Type::unit());
+    std::vector<std::string> drop;
+    const Expr &rhs = *e.operands[1];
+    if (rhs.kind == ExprKind::List) {
+      record(rhs, Type::unit());
+      for (const ExprPtr &x : rhs.operands)
+        drop.push_back(column(*x, schema).name);
+    } else {
+      drop.push_back(column(rhs, schema).name);
+    }
+    for (const std::string &c : numericColumns())
+      if (std::find(drop.begin(), drop.end(), c) == drop.end())
+        out.push_back(c);
+    return out;
+  }
+  std::vector<const Expr *> items;
+  if (e.kind == ExprKind::List) {
+    record(e, Type::unit());
+    for (const ExprPtr &x : e.operands)
+      items.push_back(x.get());
+  } else {
+    items.push_back(&e);
+  }
+  for (const Expr *x : items) {
+    const Column &c = column(*x, schema);
+    requireNumeric(*x, c, use);
+    out.push_back(c.name);
+  }
+  return out;
+}
+
+/// `csv(path)`: the file is read now to learn its columns.
+Type Sema::checkCsv(const Expr &e) {
+  const Expr *path = nullptr;
+  for (const Arg &a : e.args) {
+    if (a.name.empty() && !path)
+      path = a.value.get();
+    else if (a.name == "sep" || a.name == "header")
+      unsupported(a.nameRange, "csv's '" + a.name + "' option");
+    else
+      error(*a.value, "csv takes a file path");
+  }
+  if (!path)
+    error(e, "csv needs a file path, as in csv(\"data/iris.csv\")");
+  if (path->kind != ExprKind::String ||
+      std::any_of(path->parts.begin(), path->parts.end(),
+                  [](const StringPart &p) { return p.isExpr; }))
+    error(*path, "csv needs its path as a string literal: the file is read "
+                 "when the program is compiled, to check its columns");
+  record(*path, Type::scalar(ElemType::Str));
+  std::string file;
+  for (const StringPart &p : path->parts)
+    file += p.text;
+  CsvSchema inferred;
+  std::string problem;
+  if (!inferCsvSchema(file, ',', inferred, problem))
+    error(*path, problem);
+  auto schema = std::make_shared<TableSchema>();
+  schema->source = file;
+  for (const CsvColumn &c : inferred.columns) {
+    Column col;
+    col.name = c.name;
+    col.elem = c.type == CsvColumn::I64   ? ElemType::I64
+               : c.type == CsvColumn::F32 ? ElemType::F32
+                                          : ElemType::Str;
+    col.labels = c.labels;
+    col.badRow = c.badRow;
+    col.badValue = c.badValue;
+    schema->columns.push_back(col);
+  }
+  Type t;
+  t.kind = Type::Table;
+  t.table = schema;
+  ctx->notes->strings[&e] = file;
+  return record(e, t);
+}
+
+Type Sema::checkTableBuiltin(const Expr &e, const std::string &name) {
+  if (name == "csv")
+    return checkCsv(e);
+  std::vector<const Expr *> positional;
+  for (const Arg &a : e.args)
+    if (a.name.empty())
+      positional.push_back(a.value.get());
+  auto tableArg = [&](const Expr *x) {
+    if (!x)
+      error(e, "'" + name + "' needs a table");
+    Type t = check(*x);
+    if (t.kind != Type::Table)
+      error(*x, "'" + name + "' needs a table, got " + t.str());
+    return t;
+  };
+
+  if (name == "standardize") {
+    Type t = tableArg(positional.empty() ? nullptr : positional[0]);
+    for (const Arg &a : e.args)
+      if (!a.name.empty())
+        diags.error(a.nameRange, "standardize takes column names");
+    if (positional.size() < 2)
+      error(e, "standardize needs the columns to scale, or 'numeric'");
+    auto schema = std::make_shared<TableSchema>(*t.table);
+    std::vector<std::string> cols;
+    for (size_t i = 1; i < positional.size(); ++i)
+      for (const std::string &c :
+           columnList(*positional[i], *t.table, "a standardized column"))
+        cols.push_back(c);
+    for (Column &c : schema->columns)
+      if (std::find(cols.begin(), cols.end(), c.name) != cols.end())
+        c.elem = ElemType::F32;
+    std::string list;
+    for (const std::string &c : cols)
+      list += (list.empty() ? "" : ",") + c;
+    ctx->notes->strings[&e] = list;
+    Type r = t;
+    r.table = schema;
+    return record(e, r);
+  }
+  if (name == "split") {
+    Type t = tableArg(positional.empty() ? nullptr : positional[0]);
+    if (positional.size() != 2)
+      error(e, "split takes a table and a fraction, as in split(t, 0.8, seed: 1)");
+    check(*positional[1]);
+    auto f = constant(*positional[1]);
+    if (!f || *f <= 0 || *f >= 1)
+      error(*positional[1], "split's fraction must be a number between 0 and 1 "
+                            "known at compile time");
+    for (const Arg &a : e.args)
+      if (!a.name.empty()) {
+        if (a.name != "seed")
+          diags.error(a.nameRange, "split has no parameter '" + a.name + "'");
+        constInt(*a.value, "split's seed");
+      }
+    Type r;
+    r.kind = Type::Tuple;
+    r.elems = {t, t};
+    return record(e, r);
+  }
+
+  // Metrics: name(model, table [, positive: "label"]).
+  if (positional.size() != 2)
+    error(e, "'" + name + "' takes a trained model and a table, as in " + name +
+                 "(net, test_set)");
+  Type m = check(*positional[0]);
+  if (m.kind != Type::Trained)
+    error(*positional[0], "'" + name + "' needs a trained model, got " + m.str());
+  Type t = tableArg(positional[1]);
+  const TrainedInfo &info = *m.trained;
+  checkModelInputs(*positional[1], info, *t.table, /*needTarget=*/true);
+  if (isRegressionMetric(name) && info.classification)
+    error(e, "'" + name + "' measures regression, but '" + positional[0]->name +
+                 "' is a classifier");
+  if (!isRegressionMetric(name) && name != "confusion" && !info.classification)
+    error(e, "'" + name + "' measures classification, but the model is a "
+                          "regressor");
+  if (name == "confusion" && !info.classification)
+    error(e, "confusion needs a classifier");
+  std::string metric = name;
+  for (const Arg &a : e.args) {
+    if (a.name.empty())
+      continue;
+    if (a.name != "positive" ||
+        (name != "precision" && name != "recall" && name != "f1"))
+      diags.error(a.nameRange, "'" + name + "' has no parameter '" + a.name + "'");
+    const Expr &label = *a.value;
+    if (label.kind != ExprKind::String || label.parts.size() != 1 ||
+        label.parts[0].isExpr)
+      error(label, "positive: needs a class label as a string literal");
+    const std::string &l = label.parts[0].text;
+    if (std::find(info.labels.begin(), info.labels.end(), l) == info.labels.end())
+      error(label, "'" + l + "' is not a class of the model");
+    record(label, Type::scalar(ElemType::Str));
+    metric += ":" + l;
+  }
+  ctx->notes->strings[&e] = metric;
+  if (name == "confusion") {
+    Type r;
+    r.kind = Type::Report;
+    return record(e, r);
+  }
+  return record(e, Type::scalar(ElemType::F64));
+}
+
+/// The table must have the model's input columns (numeric) and, for
+/// metrics, its target.
+void Sema::checkModelInputs(const Expr &where, const TrainedInfo &info,
+                            const TableSchema &schema, bool needTarget) {
+  for (const std::string &c : info.inputs) {
+    const Column *col = schema.find(c);
+    if (!col)
+      error(where, "the table has no column '" + c + "', an input of the model");
+    if (col->elem == ElemType::Str)
+      error(where, "input column '" + c + "' of the table is str");
+  }
+  if (!needTarget)
+    return;
+  if (info.target.empty())
+    error(where, "the model was loaded without its target column");
+  const Column *col = schema.find(info.target);
+  if (!col)
+    error(where, "the table has no column '" + info.target +
+                     "', the model's target");
+  if (info.classification && !info.labels.empty()) {
+    if (col->elem != ElemType::Str)
+      error(where, "the model's target '" + info.target +
+                       "' holds labels, but the table's column is " +
+                       elemName(col->elem));
+  } else if (col->elem == ElemType::Str) {
+    error(where, "the model's target '" + info.target +
+                     "' is numeric, but the table's column is str");
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Statements: data, model, train, plot, save
+//===----------------------------------------------------------------------===//
+
+void Sema::checkData(const Stmt &s) {
+  if (s.isTransform)
+    unsupported(s.range, "a reusable data transform ('data " + s.name() +
+                             " = |> ...')");
+  Type t = check(*s.value);
+  if (t.kind != Type::Table)
+    error(*s.value, "'data' needs a table, such as csv(\"file.csv\") |> ..., "
+                    "got " + t.str());
+  Local l;
+  l.type = t;
+  bind(s.name(), s.nameRanges.front(), l, true);
+}
+
+void Sema::checkModel(const Stmt &s) {
+  if (models.count(s.name()))
+    diags.error(s.nameRanges.front(), "model '" + s.name() + "' is already defined");
+  models[s.name()] = &s;
+  for (const Param &p : s.params)
+    if (p.defaultValue) {
+      check(*p.defaultValue);
+      if (!constant(*p.defaultValue))
+        error(*p.defaultValue, "a model parameter's default must be a number");
+    }
+  Local l;
+  l.type.kind = Type::Model;
+  l.type.name = s.name();
+  bind(s.name(), s.nameRanges.front(), l, true);
+}
+
+/// Reads `Model` or `Model(k: v)`: the declaration and its parameter values.
+const Stmt &Sema::modelConstructor(const Expr &e,
+                                   std::map<std::string, double> &values) {
+  const Expr *name = e.kind == ExprKind::Call ? e.operands[0].get() : &e;
+  if (name->kind != ExprKind::Name || !models.count(name->name)) {
+    std::vector<std::string> names;
+    for (const auto &m : models)
+      names.push_back(m.first);
+    std::string hint = name->kind == ExprKind::Name
+                           ? closestName(name->name, names)
+                           : std::string();
+    error(*name, "expected a model, as in Classifier(classes: 3)" +
+                     (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
+  }
+  record(*name, Type::unit());
+  const Stmt &decl = *models.at(name->name);
+  size_t positional = 0;
+  if (e.kind == ExprKind::Call)
+    for (const Arg &a : e.args) {
+      const Param *p = nullptr;
+      if (a.name.empty()) {
+        if (positional >= decl.params.size())
+          error(*a.value, "model '" + decl.name() + "' takes " +
+                              std::to_string(decl.params.size()) + " parameters");
+        p = &decl.params[positional++];
+      } else {
+        for (const Param &q : decl.params)
+          if (q.name == a.name)
+            p = &q;
+        if (!p)
+          diags.error(a.nameRange, "model '" + decl.name() +
+                                       "' has no parameter '" + a.name + "'");
+      }
+      check(*a.value);
+      auto c = constant(*a.value);
+      if (!c)
+        error(*a.value, "a model parameter must be a number known at compile "
+                        "time");
+      values[p->name] = *c;
+    }
+  for (const Param &p : decl.params)
+    if (!values.count(p.name)) {
+      if (!p.defaultValue)
+        error(e, "model '" + decl.name() + "' needs parameter '" + p.name + "'");
+      values[p.name] = *constant(*p.defaultValue);
+    }
+  record(e, Type::unit());
+  return decl;
+}
+
+/// One stage of a stage line; `piped` when its first argument is the
+/// previous stage (`dense(16) |> relu` was parsed as relu(dense(16))).
+struct Stage {
+  const Expr *expr;
+  bool piped;
+};
+
+static void flattenStages(const Expr &e, std::vector<Stage> &out) {
+  static const std::set<std::string> layers = {
+      "dense", "relu", "tanh", "sigmoid", "softmax", "flatten", "dropout",
+      "conv2d", "maxpool", "avgpool", "batchnorm", "layernorm", "embedding",
+      "lstm", "gru", "attention", "reshape"};
+  if (e.kind == ExprKind::Call && !e.args.empty() && e.args[0].name.empty()) {
+    const Expr &first = *e.args[0].value;
+    const Expr *head = first.kind == ExprKind::Call ? first.operands[0].get()
+                                                    : &first;
+    if (head->kind == ExprKind::Name && layers.count(head->name)) {
+      flattenStages(first, out);
+      out.push_back({&e, true});
+      return;
+    }
+  }
+  out.push_back({&e, false});
+}
+
+/// Builds the layers of `decl` for examples of `inputs` features, checking
+/// each stage's per-example shape.
+std::vector<Layer> Sema::buildLayers(const Stmt &decl, int64_t inputs,
+                                     const std::map<std::string, double> &values) {
+  std::vector<Stage> stages;
+  for (const StmtPtr &item : decl.body->stmts) {
+    if (item->kind != StmtKind::Expr)
+      unsupported(item->range, "a model with named layers and forward "
+                               "(non-sequential models)");
+    flattenStages(*item->value, stages);
+  }
+  if (stages.empty())
+    diags.error(decl.range, "model '" + decl.name() + "' has no layers");
+  // Model parameters are constants while the stages are checked.
+  ctx->scopes.emplace_back();
+  for (const auto &[name, value] : values) {
+    Local l;
+    l.type = Type::scalar(std::floor(value) == value ? ElemType::I64
+                                                     : ElemType::F32);
+    l.constant = value;
+    bind(name, decl.range, l, false);
+  }
+  std::vector<Layer> layers;
+  std::vector<int64_t> shape = {inputs};
+  auto shapeStr = [](const std::vector<int64_t> &s) {
+    std::string out = "f32[";
+    for (size_t i = 0; i < s.size(); ++i)
+      out += (i ? ", " : "") + std::to_string(s[i]);
+    return out + "]";
+  };
+  int index = 0;
+  for (const Stage &st : stages) {
+    const Expr *stage = st.expr;
+    const Expr *head = stage->kind == ExprKind::Call ? stage->operands[0].get()
+                                                     : stage;
+    if (head->kind != ExprKind::Name)
+      error(*stage, "expected a layer such as dense(16) or relu");
+    const std::string &n = head->name;
+    std::vector<const Expr *> args;
+    if (stage->kind == ExprKind::Call)
+      for (size_t i = st.piped ? 1 : 0; i < stage->args.size(); ++i) {
+        if (!stage->args[i].name.empty())
+          diags.error(stage->args[i].nameRange,
+                      "'" + n + "' has no parameter '" + stage->args[i].name + "'");
+        args.push_back(stage->args[i].value.get());
+      }
+    Layer layer;
+    layer.index = index++;
+    if (n == "dense") {
+      if (args.size() != 1)
+        error(*stage, "dense takes the number of outputs, as in dense(16)");
+      int64_t out = constInt(*args[0], "dense's size");
+      if (out < 1)
+        error(*args[0], "dense needs at least 1 output");
+      if (shape.size() != 1)
+        error(*stage, "dense(" + std::to_string(out) +
+                          ") expects each example as f32[K], got " +
+                          shapeStr(shape));
+      layer.kind = Layer::Dense;
+      layer.in = shape[0];
+      layer.out = out;
+      shape = {out};
+    } else if (n == "relu" || n == "tanh" || n == "sigmoid" || n == "softmax") {
+      if (!args.empty())
+        error(*stage, "'" + n + "' takes no arguments as a layer");
+      layer.kind = n == "relu"      ? Layer::Relu
+                   : n == "tanh"    ? Layer::Tanh
+                   : n == "sigmoid" ? Layer::Sigmoid
+                                    : Layer::Softmax;
+    } else if (n == "flatten") {
+      int64_t count = 1;
+      for (int64_t d : shape)
+        count *= d;
+      layer.kind = Layer::Flatten;
+      shape = {count};
+    } else if (models.count(n) || fns.count(n)) {
+      unsupported(head->range, "using a model or fn as a layer");
+    } else {
+      unsupported(head->range, "the layer '" + n + "'");
+    }
+    record(*stage, Type::unit());
+    layers.push_back(layer);
+  }
+  ctx->scopes.pop_back();
+  if (shape.size() != 1)
+    diags.error(decl.range, "model '" + decl.name() +
+                                "' must end with one value per output, but "
+                                "gives " + shapeStr(shape) + " per example");
+  return layers;
+}
+
+void Sema::checkTrain(const Stmt &s) {
+  auto info = std::make_shared<TrainedInfo>();
+  info->stmt = &s;
+  std::map<std::string, double> values;
+  const Stmt &decl = modelConstructor(*s.value, values);
+  info->model = decl.name();
+  Type tableType = check(*s.target);
+  if (tableType.kind != Type::Table)
+    error(*s.target, "train needs a table after 'on', got " + tableType.str());
+  info->table = s.target.get();
+  const TableSchema &schema = *tableType.table;
+
+  // Settings, by name.
+  std::map<std::string, const Stmt *> settings;
+  static const std::vector<std::string> known = {
+      "inputs", "target", "loss",     "optimizer", "epochs",   "batch",
+      "seed",   "metrics", "validate", "shuffle",  "init",     "schedule",
+      "early_stop"};
+  for (const StmtPtr &item : s.body->stmts) {
+    if (item->kind != StmtKind::Assign)
+      diags.error(item->range, "expected a setting such as 'epochs = 10'");
+    const std::string &key = item->name();
+    if (std::find(known.begin(), known.end(), key) == known.end()) {
+      std::string hint = closestName(key, known);
+      diags.error(item->nameRanges.front(),
+                  "unknown training setting '" + key + "'" +
+                      (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
+    }
+    if (settings.count(key))
+      diags.error(item->nameRanges.front(), "'" + key + "' is set twice");
+    if (key == "schedule" || key == "early_stop")
+      unsupported(item->nameRanges.front(), "the '" + key + "' setting");
+    settings[key] = item.get();
+  }
+  auto need = [&](const char *key) -> const Expr & {
+    if (!settings.count(key))
+      diags.error(s.range, std::string("train needs '") + key + " = ...'");
+    return *settings.at(key)->value;
+  };
+
+  info->inputs = columnList(need("inputs"), schema, "an input column");
+  if (info->inputs.empty())
+    error(need("inputs"), "train needs at least one input column");
+  const Column &target = column(need("target"), schema);
+  info->target = target.name;
+  if (std::find(info->inputs.begin(), info->inputs.end(), target.name) !=
+      info->inputs.end())
+    error(need("target"), "the target '" + target.name +
+                              "' is also an input: drop it from the inputs "
+                              "(numeric - [" + target.name + "])");
+
+  const Expr &loss = need("loss");
+  if (loss.kind != ExprKind::Name)
+    unsupported(loss.range, "a custom loss fn in train");
+  record(loss, Type::unit());
+  info->loss = loss.name;
+  if (loss.name == "cross_entropy") {
+    info->classification = true;
+    if (target.elem == ElemType::F32)
+      error(need("target"), "cross_entropy needs class labels, but target '" +
+                                target.name + "' is f32");
+    info->labels = target.labels;
+  } else if (loss.name == "mse") {
+    info->classification = false;
+    requireNumeric(need("target"), target, "the target of an mse regression");
+  } else if (loss.name == "mae" || loss.name == "bce" || loss.name == "huber") {
+    unsupported(loss.range, "the loss '" + loss.name + "'");
+  } else {
+    error(loss, "unknown loss '" + loss.name + "' (expected cross_entropy or mse)");
+  }
+
+  const Expr &opt = need("optimizer");
+  const Expr *optName = opt.kind == ExprKind::Call ? opt.operands[0].get() : &opt;
+  if (optName->kind != ExprKind::Name)
+    error(opt, "expected an optimizer such as adam(lr: 0.01)");
+  record(*optName, Type::unit());
+  info->optimizer = optName->name;
+  if (info->optimizer == "adamw" || info->optimizer == "rmsprop")
+    unsupported(optName->range, "the optimizer '" + info->optimizer + "'");
+  if (info->optimizer != "sgd" && info->optimizer != "adam")
+    error(*optName, "unknown optimizer '" + info->optimizer +
+                        "' (expected sgd or adam)");
+  if (opt.kind == ExprKind::Call)
+    for (const Arg &a : opt.args) {
+      if (a.name == "lr") {
+        Type t = check(*a.value);
+        if (!t.isScalar() || !isNumeric(t.elem))
+          error(*a.value, "lr must be a number, got " + t.str());
+        info->lr = a.value.get();
+      } else if (a.name == "momentum" && info->optimizer == "sgd") {
+        check(*a.value);
+        auto c = constant(*a.value);
+        if (!c || *c < 0 || *c >= 1)
+          error(*a.value, "momentum must be a number in [0, 1) known at "
+                          "compile time");
+        info->momentum = *c;
+      } else {
+        error(*a.value, "'" + info->optimizer + "' has no parameter '" +
+                            (a.name.empty() ? std::string("(positional)") : a.name) +
+                            "'; write " + info->optimizer + "(lr: 0.01)");
+      }
+    }
+  if (!info->lr)
+    error(opt, "the optimizer needs a learning rate: " + info->optimizer +
+                   "(lr: 0.01)");
+
+  Type epochs = check(need("epochs"));
+  if (!epochs.isScalar() || isFloatElem(epochs.elem) || !isNumeric(epochs.elem))
+    error(need("epochs"), "epochs must be an integer, got " + epochs.str());
+  info->epochs = &need("epochs");
+  if (settings.count("batch")) {
+    info->batch = constInt(*settings["batch"]->value, "batch");
+    if (info->batch < 1)
+      error(*settings["batch"]->value, "batch must be at least 1");
+  }
+  if (settings.count("seed"))
+    info->seed = constInt(*settings["seed"]->value, "seed");
+  if (settings.count("shuffle")) {
+    const Expr &v = *settings["shuffle"]->value;
+    if (v.kind != ExprKind::Bool)
+      error(v, "shuffle must be true or false");
+    record(v, Type::scalar(ElemType::Bool));
+    info->shuffle = v.boolean;
+  }
+  if (settings.count("init")) {
+    const Expr &v = *settings["init"]->value;
+    if (v.kind != ExprKind::String || v.parts.size() != 1 || v.parts[0].isExpr)
+      error(v, "init needs a safetensors file path as a string literal");
+    record(v, Type::scalar(ElemType::Str));
+    info->init = v.parts[0].text;
+  }
+  if (settings.count("metrics")) {
+    const Expr &m = *settings["metrics"]->value;
+    std::vector<const Expr *> items;
+    if (m.kind == ExprKind::List) {
+      record(m, Type::unit());
+      for (const ExprPtr &x : m.operands)
+        items.push_back(x.get());
+    } else {
+      items.push_back(&m);
+    }
+    for (const Expr *x : items) {
+      if (x->kind != ExprKind::Name || !isMetric(x->name))
+        error(*x, "expected a metric: accuracy, mse, mae or r2");
+      if (isRegressionMetric(x->name) == info->classification)
+        error(*x, "'" + x->name + "' does not fit a " +
+                      (info->classification ? "classifier" : "regressor"));
+      if (x->name != "accuracy" && !isRegressionMetric(x->name))
+        unsupported(x->range, "the per-epoch metric '" + x->name + "'");
+      record(*x, Type::unit());
+      info->metrics.push_back(x->name);
+    }
+  }
+  if (settings.count("validate")) {
+    const Expr &v = *settings["validate"]->value;
+    Type t = check(v);
+    if (t.kind != Type::Table)
+      error(v, "validate needs a table, got " + t.str());
+    info->validate = &v;
+  }
+
+  info->layers = buildLayers(decl, (int64_t)info->inputs.size(), values);
+  for (const Layer &l : info->layers)
+    if (l.kind == Layer::Dense) {
+      std::string p = std::to_string(l.index);
+      info->params.push_back({p + ".weight", {l.out, l.in}});
+      info->params.push_back({p + ".bias", {l.out}});
+    }
+  if (info->params.empty())
+    diags.error(decl.range, "model '" + decl.name() + "' has no parameters to "
+                                                      "train (add a dense layer)");
+  const Layer *last = nullptr;
+  for (const Layer &l : info->layers)
+    if (l.kind == Layer::Dense)
+      last = &l;
+  info->outputs = last->out;
+  if (info->validate)
+    checkModelInputs(*info->validate, *info, *check(*info->validate).table, true);
+  if (info->classification && !info->labels.empty() &&
+      (int64_t)info->labels.size() != info->outputs)
+    diags.error(decl.range, "model '" + decl.name() + "' gives " +
+                                std::to_string(info->outputs) +
+                                " outputs, but target '" + target.name +
+                                "' has " + std::to_string(info->labels.size()) +
+                                " classes");
+  if (!info->classification && info->outputs != 1)
+    diags.error(decl.range, "a regression model must give 1 output, but '" +
+                                decl.name() + "' gives " +
+                                std::to_string(info->outputs));
+  if (info->layers.back().kind == Layer::Softmax && info->loss == "cross_entropy")
+    diags.error(decl.range, "model '" + decl.name() +
+                                "' ends with softmax, but cross_entropy "
+                                "expects raw scores (logits): remove the "
+                                "softmax stage");
+
+  trainings[&s] = info;
+  Local l;
+  l.type.kind = Type::Trained;
+  l.type.name = info->model;
+  l.type.trained = info;
+  bind(s.name(), s.nameRanges.front(), l, true);
+}
+
+void Sema::checkPlot(const Stmt &s) {
+  Type t = check(*s.value);
+  if (s.value->kind == ExprKind::Call)
+    unsupported(s.value->range, "this plot");
+  if (t.kind != Type::History)
+    error(*s.value, "plot needs a training history such as net.history, got " +
+                        t.str());
+  const Expr &path = *s.target;
+  if (path.kind != ExprKind::String || path.parts.size() != 1 ||
+      path.parts[0].isExpr)
+    error(path, "plot needs its file path as a string literal");
+  record(path, Type::scalar(ElemType::Str));
+  const std::string &p = path.parts[0].text;
+  if (p.size() >= 4 && p.compare(p.size() - 4, 4, ".png") == 0)
+    unsupported(path.range, "png output (write .svg)");
+  if (p.size() < 4 || p.compare(p.size() - 4, 4, ".svg") != 0)
+    error(path, "plot writes .svg files; '" + p + "' does not end in .svg");
+}
+
+void Sema::checkSave(const Stmt &s) {
+  Type t = check(*s.value);
+  if (t.kind != Type::Trained)
+    error(*s.value, "save needs a trained model, got " + t.str());
+  const Expr &path = *s.target;
+  if (path.kind != ExprKind::String || path.parts.size() != 1 ||
+      path.parts[0].isExpr)
+    error(path, "save needs its file path as a string literal");
+  record(path, Type::scalar(ElemType::Str));
+  savedFiles[path.parts[0].text] = t.trained;
+}
+
+Type Sema::checkLoad(const Expr &e) {
+  std::map<std::string, double> values;
+  const Stmt &decl = modelConstructor(*e.operands[0], values);
+  const Expr &path = *e.operands[1];
+  if (path.kind != ExprKind::String || path.parts.size() != 1 ||
+      path.parts[0].isExpr)
+    error(path, "load needs its file path as a string literal");
+  record(path, Type::scalar(ElemType::Str));
+  auto saved = savedFiles.find(path.parts[0].text);
+  if (saved == savedFiles.end())
+    unsupported(path.range, "loading a file this program does not save "
+                            "first (its shapes must be known when compiling)");
+  if (saved->second->model != decl.name())
+    error(*e.operands[0], "'" + path.parts[0].text + "' holds a " +
+                              saved->second->model + ", not a " + decl.name());
+  auto info = std::make_shared<TrainedInfo>(*saved->second);
+  std::vector<Layer> layers = buildLayers(decl, (int64_t)info->inputs.size(),
+                                          values);
+  size_t params = 0;
+  for (const Layer &l : layers)
+    params += l.kind == Layer::Dense ? 2 : 0;
+  bool same = params == info->params.size() && layers.size() == info->layers.size();
+  for (size_t i = 0; same && i < layers.size(); ++i)
+    same = layers[i].kind == info->layers[i].kind &&
+           layers[i].out == info->layers[i].out;
+  if (!same)
+    error(*e.operands[0], "this " + decl.name() + " does not have the shapes of "
+                          "the one saved to '" + path.parts[0].text + "'");
+  info->stmt = nullptr;
+  Type t;
+  t.kind = Type::Trained;
+  t.name = decl.name();
+  t.trained = info;
+  return record(e, t);
+}
+
+Type Sema::checkMember(const Expr &e) {
+  Type base = check(*e.operands[0]);
+  if (base.kind == Type::Trained) {
+    if (e.name != "history")
+      diags.error(e.nameRange, "a trained model has no member '" + e.name +
+                                   "' (it has: history)");
+    if (!base.trained->stmt)
+      error(e, "a loaded model has no training history");
+    Type t;
+    t.kind = Type::History;
+    t.name = base.name;
+    t.trained = base.trained;
+    return record(e, t);
+  }
+  if (base.kind == Type::Table)
+    unsupported(e.range, "a table column as a tensor ('." + e.name + "')");
+  error(e, base.str() + " has no member '" + e.name + "'");
+}
+
+} // namespace mlp

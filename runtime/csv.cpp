@@ -1,0 +1,282 @@
+/// \file csv.cpp
+/// The strict CSV reader and the schema inference of csv.h.
+
+#include "runtime/csv.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <unordered_set>
+
+namespace mlp {
+namespace csv {
+namespace {
+
+std::string_view trimmed(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+/// A field of the record being read: a view into the file, or (for a quoted
+/// field, whose text is unescaped) a range of the scratch buffer. Kept as
+/// offsets because the scratch buffer may grow while the record is read.
+struct Span {
+  bool inScratch;
+  size_t begin;
+  size_t size;
+};
+
+} // namespace
+
+bool isMissing(std::string_view value) {
+  // pandas' default na_values, less the exotic Windows spellings (1.#IND...).
+  static const char *const kMissing[] = {"",     "NA",   "N/A",  "n/a", "nan",  "NaN", "-nan",
+                                         "-NaN", "NULL", "null", "None", "<NA>", "#N/A", "#NA"};
+  value = trimmed(value);
+  for (const char *m : kMissing)
+    if (value == m) return true;
+  return false;
+}
+
+bool parseInt(std::string_view value, int64_t &out) {
+  value = trimmed(value);
+  if (!value.empty() && value.front() == '+') {
+    value.remove_prefix(1); // from_chars takes no '+'; "+-1" stays invalid
+    if (value.empty() || value.front() == '-' || value.front() == '+') return false;
+  }
+  if (value.empty()) return false;
+  auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), out);
+  return ec == std::errc() && end == value.data() + value.size();
+}
+
+bool parseNumber(std::string_view value, double &out) {
+  value = trimmed(value);
+  if (!value.empty() && value.front() == '+') {
+    value.remove_prefix(1); // from_chars takes no '+'; "+-1" stays invalid
+    if (value.empty() || value.front() == '-' || value.front() == '+') return false;
+  }
+  if (value.empty()) return false;
+  const char *first = value.data(), *last = value.data() + value.size();
+  auto [end, ec] = std::from_chars(first, last, out, std::chars_format::general);
+  if (end != last) return false;
+  if (ec == std::errc::result_out_of_range) { // 1e999: pandas reads inf (or 0)
+    out = std::strtod(std::string(value).c_str(), nullptr);
+    return true;
+  }
+  return ec == std::errc();
+}
+
+bool Reader::open(const std::string &path, char sep, std::string &error) {
+  path_ = path;
+  sep_ = sep;
+  data_.clear();
+  pos_ = 0;
+  nextLine_ = 1;
+  recordLine_ = 0;
+  expected_ = -1;
+  FILE *f = std::fopen(path.c_str(), "rb");
+  if (!f) {
+    error = "cannot open '" + path + "': " + std::strerror(errno);
+    return false;
+  }
+  char buf[1 << 16];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) data_.append(buf, n);
+  bool failed = std::ferror(f);
+  int err = errno;
+  std::fclose(f);
+  if (failed) { // e.g. the path is a directory
+    error = "cannot read '" + path + "': " + std::strerror(err);
+    return false;
+  }
+  if (data_.compare(0, 3, "\xEF\xBB\xBF") == 0) pos_ = 3; // UTF-8 byte order mark
+  return true;
+}
+
+bool Reader::next(std::vector<std::string_view> &fields, std::string &error) {
+  error.clear();
+  fields.clear();
+  const size_t size = data_.size();
+  if (pos_ >= size) return false;
+  recordLine_ = nextLine_;
+  auto fail = [&](const std::string &what) {
+    error = path_ + ":" + std::to_string(recordLine_) + ": " + what;
+    pos_ = size; // stop here
+    return false;
+  };
+
+  // An empty line: the end of the file if only line breaks follow.
+  if (data_[pos_] == '\n' || (data_[pos_] == '\r' && pos_ + 1 < size && data_[pos_ + 1] == '\n')) {
+    if (data_.find_first_not_of("\r\n", pos_) == std::string::npos) {
+      pos_ = size;
+      return false;
+    }
+    if (expected_ != 1)
+      return fail(expected_ < 0 ? std::string("the header line is empty")
+                                : "expected " + std::to_string(expected_) +
+                                      " fields, found an empty line");
+  }
+
+  scratch_.clear();
+  std::vector<Span> spans;
+  spans.reserve(expected_ > 0 ? static_cast<size_t>(expected_) : 8);
+  const char *d = data_.data();
+  for (;;) {
+    if (pos_ < size && d[pos_] == '"') {
+      // Quoted: up to the closing quote; "" stands for one quote.
+      Span span{true, scratch_.size(), 0};
+      ++pos_;
+      for (;;) {
+        const void *q = std::memchr(d + pos_, '"', size - pos_);
+        if (!q) return fail("a quoted field is not closed");
+        size_t at = static_cast<const char *>(q) - d;
+        scratch_.append(d + pos_, at - pos_);
+        nextLine_ += std::count(d + pos_, d + at, '\n');
+        pos_ = at + 1;
+        if (pos_ < size && d[pos_] == '"') { // an escaped quote
+          scratch_ += '"';
+          ++pos_;
+          continue;
+        }
+        break;
+      }
+      span.size = scratch_.size() - span.begin;
+      spans.push_back(span);
+      if (pos_ < size && d[pos_] == '\r' && (pos_ + 1 == size || d[pos_ + 1] == '\n')) ++pos_;
+      if (pos_ < size && d[pos_] != sep_ && d[pos_] != '\n')
+        return fail("unexpected text after the closing quote of field " +
+                    std::to_string(spans.size()));
+    } else {
+      size_t begin = pos_;
+      while (pos_ < size && d[pos_] != sep_ && d[pos_] != '\n') ++pos_;
+      size_t end = pos_;
+      if (end > begin && d[end - 1] == '\r' && (end == size || d[end] == '\n')) --end;
+      spans.push_back(Span{false, begin, end - begin});
+    }
+    if (pos_ < size && d[pos_] == sep_) {
+      ++pos_;
+      continue; // a separator at the end of a line starts one more empty field
+    }
+    if (pos_ < size) { // at '\n'
+      ++pos_;
+      ++nextLine_;
+    }
+    break;
+  }
+
+  for (const Span &s : spans)
+    fields.emplace_back((s.inScratch ? scratch_.data() : d) + s.begin, s.size);
+  int64_t found = static_cast<int64_t>(fields.size());
+  if (expected_ < 0)
+    expected_ = found;
+  else if (found != expected_)
+    return fail("expected " + std::to_string(expected_) + " fields, found " + std::to_string(found));
+  return true;
+}
+
+bool readHeader(Reader &reader, std::vector<std::string> &names, std::string &error) {
+  names.clear();
+  std::vector<std::string_view> fields;
+  if (!reader.next(fields, error)) {
+    if (error.empty()) error = "'" + reader.path() + "' is empty: it has no header line";
+    return false;
+  }
+  std::unordered_set<std::string_view> seen;
+  for (size_t i = 0; i < fields.size(); ++i) {
+    std::string_view name = trimmed(fields[i]);
+    if (name.empty()) {
+      error = reader.path() + ":1: column " + std::to_string(i + 1) + " has no name";
+      return false;
+    }
+    if (!seen.insert(name).second) {
+      error = reader.path() + ":1: column '" + std::string(name) + "' appears twice";
+      return false;
+    }
+    names.emplace_back(name);
+  }
+  return true;
+}
+
+} // namespace csv
+
+const char *csvTypeName(CsvColumn::Type type) {
+  switch (type) {
+  case CsvColumn::I64: return "i64";
+  case CsvColumn::F32: return "f32";
+  case CsvColumn::Str: return "str";
+  }
+  return "?";
+}
+
+/// Two passes over the file (held in memory): the first decides each
+/// column's type, the second, only if some column is Str, collects that
+/// column's distinct values. Collecting them in the first pass would hash
+/// every value of every numeric column too (47 million for an MNIST CSV).
+bool inferCsvSchema(const std::string &path, char sep, CsvSchema &out, std::string &error) {
+  out = CsvSchema();
+  csv::Reader reader;
+  if (!reader.open(path, sep, error)) return false;
+  std::vector<std::string> names;
+  if (!csv::readHeader(reader, names, error)) return false;
+  for (std::string &name : names) {
+    CsvColumn c;
+    c.name = std::move(name);
+    out.columns.push_back(std::move(c));
+  }
+  std::vector<std::string_view> fields;
+
+  const size_t n = out.columns.size();
+  std::vector<bool> anyMissing(n, false);
+  bool anyStr = false;
+  while (reader.next(fields, error)) {
+    ++out.rows;
+    for (size_t i = 0; i < n; ++i) {
+      CsvColumn &c = out.columns[i];
+      if (c.type == CsvColumn::Str) continue;
+      std::string_view v = fields[i];
+      int64_t iv;
+      double dv;
+      if (c.type == CsvColumn::I64 && csv::parseInt(v, iv)) continue;
+      if (csv::isMissing(v)) {
+        anyMissing[i] = true;
+        continue;
+      }
+      if (csv::parseNumber(v, dv)) {
+        c.type = CsvColumn::F32;
+        continue;
+      }
+      c.type = CsvColumn::Str;
+      c.badRow = reader.line();
+      c.badValue = std::string(v);
+      anyStr = true;
+    }
+  }
+  if (!error.empty()) return false;
+  for (size_t i = 0; i < n; ++i)
+    if (anyMissing[i] && out.columns[i].type == CsvColumn::I64) out.columns[i].type = CsvColumn::F32;
+  if (!anyStr) return true;
+
+  // Second pass: the distinct values of the Str columns.
+  std::vector<std::unordered_set<std::string>> distinct(n);
+  if (!reader.open(path, sep, error)) return false;
+  std::vector<std::string> header;
+  csv::readHeader(reader, header, error); // the same header again
+  while (reader.next(fields, error))
+    for (size_t i = 0; i < n; ++i)
+      if (out.columns[i].type == CsvColumn::Str && !csv::isMissing(fields[i]))
+        distinct[i].emplace(fields[i]);
+  if (!error.empty()) return false;
+  for (size_t i = 0; i < n; ++i) {
+    CsvColumn &c = out.columns[i];
+    if (c.type != CsvColumn::Str) continue;
+    c.labels.assign(distinct[i].begin(), distinct[i].end());
+    std::sort(c.labels.begin(), c.labels.end());
+  }
+  return true;
+}
+
+} // namespace mlp

@@ -1,0 +1,183 @@
+/// \file pipeline.h
+/// Internal C++ side of the data-pipeline part of the runtime: the objects
+/// behind the opaque C handles (MlpTable, MlpBatcher) and helpers shared by
+/// tables.cpp, batches.cpp, metrics.cpp, history.cpp, plot_svg.cpp and
+/// safetensors.cpp. Generated code never sees this header.
+#ifndef MLP_RUNTIME_PIPELINE_H
+#define MLP_RUNTIME_PIPELINE_H
+
+#include "runtime/internal.h"
+
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <initializer_list>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace mlp::rt {
+
+/* ---------------------------------------------------------------- objects */
+
+/// Keeps `object` alive until the process exits, or until release(), and
+/// returns it. Most handles are never freed (a program makes a handful of
+/// tables and batchers); owning them here keeps them reachable, so leak
+/// checkers stay quiet. Handles made again and again in a loop (an evaluation
+/// per epoch) are released by their mlp_rt_*_free call.
+std::unordered_map<const void *, std::shared_ptr<void>> &kept_objects();
+template <class T> T *keep_alive(std::unique_ptr<T> object) {
+  T *raw = object.get();
+  kept_objects().emplace(raw, std::shared_ptr<T>(std::move(object)));
+  return raw;
+}
+/// Destroys an object kept by keep_alive; NULL is ignored, anything else
+/// unknown is an internal error (a double free).
+void release(const void *object, const char *function);
+
+/// `internal error: <what>`, exit status 1: a call the compiler got wrong.
+[[noreturn]] void internal_error(const std::string &what);
+
+/// Splits a comma list ("a,b, c") into names, trimmed of spaces unless
+/// `trim` is false (class labels are compared exactly); "" gives none.
+std::vector<std::string> split_list(std::string_view text, bool trim = true);
+
+/// `a, b, c`: a list of names for a message.
+std::string join(const std::vector<std::string> &names, std::string_view sep = ", ");
+
+/// A C string argument, NULL read as "".
+inline std::string_view arg(const char *text) { return text ? std::string_view(text) : std::string_view(); }
+
+/// Reads a memref descriptor and checks its sizes against `sizes` (a compiler
+/// bug if they differ): `internal error: <what> is f32[16, 3], expected [16, 4]`.
+StridedView expect_shape(int64_t rank, const void *descriptor, std::initializer_list<int64_t> sizes,
+                         const char *what);
+
+/// `[16, 4]`
+std::string shape_text(const int64_t *sizes, int64_t rank);
+
+/* ----------------------------------------------------------------- random */
+
+/// SplitMix64 (Steele, Lea, Flood 2014): a tiny, fast generator that passes
+/// BigCrush; its output is fully specified, so shuffles are the same on every
+/// machine and compiler (unlike std::shuffle, whose algorithm is unspecified).
+struct SplitMix64 {
+  uint64_t state;
+  uint64_t next() {
+    uint64_t z = (state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+  }
+};
+
+/// A permutation of 0..n-1 that depends only on (seed, stream): a
+/// Fisher–Yates shuffle driven by SplitMix64 seeded with
+/// mix(seed + mix(stream)), mix being SplitMix64's output function. The
+/// identity when seed < 0. Streams: 0 for split, epoch + 1 for batches.
+std::vector<int64_t> permutation(int64_t n, int64_t seed, int64_t stream);
+
+/* ----------------------------------------------------------------- tables */
+
+enum class ColumnType { F32, I64, Str };
+const char *type_name(ColumnType type);
+
+/// One column of a table. Exactly one of the vectors holds the data.
+struct Column {
+  std::string name;
+  ColumnType type = ColumnType::F32;
+  std::vector<float> f32;          ///< F32 (NaN = missing)
+  std::vector<int64_t> i64;        ///< I64
+  std::vector<int32_t> codes;      ///< Str: index into labels, -1 = missing
+  std::vector<std::string> labels; ///< Str: the sorted distinct values
+
+  bool numeric() const { return type != ColumnType::Str; }
+  /// A numeric value as float (i64 converted).
+  float number(int64_t row) const {
+    return type == ColumnType::F32 ? f32[row] : static_cast<float>(i64[row]);
+  }
+  /// The value as the file had it (for messages).
+  std::string text(int64_t row) const;
+};
+
+} // namespace mlp::rt
+
+/// A table: columns of one length, shared between tables derived from one
+/// another (standardize shares the columns it does not change).
+struct MlpTable {
+  int64_t rows = 0;
+  std::vector<std::shared_ptr<const mlp::rt::Column>> columns;
+  /// The CSV file the rows came from and each row's line in it, so an error
+  /// about a row can name `path:line` even after split and shuffles.
+  std::string path;
+  std::shared_ptr<const std::vector<int64_t>> lines;
+
+  /// The column called `name`; an internal error if there is none (the
+  /// compiler checked the names against the schema).
+  const mlp::rt::Column &column(std::string_view name) const;
+  /// `path:line` of a row, the prefix of messages about it.
+  std::string where(int64_t row) const;
+};
+
+/// The batcher behind MlpBatcher (batches.cpp); metrics.cpp reads it too.
+struct MlpBatcher {
+  enum Kind { NoTarget, Regression, Classification };
+
+  const MlpTable *table = nullptr;
+  std::vector<const mlp::rt::Column *> inputs;
+  std::string targetName;
+  Kind kind = NoTarget;
+  std::vector<int64_t> classes;         ///< Classification: the class of each row
+  std::vector<std::string> classNames;  ///< Classification: the label of each class
+  std::vector<float> values;            ///< Regression: the target of each row
+  int64_t batch = 1;
+  int64_t seed = -1;
+  std::vector<int64_t> order; ///< the current row order (table rows)
+};
+
+/// Per-epoch values of one `train` (history.cpp); plot_svg.cpp draws them.
+struct MlpHistory {
+  struct Series {
+    std::string name;
+    std::vector<double> values; ///< one per epoch
+    std::vector<bool> recorded; ///< per epoch (a recorded value may be NaN)
+  };
+  std::string model;
+  int64_t epochs = 0;
+  std::vector<Series> series; ///< in first-recorded order
+  std::chrono::steady_clock::time_point start;    ///< for the elapsed time
+  std::chrono::steady_clock::time_point lastDraw; ///< of the progress bar
+};
+
+namespace mlp::rt {
+
+/* ------------------------------------------------------------------ files */
+
+/// Writes a file all or nothing: the data goes to a temporary file in the
+/// same directory (so the rename stays on one file system), which replaces
+/// `path` only in commit(). Any failure is a user error naming `path`, and
+/// leaves `path` as it was.
+class OutputFile {
+public:
+  explicit OutputFile(std::string path);
+  ~OutputFile();
+  OutputFile(const OutputFile &) = delete;
+  OutputFile &operator=(const OutputFile &) = delete;
+
+  void write(const void *data, size_t size);
+  void write(std::string_view text) { write(text.data(), text.size()); }
+  /// Closes the temporary file and renames it to `path`.
+  void commit();
+
+private:
+  [[noreturn]] void fail(int err);
+  std::string path_;
+  std::string temp_;
+  FILE *file_ = nullptr;
+};
+
+} // namespace mlp::rt
+
+#endif // MLP_RUNTIME_PIPELINE_H

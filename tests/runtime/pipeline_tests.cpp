@@ -1,0 +1,1355 @@
+// Unit tests of the runtime's data-pipeline calls (runtime/mlp_runtime.h):
+// CSV reading and schema inference (runtime/csv.h), tables, batches,
+// metrics, training history and progress, SVG plots and safetensors files.
+//
+// Same style as runtime_tests.cpp: no framework; every failed check prints
+// what it expected and what it got; the last line is "N passed, M failed"
+// and the exit status is non-zero if anything failed. Calls that should
+// succeed run in this process; calls that should fail (they print `error:`
+// and exit) run in a forked child whose status, stdout and stderr are
+// checked. Input files are written to a fresh temporary directory.
+//
+// Extra modes for the lit tests that cross-check with Python:
+//   mlprt-pipeline-tests --write-safetensors PATH   writes a known file
+//   mlprt-pipeline-tests --read-safetensors PATH    prints tensors a, b of PATH
+
+#include "runtime/csv.h"
+#include "runtime/mlp_runtime.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <limits>
+#include <pty.h>
+#include <sstream>
+#include <string>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <vector>
+
+#ifndef MLP_SOURCE_DIR
+#error "MLP_SOURCE_DIR must name the source tree (for examples/data/iris.csv)"
+#endif
+
+namespace {
+
+int g_passed = 0;
+int g_failed = 0;
+std::string g_dir; // the temporary directory of this run
+
+/* ------------------------------------------------------------- framework */
+
+std::string escaped(const std::string &s) {
+  std::string r = "\"";
+  for (char c : s) {
+    if (c == '\n') r += "\\n";
+    else if (c == '\t') r += "\\t";
+    else if (c == '\r') r += "\\r";
+    else if (c == '\x1b') r += "\\e";
+    else if (c == '"') r += "\\\"";
+    else r += c;
+  }
+  return r + "\"";
+}
+
+void check(bool ok, const std::string &what, const std::string &detail = "") {
+  if (ok) {
+    ++g_passed;
+    return;
+  }
+  ++g_failed;
+  std::printf("FAIL: %s\n", what.c_str());
+  if (!detail.empty()) std::printf("%s\n", detail.c_str());
+}
+
+void check_eq(const std::string &got, const std::string &want, const std::string &what) {
+  check(got == want, what, "  expected: " + escaped(want) + "\n  got:      " + escaped(got));
+}
+
+void check_eq(int64_t got, int64_t want, const std::string &what) {
+  check(got == want, what, "  expected " + std::to_string(want) + ", got " + std::to_string(got));
+}
+
+void check_contains(const std::string &got, const std::string &part, const std::string &what) {
+  check(got.find(part) != std::string::npos, what,
+        "  expected to contain: " + escaped(part) + "\n  got: " + escaped(got));
+}
+
+/// |got - want| <= 1e-6 relative (or both NaN).
+void check_near(double got, double want, const std::string &what, double tolerance = 1e-6) {
+  bool ok = (std::isnan(got) && std::isnan(want)) ||
+            std::fabs(got - want) <= tolerance * std::max(1.0, std::fabs(want));
+  char detail[128];
+  std::snprintf(detail, sizeof detail, "  expected %.9g, got %.9g", want, got);
+  check(ok, what, detail);
+}
+
+template <class T> std::string list_text(const std::vector<T> &v) {
+  std::ostringstream s;
+  s << "[";
+  for (size_t i = 0; i < v.size(); ++i) s << (i ? ", " : "") << v[i];
+  s << "]";
+  return s.str();
+}
+
+template <class T> void check_list(const std::vector<T> &got, const std::vector<T> &want, const std::string &what) {
+  check_eq(list_text(got), list_text(want), what);
+}
+
+void check_floats(const std::vector<float> &got, const std::vector<double> &want, const std::string &what) {
+  bool ok = got.size() == want.size();
+  for (size_t i = 0; ok && i < got.size(); ++i)
+    ok = (std::isnan(got[i]) && std::isnan(want[i])) || std::fabs(got[i] - want[i]) <= 1e-5;
+  check(ok, what, "  expected " + list_text(want) + "\n  got      " + list_text(got));
+}
+
+struct Run {
+  int status = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string read_all(FILE *f) {
+  std::string s;
+  std::rewind(f);
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) s.append(buf, n);
+  return s;
+}
+
+/// Runs `body` in a child (mlp_rt_init first, mlp_rt_finish after) with
+/// stdout and stderr captured.
+Run run_child(const std::function<void()> &body) {
+  Run r;
+  FILE *out = std::tmpfile();
+  FILE *err = std::tmpfile();
+  if (!out || !err) {
+    std::perror("tmpfile");
+    std::exit(3);
+  }
+  std::fflush(nullptr);
+  pid_t pid = fork();
+  if (pid < 0) {
+    std::perror("fork");
+    std::exit(3);
+  }
+  if (pid == 0) {
+    dup2(fileno(out), 1);
+    dup2(fileno(err), 2);
+    char name[] = "prog";
+    char *argv[] = {name, nullptr};
+    mlp_rt_init(1, argv);
+    body();
+    mlp_rt_finish();
+    std::fflush(nullptr);
+    _exit(0);
+  }
+  int wstatus = 0;
+  waitpid(pid, &wstatus, 0);
+  r.status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
+  r.out = read_all(out);
+  r.err = read_all(err);
+  std::fclose(out);
+  std::fclose(err);
+  return r;
+}
+
+/// Checks that `body` fails with exit status 1 and exactly `error: <message>`.
+void check_error(const std::function<void()> &body, const std::string &message, const std::string &what) {
+  Run r = run_child(body);
+  check(r.status == 1, what + ": exit status 1",
+        "  got " + std::to_string(r.status) + " (stderr " + escaped(r.err) + ")");
+  check_eq(r.err, "error: " + message + "\n", what + ": message");
+}
+
+/// The output of a child that should succeed.
+std::string output_of(const std::function<void()> &body, const std::string &what) {
+  Run r = run_child(body);
+  check(r.status == 0 && r.err.empty(), what + ": runs cleanly",
+        "  status " + std::to_string(r.status) + ", stderr " + escaped(r.err));
+  return r.out;
+}
+
+std::string write_file(const std::string &name, const std::string &content) {
+  std::string path = g_dir + "/" + name;
+  std::ofstream(path, std::ios::binary) << content;
+  return path;
+}
+
+std::string read_file(const std::string &path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+/// Names in the temporary directory (to see that no temp file is left).
+std::vector<std::string> dir_entries() {
+  std::vector<std::string> names;
+  for (const auto &e : std::filesystem::directory_iterator(g_dir)) names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+/* ------------------------------------------------------------- memrefs */
+
+/// An MLIR ranked memref descriptor built by hand, passed as (rank, ptr).
+struct Descriptor {
+  std::vector<int64_t> words;
+  int64_t rank;
+  void *get() { return words.data(); }
+};
+
+Descriptor make_descriptor(const void *data, std::vector<int64_t> sizes, std::vector<int64_t> strides = {},
+                           int64_t offset = 0) {
+  if (strides.empty()) {
+    strides.assign(sizes.size(), 1);
+    for (size_t i = sizes.size(); i-- > 1;) strides[i - 1] = strides[i] * sizes[i];
+  }
+  Descriptor d;
+  d.rank = static_cast<int64_t>(sizes.size());
+  d.words.push_back(reinterpret_cast<intptr_t>(data));
+  d.words.push_back(reinterpret_cast<intptr_t>(data));
+  d.words.push_back(offset);
+  d.words.insert(d.words.end(), sizes.begin(), sizes.end());
+  d.words.insert(d.words.end(), strides.begin(), strides.end());
+  return d;
+}
+
+/// One filled batch, as plain vectors.
+struct Batch {
+  std::vector<float> x;
+  std::vector<int64_t> yClass;
+  std::vector<float> yValue;
+  std::vector<float> mask;
+  int64_t real = 0;
+};
+
+/// Fills batch `index` of `b` (batch size `batch`, `k` inputs); `classify`
+/// picks the y element type; `target` false passes no y.
+Batch fill(MlpBatcher *b, int64_t index, int64_t batch, int64_t k, bool classify = true, bool target = true) {
+  Batch out;
+  out.x.assign(batch * k, -1.0f);
+  out.yClass.assign(batch, -1);
+  out.yValue.assign(batch, -1.0f);
+  out.mask.assign(batch, -1.0f);
+  Descriptor x = make_descriptor(out.x.data(), {batch, k});
+  Descriptor y = classify ? make_descriptor(out.yClass.data(), {batch}) : make_descriptor(out.yValue.data(), {batch});
+  Descriptor m = make_descriptor(out.mask.data(), {batch});
+  out.real = mlp_rt_batcher_fill(b, index, x.rank, x.get(), target ? y.rank : 0, target ? y.get() : nullptr,
+                                 m.rank, m.get());
+  return out;
+}
+
+/// Column `j` of every row of `t` (through a batcher in table order).
+std::vector<float> column_values(MlpTable *t, const char *name) {
+  int64_t rows = mlp_rt_table_rows(t);
+  MlpBatcher *b = mlp_rt_batcher_new(t, name, "", "", rows > 0 ? rows : 1, -1);
+  if (rows == 0) return {};
+  Batch batch = fill(b, 0, rows, 1, true, false);
+  return batch.x;
+}
+
+const std::string kIris = std::string(MLP_SOURCE_DIR) + "/examples/data/iris.csv";
+const char *kIrisSchema =
+    "sepal_length:f32,sepal_width:f32,petal_length:f32,petal_width:f32,species:str";
+
+/* ------------------------------------------------------------------- csv */
+
+std::string schema_text(const mlp::CsvSchema &s) {
+  std::string out = std::to_string(s.rows) + " rows:";
+  for (const mlp::CsvColumn &c : s.columns) {
+    out += " " + c.name + ":" + mlp::csvTypeName(c.type);
+    if (c.type == mlp::CsvColumn::Str) {
+      out += "{";
+      for (size_t i = 0; i < c.labels.size(); ++i) out += (i ? "|" : "") + c.labels[i];
+      out += "}@" + std::to_string(c.badRow) + "=" + c.badValue;
+    }
+  }
+  return out;
+}
+
+/// The inferred schema as text, or "error: ..." on failure.
+std::string infer(const std::string &path, char sep = ',') {
+  mlp::CsvSchema s;
+  std::string error;
+  if (!mlp::inferCsvSchema(path, sep, s, error)) return "error: " + error;
+  return schema_text(s);
+}
+
+void test_csv_values() {
+  int64_t i = 0;
+  double d = 0;
+  check(mlp::csv::parseInt("42", i) && i == 42, "csv: parseInt 42");
+  check(mlp::csv::parseInt(" -7 ", i) && i == -7, "csv: parseInt with spaces");
+  check(mlp::csv::parseInt("+3", i) && i == 3, "csv: parseInt +3");
+  check(mlp::csv::parseInt("-9223372036854775808", i) && i == INT64_MIN, "csv: parseInt int64 min");
+  check(!mlp::csv::parseInt("9223372036854775808", i), "csv: parseInt overflow is no integer");
+  for (const char *no : {"1.0", "1e3", "", "+", "+-1", "0x10", "12a", "1 2"})
+    check(!mlp::csv::parseInt(no, i), std::string("csv: parseInt rejects '") + no + "'");
+  check(mlp::csv::parseNumber("2.5", d) && d == 2.5, "csv: parseNumber 2.5");
+  check(mlp::csv::parseNumber("1e-3", d) && d == 1e-3, "csv: parseNumber 1e-3");
+  check(mlp::csv::parseNumber(".5", d) && d == 0.5, "csv: parseNumber .5");
+  check(mlp::csv::parseNumber("+7.", d) && d == 7.0, "csv: parseNumber +7.");
+  check(mlp::csv::parseNumber("-inf", d) && std::isinf(d) && d < 0, "csv: parseNumber -inf");
+  check(mlp::csv::parseNumber("1e999", d) && std::isinf(d), "csv: parseNumber 1e999 is inf");
+  for (const char *no : {"abc", "", "1.2.3", "--1", "1e", "0x1p3"})
+    check(!mlp::csv::parseNumber(no, d), std::string("csv: parseNumber rejects '") + no + "'");
+  for (const char *yes : {"", "NA", "nan", "NaN", "N/A", "NULL", "null", "None", " NA "})
+    check(mlp::csv::isMissing(yes), std::string("csv: missing '") + yes + "'");
+  for (const char *no : {"0", "na", "-", "missing"})
+    check(!mlp::csv::isMissing(no), std::string("csv: not missing '") + no + "'");
+}
+
+void test_csv_infer() {
+  check_eq(infer(kIris),
+           "150 rows: sepal_length:f32 sepal_width:f32 petal_length:f32 petal_width:f32 "
+           "species:str{setosa|versicolor|virginica}@2=setosa",
+           "csv: iris schema");
+
+  std::string types = write_file("types.csv",
+                                 "id,score,mixed,name,gaps,empty,neg\n"
+                                 "1,0.5,1,b,1,,-1\n"
+                                 "2,1e3,2.5,a,NA,NA,+2\n"
+                                 "3,-inf,3,b,3,nan, 3 \n");
+  check_eq(infer(types),
+           "3 rows: id:i64 score:f32 mixed:f32 name:str{a|b}@2=b gaps:f32 empty:f32 neg:i64",
+           "csv: types like pandas (an int column with a gap is f32)");
+
+  std::string str = write_file("str.csv", "code,label\n1,x\n2,NA\nabc,y\n4,x\n");
+  check_eq(infer(str), "4 rows: code:str{1|2|4|abc}@4=abc label:str{x|y}@2=x",
+           "csv: str column: sorted labels, first non-number, missing left out");
+
+  std::string quoted = write_file("quoted.csv",
+                                  "name,note,n\n"
+                                  "\"Smith, J\",\"say \"\"hi\"\"\",1\n"
+                                  "\"two\nlines\",\"\",2\n"
+                                  "plain,x,3\n");
+  check_eq(infer(quoted), "3 rows: name:str{Smith, J|plain|two\nlines}@2=Smith, J note:str{say \"hi\"|x}@2=say \"hi\" n:i64",
+           "csv: quoted fields");
+  {
+    // A quoted line break moves the later line numbers on.
+    std::string path = write_file("quoted_bad.csv", "a,b\n\"x\ny\",1\n2\n");
+    check_eq(infer(path), "error: " + path + ":4: expected 2 fields, found 1", "csv: line numbers after a quoted line break");
+  }
+
+  std::string crlf = write_file("crlf.csv", "\xEF\xBB\xBF" "a,b\r\n1,x\r\n2,\"y\"\r\n\r\n\n");
+  check_eq(infer(crlf), "2 rows: a:i64 b:str{x|y}@2=x", "csv: BOM, CRLF and empty lines at the end");
+
+  std::string semi = write_file("semi.csv", "a;b\n1,5;2\n");
+  check_eq(infer(semi, ';'), "1 rows: a:str{1,5}@2=1,5 b:i64", "csv: another separator");
+
+  std::string header_only = write_file("header_only.csv", "a,b\n");
+  check_eq(infer(header_only), "0 rows: a:i64 b:i64", "csv: header only");
+
+  std::string one = write_file("one_column.csv", "v\n1\n\n3\n");
+  check_eq(infer(one), "3 rows: v:f32", "csv: one column: an empty line is a missing value");
+
+  std::string trailing_sep = write_file("trailing_sep.csv", "a,b\n1,\n");
+  check_eq(infer(trailing_sep), "1 rows: a:i64 b:f32", "csv: separator at the end of a line");
+
+  // Errors: one line, naming file and line.
+  std::string missing = g_dir + "/nope.csv";
+  check_eq(infer(missing), "error: cannot open '" + missing + "': No such file or directory", "csv: missing file");
+  check_eq(infer(g_dir), "error: cannot read '" + g_dir + "': Is a directory", "csv: a directory");
+  std::string fields = write_file("fields.csv", "a,b,c\n1,2,3\n4,5\n");
+  check_eq(infer(fields), "error: " + fields + ":3: expected 3 fields, found 2", "csv: too few fields");
+  std::string extra = write_file("extra.csv", "a,b\n1,2\n3,4\n5,6,7\n");
+  check_eq(infer(extra), "error: " + extra + ":4: expected 2 fields, found 3", "csv: too many fields");
+  std::string blank = write_file("blank.csv", "a,b\n1,2\n\n3,4\n");
+  check_eq(infer(blank), "error: " + blank + ":3: expected 2 fields, found an empty line", "csv: empty line inside");
+  std::string empty = write_file("empty.csv", "");
+  check_eq(infer(empty), "error: '" + empty + "' is empty: it has no header line", "csv: empty file");
+  std::string blank_header = write_file("blank_header.csv", "\na\n1\n");
+  check_eq(infer(blank_header), "error: " + blank_header + ":1: the header line is empty", "csv: empty header line");
+  std::string dup = write_file("dup.csv", "a,b,a\n1,2,3\n");
+  check_eq(infer(dup), "error: " + dup + ":1: column 'a' appears twice", "csv: duplicate column");
+  std::string noname = write_file("noname.csv", "a,,c\n1,2,3\n");
+  check_eq(infer(noname), "error: " + noname + ":1: column 2 has no name", "csv: column without a name");
+  std::string open_quote = write_file("open_quote.csv", "a,b\n1,2\n\"3,4\n5,6\n");
+  check_eq(infer(open_quote), "error: " + open_quote + ":3: a quoted field is not closed", "csv: unclosed quote");
+  std::string after_quote = write_file("after_quote.csv", "a,b\n\"1\"x,2\n");
+  check_eq(infer(after_quote), "error: " + after_quote + ":2: unexpected text after the closing quote of field 1",
+           "csv: text after a closing quote");
+}
+
+/* ---------------------------------------------------------------- tables */
+
+void test_tables() {
+  MlpTable *iris = mlp_rt_csv_read(kIris.c_str(), kIrisSchema);
+  check_eq(mlp_rt_table_rows(iris), 150, "tables: iris rows");
+  std::vector<float> petal = column_values(iris, "petal_length");
+  check_floats({petal[0], petal[149]}, {1.4, 5.1}, "tables: iris petal_length first and last");
+
+  // standardize: (x - mean) / std with the population std; closed forms.
+  std::string small = write_file("small.csv",
+                                 "x,k,c,g,name\n"
+                                 "1,10,5,1,a\n"
+                                 "2,20,5,NA,b\n"
+                                 "3,30,5,3,c\n"
+                                 "4,40,5,,d\n");
+  const char *smallSchema = "x:f32,k:i64,c:f32,g:f32,name:str";
+  MlpTable *t = mlp_rt_csv_read(small.c_str(), smallSchema);
+  MlpTable *s = mlp_rt_table_standardize(t, "x, k,c,g");
+  const double sd = std::sqrt(1.25); // mean 2.5, mean square deviation 1.25
+  check_floats(column_values(s, "x"), {-1.5 / sd, -0.5 / sd, 0.5 / sd, 1.5 / sd}, "tables: standardize x");
+  check_floats(column_values(s, "k"), {-1.5 / sd, -0.5 / sd, 0.5 / sd, 1.5 / sd},
+               "tables: standardize an i64 column (it becomes f32)");
+  check_floats(column_values(s, "c"), {0, 0, 0, 0}, "tables: standardize a constant column (std 0: divide by 1)");
+  const double nan = std::nan("");
+  check_floats(column_values(s, "g"), {-1, nan, 1, nan}, "tables: standardize skips and keeps missing values");
+  check_floats(column_values(t, "x"), {1, 2, 3, 4}, "tables: standardize leaves its input alone");
+  {
+    // The statistics match a direct computation on iris (150 rows).
+    MlpTable *si = mlp_rt_table_standardize(iris, "sepal_width");
+    std::vector<float> raw = column_values(iris, "sepal_width"), z = column_values(si, "sepal_width");
+    double mean = 0, var = 0;
+    for (float v : raw) mean += v;
+    mean /= 150;
+    for (float v : raw) var += (v - mean) * (v - mean);
+    double stdev = std::sqrt(var / 150);
+    check_near(z[0], (raw[0] - mean) / stdev, "tables: standardize iris sepal_width", 1e-5);
+    double zmean = 0, zvar = 0;
+    for (float v : z) zmean += v;
+    for (float v : z) zvar += v * v;
+    check_near(zmean / 150, 0, "tables: standardized mean 0", 1e-5);
+    check_near(zvar / 150, 1, "tables: standardized variance 1", 1e-5);
+  }
+
+  // split: a seeded permutation; round(fraction * rows) rows first.
+  std::string ten = write_file("ten.csv", "id\n0\n1\n2\n3\n4\n5\n6\n7\n8\n9\n");
+  MlpTable *tt = mlp_rt_csv_read(ten.c_str(), "id:i64");
+  MlpTable *a = nullptr, *b = nullptr;
+  mlp_rt_table_split(tt, 0.8, 42, &a, &b);
+  check_eq(mlp_rt_table_rows(a), 8, "tables: split 0.8 of 10: first");
+  check_eq(mlp_rt_table_rows(b), 2, "tables: split 0.8 of 10: second");
+  std::vector<float> ids = column_values(a, "id"), rest = column_values(b, "id");
+  ids.insert(ids.end(), rest.begin(), rest.end());
+  std::vector<float> sorted = ids;
+  std::sort(sorted.begin(), sorted.end());
+  check_floats(sorted, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, "tables: split is a permutation");
+  // Pinned: the order must stay the same on every machine and release.
+  check_floats(ids, {3, 6, 5, 9, 0, 4, 2, 7, 8, 1}, "tables: split order for seed 42");
+  {
+    MlpTable *a2, *b2;
+    mlp_rt_table_split(tt, 0.8, 42, &a2, &b2);
+    std::vector<float> again = column_values(a2, "id"), more = column_values(b2, "id");
+    again.insert(again.end(), more.begin(), more.end());
+    check(again == ids, "tables: split is deterministic");
+    mlp_rt_table_split(tt, 0.8, 43, &a2, &b2);
+    check(column_values(a2, "id") != column_values(a, "id"), "tables: another seed, another order");
+    mlp_rt_table_split(tt, 0.25, -1, &a2, &b2);
+    check_floats(column_values(a2, "id"), {0, 1, 2}, "tables: split 0.25 of 10 rounds 2.5 up; seed -1 keeps order");
+    check_floats(column_values(b2, "id"), {3, 4, 5, 6, 7, 8, 9}, "tables: split rest in order");
+    mlp_rt_table_split(tt, 1.0, 1, &a2, &b2);
+    check_eq(mlp_rt_table_rows(a2) * 100 + mlp_rt_table_rows(b2), 1000, "tables: split 1.0");
+    mlp_rt_table_split(b2, 0.5, 1, &a2, &b2);
+    check_eq(mlp_rt_table_rows(a2) + mlp_rt_table_rows(b2), 0, "tables: split an empty table");
+  }
+  {
+    MlpTable *train, *test;
+    mlp_rt_table_split(iris, 0.8, 42, &train, &test);
+    check_eq(mlp_rt_table_rows(train) * 1000 + mlp_rt_table_rows(test), 120030, "tables: iris split 120/30");
+  }
+  check_error([&] { mlp_rt_table_split(tt, 1.5, 1, &a, &b); }, "split fraction 1.5 is not between 0 and 1",
+              "tables: bad split fraction");
+  check_error([&] { mlp_rt_table_split(tt, std::nan(""), 1, &a, &b); }, "split fraction nan is not between 0 and 1",
+              "tables: NaN split fraction");
+
+  // Reading against the schema.
+  check_error([] { mlp_rt_csv_read((g_dir + "/nope.csv").c_str(), "a:i64"); },
+              "cannot open '" + g_dir + "/nope.csv': No such file or directory", "tables: missing file");
+  std::string bad_rows = write_file("bad_rows.csv", "a,b\n1,2\n3\n");
+  check_error([&] { mlp_rt_csv_read(bad_rows.c_str(), "a:i64,b:i64"); }, bad_rows + ":3: expected 2 fields, found 1",
+              "tables: strict reading");
+  std::string now_str = write_file("now_str.csv", "x,y\n1,2\n2.5,3\nabc,4\n");
+  check_error([&] { mlp_rt_csv_read(now_str.c_str(), "x:f32,y:i64"); },
+              "'" + now_str + "' changed since compile time: column 'x' is now str (row 4: 'abc')",
+              "tables: an f32 column now str");
+  check_error([&] { mlp_rt_csv_read(now_str.c_str(), "x:i64,y:i64"); },
+              "'" + now_str + "' changed since compile time: column 'x' is now str (row 4: 'abc')",
+              "tables: an i64 column now str");
+  std::string now_f32 = write_file("now_f32.csv", "x,y\n1,2\n3,2.5\n");
+  check_error([&] { mlp_rt_csv_read(now_f32.c_str(), "x:i64,y:i64"); },
+              "'" + now_f32 + "' changed since compile time: column 'y' is now f32 (row 3: '2.5')",
+              "tables: an i64 column now f32");
+  std::string now_gap = write_file("now_gap.csv", "x,y\n1,2\n3,\n");
+  check_error([&] { mlp_rt_csv_read(now_gap.c_str(), "x:i64,y:i64"); },
+              "'" + now_gap + "' changed since compile time: column 'y' is now f32 (row 3: an empty value)",
+              "tables: an i64 column with a missing value");
+  check_error([&] { mlp_rt_csv_read(now_f32.c_str(), "x:i64,y:f32,z:str"); },
+              "'" + now_f32 + "' changed since compile time: column 'z' is missing", "tables: a missing column");
+  check_error([&] { mlp_rt_csv_read(now_f32.c_str(), "x:i64"); },
+              "'" + now_f32 + "' changed since compile time: it has a new column 'y'", "tables: a new column");
+  check_error([&] { mlp_rt_csv_read(now_f32.c_str(), "y:f32,x:i64"); },
+              "'" + now_f32 + "' changed since compile time: its columns are in a different order "
+              "(column 1 is now 'x', was 'y')",
+              "tables: columns reordered");
+  {
+    // Widening reads fine: integers in an f32 column, numbers in a str column.
+    MlpTable *w = mlp_rt_csv_read(now_f32.c_str(), "x:f32,y:str");
+    check_eq(mlp_rt_table_rows(w), 2, "tables: widening is accepted");
+    check_floats(column_values(w, "x"), {1, 3}, "tables: integers read into f32");
+  }
+  {
+    MlpTable *semi = mlp_rt_csv_read_sep(write_file("semi2.csv", "a;b\n1;x\n").c_str(), ';', "a:i64,b:str");
+    check_eq(mlp_rt_table_rows(semi), 1, "tables: mlp_rt_csv_read_sep");
+  }
+  check_error([] { mlp_rt_csv_read(kIris.c_str(), "sepal_length:float"); },
+              "internal error: bad csv schema item 'sepal_length:float'", "tables: bad schema is a compiler bug");
+  check_error([&] { mlp_rt_table_standardize(t, "name"); }, "internal error: cannot standardize the str column 'name'",
+              "tables: standardize a str column");
+  check_error([&] { mlp_rt_table_standardize(t, "nope"); },
+              "internal error: the table has no column 'nope' (it has: x, k, c, g, name)",
+              "tables: standardize an unknown column");
+}
+
+/* --------------------------------------------------------------- batches */
+
+void test_batches() {
+  std::string path = write_file("pets.csv",
+                                "w,h,kind,n,price\n"
+                                "1,10,cat,0,1.5\n"
+                                "2,20,dog,1,2.5\n"
+                                "3,30,cat,2,3.5\n"
+                                "4,40,bird,1,4.5\n"
+                                "5,50,dog,0,5.5\n");
+  const char *schema = "w:i64,h:f32,kind:str,n:i64,price:f32";
+  MlpTable *t = mlp_rt_csv_read(path.c_str(), schema);
+  MlpBatcher *b = mlp_rt_batcher_new(t, "w,h", "kind", "cat,dog,bird", 2, -1);
+  check_eq(mlp_rt_batcher_batches(b), 3, "batches: ceil(5 / 2)");
+  Batch b0 = fill(b, 0, 2, 2);
+  check_floats(b0.x, {1, 10, 2, 20}, "batches: x of batch 0");
+  check_list(b0.yClass, {0, 1}, "batches: class index = position in the labels");
+  check_floats(b0.mask, {1, 1}, "batches: mask of a full batch");
+  check_eq(b0.real, 2, "batches: real rows of a full batch");
+  Batch b2 = fill(b, 2, 2, 2);
+  check_floats(b2.x, {5, 50, 0, 0}, "batches: last batch padded with 0");
+  check_list(b2.yClass, {1, 0}, "batches: y padded with 0");
+  check_floats(b2.mask, {1, 0}, "batches: mask of the last batch");
+  check_eq(b2.real, 1, "batches: real rows of the last batch");
+  {
+    // A strided (column-major) x works the same.
+    std::vector<float> x(4, -1);
+    std::vector<int64_t> y(2);
+    Descriptor xd = make_descriptor(x.data(), {2, 2}, {1, 2});
+    Descriptor yd = make_descriptor(y.data(), {2});
+    mlp_rt_batcher_fill(b, 1, xd.rank, xd.get(), yd.rank, yd.get(), 0, nullptr);
+    check_floats(x, {3, 4, 30, 40}, "batches: strided x, no mask");
+    check_list(y, {0, 2}, "batches: y of batch 1");
+  }
+
+  // Regression, integer classes, no target.
+  MlpBatcher *reg = mlp_rt_batcher_new(t, "h", "price", "", 4, -1);
+  check_floats(fill(reg, 1, 4, 1, false).yValue, {5.5, 0, 0, 0}, "batches: regression y");
+  MlpBatcher *ints = mlp_rt_batcher_new(t, "w", "n", "#3", 5, -1);
+  check_list(fill(ints, 0, 5, 1).yClass, {0, 1, 2, 1, 0}, "batches: integer classes #3");
+  MlpBatcher *noTarget = mlp_rt_batcher_new(t, "w,h", "", "", 8, -1);
+  Batch nt = fill(noTarget, 0, 8, 2, true, false);
+  check_eq(nt.real, 5, "batches: no target");
+  check_list(nt.yClass, std::vector<int64_t>(8, -1), "batches: no target leaves y alone");
+
+  // Shuffles depend on (seed, epoch) only.
+  auto order = [&](MlpBatcher *bb, int64_t epoch) {
+    mlp_rt_batcher_shuffle(bb, epoch);
+    Batch all = fill(bb, 0, 5, 1); // y is ignored by a batcher without target
+    return all.x;
+  };
+  MlpBatcher *s1 = mlp_rt_batcher_new(t, "w", "kind", "bird,cat,dog", 5, 7);
+  MlpBatcher *s2 = mlp_rt_batcher_new(t, "w", "kind", "bird,cat,dog", 5, 7);
+  check_floats(fill(s1, 0, 5, 1).x, {1, 2, 3, 4, 5}, "batches: table order before the first shuffle");
+  std::vector<float> e0 = order(s1, 0), e1 = order(s1, 1);
+  check(e0 != e1, "batches: each epoch its own order");
+  check(order(s2, 1) == e1 && order(s2, 0) == e0, "batches: the order depends on (seed, epoch) only");
+  std::vector<float> sorted = e0;
+  std::sort(sorted.begin(), sorted.end());
+  check_floats(sorted, {1, 2, 3, 4, 5}, "batches: a shuffle is a permutation");
+  {
+    // y follows x through the shuffle: w = 1,3 are cats (class 1).
+    mlp_rt_batcher_shuffle(s1, 3);
+    Batch sb = fill(s1, 0, 5, 1);
+    bool ok = true;
+    for (int i = 0; i < 5; ++i) {
+      int w = static_cast<int>(sb.x[i]);
+      int64_t want = w == 4 ? 0 : (w == 1 || w == 3) ? 1 : 2;
+      ok = ok && sb.yClass[i] == want;
+    }
+    check(ok, "batches: y stays with its row through a shuffle", "  x " + list_text(sb.x) + " y " + list_text(sb.yClass));
+  }
+  MlpBatcher *fixed = mlp_rt_batcher_new(t, "w", "", "", 5, -1);
+  check_floats(order(fixed, 4), {1, 2, 3, 4, 5}, "batches: seed -1 never shuffles");
+  {
+    // 60 000 rows: fill every batch of an epoch quickly.
+    std::string big = "a,b\n";
+    for (int i = 0; i < 60000; ++i) big += std::to_string(i) + "," + std::to_string(i % 10) + "\n";
+    std::string bigPath = write_file("big.csv", big);
+    MlpTable *bt = mlp_rt_csv_read(bigPath.c_str(), "a:i64,b:i64");
+    MlpBatcher *bb = mlp_rt_batcher_new(bt, "a", "b", "#10", 64, 1);
+    mlp_rt_batcher_shuffle(bb, 0);
+    int64_t rows = 0;
+    double sum = 0;
+    for (int64_t i = 0; i < mlp_rt_batcher_batches(bb); ++i) {
+      Batch batch = fill(bb, i, 64, 1);
+      rows += batch.real;
+      for (int64_t r = 0; r < batch.real; ++r) sum += batch.x[r];
+    }
+    check_eq(rows, 60000, "batches: 60000 rows, every row once");
+    check_near(sum, 59999.0 * 60000 / 2, "batches: 60000 rows, every row once (sum)");
+  }
+
+  // Errors in the data name the file and line, even after a split.
+  std::string labels = write_file("labels.csv", "x,y,k,v\n1,a,0,1.5\n2,b,1,NA\n3,zz,7,2\n4,,2,3\n");
+  MlpTable *lt = mlp_rt_csv_read(labels.c_str(), "x:i64,y:str,k:i64,v:f32");
+  check_error([&] { mlp_rt_batcher_new(lt, "x", "y", "a,b", 2, 1); },
+              labels + ":4: the target 'y' is 'zz', which is not one of its labels (a, b)",
+              "batches: a value outside the labels");
+  MlpTable *first, *second;
+  mlp_rt_table_split(lt, 0.5, -1, &first, &second);
+  check_error([&] { mlp_rt_batcher_new(second, "x", "y", "a,b,zz", 2, 1); },
+              labels + ":5: the target 'y' is missing", "batches: a missing class (line kept through split)");
+  check_error([&] { mlp_rt_batcher_new(lt, "x", "k", "#3", 2, 1); },
+              labels + ":4: the target 'k' is 7, which is not a class index in [0, 3)",
+              "batches: an integer class out of range");
+  check_error([&] { mlp_rt_batcher_new(lt, "x", "v", "", 2, 1); }, labels + ":3: the target 'v' is missing",
+              "batches: a missing regression target");
+  check_error([&] { mlp_rt_batcher_new(lt, "x", "", "", 0, 1); }, "the batch size must be positive, got 0",
+              "batches: batch size 0");
+  check_error([&] { mlp_rt_batcher_new(lt, "y", "", "", 2, 1); }, "internal error: the input column 'y' is str",
+              "batches: a str input");
+  check_error([&] { mlp_rt_batcher_new(lt, "x", "y", "#3", 2, 1); },
+              "internal error: the target 'y' is str, '#3' needs i64", "batches: #C on a str column");
+  check_error([&] { mlp_rt_batcher_new(lt, "x", "y", "#x", 2, 1); }, "internal error: bad class count '#x'",
+              "batches: bad #C");
+  check_error([&] { fill(b, 0, 2, 3); }, "internal error: the batch's x has shape [2, 3], expected [2, 2]",
+              "batches: x of the wrong shape");
+  check_error([&] { fill(b, 3, 2, 2); }, "internal error: batch index 3 is outside [0, 3)", "batches: bad index");
+  check_error(
+      [&] {
+        std::vector<float> x(4);
+        Descriptor xd = make_descriptor(x.data(), {2, 2});
+        mlp_rt_batcher_fill(b, 0, xd.rank, xd.get(), 0, nullptr, 0, nullptr);
+      },
+      "internal error: mlp_rt_batcher_fill: no y for the target 'kind'", "batches: missing y");
+}
+
+/* --------------------------------------------------------------- metrics */
+
+/// Evaluates fixed outputs: `outputs` holds [rows, width] values for the
+/// rows of `b` in table order (batch size `batch`).
+MlpEval *evaluate(MlpBatcher *b, int64_t batch, int64_t width, const std::vector<float> &outputs) {
+  MlpEval *e = mlp_rt_eval_new(b);
+  int64_t rows = static_cast<int64_t>(outputs.size()) / width;
+  for (int64_t i = 0; i < mlp_rt_batcher_batches(b); ++i) {
+    std::vector<float> out(batch * width, 0.0f);
+    for (int64_t r = 0; r < batch && i * batch + r < rows; ++r)
+      for (int64_t k = 0; k < width; ++k) out[r * width + k] = outputs[(i * batch + r) * width + k];
+    Descriptor d = make_descriptor(out.data(), {batch, width});
+    mlp_rt_eval_add(e, i, d.rank, d.get());
+  }
+  return e;
+}
+
+/// Scores that make the model predict `classes` (one-hot times 2).
+std::vector<float> predicting(const std::vector<int> &classes, int width) {
+  std::vector<float> out(classes.size() * width, 0.0f);
+  for (size_t i = 0; i < classes.size(); ++i) out[i * width + classes[i]] = 2.0f;
+  return out;
+}
+
+void test_metrics() {
+  // y_true = [0,0,1,1,2,2], y_pred = [0,1,1,1,2,0]; by hand (= sklearn):
+  // precision per class 1/2, 2/3, 1; recall 1/2, 1, 1/2; f1 1/2, 4/5, 2/3.
+  std::string path = write_file("cls.csv", "x,y\n1,a\n2,a\n3,b\n4,b\n5,c\n6,c\n");
+  MlpTable *t = mlp_rt_csv_read(path.c_str(), "x:i64,y:str");
+  MlpBatcher *b = mlp_rt_batcher_new(t, "x", "y", "a,b,c", 4, -1);
+  MlpEval *e = evaluate(b, 4, 3, predicting({0, 1, 1, 1, 2, 0}, 3));
+  check_eq(mlp_rt_eval_rows(e), 6, "metrics: rows");
+  check_near(mlp_rt_eval_metric(e, "accuracy"), 4.0 / 6, "metrics: accuracy");
+  check_near(mlp_rt_eval_metric(e, "precision"), (0.5 + 2.0 / 3 + 1) / 3, "metrics: macro precision");
+  check_near(mlp_rt_eval_metric(e, "recall"), (0.5 + 1 + 0.5) / 3, "metrics: macro recall");
+  check_near(mlp_rt_eval_metric(e, "f1"), (0.5 + 0.8 + 2.0 / 3) / 3, "metrics: macro f1");
+  check_near(mlp_rt_eval_metric(e, "precision:b"), 2.0 / 3, "metrics: precision of one class");
+  check_near(mlp_rt_eval_metric(e, "recall:c"), 0.5, "metrics: recall of one class");
+  check_near(mlp_rt_eval_metric(e, "f1:b"), 0.8, "metrics: f1 of one class");
+  // Outputs are logits: 2 for the predicted class, 0 elsewhere; 4 rows right.
+  check_near(mlp_rt_eval_metric(e, "log_loss"), std::log(std::exp(2.0) + 2) - 2.0 * 4 / 6,
+             "metrics: log_loss = mean -log softmax(outputs)[truth]");
+  {
+    // An evaluation per epoch: made and freed in a loop.
+    for (int epoch = 0; epoch < 200; ++epoch) mlp_rt_eval_free(evaluate(b, 4, 3, predicting({0, 1, 1, 1, 2, 0}, 3)));
+    mlp_rt_eval_free(nullptr);
+    MlpBatcher *tmp = mlp_rt_batcher_new(t, "x", "y", "a,b,c", 4, -1);
+    MlpEval *te = evaluate(tmp, 4, 3, std::vector<float>(18, 1000.0f));
+    check_near(mlp_rt_eval_metric(te, "log_loss"), std::log(3.0), "metrics: log_loss of huge equal logits");
+    mlp_rt_eval_free(te);
+    mlp_rt_batcher_free(tmp);
+    mlp_rt_batcher_free(nullptr);
+    check(true, "metrics: eval and batcher free");
+  }
+  check_error(
+      [&] {
+        MlpEval *twice = mlp_rt_eval_new(b);
+        mlp_rt_eval_free(twice);
+        mlp_rt_eval_free(twice);
+      },
+      "internal error: mlp_rt_eval_free: unknown or freed handle", "metrics: double free");
+
+  check_eq(output_of(
+               [&] {
+                 mlp_rt_fmt_confusion(e);
+                 mlp_rt_print_line();
+                 mlp_rt_fmt_str("confusion:");
+                 mlp_rt_fmt_confusion(e);
+                 mlp_rt_print_line();
+               },
+               "metrics: confusion"),
+           "true \\ predicted  a  b  c\n"
+           "a                 1  1  0\n"
+           "b                 0  2  0\n"
+           "c                 1  0  1\n"
+           "confusion:\n"
+           "true \\ predicted  a  b  c\n"
+           "a                 1  1  0\n"
+           "b                 0  2  0\n"
+           "c                 1  0  1\n",
+           "metrics: confusion matrix (a new line after a prefix)");
+
+  {
+    // Ties go to the first class; classes seen in neither y nor the
+    // predictions are left out of macro averages (sklearn's unique_labels).
+    MlpBatcher *b4 = mlp_rt_batcher_new(t, "x", "y", "a,b,c,d", 6, -1);
+    std::vector<float> out = {1, 1, 0, 0, /**/ 0, 3, 3, 0, /**/ 0, 1, 0, 0,
+                              0, 1, 0, 0, /**/ 0, 0, 5, 0, /**/ 1, 0, 0, 0};
+    MlpEval *e4 = evaluate(b4, 6, 4, out);
+    check_near(mlp_rt_eval_metric(e4, "accuracy"), 4.0 / 6, "metrics: argmax takes the first of ties");
+    check_near(mlp_rt_eval_metric(e4, "precision"), (0.5 + 2.0 / 3 + 1) / 3, "metrics: absent class left out");
+    check_near(mlp_rt_eval_metric(e4, "precision:d"), 0, "metrics: 0/0 precision counts as 0");
+    check_eq(output_of(
+                 [&] {
+                   mlp_rt_fmt_confusion(e4);
+                   mlp_rt_print_line();
+                 },
+                 "metrics: confusion 4"),
+             "true \\ predicted  a  b  c  d\n"
+             "a                 1  1  0  0\n"
+             "b                 0  2  0  0\n"
+             "c                 1  0  1  0\n"
+             "d                 0  0  0  0\n",
+             "metrics: confusion with an absent class");
+  }
+  {
+    // Wide labels and counts: each column as wide as its widest cell.
+    std::string many = "y\n";
+    for (int i = 0; i < 1234; ++i) many += "long_label\n";
+    many += "s\n";
+    MlpTable *mt = mlp_rt_csv_read(write_file("many.csv", many).c_str(), "y:str");
+    MlpBatcher *mb = mlp_rt_batcher_new(mt, "", "y", "long_label,s", 2000, -1);
+    std::vector<float> out(1235 * 2, 0.0f);
+    for (int i = 0; i < 1235; ++i) out[i * 2] = 1;
+    MlpEval *me = evaluate(mb, 2000, 2, out);
+    check_eq(output_of(
+                 [&] {
+                   mlp_rt_fmt_confusion(me);
+                   mlp_rt_print_line();
+                 },
+                 "metrics: wide confusion"),
+             "true \\ predicted  long_label  s\n"
+             "long_label              1234  0\n"
+             "s                          1  0\n",
+             "metrics: confusion column widths");
+    check_near(mlp_rt_eval_metric(me, "f1:s"), 0, "metrics: f1 with no true positives");
+  }
+  {
+    // Binary integer classes: `precision:1` names class 1.
+    std::string bin = write_file("bin.csv", "x,y\n1,1\n2,0\n3,1\n4,1\n");
+    MlpTable *bt = mlp_rt_csv_read(bin.c_str(), "x:i64,y:i64");
+    MlpBatcher *bb = mlp_rt_batcher_new(bt, "x", "y", "#2", 4, -1);
+    MlpEval *be = evaluate(bb, 4, 2, predicting({1, 1, 0, 1}, 2));
+    check_near(mlp_rt_eval_metric(be, "precision:1"), 2.0 / 3, "metrics: binary precision");
+    check_near(mlp_rt_eval_metric(be, "recall:1"), 2.0 / 3, "metrics: binary recall");
+    check_near(mlp_rt_eval_metric(be, "f1:0"), 0, "metrics: binary f1 of class 0");
+  }
+  {
+    // Only the real rows count, and the batcher's order maps rows.
+    MlpBatcher *sb = mlp_rt_batcher_new(t, "x", "y", "a,b,c", 4, 3);
+    mlp_rt_batcher_shuffle(sb, 0);
+    MlpEval *se = mlp_rt_eval_new(sb);
+    for (int64_t i = 0; i < 2; ++i) {
+      Batch batch = fill(sb, i, 4, 1);
+      std::vector<float> out(4 * 3, 0.0f);
+      for (int r = 0; r < 4; ++r) out[r * 3 + batch.yClass[r]] = 1; // a perfect model
+      Descriptor d = make_descriptor(out.data(), {4, 3});
+      mlp_rt_eval_add(se, i, d.rank, d.get());
+    }
+    check_near(mlp_rt_eval_metric(se, "accuracy"), 1.0, "metrics: shuffled batches evaluate right");
+  }
+
+  // Regression: y = [1,2,3,4], prediction [1.5,2,2.5,5]: errors .5 0 -.5 1.
+  std::string rpath = write_file("reg.csv", "x,y\n1,1\n2,2\n3,3\n4,4\n");
+  MlpTable *rt = mlp_rt_csv_read(rpath.c_str(), "x:i64,y:f32");
+  MlpBatcher *rb = mlp_rt_batcher_new(rt, "x", "y", "", 3, -1);
+  MlpEval *re = evaluate(rb, 3, 1, {1.5, 2, 2.5, 5});
+  check_near(mlp_rt_eval_metric(re, "mse"), 1.5 / 4, "metrics: mse");
+  check_near(mlp_rt_eval_metric(re, "mae"), 2.0 / 4, "metrics: mae");
+  check_near(mlp_rt_eval_metric(re, "r2"), 1 - 1.5 / 5, "metrics: r2 = 1 - SS_res / SS_tot");
+  {
+    MlpEval *r1 = mlp_rt_eval_new(rb); // rank-1 outputs are accepted
+    std::vector<float> o = {1, 2, 3};
+    Descriptor d = make_descriptor(o.data(), {3});
+    mlp_rt_eval_add(r1, 0, d.rank, d.get());
+    check_near(mlp_rt_eval_metric(r1, "r2"), 1, "metrics: r2 of a perfect fit (3 rows added)");
+    check_eq(mlp_rt_eval_rows(r1), 3, "metrics: rows added so far");
+  }
+  {
+    std::string cpath = write_file("const.csv", "x,y\n1,2\n2,2\n");
+    MlpBatcher *cb = mlp_rt_batcher_new(mlp_rt_csv_read(cpath.c_str(), "x:i64,y:i64"), "x", "y", "", 2, -1);
+    check_near(mlp_rt_eval_metric(evaluate(cb, 2, 1, {2, 2}), "r2"), 1, "metrics: r2 constant target, exact");
+    check_near(mlp_rt_eval_metric(evaluate(cb, 2, 1, {2, 3}), "r2"), 0, "metrics: r2 constant target, inexact");
+  }
+
+  check_error([&] { mlp_rt_eval_metric(re, "log_loss"); },
+              "log_loss needs a class target, but 'y' is a regression target", "metrics: log_loss of a regression");
+  check_error([&] { mlp_rt_eval_metric(re, "accuracy"); },
+              "accuracy needs a class target, but 'y' is a regression target", "metrics: accuracy of a regression");
+  check_error([&] { mlp_rt_eval_metric(e, "r2"); }, "r2 needs a regression target, but 'y' is a class",
+              "metrics: r2 of a classification");
+  check_error([&] { mlp_rt_fmt_confusion(re); }, "confusion needs a class target, but 'y' is a regression target",
+              "metrics: confusion of a regression");
+  check_error([&] { mlp_rt_eval_metric(e, "precision:zebra"); },
+              "precision:zebra: 'zebra' is not a label of 'y' (its labels: a, b, c)", "metrics: unknown label");
+  check_error([&] { mlp_rt_eval_metric(e, "auc"); }, "internal error: unknown metric 'auc'", "metrics: unknown metric");
+  check_error([&] { mlp_rt_eval_metric(mlp_rt_eval_new(b), "accuracy"); },
+              "cannot compute accuracy on a table with no rows", "metrics: no rows");
+  check_error(
+      [&] {
+        std::vector<float> out(4 * 2);
+        Descriptor d = make_descriptor(out.data(), {4, 2});
+        mlp_rt_eval_add(mlp_rt_eval_new(b), 0, d.rank, d.get());
+      },
+      "the model gives 2 outputs per row, but 'y' has 3 classes", "metrics: output width");
+  check_error(
+      [&] {
+        std::vector<float> out(3 * 2);
+        Descriptor d = make_descriptor(out.data(), {3, 2});
+        mlp_rt_eval_add(mlp_rt_eval_new(rb), 0, d.rank, d.get());
+      },
+      "the model gives 2 outputs per row, but the regression target 'y' needs 1", "metrics: regression width");
+  check_error(
+      [&] {
+        std::vector<float> out(4 * 3);
+        Descriptor d = make_descriptor(out.data(), {4, 3});
+        MlpEval *twice = mlp_rt_eval_new(b);
+        mlp_rt_eval_add(twice, 0, d.rank, d.get());
+        mlp_rt_eval_add(twice, 0, d.rank, d.get());
+      },
+      "internal error: mlp_rt_eval_add: batch 0 added twice", "metrics: a batch added twice");
+  check_error([&] { mlp_rt_eval_new(mlp_rt_batcher_new(t, "x", "", "", 2, -1)); },
+              "internal error: mlp_rt_eval_new: the batcher has no target", "metrics: no target");
+}
+
+/* --------------------------------------------------------------- history */
+
+MlpHistory *sample_history(const char *model, int64_t epochs) {
+  MlpHistory *h = mlp_rt_history_new(model, epochs);
+  for (int64_t e = 0; e < epochs; ++e) {
+    mlp_rt_history_record(h, e, "loss", 1.2 / (1 + e));
+    mlp_rt_history_record(h, e, "accuracy", 0.5 + 0.45 * e / std::max<int64_t>(1, epochs - 1));
+  }
+  return h;
+}
+
+/// Progress output of a training run of `epochs` with MLP_PROGRESS=`env`.
+std::string progress(int64_t epochs, const char *env) {
+  return output_of(
+      [&] {
+        if (env) setenv("MLP_PROGRESS", env, 1);
+        else unsetenv("MLP_PROGRESS");
+        MlpHistory *h = mlp_rt_history_new("net", epochs);
+        for (int64_t e = 0; e < epochs; ++e) {
+          mlp_rt_history_record(h, e, "loss", 1.0 / (e + 1));
+          mlp_rt_history_record(h, e, "accuracy", e / double(epochs));
+          mlp_rt_history_epoch_done(h, e);
+        }
+      },
+      "history: progress");
+}
+
+/// Runs `body` with stdout on a pseudo-terminal; returns what it printed.
+std::string on_terminal(const std::function<void()> &body) {
+  int master, slave;
+  if (openpty(&master, &slave, nullptr, nullptr, nullptr) != 0) return "(no pty)";
+  std::fflush(nullptr);
+  pid_t pid = fork();
+  if (pid == 0) {
+    close(master);
+    dup2(slave, 1);
+    int devnull = open("/dev/null", O_WRONLY);
+    dup2(devnull, 2);
+    unsetenv("MLP_PROGRESS");
+    char name[] = "prog";
+    char *argv[] = {name, nullptr};
+    mlp_rt_init(1, argv);
+    body();
+    mlp_rt_finish();
+    std::fflush(nullptr);
+    _exit(0);
+  }
+  close(slave);
+  std::string out;
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(master, buf, sizeof buf)) > 0) out.append(buf, n); // EIO once the child is gone
+  close(master);
+  waitpid(pid, nullptr, 0);
+  return out;
+}
+
+void test_history() {
+  MlpHistory *h = sample_history("net", 5);
+  check_near(mlp_rt_history_last(h, "loss"), 1.2 / 5, "history: last loss");
+  check_near(mlp_rt_history_last(h, "accuracy"), 0.95, "history: last accuracy");
+  MlpHistory *partial = mlp_rt_history_new("m", 4);
+  mlp_rt_history_record(partial, 1, "val_loss", 0.5);
+  mlp_rt_history_record(partial, 2, "loss", std::nan(""));
+  check_near(mlp_rt_history_last(partial, "val_loss"), 0.5, "history: last recorded epoch");
+  check(std::isnan(mlp_rt_history_last(partial, "loss")), "history: a recorded NaN is the last value");
+  check_error([&] { mlp_rt_history_last(h, "f1"); }, "the history of 'net' has no series 'f1' (it has: loss, accuracy)",
+              "history: unknown series");
+  check_error([&] { mlp_rt_history_record(h, 5, "loss", 1); }, "internal error: epoch 5 is outside [0, 5)",
+              "history: epoch out of range");
+  check_error([] { mlp_rt_history_new("net", 0); }, "the number of epochs must be positive, got 0",
+              "history: no epochs");
+
+  check_eq(progress(3, nullptr),
+           "epoch 1/3: loss 1.0000, accuracy 0.0000\n"
+           "epoch 2/3: loss 0.5000, accuracy 0.3333\n"
+           "epoch 3/3: loss 0.3333, accuracy 0.6667\n",
+           "history: log lines");
+  {
+    std::string out = progress(100, nullptr);
+    std::string firsts;
+    int lines = 0;
+    for (size_t at = 0; at < out.size(); at = out.find('\n', at) + 1, ++lines)
+      firsts += out.substr(at, out.find(':', at) - at) + ";";
+    check_eq(lines, 11, "history: about 10 lines for 100 epochs");
+    check_eq(firsts,
+             "epoch 1/100;epoch 10/100;epoch 20/100;epoch 30/100;epoch 40/100;epoch 50/100;"
+             "epoch 60/100;epoch 70/100;epoch 80/100;epoch 90/100;epoch 100/100;",
+             "history: epochs 1, every 10th, last");
+    check_contains(out, "epoch 100/100: loss 0.0100, accuracy 0.9900\n", "history: last line");
+  }
+  {
+    std::string out = progress(25, nullptr); // every 3rd epoch, and the last
+    check_contains(out, "epoch 24/25:", "history: every ceil(25/10)-th epoch");
+    check_contains(out, "epoch 25/25:", "history: the last epoch");
+    check(out.find("epoch 2/25:") == std::string::npos, "history: epoch 2 of 25 not shown");
+  }
+  check_eq(progress(5, "0"), "", "history: MLP_PROGRESS=0");
+  {
+    std::string out = progress(30, "all");
+    check_eq(static_cast<int64_t>(std::count(out.begin(), out.end(), '\n')), 30, "history: MLP_PROGRESS=all");
+  }
+  check_eq(output_of(
+               [] {
+                 unsetenv("MLP_PROGRESS");
+                 MlpHistory *s = mlp_rt_history_new("net", 1);
+                 mlp_rt_history_record(s, 0, "loss", 0.00001234);
+                 mlp_rt_history_record(s, 0, "big", 12345678);
+                 mlp_rt_history_epoch_done(s, 0);
+               },
+               "history: tiny values"),
+           "epoch 1/1: loss 1.234e-05, big 1.235e+07\n", "history: tiny and huge values in scientific notation");
+
+  // On a terminal: one line rewritten in place, ended after the last epoch.
+  std::string tty = on_terminal([] {
+    MlpHistory *th = mlp_rt_history_new("net", 3);
+    for (int e = 0; e < 3; ++e) {
+      mlp_rt_history_record(th, e, "loss", 0.5 / (e + 1));
+      mlp_rt_history_epoch_done(th, e);
+    }
+    mlp_rt_fmt_str("after");
+    mlp_rt_print_line();
+  });
+  if (tty != "(no pty)") {
+    check(tty.rfind("\repoch 1/3 [##########....................] loss 0.5000 0.", 0) == 0,
+          "history: terminal bar first draw", "  got " + escaped(tty));
+    check_contains(tty, "\repoch 3/3 [##############################] loss 0.1667 ", "history: terminal bar last draw");
+    const std::string end = "s\x1b[K\r\nafter\r\n";
+    check(tty.size() > end.size() && tty.compare(tty.size() - end.size(), end.size(), end) == 0,
+          "history: terminal bar ends its line once", "  got " + escaped(tty));
+    std::string stopped = on_terminal([] {
+      MlpHistory *th = mlp_rt_history_new("net", 10);
+      mlp_rt_history_record(th, 0, "loss", 0.5);
+      mlp_rt_history_epoch_done(th, 0); // stopped early: the bar stays open
+      mlp_rt_fmt_str("next");
+      mlp_rt_print_line();
+    });
+    check_contains(stopped, "\x1b[K\r\nnext\r\n", "history: a print after an open bar starts a new line");
+    std::string failed = on_terminal([] {
+      MlpHistory *th = mlp_rt_history_new("net", 10);
+      mlp_rt_history_epoch_done(th, 0);
+      mlp_rt_fail("diverged");
+    });
+    check(failed.size() > 2 && failed.compare(failed.size() - 2, 2, "\r\n") == 0,
+          "history: an error after an open bar ends the bar line", "  got " + escaped(failed));
+  }
+}
+
+/* ------------------------------------------------------------------ plot */
+
+void test_plot() {
+  std::string path = g_dir + "/loss.svg";
+  MlpHistory *h = sample_history("net <iris> & \"co\"", 100);
+  mlp_rt_plot_history(h, path.c_str());
+  std::string svg = read_file(path);
+  check(svg.rfind("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\"", 0) == 0,
+        "plot: an SVG document");
+  check_contains(svg, "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>", "plot: white background");
+  check_contains(svg, ">net &lt;iris&gt; &amp; &quot;co&quot;</text>", "plot: escaped title");
+  for (const char *tick : {">0</text>", ">20</text>", ">100</text>", ">0.0</text>", ">1.2</text>"})
+    check_contains(svg, tick, std::string("plot: tick label ") + tick);
+  check_contains(svg, ">epoch</text>", "plot: x label");
+  check_contains(svg, ">value</text>", "plot: y label");
+  check_contains(svg, ">loss</text>", "plot: legend loss");
+  check_contains(svg, ">accuracy</text>", "plot: legend accuracy");
+  size_t lines = 0;
+  for (size_t at = svg.find("<polyline"); at != std::string::npos; at = svg.find("<polyline", at + 1)) ++lines;
+  check_eq(static_cast<int64_t>(lines), 2, "plot: one polyline per series");
+  check_contains(svg, "stroke=\"#1f77b4\"", "plot: first colour");
+  check_contains(svg, "stroke=\"#ff7f0e\"", "plot: second colour");
+  check(svg.size() > 7 && svg.compare(svg.size() - 7, 7, "</svg>\n") == 0, "plot: complete document");
+  if (access("/usr/bin/xmllint", X_OK) == 0) {
+    std::string cmd = "/usr/bin/xmllint --noout '" + path + "' 2>&1";
+    check(std::system(cmd.c_str()) == 0, "plot: xmllint accepts the SVG");
+  }
+
+  {
+    // Unrecorded epochs are skipped, a NaN breaks the line; a short history
+    // gets dots on its points.
+    MlpHistory *g = mlp_rt_history_new("gappy", 5);
+    for (int e : {0, 1, 3, 4}) mlp_rt_history_record(g, e, "val_loss", 2.0 - e * 0.1);
+    for (int e : {0, 2, 3}) mlp_rt_history_record(g, e, "loss", e + 4.0);
+    mlp_rt_history_record(g, 1, "loss", std::nan(""));
+    std::string gpath = g_dir + "/gap.svg";
+    mlp_rt_plot_history(g, gpath.c_str());
+    std::string gs = read_file(gpath);
+    size_t n = 0;
+    for (size_t at = gs.find("<polyline"); at != std::string::npos; at = gs.find("<polyline", at + 1)) ++n;
+    check_eq(static_cast<int64_t>(n), 2, "plot: lines join recorded epochs, a NaN breaks one, one point is no line");
+    size_t dots = 0;
+    for (size_t at = gs.find("<circle"); at != std::string::npos; at = gs.find("<circle", at + 1)) ++dots;
+    check_eq(static_cast<int64_t>(dots), 7, "plot: dots on a short history");
+    {
+      // A long history: dots only where a point stands alone.
+      MlpHistory *l = mlp_rt_history_new("long", 100);
+      for (int e = 0; e < 100; ++e) mlp_rt_history_record(l, e, "loss", e == 50 ? std::nan("") : 1.0);
+      mlp_rt_history_record(l, 51, "loss", INFINITY);
+      mlp_rt_history_record(l, 99, "val", 1.0);
+      std::string lpath = g_dir + "/long.svg";
+      mlp_rt_plot_history(l, lpath.c_str());
+      std::string ls = read_file(lpath);
+      size_t ldots = 0;
+      for (size_t at = ls.find("<circle"); at != std::string::npos; at = ls.find("<circle", at + 1)) ++ldots;
+      check_eq(static_cast<int64_t>(ldots), 1, "plot: a lone point of a long history is a dot");
+    }
+    check_contains(gs, ">7</text>", "plot: y axis covers every value");
+  }
+  {
+    MlpHistory *empty = mlp_rt_history_new("empty", 1);
+    std::string epath = g_dir + "/empty.svg";
+    mlp_rt_plot_history(empty, epath.c_str());
+    check_contains(read_file(epath), "</svg>", "plot: a history with no values");
+  }
+
+  std::string keep = write_file("keep.svg", "old");
+  check_error([&] { mlp_rt_plot_history(h, (g_dir + "/loss.png").c_str()); },
+              "cannot plot to '" + g_dir + "/loss.png': png output is not supported yet, use .svg", "plot: png");
+  check_error([&] { mlp_rt_plot_history(h, (g_dir + "/loss.pdf").c_str()); },
+              "cannot plot to '" + g_dir + "/loss.pdf': the file name must end in .svg", "plot: other extension");
+  check_error([&] { mlp_rt_plot_history(h, (g_dir + "/no/such/dir.svg").c_str()); },
+              "cannot write '" + g_dir + "/no/such/dir.svg': No such file or directory", "plot: no directory");
+  std::filesystem::create_directory(g_dir + "/taken.svg");
+  check_error([&] { mlp_rt_plot_history(h, (g_dir + "/taken.svg").c_str()); },
+              "cannot write '" + g_dir + "/taken.svg': Is a directory", "plot: a directory in the way");
+  std::filesystem::remove(g_dir + "/taken.svg");
+  mlp_rt_plot_history(h, keep.c_str());
+  check_contains(read_file(keep), "</svg>", "plot: replaces an existing file");
+  bool temps = false;
+  for (const std::string &name : dir_entries()) temps = temps || name.find(".tmp-") != std::string::npos;
+  check(!temps, "plot: no temporary file left behind", "  " + list_text(dir_entries()));
+}
+
+/* ------------------------------------------------------------------ iris */
+
+/// The calls examples/iris.mlp makes, in its order, with a stand-in model
+/// that predicts from petal_length alone.
+void test_iris_pipeline() {
+  MlpTable *raw = mlp_rt_csv_read(kIris.c_str(), kIrisSchema);
+  MlpTable *iris = mlp_rt_table_standardize(raw, "sepal_length,sepal_width,petal_length,petal_width");
+  MlpTable *train, *test;
+  mlp_rt_table_split(iris, 0.8, 42, &train, &test);
+  const char *inputs = "sepal_length,sepal_width,petal_length,petal_width";
+  const char *labels = "setosa,versicolor,virginica";
+  MlpBatcher *b = mlp_rt_batcher_new(train, inputs, "species", labels, 16, 42);
+  check_eq(mlp_rt_batcher_batches(b), 8, "iris: 120 rows in batches of 16");
+  MlpHistory *h = mlp_rt_history_new("net", 2);
+  for (int64_t epoch = 0; epoch < 2; ++epoch) {
+    mlp_rt_batcher_shuffle(b, epoch);
+    int64_t rows = 0, perClass[3] = {0, 0, 0};
+    for (int64_t i = 0; i < mlp_rt_batcher_batches(b); ++i) {
+      Batch batch = fill(b, i, 16, 4);
+      rows += batch.real;
+      for (int64_t r = 0; r < batch.real; ++r) ++perClass[batch.yClass[r]];
+    }
+    check_eq(rows, 120, "iris: every training row once per epoch");
+    check_eq(perClass[0] + perClass[1] + perClass[2], 120, "iris: classes");
+    mlp_rt_history_record(h, epoch, "loss", 1.0 / (epoch + 1));
+  }
+  // The stand-in model: standardized petal_length < -0.7 → setosa, < 0.6 →
+  // versicolor, else virginica.
+  MlpBatcher *tb = mlp_rt_batcher_new(test, inputs, "species", labels, 16, -1);
+  MlpEval *e = mlp_rt_eval_new(tb);
+  for (int64_t i = 0; i < mlp_rt_batcher_batches(tb); ++i) {
+    Batch batch = fill(tb, i, 16, 4);
+    std::vector<float> out(16 * 3, 0.0f);
+    for (int r = 0; r < 16; ++r) {
+      float petal = batch.x[r * 4 + 2];
+      out[r * 3 + (petal < -0.7f ? 0 : petal < 0.6f ? 1 : 2)] = 1;
+    }
+    Descriptor d = make_descriptor(out.data(), {16, 3});
+    mlp_rt_eval_add(e, i, d.rank, d.get());
+  }
+  check_eq(mlp_rt_eval_rows(e), 30, "iris: 30 test rows");
+  double accuracy = mlp_rt_eval_metric(e, "accuracy");
+  check(accuracy > 0.85, "iris: the stand-in model is good", "  accuracy " + std::to_string(accuracy));
+  std::string confusion = output_of(
+      [&] {
+        mlp_rt_fmt_confusion(e);
+        mlp_rt_print_line();
+      },
+      "iris: confusion");
+  check_contains(confusion, "true \\ predicted  setosa  versicolor  virginica\nsetosa    ", "iris: confusion header");
+}
+
+/* ----------------------------------------------------------- safetensors */
+
+/// The file of the safetensors tests: "0.weight" [2, 3] written from a
+/// transposed view, "0.bias" [3], "scalar" [] .
+void write_sample(const std::string &path) {
+  static const float w[6] = {1, 4, 2, 5, 3, 6}; // [[1,2,3],[4,5,6]] column-major
+  static const float bias[3] = {0.5f, -1.25f, 1e-8f};
+  static const float scalar = 42;
+  MlpTensorFile *f = mlp_rt_st_new();
+  Descriptor wd = make_descriptor(w, {2, 3}, {1, 2});
+  Descriptor bd = make_descriptor(bias, {3});
+  Descriptor sd = make_descriptor(&scalar, {});
+  mlp_rt_st_add_f32(f, "0.weight", wd.rank, wd.get());
+  mlp_rt_st_add_f32(f, "0.bias", bd.rank, bd.get());
+  mlp_rt_st_add_f32(f, "scalar", sd.rank, sd.get());
+  mlp_rt_st_write(f, path.c_str());
+}
+
+/// A safetensors file from a header text and data bytes.
+std::string st_file(const std::string &name, const std::string &header, const std::string &data) {
+  std::string bytes(8, '\0');
+  for (int i = 0; i < 8; ++i) bytes[i] = static_cast<char>(uint64_t(header.size()) >> (8 * i));
+  return write_file(name, bytes + header + data);
+}
+
+void test_safetensors() {
+  std::string path = g_dir + "/model.safetensors";
+  write_sample(path);
+  std::string bytes = read_file(path);
+  const std::string header =
+      "{\"__metadata__\":{\"format\":\"pt\"},"
+      "\"0.weight\":{\"dtype\":\"F32\",\"shape\":[2,3],\"data_offsets\":[0,24]},"
+      "\"0.bias\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[24,36]},"
+      "\"scalar\":{\"dtype\":\"F32\",\"shape\":[],\"data_offsets\":[36,40]}}";
+  std::string padded = header + std::string((8 - header.size() % 8) % 8, ' ');
+  uint64_t n = 0;
+  for (int i = 0; i < 8; ++i) n |= uint64_t(static_cast<unsigned char>(bytes[i])) << (8 * i);
+  check_eq(static_cast<int64_t>(n), static_cast<int64_t>(padded.size()), "safetensors: header length");
+  check_eq(static_cast<int64_t>(n % 8), 0, "safetensors: header padded to a multiple of 8");
+  check_eq(bytes.substr(8, n), padded, "safetensors: header JSON");
+  check_eq(static_cast<int64_t>(bytes.size()), static_cast<int64_t>(8 + n + 40), "safetensors: file size");
+  std::vector<float> data(10);
+  std::memcpy(data.data(), bytes.data() + 8 + n, 40);
+  check_floats(data, {1, 2, 3, 4, 5, 6, 0.5, -1.25, 1e-8, 42}, "safetensors: row-major little-endian data");
+
+  MlpTensorFile *f = mlp_rt_st_open(path.c_str());
+  std::vector<float> w(6, 0), wt(6, 0), bias(3, 0);
+  float scalar = 0;
+  Descriptor wd = make_descriptor(w.data(), {2, 3});
+  Descriptor wtd = make_descriptor(wt.data(), {2, 3}, {1, 2}); // a transposed destination
+  Descriptor bd = make_descriptor(bias.data(), {3});
+  Descriptor sd = make_descriptor(&scalar, {});
+  mlp_rt_st_read_f32(f, "0.weight", wd.rank, wd.get());
+  mlp_rt_st_read_f32(f, "0.weight", wtd.rank, wtd.get());
+  mlp_rt_st_read_f32(f, "0.bias", bd.rank, bd.get());
+  mlp_rt_st_read_f32(f, "scalar", sd.rank, sd.get());
+  check_floats(w, {1, 2, 3, 4, 5, 6}, "safetensors: read back");
+  check_floats(wt, {1, 4, 2, 5, 3, 6}, "safetensors: read into a strided memref");
+  check_floats(bias, {0.5, -1.25, 1e-8}, "safetensors: read back exactly");
+  check_floats({scalar}, {42}, "safetensors: rank 0");
+  {
+    // Empty tensors and escaped names round-trip.
+    MlpTensorFile *g = mlp_rt_st_new();
+    float none = 0;
+    Descriptor ed = make_descriptor(&none, {0, 4});
+    mlp_rt_st_add_f32(g, "odd \"name\"\\", ed.rank, ed.get());
+    std::string gpath = g_dir + "/odd.safetensors";
+    mlp_rt_st_write(g, gpath.c_str());
+    check_contains(read_file(gpath), "\"odd \\\"name\\\"\\\\\":{\"dtype\":\"F32\",\"shape\":[0,4],\"data_offsets\":[0,0]}",
+                   "safetensors: escaped name, empty tensor");
+    mlp_rt_st_read_f32(mlp_rt_st_open(gpath.c_str()), "odd \"name\"\\", ed.rank, ed.get());
+    check(true, "safetensors: empty tensor read");
+  }
+
+  check_error(
+      [&] {
+        std::vector<float> x(10);
+        Descriptor d = make_descriptor(x.data(), {2, 5});
+        mlp_rt_st_read_f32(mlp_rt_st_open(path.c_str()), "0.weight", d.rank, d.get());
+      },
+      "'" + path + "': tensor '0.weight' has shape [2, 3], the model expects [2, 5]", "safetensors: shape mismatch");
+  check_error(
+      [&] {
+        Descriptor d = make_descriptor(bias.data(), {3, 1});
+        mlp_rt_st_read_f32(mlp_rt_st_open(path.c_str()), "0.bias", d.rank, d.get());
+      },
+      "'" + path + "': tensor '0.bias' has shape [3], the model expects [3, 1]", "safetensors: rank mismatch");
+  check_error([&] { mlp_rt_st_read_f32(mlp_rt_st_open(path.c_str()), "1.weight", wd.rank, wd.get()); },
+              "'" + path + "' has no tensor '1.weight' (it has: 0.weight, 0.bias, scalar)", "safetensors: missing tensor");
+  check_error([] { mlp_rt_st_open((g_dir + "/none.safetensors").c_str()); },
+              "cannot open '" + g_dir + "/none.safetensors': No such file or directory", "safetensors: missing file");
+  check_error([] { mlp_rt_st_write(mlp_rt_st_new(), (g_dir + "/no/dir.safetensors").c_str()); },
+              "cannot write '" + g_dir + "/no/dir.safetensors': No such file or directory",
+              "safetensors: unwritable path");
+
+  // Corrupt or unsupported files: one line naming the file.
+  const std::string four(4, '\0');
+  struct Bad {
+    const char *name;
+    std::string header, data, message;
+  };
+  std::vector<Bad> bad = {
+      {"not_object", "[1]", "", "the header is not a JSON object"},
+      {"bad_json", "{\"a\":{\"dtype\":\"F32\",}}", "", "bad JSON header: expected a string key at byte 20"},
+      {"trailing", "{} x", "", "bad JSON header: unexpected text after the JSON value at byte 3"},
+      {"dup_key", "{\"a\":1,\"a\":2}", "", "bad JSON header: duplicate key 'a' at byte 7"},
+      {"bad_escape", "{\"a\\q\":1}", "", "bad JSON header: bad escape at byte 4"},
+      {"bad_utf8", "{\"\xff\":1}", "", "bad JSON header: invalid UTF-8 at byte 2"},
+      {"leading_zero", "{\"a\":01}", "", "bad JSON header: expected ',' or '}' at byte 6"},
+      {"no_dtype", "{\"a\":{\"shape\":[1],\"data_offsets\":[0,4]}}", four, "tensor 'a' has no dtype"},
+      {"no_shape", "{\"a\":{\"dtype\":\"F32\",\"data_offsets\":[0,4]}}", four, "tensor 'a' has no shape"},
+      {"no_offsets", "{\"a\":{\"dtype\":\"F32\",\"shape\":[1]}}", four, "tensor 'a' has no data_offsets [begin, end]"},
+      {"neg_shape", "{\"a\":{\"dtype\":\"F32\",\"shape\":[-1],\"data_offsets\":[0,4]}}", four,
+       "tensor 'a' has a shape that is not a list of sizes"},
+      {"float_offsets", "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4.0]}}", four,
+       "tensor 'a' has data_offsets that are not integers"},
+      {"out_of_range", "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}", four,
+       "tensor 'a' has data_offsets [0, 8] outside the data (4 bytes)"},
+      {"wrong_size", "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,4]}}", four,
+       "tensor 'a' has shape [2] but data_offsets [0, 4] (4 bytes)"},
+      {"overlap",
+       "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+       "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}",
+       std::string(8, '\0'), "tensors 'a' and 'b' overlap"},
+      {"metadata", "{\"__metadata__\":{\"n\":1}}", "", "__metadata__ 'n' is not a string"},
+  };
+  for (const Bad &b : bad) {
+    std::string p = st_file(std::string(b.name) + ".safetensors", b.header, b.data);
+    check_error([&] { mlp_rt_st_open(p.c_str()); }, "'" + p + "' is not a valid safetensors file: " + b.message,
+                std::string("safetensors: ") + b.name);
+  }
+  std::string f16 = st_file("f16.safetensors", "{\"h\":{\"dtype\":\"F16\",\"shape\":[2],\"data_offsets\":[0,4]}}", four);
+  check_error([&] { mlp_rt_st_open(f16.c_str()); }, "'" + f16 + "': tensor 'h' has dtype F16; only F32 is supported",
+              "safetensors: unsupported dtype");
+  std::string shortFile = write_file("short.safetensors", "abc");
+  check_error([&] { mlp_rt_st_open(shortFile.c_str()); },
+              "'" + shortFile + "' is not a valid safetensors file: it is too short (3 bytes)", "safetensors: too short");
+  std::string longHeader = write_file("long.safetensors", std::string("\xff\0\0\0\0\0\0\0{}", 10));
+  check_error([&] { mlp_rt_st_open(longHeader.c_str()); },
+              "'" + longHeader + "' is not a valid safetensors file: its header length 255 is larger than the file "
+              "(10 bytes)",
+              "safetensors: header length too large");
+  {
+    // Accepted: unknown fields, no padding, gaps, escapes, tensors out of order.
+    std::string ok = st_file("ok.safetensors",
+                             "{\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,12],\"x\":null},"
+                             "\"\\u0061\":{\"data_offsets\":[0,4],\"shape\":[1],\"dtype\":\"F32\"}}",
+                             std::string("\0\0\x80\x3f" "xxxx" "\0\0\0\x40", 12));
+    float a = 0, bb = 0;
+    Descriptor ad = make_descriptor(&a, {1}), bd2 = make_descriptor(&bb, {1});
+    MlpTensorFile *of = mlp_rt_st_open(ok.c_str());
+    mlp_rt_st_read_f32(of, "a", ad.rank, ad.get());
+    mlp_rt_st_read_f32(of, "b", bd2.rank, bd2.get());
+    check_floats({a, bb}, {1, 2}, "safetensors: reads files of other writers");
+  }
+}
+
+/* ---------------------------------------------------------------- modes */
+
+int write_safetensors_mode(const char *path) {
+  char name[] = "mlprt-pipeline-tests";
+  char *argv[] = {name, nullptr};
+  mlp_rt_init(1, argv);
+  write_sample(path);
+  mlp_rt_finish();
+  return 0;
+}
+
+int read_safetensors_mode(const char *path) {
+  char name[] = "mlprt-pipeline-tests";
+  char *argv[] = {name, nullptr};
+  mlp_rt_init(1, argv);
+  MlpTensorFile *f = mlp_rt_st_open(path);
+  std::vector<float> a(4), b(6);
+  Descriptor ad = make_descriptor(a.data(), {4});
+  Descriptor bd = make_descriptor(b.data(), {2, 3});
+  mlp_rt_st_read_f32(f, "a", ad.rank, ad.get());
+  mlp_rt_st_read_f32(f, "b", bd.rank, bd.get());
+  mlp_rt_fmt_str("a = ");
+  mlp_rt_fmt_tensor_f32(ad.rank, ad.get(), "");
+  mlp_rt_print_line();
+  mlp_rt_fmt_str("b = ");
+  mlp_rt_fmt_tensor_f32(bd.rank, bd.get(), "");
+  mlp_rt_print_line();
+  mlp_rt_finish();
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  if (argc == 3 && std::string(argv[1]) == "--write-safetensors") return write_safetensors_mode(argv[2]);
+  if (argc == 3 && std::string(argv[1]) == "--read-safetensors") return read_safetensors_mode(argv[2]);
+  // Child processes inherit this; output goes to a pipe or file, never a tty.
+  unsetenv("MLP_PROGRESS");
+  std::string templ = (std::filesystem::temp_directory_path() / "mlprt-pipeline-XXXXXX").string();
+  if (!mkdtemp(templ.data())) {
+    std::perror("mkdtemp");
+    return 3;
+  }
+  g_dir = templ;
+  test_csv_values();
+  test_csv_infer();
+  test_tables();
+  test_batches();
+  test_metrics();
+  test_history();
+  test_plot();
+  test_iris_pipeline();
+  test_safetensors();
+  std::filesystem::remove_all(g_dir);
+  std::printf("%d passed, %d failed\n", g_passed, g_failed);
+  return g_failed > 0 ? 1 : 0;
+}
