@@ -28,10 +28,16 @@ static std::string elementSuffix(Type t) {
   return "i64";
 }
 
-/// A tensor as the C ABI's unranked memref.
+/// A tensor as the C ABI's unranked memref. The buffer may be a strided view
+/// (a slice, a transpose): the runtime reads offset and strides from the
+/// descriptor, so no copy is made.
 static Value unrankedBuffer(OpBuilder &b, Location loc, Value tensor) {
   auto type = cast<RankedTensorType>(tensor.getType());
-  auto memrefType = MemRefType::get(type.getShape(), type.getElementType());
+  SmallVector<int64_t> strides(type.getRank(), ShapedType::kDynamic);
+  auto layout = StridedLayoutAttr::get(b.getContext(), ShapedType::kDynamic,
+                                       strides);
+  auto memrefType =
+      MemRefType::get(type.getShape(), type.getElementType(), layout);
   Value buffer = b.create<bufferization::ToMemrefOp>(loc, memrefType, tensor);
   return b.create<memref::CastOp>(
       loc, UnrankedMemRefType::get(type.getElementType(), 0), buffer);

@@ -344,6 +344,7 @@ struct ExtractPattern : OpConversionPattern<ExtractOp> {
       }
       Value idx = adaptor.getIndices()[nextIndex++];
       Value i = rewriter.create<tensor::ExtractOp>(loc, idx, ValueRange{});
+      Value written = i;
       Value dim = rewriter.create<arith::IndexCastOp>(
           loc, rewriter.getI64Type(),
           rewriter.create<tensor::DimOp>(loc, source, axis));
@@ -356,18 +357,20 @@ struct ExtractPattern : OpConversionPattern<ExtractOp> {
           loc,
           rewriter.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, i, zero),
           rewriter.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sge, i, dim));
-      std::string message = "index out of range for axis " +
-                            std::to_string(axis) + " of a tensor with " +
-                            (inType.isDynamicDim(axis)
-                                 ? std::string("a run-time number of")
-                                 : std::to_string(inType.getDimSize(axis))) +
-                            " elements";
+      // The error names the source position, the axis, the index as written
+      // and the dimension's size.
+      std::string where = "index";
+      if (auto file = dyn_cast<FileLineColLoc>(loc))
+        where = file.getFilename().str() + ":" + std::to_string(file.getLine()) +
+                ":" + std::to_string(file.getColumn());
       auto check = rewriter.create<scf::IfOp>(loc, outside, /*withElse=*/false);
       {
         OpBuilder::InsertionGuard guard(rewriter);
         rewriter.setInsertionPointToStart(check.thenBlock());
-        callRuntime(rewriter, loc, "mlp_rt_fail", {},
-                    stringPointer(rewriter, loc, message));
+        callRuntime(rewriter, loc, "mlp_rt_fail_index", {},
+                    ValueRange{stringPointer(rewriter, loc, where),
+                               rewriter.create<arith::ConstantIntOp>(loc, axis, 64),
+                               written, dim});
       }
       offsets.push_back(
           rewriter.create<arith::IndexCastOp>(loc, rewriter.getIndexType(), i)

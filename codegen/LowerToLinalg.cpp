@@ -26,29 +26,22 @@ using namespace mlir::mlp;
 
 namespace {
 
-/// The `.mlp` spelling of a parameter's type, as the runtime expects it.
-std::string paramTypeName(Type t) {
-  Type e = cast<RankedTensorType>(t).getElementType();
-  if (e.isInteger(1))
-    return "bool";
-  std::string s;
-  llvm::raw_string_ostream os(s);
-  os << e;
-  return s;
-}
-
+/// Declares the module's params (`mlp.params`: [name, type, default] each)
+/// at the top of mlp_main, then parses the command line. The declarations
+/// live on the module so a param no code reads is still a flag.
 void declareParams(ModuleOp module) {
   auto main = module.lookupSymbol<func::FuncOp>("mlp_main");
   if (!main || main.isExternal())
     return;
   OpBuilder b(main.getBody());
   Location loc = main.getLoc();
-  module.walk([&](ParamOp p) {
-    callRuntime(b, loc, "mlp_rt_param_declare", {},
-                ValueRange{stringPointer(b, loc, p.getName()),
-                           stringPointer(b, loc, paramTypeName(p.getType())),
-                           stringPointer(b, loc, p.getDefaultText())});
-  });
+  if (auto params = module->getAttrOfType<ArrayAttr>("mlp.params"))
+    for (auto param : params.getAsRange<ArrayAttr>()) {
+      SmallVector<Value> args;
+      for (auto text : param.getAsRange<StringAttr>())
+        args.push_back(stringPointer(b, loc, text.getValue()));
+      callRuntime(b, loc, "mlp_rt_param_declare", {}, args);
+    }
   callRuntime(b, loc, "mlp_rt_params_parse", {}, {});
 }
 

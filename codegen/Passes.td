@@ -11,7 +11,8 @@ def MlpLowerToLinalg : Pass<"mlp-lower-to-linalg", "mlir::ModuleOp"> {
     named linalg ops (matmul, transpose, fill) and `tensor` slicing. Printing
     and parameters become `func.call`s into the C runtime (runtime/mlp_runtime.h),
     with string constants as `llvm.mlir.global`s. The function `mlp_main` first
-    declares every parameter to the runtime and parses the command line.
+    declares every parameter of the module's `mlp.params` attribute
+    ([name, type, default] each) to the runtime and parses the command line.
   }];
   let dependentDialects = [
     "mlir::arith::ArithDialect", "mlir::bufferization::BufferizationDialect",

@@ -45,6 +45,7 @@ OwningOpRef<ModuleOp> MLIRGen::generate() {
   for (const StmtPtr &s : program.stmts)
     genStmt(*s, /*topLevel=*/true);
   b.create<func::ReturnOp>(module.getLoc());
+  module->setAttr("mlp.params", b.getArrayAttr(paramDecls));
   return owned;
 }
 
@@ -189,6 +190,8 @@ void MLIRGen::genStmt(const Stmt &s, bool topLevel) {
     Value v = b.create<mlir::mlp::ParamOp>(l, tensorType(g.type),
                                            b.getStringAttr(s.name()),
                                            b.getStringAttr(text));
+    // Declared on the module too: a param nobody reads is still a flag.
+    paramDecls.push_back(b.getStrArrayAttr({s.name(), elemName(g.type.elem), text}));
     bindName(0, GenValue::tensor(v));
     return;
   }
@@ -200,7 +203,17 @@ void MLIRGen::genStmt(const Stmt &s, bool topLevel) {
     gen(*s.value);
     return;
   case StmtKind::Fn:
-    return;  // emitted on first call, once per instance
+  case StmtKind::Model:
+    return;  // emitted on first use, once per instance
+  case StmtKind::Data:
+    bindName(0, gen(*s.value));
+    return;
+  case StmtKind::Train:
+    return genTrain(s);
+  case StmtKind::Plot:
+    return genPlot(s);
+  case StmtKind::Save:
+    return genSave(s);
   default:
     llvm_unreachable("Sema rejects other statements");
   }
@@ -228,8 +241,13 @@ void MLIRGen::genPrint(const GenValue &v, Location l) {
     }
     b.create<mlir::mlp::FormatTextOp>(l, b.getStringAttr(")"));
     return;
-  case GenValue::None:
+  case GenValue::Report:
+    rtCall("mlp_rt_fmt_confusion", {}, {v.value}, l);
     return;
+  case GenValue::None:
+  case GenValue::Handle:
+  case GenValue::Model:
+    return;  // Sema rejects printing these
   }
 }
 
@@ -329,6 +347,10 @@ GenValue MLIRGen::gen(const Expr &e) {
     scopes.pop_back();
     return v;
   }
+  case ExprKind::Member:
+    return genMember(e);
+  case ExprKind::Load:
+    return genLoad(e);
   default:
     llvm_unreachable("Sema rejects this expression");
   }
@@ -536,7 +558,9 @@ GenValue MLIRGen::genFor(const Expr &e) {
 GenValue MLIRGen::genCall(const Expr &e) {
   auto it = notes->calls.find(&e);
   if (it == notes->calls.end())
-    return genBuiltin(e, e.operands[0]->name);
+    return isPipelineBuiltin(e.operands[0]->name)
+               ? genTableBuiltin(e, e.operands[0]->name)
+               : genBuiltin(e, e.operands[0]->name);
   const CallTarget &target = it->second;
   if (target.kind == CallTarget::Builtin)
     return genBuiltin(e, target.builtin);

@@ -129,6 +129,8 @@ public:
   /// its captured ones (function arguments).
   std::map<int, GenValue> globals;
   std::map<int, mlir::func::FuncOp> instanceFns;
+  /// [name, type, default] of every param, for the module's mlp.params.
+  llvm::SmallVector<mlir::Attribute> paramDecls;
   std::map<std::string, mlir::func::FuncOp> gradFns;
   std::map<const TrainedInfo *, mlir::func::FuncOp> forwardFns, lossFns, vgFns;
 };

@@ -38,25 +38,8 @@ static std::string laterFeature(StmtKind k, bool inBlock) {
   const char *what = nullptr;
   bool plural = false;
   switch (k) {
-  case StmtKind::Data:
-    what = "'data' pipelines";
-    plural = true;
-    break;
-  case StmtKind::Model:
-    what = "'model' declarations";
-    plural = true;
-    break;
-  case StmtKind::Train:
-    what = "'train'";
-    break;
   case StmtKind::Fit:
     what = "'fit'";
-    break;
-  case StmtKind::Plot:
-    what = "'plot'";
-    break;
-  case StmtKind::Save:
-    what = "'save'";
     break;
   case StmtKind::Import:
     what = "'import'";
@@ -111,6 +94,16 @@ void Sema::checkTopLevel(const Stmt &s) {
   switch (s.kind) {
   case StmtKind::Let:
     return checkLet(s, /*topLevel=*/true);
+  case StmtKind::Data:
+    return checkData(s);
+  case StmtKind::Model:
+    return checkModel(s);
+  case StmtKind::Train:
+    return checkTrain(s);
+  case StmtKind::Plot:
+    return checkPlot(s);
+  case StmtKind::Save:
+    return checkSave(s);
   case StmtKind::Param: {
     Type t = check(*s.value);
     std::map<std::string, int64_t> none;
@@ -247,6 +240,9 @@ void Sema::checkPrint(const Stmt &s) {
     error(*s.value, "cannot print a function");
   if (t.kind == Type::Unit)
     error(*s.value, "this expression has no value to print");
+  if (t.kind == Type::Table || t.kind == Type::Trained ||
+      t.kind == Type::History || t.kind == Type::Model)
+    unsupported(s.value->range, "printing " + t.str());
 }
 
 //===----------------------------------------------------------------------===//
@@ -406,7 +402,7 @@ Type Sema::check(const Expr &e) {
   case ExprKind::Index:
     return checkIndex(e);
   case ExprKind::Member:
-    unsupported(e.range, "member access ('." + e.name + "')");
+    return checkMember(e);
   case ExprKind::Tuple: {
     Type t;
     t.kind = Type::Tuple;
@@ -428,7 +424,7 @@ Type Sema::check(const Expr &e) {
   case ExprKind::Block:
     return checkBlock(e);
   case ExprKind::Load:
-    unsupported(e.range, "'load'");
+    return checkLoad(e);
   }
   error(e, "unknown expression");
 }
@@ -658,6 +654,8 @@ Type Sema::checkBlock(const Expr &e) {
 }
 
 Type Sema::checkIndex(const Expr &e) {
+  if (ctx->instance && !ctx->instance->indexing)
+    ctx->instance->indexing = &e;
   Type base = check(*e.operands[0]);
   if (!base.isTensor() || base.elem == ElemType::Str)
     error(*e.operands[0], "only tensors can be indexed, got " + base.str());
@@ -799,6 +797,13 @@ Type Sema::checkFnCall(const Expr &e, const FnRef &ref) {
   ctx->notes->calls[&e] = target;
 
   const FnInstance &inst = instances[index];
+  // What a callee cannot differentiate, its caller cannot either.
+  if (ctx->instance) {
+    if (!ctx->instance->controlFlow)
+      ctx->instance->controlFlow = inst.controlFlow;
+    if (!ctx->instance->indexing)
+      ctx->instance->indexing = inst.indexing;
+  }
   if (!ref.isGrad)
     return record(e, inst.result);
   if (!inst.result.isScalar() || !isFloatElem(inst.result.elem))
@@ -808,6 +813,9 @@ Type Sema::checkFnCall(const Expr &e, const FnRef &ref) {
     unsupported(inst.controlFlow->range,
                 "differentiating through loops and conditionals (grad of '" +
                     fn.name() + "')");
+  if (inst.indexing)
+    unsupported(inst.indexing->range,
+                "differentiating through indexing (grad of '" + fn.name() + "')");
   for (int w : ref.wrt)
     if (!isFloatElem(inst.paramTypes[w].elem))
       error(*args[w], "grad with respect to '" + fn.params[w].name +

@@ -75,6 +75,8 @@ struct FnInstance {
   bool inProgress = false;
   /// True when the body contains a loop or conditional (no grad yet).
   const Expr *controlFlow = nullptr;
+  /// The first indexing expression in the body (no grad through it yet).
+  const Expr *indexing = nullptr;
 };
 
 class Sema {
@@ -198,6 +200,8 @@ private:
 ElemType promote(ElemType a, ElemType b);
 bool isNumeric(ElemType e);
 bool isFloatElem(ElemType e);
+/// Builtins typed by SemaPipeline.cpp: tables and metrics.
+bool isPipelineBuiltin(const std::string &name);
 /// The element type a type name spells (`f32`, `int`, ...), if any.
 std::optional<ElemType> elemTypeNamed(const std::string &name);
 

@@ -22,20 +22,26 @@ const std::set<std::string> kOther = {
 /// Builtins of later parts of the language: they are known names, so using
 /// one says "not supported yet" rather than "unknown name".
 const std::set<std::string> kLater = {
-    "csv",       "idx",      "text",     "json",      "write_csv", "split",
-    "describe",  "accuracy", "precision", "recall",   "f1",        "confusion",
-    "mse",       "mae",      "r2",       "log_loss",  "scatter",   "adjusted_rand",
+    "idx",       "text",     "json",      "write_csv",
+    "describe",  "scatter",   "adjusted_rand",
     "select",    "drop",     "rename",   "filter",    "mutate",    "drop_na",
-    "fill_na",   "standardize", "minmax", "onehot",   "label_encode", "shuffle",
+    "fill_na",   "minmax", "onehot",   "label_encode", "shuffle",
     "sort",      "head",     "group_by", "agg",       "join",      "window",
     "tokenize",  "dense",    "conv2d",   "maxpool",   "avgpool",   "dropout",
     "batchnorm", "layernorm", "embedding", "lstm",    "gru",       "attention"};
+/// Tables and metrics (SemaPipeline.cpp).
+const std::set<std::string> kPipeline = {
+    "csv", "standardize", "split", "accuracy", "precision", "recall", "f1",
+    "confusion", "mse", "mae", "r2", "log_loss"};
 } // namespace
+
+bool isPipelineBuiltin(const std::string &name) { return kPipeline.count(name) > 0; }
 
 const std::vector<std::string> &builtinNames() {
   static const std::vector<std::string> names = [] {
     std::vector<std::string> v;
-    for (const auto *set : {&kUnary, &kReductions, &kCasts, &kOther, &kLater})
+    for (const auto *set :
+         {&kUnary, &kReductions, &kCasts, &kOther, &kLater, &kPipeline})
       v.insert(v.end(), set->begin(), set->end());
     return v;
   }();
@@ -45,6 +51,8 @@ const std::vector<std::string> &builtinNames() {
 Type Sema::checkBuiltin(const Expr &e, const std::string &name) {
   if (kLater.count(name))
     unsupported(e.operands[0]->range, "'" + name + "'");
+  if (kPipeline.count(name))
+    return checkTableBuiltin(e, name);
 
   // Argument access: positional by position, named by name.
   auto positional = [&](size_t i) -> const Expr * {

@@ -211,7 +211,7 @@ Type Sema::checkTableBuiltin(const Expr &e, const std::string &name) {
     std::vector<std::string> cols;
     for (size_t i = 1; i < positional.size(); ++i)
       for (const std::string &c :
-           columnList(*positional[i], *t.table, "a standardized column"))
+           columnList(*positional[i], *t.table, "standardized column"))
         cols.push_back(c);
     for (Column &c : schema->columns)
       if (std::find(cols.begin(), cols.end(), c.name) != cols.end())
@@ -558,7 +558,7 @@ void Sema::checkTrain(const Stmt &s) {
     return *settings.at(key)->value;
   };
 
-  info->inputs = columnList(need("inputs"), schema, "an input column");
+  info->inputs = columnList(need("inputs"), schema, "input column");
   if (info->inputs.empty())
     error(need("inputs"), "train needs at least one input column");
   const Column &target = column(need("target"), schema);
@@ -702,7 +702,7 @@ void Sema::checkTrain(const Stmt &s) {
                                 std::to_string(info->outputs) +
                                 " outputs, but target '" + target.name +
                                 "' has " + std::to_string(info->labels.size()) +
-                                " classes");
+                                (info->labels.size() == 1 ? " class" : " classes"));
   if (!info->classification && info->outputs != 1)
     diags.error(decl.range, "a regression model must give 1 output, but '" +
                                 decl.name() + "' gives " +

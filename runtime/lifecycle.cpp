@@ -51,6 +51,14 @@ extern "C" void mlp_rt_fail(const char *message) {
   die(message ? message : "unknown failure", 1);
 }
 
+extern "C" void mlp_rt_fail_index(const char *where, int64_t axis, int64_t index,
+                                  int64_t size) {
+  std::string message = std::string(where ? where : "") + ": index " +
+                        std::to_string(index) + " is out of range for axis " +
+                        std::to_string(axis) + " of size " + std::to_string(size);
+  die(message.c_str(), 1);
+}
+
 extern "C" void mlp_rt_finish(void) {
   // A print statement always ends its line; write a stray partial line anyway
   // rather than silently drop output.

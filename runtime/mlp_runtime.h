@@ -35,6 +35,10 @@ void mlp_rt_init(int argc, char **argv);
 /// stdout is flushed first so earlier output is not lost or reordered.
 void mlp_rt_fail(const char *message);
 
+/// Prints `error: <where>: index <index> is out of range for axis <axis> of
+/// size <size>` and exits 1. `where` is the source position (file:line:col).
+void mlp_rt_fail_index(const char *where, int64_t axis, int64_t index, int64_t size);
+
 /// Ends the program's output: writes any print line left unfinished and
 /// flushes stdout. Called once after mlp_main returns.
 void mlp_rt_finish(void);

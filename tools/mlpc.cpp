@@ -10,9 +10,12 @@
 #include "frontend/Parser.h"
 #include "frontend/Sema.h"
 
+#include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/Verifier.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/raw_ostream.h"
@@ -80,6 +83,13 @@ mlir::OwningOpRef<mlir::ModuleOp> compile(mlir::MLIRContext &context,
   mlir::DialectRegistry registry;
   mlp::registerPipelineDialects(registry);
   context.appendDialectRegistry(registry);
+  // Errors from passes (rare: Sema rejects what they cannot handle) still
+  // show the user's line and a caret.
+  llvm::SourceMgr sources;
+  sources.AddNewSourceBuffer(
+      llvm::MemoryBuffer::getMemBufferCopy(c.program.source, c.program.path),
+      llvm::SMLoc());
+  mlir::SourceMgrDiagnosticHandler handler(sources, &context);
   auto module = mlp::generateMLIR(context, *c.sema);
   if (failed(mlir::verify(*module))) {
     fprintf(stderr, "error: internal compiler error: invalid IR generated\n");

@@ -18,7 +18,7 @@
 // CHECK:         call @mlp_rt_batcher_fill(%[[B]], %{{.*}}, %[[XU]], %[[YU]])
 // CHECK:         %[[XT:.*]] = bufferization.to_tensor %[[X]] restrict writable
 // CHECK:         %[[XM:.*]] = bufferization.to_memref %[[XT]]
-// CHECK:         %[[XC:.*]] = memref.cast %[[XM]] : memref<16x4xf32> to memref<*xf32>
+// CHECK:         %[[XC:.*]] = memref.cast %[[XM]] : memref<16x4xf32, strided<[?, ?], offset: ?>> to memref<*xf32>
 // CHECK:         call @mlp_rt_eval_add(%[[B]], %{{.*}}, %[[XC]])
 
 // LLVM-LABEL:  llvm.func @mlp_main

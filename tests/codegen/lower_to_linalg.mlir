@@ -88,7 +88,7 @@ func.func @matmul(%a: tensor<2x3xf32>, %b: tensor<3x4xf32>) -> tensor<2x4xf32> {
 // CHECK-LABEL: func.func @pick_row
 // CHECK:         arith.cmpi slt
 // CHECK:         scf.if
-// CHECK:           func.call @mlp_rt_fail
+// CHECK:           func.call @mlp_rt_fail_index
 // CHECK:         tensor.extract_slice %{{.*}}[%{{.*}}, 0] [1, 3] [1, 1] : tensor<2x3xf32> to tensor<3xf32>
 func.func @pick_row(%x: tensor<2x3xf32>, %i: tensor<i64>) -> tensor<3xf32> {
   %0 = mlp.extract %x[%i] index_dims = [0] starts = [0] sizes = [3] : tensor<2x3xf32>, tensor<i64> to tensor<3xf32>
@@ -110,8 +110,9 @@ func.func @uniform() -> tensor<4xf32> {
 
 // -----
 
-// Params are declared, then the command line is parsed, before any is read;
-// printing builds a line from pieces.
+// Params (from the module's mlp.params, so unread ones count too) are
+// declared, then the command line is parsed, before any is read; printing
+// builds a line from pieces.
 // CHECK-DAG:   llvm.mlir.global internal constant @[[NAME:mlp_str_[0-9]+]]("lr\00")
 // CHECK-DAG:   llvm.mlir.global internal constant @[[TYPE:mlp_str_[0-9]+]]("f32\00")
 // CHECK-DAG:   llvm.mlir.global internal constant @[[DEFAULT:mlp_str_[0-9]+]]("0.01\00")
@@ -120,11 +121,13 @@ func.func @uniform() -> tensor<4xf32> {
 // CHECK:         %[[T:.*]] = llvm.mlir.addressof @[[TYPE]]
 // CHECK:         %[[D:.*]] = llvm.mlir.addressof @[[DEFAULT]]
 // CHECK:         call @mlp_rt_param_declare(%[[N]], %[[T]], %[[D]])
+// CHECK:         call @mlp_rt_param_declare(
 // CHECK-NEXT:    call @mlp_rt_params_parse()
 // CHECK:         call @mlp_rt_param_f32
 // CHECK:         call @mlp_rt_fmt_str
 // CHECK:         call @mlp_rt_fmt_f32
 // CHECK:         call @mlp_rt_print_line()
+module attributes {mlp.params = [["lr", "f32", "0.01"], ["unused", "i64", "3"]]} {
 func.func @mlp_main() {
   %lr = mlp.param "lr" default "0.01" : tensor<f32>
   mlp.format_text "lr = "
@@ -132,13 +135,15 @@ func.func @mlp_main() {
   mlp.print_line
   return
 }
+}
 
 // -----
 
-// Tensors are printed through an unranked memref.
+// Tensors are printed through an unranked memref with a strided layout, so a
+// view (slice, transpose) is printed without a copy.
 // CHECK-LABEL: func.func @print_tensor
-// CHECK:         bufferization.to_memref %{{.*}} : memref<3xf32>
-// CHECK:         memref.cast %{{.*}} : memref<3xf32> to memref<*xf32>
+// CHECK:         bufferization.to_memref %{{.*}} : memref<3xf32, strided<[?], offset: ?>>
+// CHECK:         memref.cast %{{.*}} : memref<3xf32, strided<[?], offset: ?>> to memref<*xf32>
 // CHECK:         call @mlp_rt_fmt_tensor_f32(%{{.*}}, %{{.*}}) : (memref<*xf32>, !llvm.ptr) -> ()
 func.func @print_tensor(%x: tensor<3xf32>) {
   mlp.format %x spec "" : tensor<3xf32>

@@ -1,0 +1,127 @@
+"""PyTorch reference for the iris training loop (Debian's python3-torch).
+
+  iris_torch.py prepare DIR CSV   writes DIR/init.safetensors (seeded initial
+                                  weights) and DIR/one_epoch.mlp
+  iris_torch.py compare DIR       trains the same network for one epoch in
+                                  PyTorch from the same weights, on the same
+                                  batches, and compares with mlpc's output
+
+Both sides: iris standardized with the population std (ddof=0), classes in
+sorted label order, batches of 16 in file order (shuffle = false), Adam with
+lr 0.01, mean cross-entropy per batch. The number compared is the
+cross-entropy over all 150 rows after one epoch (log_loss), to 1e-4 relative.
+"""
+import json
+import struct
+import sys
+
+import numpy as np
+import torch
+
+
+def load_iris(path):
+    rows = [line.strip().split(",") for line in open(path) if line.strip()]
+    header, rows = rows[0], rows[1:]
+    x = np.array([[float(v) for v in r[:4]] for r in rows], dtype=np.float64)
+    x = (x - x.mean(axis=0)) / x.std(axis=0)
+    labels = sorted({r[4] for r in rows})
+    y = np.array([labels.index(r[4]) for r in rows])
+    return torch.tensor(x, dtype=torch.float32), torch.tensor(y)
+
+
+def network():
+    return torch.nn.Sequential(
+        torch.nn.Linear(4, 16), torch.nn.ReLU(),
+        torch.nn.Linear(16, 16), torch.nn.ReLU(),
+        torch.nn.Linear(16, 3))
+
+
+def write_safetensors(path, tensors):
+    header, data, offset = {}, b"", 0
+    for name, t in tensors.items():
+        raw = t.detach().numpy().astype("<f4").tobytes()
+        header[name] = {"dtype": "F32", "shape": list(t.shape),
+                        "data_offsets": [offset, offset + len(raw)]}
+        data += raw
+        offset += len(raw)
+    text = json.dumps(header).encode()
+    text += b" " * (-len(text) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(text)) + text + data)
+
+
+PROGRAM = """\
+data iris = csv("{csv}") |> standardize(numeric)
+model Classifier {{
+    dense(16) |> relu
+    dense(16) |> relu
+    dense(3)
+}}
+train net = Classifier on iris {{
+    inputs    = numeric
+    target    = species
+    loss      = cross_entropy
+    optimizer = adam(lr: 0.01)
+    epochs    = 1
+    batch     = 16
+    shuffle   = false
+    init      = "{dir}/init.safetensors"
+}}
+print "log_loss {{log_loss(net, iris):.8f}}"
+"""
+
+
+def prepare(directory, csv):
+    torch.manual_seed(0)
+    net = network()
+    write_safetensors(directory + "/init.safetensors", net.state_dict())
+    with open(directory + "/one_epoch.mlp", "w") as f:
+        f.write(PROGRAM.format(csv=csv, dir=directory))
+    with open(directory + "/csv_path", "w") as f:
+        f.write(csv)
+
+
+def read_safetensors(path):
+    blob = open(path, "rb").read()
+    n = struct.unpack("<Q", blob[:8])[0]
+    header = json.loads(blob[8:8 + n])
+    out = {}
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        begin, end = info["data_offsets"]
+        raw = np.frombuffer(blob[8 + n + begin:8 + n + end], dtype="<f4")
+        out[name] = torch.tensor(raw.reshape(info["shape"]))
+    return out
+
+
+def compare(directory):
+    x, y = load_iris(open(directory + "/csv_path").read())
+    net = network()
+    net.load_state_dict(read_safetensors(directory + "/init.safetensors"))
+    opt = torch.optim.Adam(net.parameters(), lr=0.01)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    for start in range(0, len(x), 16):
+        opt.zero_grad()
+        loss = loss_fn(net(x[start:start + 16]), y[start:start + 16])
+        loss.backward()
+        opt.step()
+    with torch.no_grad():
+        expected = loss_fn(net(x), y).item()
+    ours = None
+    for line in open(directory + "/mlpc.txt"):
+        if line.startswith("log_loss "):
+            ours = float(line.split()[1])
+    if ours is None:
+        sys.exit("mlpc printed no log_loss line")
+    rel = abs(ours - expected) / abs(expected)
+    verdict = "match" if rel < 1e-4 else "MISMATCH"
+    print(f"torch {expected:.8f} mlpc {ours:.8f} relative difference {rel:.2e}: {verdict}")
+    sys.exit(0 if rel < 1e-4 else 1)
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "prepare":
+        prepare(sys.argv[2], sys.argv[3])
+    else:
+        compare(sys.argv[2])
