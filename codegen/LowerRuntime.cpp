@@ -205,10 +205,14 @@ struct RuntimeFillPattern : OpConversionPattern<RuntimeFillOp> {
     Location loc = op.getLoc();
     SmallVector<Value> args(adaptor.getArgs().begin(), adaptor.getArgs().end());
     SmallVector<Value> buffers;
+    ValueRange sizes = adaptor.getSizes();
     for (Type t : op.getResultTypes()) {
       auto type = cast<RankedTensorType>(t);
       auto memrefType = MemRefType::get(type.getShape(), type.getElementType());
-      Value buffer = rewriter.create<memref::AllocOp>(loc, memrefType);
+      int64_t dynamic = type.getNumDynamicDims();
+      Value buffer = rewriter.create<memref::AllocOp>(
+          loc, memrefType, sizes.take_front(dynamic));
+      sizes = sizes.drop_front(dynamic);
       buffers.push_back(buffer);
       args.push_back(rewriter.create<memref::CastOp>(
           loc, UnrankedMemRefType::get(type.getElementType(), 0), buffer));

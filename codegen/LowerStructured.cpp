@@ -53,11 +53,14 @@ struct BroadcastPattern : OpConversionPattern<BroadcastOp> {
     auto small = op.getOperand().getType();
     auto big = op.getResult().getType();
     SmallVector<int64_t> of = sourceDims(small, big, op.getDims());
-    for (int64_t d = 0; d < big.getRank(); ++d)
-      if (big.isDynamicDim(d) && of[d] < 0)
-        return rewriter.notifyMatchFailure(op, "unknown broadcast size");
-    Value init = rewriter.create<tensor::EmptyOp>(
-        loc, big, dynamicSizes(rewriter, loc, big, adaptor.getOperand(), of));
+    SmallVector<Value> sizes(adaptor.getSizes());
+    if (sizes.empty()) {
+      for (int64_t d = 0; d < big.getRank(); ++d)
+        if (big.isDynamicDim(d) && of[d] < 0)
+          return rewriter.notifyMatchFailure(op, "unknown broadcast size");
+      sizes = dynamicSizes(rewriter, loc, big, adaptor.getOperand(), of);
+    }
+    Value init = rewriter.create<tensor::EmptyOp>(loc, big, sizes);
     SmallVector<AffineMap> maps = {broadcastMap(rewriter, small, big, op.getDims()),
                                    rewriter.getMultiDimIdentityMap(big.getRank())};
     SmallVector<IteratorType> iterators(big.getRank(), IteratorType::parallel);
@@ -144,20 +147,22 @@ struct ReducePattern : OpConversionPattern<ReduceOp> {
     AffineMap outMap = AffineMap::get(inType.getRank(), 0, outExprs,
                                       rewriter.getContext());
 
-    double start = 0;
-    if (kind == "max")
-      start = -std::numeric_limits<double>::infinity();
-    if (kind == "min")
-      start = std::numeric_limits<double>::infinity();
-    if (!isF && kind == "max")
-      start = (double)std::numeric_limits<int64_t>::min();
-    if (!isF && kind == "min")
-      start = (double)std::numeric_limits<int64_t>::max();
+    // The identity of the reduction: 0, or the lowest / highest value of
+    // the element type (-inf / +inf for floats).
+    Value start = scalarConstant(rewriter, loc, elem, 0);
+    if ((kind == "max" || kind == "min") && isF) {
+      double inf = std::numeric_limits<double>::infinity();
+      start = scalarConstant(rewriter, loc, elem, kind == "max" ? -inf : inf);
+    } else if (kind == "max" || kind == "min") {
+      unsigned width = elem.getIntOrFloatBitWidth();
+      APInt bound = kind == "max" ? APInt::getSignedMinValue(width)
+                                  : APInt::getSignedMaxValue(width);
+      start = rewriter.create<arith::ConstantOp>(
+          loc, rewriter.getIntegerAttr(elem, bound));
+    }
     Value init = rewriter.create<tensor::EmptyOp>(
         loc, outType, dynamicSizes(rewriter, loc, outType, input, kept));
-    init = rewriter.create<linalg::FillOp>(
-                       loc, scalarConstant(rewriter, loc, elem, start), init)
-               .getResult(0);
+    init = rewriter.create<linalg::FillOp>(loc, start, init).getResult(0);
 
     auto combine = [&](OpBuilder &b, Location l, Value x, Value acc) -> Value {
       if (kind == "max")

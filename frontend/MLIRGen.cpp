@@ -92,20 +92,42 @@ Value MLIRGen::splat(const Type &type, double value, Location l) {
   return b.create<mlir::mlp::ConstantOp>(l, DenseElementsAttr::get(t, scalar));
 }
 
-Value MLIRGen::coerce(Value v, const Type &target, Location l) {
+Value MLIRGen::coerce(Value v, const Type &target, Location l, Value like) {
   auto from = cast<RankedTensorType>(v.getType());
   RankedTensorType to = tensorType(target);
-  if (from.getElementType() != to.getElementType())
+  auto literal = literals.find(v);
+  if (literal != literals.end() && from.getElementType() != to.getElementType()) {
+    // A number literal takes the type its use needs, from its exact value:
+    // 0.1 as f64 is 0.1, not the f32 nearest to it.
+    Type scalar = target;
+    scalar.dims.clear();
+    v = splat(scalar, literal->second, l);
+    from = cast<RankedTensorType>(v.getType());
+  } else if (from.getElementType() != to.getElementType()) {
     v = b.create<mlir::mlp::CastOp>(l, from.clone(to.getElementType()), v);
-  if (from.getShape() != to.getShape()) {
-    // NumPy broadcasting: align dimensions to the right.
-    SmallVector<int64_t> dims;
-    int64_t shift = to.getRank() - from.getRank();
-    for (int64_t i = 0; i < from.getRank(); ++i)
-      dims.push_back(i + shift);
-    v = b.create<mlir::mlp::BroadcastOp>(l, to, v, dims);
   }
-  return v;
+  if (from.getShape() == to.getShape())
+    return v;
+  // NumPy broadcasting: align dimensions to the right.
+  SmallVector<int64_t> dims;
+  int64_t shift = to.getRank() - from.getRank();
+  for (int64_t i = 0; i < from.getRank(); ++i)
+    dims.push_back(i + shift);
+  // Sizes known only at run time come from `v` itself or from `like`, a
+  // value of the target's shape (the other operand of a binary op).
+  SmallVector<Value> sizes;
+  for (int64_t d = 0; d < to.getRank(); ++d) {
+    if (!to.isDynamicDim(d))
+      continue;
+    int64_t i = d - shift;
+    if (i >= 0 && from.isDynamicDim(i))
+      sizes.push_back(b.create<tensor::DimOp>(l, v, i));
+    else if (like && cast<RankedTensorType>(like.getType()).getRank() == to.getRank())
+      sizes.push_back(b.create<tensor::DimOp>(l, like, d));
+  }
+  if (sizes.size() != (size_t)to.getNumDynamicDims())
+    sizes.clear();  // the operand provides every size itself
+  return b.create<mlir::mlp::BroadcastOp>(l, to, v, dims, sizes);
 }
 
 std::optional<double> MLIRGen::constant(const Expr &e) const {
@@ -258,8 +280,11 @@ void MLIRGen::genPrint(const GenValue &v, Location l) {
 GenValue MLIRGen::gen(const Expr &e) {
   Location l = loc(e);
   switch (e.kind) {
-  case ExprKind::Number:
-    return GenValue::tensor(splat(typeOf(e), e.number, l));
+  case ExprKind::Number: {
+    Value v = splat(typeOf(e), e.number, l);
+    literals[v] = e.number;
+    return GenValue::tensor(v);
+  }
   case ExprKind::Bool:
     return GenValue::tensor(splat(typeOf(e), e.boolean ? 1 : 0, l));
   case ExprKind::String: {
@@ -398,8 +423,9 @@ GenValue MLIRGen::genBinary(const Expr &e) {
   Type operand = result;
   if (comparison)
     operand.elem = promote(ta.elem, tb.elem);
-  a = coerce(a, operand, l);
-  c = coerce(c, operand, l);
+  Value a0 = a;
+  a = coerce(a, operand, l, c);
+  c = coerce(c, operand, l, a0);
   mlir::Type type = a.getType();
   Value r;
   if (comparison) {
@@ -556,6 +582,8 @@ GenValue MLIRGen::genFor(const Expr &e) {
 //===----------------------------------------------------------------------===//
 
 GenValue MLIRGen::genCall(const Expr &e) {
+  if (typeOf(*e.operands[0]).kind == Type::Trained)
+    return genPredict(e);
   auto it = notes->calls.find(&e);
   if (it == notes->calls.end())
     return isPipelineBuiltin(e.operands[0]->name)

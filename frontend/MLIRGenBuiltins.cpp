@@ -111,7 +111,7 @@ GenValue MLIRGen::genBuiltin(const Expr &e, const std::string &name) {
       return tensor(coerce(x, result, l));
     ElemType elem = result.elem;
     if (name == "mean" || name == "var" || name == "std" ||
-        name == "softmax" || name == "log_softmax") {
+        name == "softmax" || name == "log_softmax" || t.elem == ElemType::Bool) {
       x = withElem(x, t, elem);
       t.elem = elem;
     }
@@ -199,9 +199,16 @@ GenValue MLIRGen::genBuiltin(const Expr &e, const std::string &name) {
   if (name == "where") {
     Type condType = result;
     condType.elem = ElemType::Bool;
-    Value c = coerce(tensorOf(*positional(0)), condType, l);
-    Value x = coerce(tensorOf(*positional(1)), result, l);
-    Value y = coerce(tensorOf(*positional(2)), result, l);
+    Value c = tensorOf(*positional(0)), x = tensorOf(*positional(1)),
+          y = tensorOf(*positional(2));
+    // Any argument of the result's rank carries run-time sizes.
+    Value like;
+    for (Value v : {c, x, y})
+      if (cast<RankedTensorType>(v.getType()).getRank() == result.rank())
+        like = v;
+    c = coerce(c, condType, l, like);
+    x = coerce(x, result, l, like);
+    y = coerce(y, result, l, like);
     return tensor(b.create<ops::SelectOp>(l, x.getType(), c, x, y));
   }
 

@@ -68,6 +68,7 @@ public:
   GenValue genTableBuiltin(const Expr &e, const std::string &name);
   GenValue genLoad(const Expr &e);
   GenValue genMember(const Expr &e);
+  GenValue genPredict(const Expr &e);
   void genTrain(const Stmt &s);
   void genPlot(const Stmt &s);
   void genSave(const Stmt &s);
@@ -107,7 +108,10 @@ public:
   /// A rank-0 or splat constant of `type`.
   mlir::Value splat(const Type &type, double value, mlir::Location l);
   /// Converts `v` to `target`'s element type and broadcasts it to its shape.
-  mlir::Value coerce(mlir::Value v, const Type &target, mlir::Location l);
+  /// `like`, when given, has the target's shape and supplies sizes known
+  /// only at run time.
+  mlir::Value coerce(mlir::Value v, const Type &target, mlir::Location l,
+                     mlir::Value like = {});
   mlir::Value tensorOf(const Expr &e);
   /// Flattens a value (tuples included) into SSA values and rebuilds it.
   void flatten(const GenValue &v, std::vector<mlir::Value> &out);
@@ -129,6 +133,8 @@ public:
   /// its captured ones (function arguments).
   std::map<int, GenValue> globals;
   std::map<int, mlir::func::FuncOp> instanceFns;
+  /// Constants made from number literals, with their exact values.
+  llvm::DenseMap<mlir::Value, double> literals;
   /// [name, type, default] of every param, for the module's mlp.params.
   llvm::SmallVector<mlir::Attribute> paramDecls;
   std::map<std::string, mlir::func::FuncOp> gradFns;

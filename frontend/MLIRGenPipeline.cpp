@@ -279,8 +279,7 @@ SmallVector<Value> MLIRGen::fillBatch(const TrainedInfo &info, Value batcher,
                                          ? (mlir::Type)b.getI64Type()
                                          : (mlir::Type)b.getF32Type()),
       RankedTensorType::get({batch}, b.getF32Type())};
-  auto fill = b.create<ops::RuntimeFillOp>(l, types,
-                                           b.getStringAttr("mlp_rt_batcher_fill"),
+  auto fill = b.create<ops::RuntimeFillOp>(l, types, "mlp_rt_batcher_fill",
                                            ValueRange{batcher, index});
   return SmallVector<Value>(fill.getResults());
 }
@@ -320,8 +319,7 @@ SmallVector<Value> MLIRGen::readParams(const TrainedInfo &info,
   for (const auto &[name, shape] : info.params) {
     auto type = RankedTensorType::get(shape, b.getF32Type());
     params.push_back(b.create<ops::RuntimeFillOp>(
-                          l, TypeRange{type},
-                          b.getStringAttr("mlp_rt_st_read_f32"),
+                          l, TypeRange{type}, "mlp_rt_st_read_f32",
                           ValueRange{file, str(name, l)})
                          .getResult(0));
   }
@@ -578,6 +576,26 @@ GenValue MLIRGen::genLoad(const Expr &e) {
   for (Value p : readParams(info, e.operands[1]->parts[0].text, loc(e)))
     net.elems.push_back(GenValue::tensor(p));
   return net;
+}
+
+GenValue MLIRGen::genPredict(const Expr &e) {
+  Location l = loc(e);
+  const TrainedInfo &info = *typeOf(*e.operands[0]).trained;
+  GenValue net = gen(*e.operands[0]);
+  Value table = gen(*e.args[0].value).value;
+  // A batcher without a target: the table needs only the input columns.
+  Value batches = rtCall("mlp_rt_batcher_new", ptrType(),
+                         {table, str(info.runtimeInputs(), l), str("", l),
+                          str("", l), i64(info.batch, l), i64(-1, l)},
+                         l);
+  Value eval = evaluate(info, paramValues(net), batches, l);
+  Value rows = b.create<arith::IndexCastOp>(
+      l, b.getIndexType(), rtCall("mlp_rt_eval_rows", b.getI64Type(), {eval}, l));
+  auto fill = b.create<ops::RuntimeFillOp>(
+      l, TypeRange{tensorType(typeOf(e))}, b.getStringAttr("mlp_rt_eval_predictions"),
+      ValueRange{eval}, ValueRange{rows});
+  rtCall("mlp_rt_eval_free", {}, {eval}, l);
+  return GenValue::tensor(fill.getResult(0));
 }
 
 GenValue MLIRGen::genMember(const Expr &e) {

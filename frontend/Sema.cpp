@@ -66,7 +66,105 @@ void Sema::check() {
   ctx = &top;
   for (const StmtPtr &s : program.stmts)
     checkTopLevel(*s);
+  for (const StmtPtr &s : program.stmts)
+    if (s->kind == StmtKind::Fn)
+      checkUncalled(*s);
   ctx = nullptr;
+}
+
+/// A fn no code calls is still checked: fully with its declared types when
+/// they have no symbolic dimensions, else for the names its body uses.
+void Sema::checkUncalled(const Stmt &fn) {
+  for (const FnInstance &inst : instances)
+    if (inst.fn == &fn)
+      return;
+  std::vector<Type> types;
+  bool concrete = true;
+  for (const Param &p : fn.params) {
+    std::map<std::string, int64_t> none;
+    Type t = resolveTypeExpr(*p.type, none, nullptr, "", p.range);
+    for (const Dim &d : t.dims)
+      concrete = concrete && d.known();
+    types.push_back(t);
+  }
+  if (concrete) {
+    instantiate(fn, types, nullptr);
+    return;
+  }
+  std::vector<std::set<std::string>> scopes(1);
+  for (const Param &p : fn.params)
+    scopes[0].insert(p.name);
+  checkNames(*fn.body, scopes, fnVisibleGlobals.at(&fn));
+}
+
+void Sema::checkNames(const Expr &e, std::vector<std::set<std::string>> &scopes,
+                      size_t visible) {
+  auto walk = [&](const Expr *x) {
+    if (x)
+      checkNames(*x, scopes, visible);
+  };
+  auto walkStmts = [&](const std::vector<StmtPtr> &stmts) {
+    for (const StmtPtr &st : stmts) {
+      walk(st->value.get());
+      if (st->kind == StmtKind::Let)
+        for (const std::string &n : st->names)
+          scopes.back().insert(n);
+    }
+  };
+  switch (e.kind) {
+  case ExprKind::Name: {
+    for (const auto &scope : scopes)
+      if (scope.count(e.name))
+        return;
+    for (size_t i = 0; i < visible; ++i)
+      if (globals[i].name == e.name)
+        return;
+    if (fns.count(e.name) || models.count(e.name))
+      return;
+    const auto &builtins = builtinNames();
+    if (std::find(builtins.begin(), builtins.end(), e.name) != builtins.end())
+      return;
+    std::vector<std::string> candidates = builtins;
+    for (const auto &scope : scopes)
+      candidates.insert(candidates.end(), scope.begin(), scope.end());
+    for (size_t i = 0; i < visible; ++i)
+      candidates.push_back(globals[i].name);
+    std::string hint = closestName(e.name, candidates);
+    error(e, "unknown name '" + e.name + "'" +
+                 (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
+  }
+  case ExprKind::For:
+    walk(e.operands[0].get());
+    for (const StateInit &st : e.states)
+      walk(st.init.get());
+    scopes.emplace_back();
+    scopes.back().insert(e.loopVar);
+    for (const StateInit &st : e.states)
+      scopes.back().insert(st.name);
+    walkStmts(e.stmts);
+    walk(e.result.get());
+    scopes.pop_back();
+    return;
+  case ExprKind::Block:
+    scopes.emplace_back();
+    walkStmts(e.stmts);
+    walk(e.result.get());
+    scopes.pop_back();
+    return;
+  default:
+    for (const ExprPtr &x : e.operands)
+      walk(x.get());
+    for (const Arg &a : e.args)
+      walk(a.value.get());
+    for (const StringPart &p : e.parts)
+      walk(p.expr.get());
+    for (const IndexItem &i : e.indices) {
+      walk(i.index.get());
+      walk(i.start.get());
+      walk(i.stop.get());
+    }
+    return;
+  }
 }
 
 void Sema::bind(const std::string &name, SrcRange range, Local local,
@@ -282,7 +380,6 @@ std::string closestName(const std::string &name,
   return best;
 }
 
-extern const std::vector<std::string> &builtinNames();
 
 const Sema::Local *Sema::lookup(const std::string &name, const Expr *use) {
   for (auto scope = ctx->scopes.rbegin(); scope != ctx->scopes.rend(); ++scope) {
@@ -483,6 +580,12 @@ Type Sema::broadcast(const Type &a, const Type &b, const Expr &where) {
     int ib = (int)b.dims.size() - (int)rank + (int)i;
     int64_t da = ia >= 0 ? a.dims[ia].size : 1;
     int64_t db = ib >= 0 ? b.dims[ib].size : 1;
+    // A size known only at run time (-1: one value per table row) meets
+    // only itself or 1.
+    if (da != db && (da < 0 || db < 0) && da != 1 && db != 1)
+      error(where, "cannot broadcast " + a.str() + " and " + b.str() +
+                       ": dimension " + std::to_string(i) +
+                       " is known only at run time on one side");
     if (da != db && da != 1 && db != 1)
       error(where, "cannot broadcast " + a.str() + " and " + b.str() +
                        ": dimension " + std::to_string(i) + " differs (" +
@@ -666,6 +769,9 @@ Type Sema::checkIndex(const Expr &e) {
   std::vector<Dim> dims;
   for (size_t axis = 0; axis < (size_t)base.rank(); ++axis) {
     int64_t size = base.dims[axis].size;
+    bool picked = axis < e.indices.size() && !e.indices[axis].isSlice;
+    if (size < 0 && !picked)
+      unsupported(e.range, "slicing a dimension known only at run time");
     if (axis >= e.indices.size()) {
       dims.push_back(base.dims[axis]);
       continue;
@@ -676,7 +782,7 @@ Type Sema::checkIndex(const Expr &e) {
       if (!t.isScalar() || !isNumeric(t.elem) || isFloatElem(t.elem))
         error(*item.index, "an index must be an integer, got " + t.str());
       if (auto c = constant(*item.index))
-        if (*c >= size || *c < -size)
+        if (size >= 0 && (*c >= size || *c < -size))
           error(*item.index, "index " + std::to_string((int64_t)*c) +
                                  " is out of range for dimension " +
                                  std::to_string(axis) + " of " + base.str());
@@ -714,6 +820,10 @@ Type Sema::checkCall(const Expr &e) {
         return checkBuiltin(e, callee.name);
       }
       checkName(callee);  // reports the unknown name
+    }
+    if (l->type.kind == Type::Trained) {
+      record(callee, l->type);
+      return checkPredict(e, l->type);
     }
     if (!l->fn)
       error(callee, "'" + callee.name + "' is " + l->type.str() +
@@ -788,7 +898,7 @@ Type Sema::checkFnCall(const Expr &e, const FnRef &ref) {
                         "'",
                     written ? args[i]->range : e.range);
   }
-  int index = instantiate(fn, argTypes, e);
+  int index = instantiate(fn, argTypes, &e);
   CallTarget target;
   target.kind = ref.isGrad ? CallTarget::Grad : CallTarget::Fn;
   target.instance = index;
@@ -889,7 +999,8 @@ Type Sema::resolveTypeExpr(const TypeExpr &t,
 }
 
 int Sema::instantiate(const Stmt &fn, const std::vector<Type> &argTypes,
-                      const Expr &call) {
+                      const Expr *call) {
+  SrcRange where = call ? call->range : fn.range;
   // Bind parameter types (symbolic dims unify across parameters).
   std::map<std::string, int64_t> symbols;
   std::vector<Type> paramTypes;
@@ -902,7 +1013,7 @@ int Sema::instantiate(const Stmt &fn, const std::vector<Type> &argTypes,
     paramTypes.push_back(resolveTypeExpr(*p.type, symbols, &argTypes[i],
                                          "parameter '" + p.name + "' of '" +
                                              fn.name() + "'",
-                                         call.range));
+                                         where));
   }
   std::string key;
   for (const Type &t : paramTypes)
@@ -915,8 +1026,8 @@ int Sema::instantiate(const Stmt &fn, const std::vector<Type> &argTypes,
           return k == key;
         }()) {
       if (instances[i].inProgress)
-        error(call, "recursive call of '" + fn.name() +
-                        "': recursion is not supported");
+        diags.error(where, "recursive call of '" + fn.name() +
+                               "': recursion is not supported");
       return (int)i;
     }
 
@@ -947,7 +1058,8 @@ int Sema::instantiate(const Stmt &fn, const std::vector<Type> &argTypes,
   try {
     result = check(*fn.body);
   } catch (CompileError &) {
-    diags.note(call.range, "in this call of '" + fn.name() + "'");
+    if (call)
+      diags.note(call->range, "in this call of '" + fn.name() + "'");
     throw;
   }
   ctx = outer;

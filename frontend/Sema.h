@@ -13,6 +13,7 @@
 
 #include <deque>
 #include <map>
+#include <set>
 #include <optional>
 #include <unordered_map>
 
@@ -158,6 +159,7 @@ private:
   Type checkTableBuiltin(const Expr &e, const std::string &name);
   Type checkMember(const Expr &e);
   Type checkLoad(const Expr &e);
+  Type checkPredict(const Expr &e, const Type &model);
   const Column &column(const Expr &name, const TableSchema &schema);
   void requireNumeric(const Expr &where, const Column &c, const char *use);
   std::vector<std::string> columnList(const Expr &e, const TableSchema &schema,
@@ -175,8 +177,13 @@ private:
   // Helpers.
   const Local *lookup(const std::string &name, const Expr *use);
   std::optional<FnRef> functionValue(const Expr &e);
+  /// The instance of `fn` for `argTypes`, checking its body the first
+  /// time. `call` is null when checking a fn nobody calls.
   int instantiate(const Stmt &fn, const std::vector<Type> &argTypes,
-                  const Expr &call);
+                  const Expr *call);
+  void checkUncalled(const Stmt &fn);
+  void checkNames(const Expr &e, std::vector<std::set<std::string>> &scopes,
+                  size_t visible);
   std::vector<const Expr *> bindArgs(const Expr &call, const Stmt &fn);
   Type resolveTypeExpr(const TypeExpr &t,
                        std::map<std::string, int64_t> &symbols,
@@ -200,6 +207,12 @@ private:
 ElemType promote(ElemType a, ElemType b);
 bool isNumeric(ElemType e);
 bool isFloatElem(ElemType e);
+/// Every builtin function name (SemaBuiltins.cpp).
+const std::vector<std::string> &builtinNames();
+/// The candidate closest to `name`, for "did you mean" hints ("" if none is
+/// close enough).
+std::string closestName(const std::string &name,
+                        const std::vector<std::string> &candidates);
 /// Builtins typed by SemaPipeline.cpp: tables and metrics.
 bool isPipelineBuiltin(const std::string &name);
 /// The element type a type name spells (`f32`, `int`, ...), if any.

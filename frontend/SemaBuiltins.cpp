@@ -143,7 +143,9 @@ Type Sema::checkBuiltin(const Expr &e, const std::string &name) {
       name == "log_softmax") {
     expectArgs(1, 1, {"axis"});
     Type t = tensorArg(positional(0), "a tensor");
-    if (!isNumeric(t.elem))
+    // sum and mean of bools count trues, as in NumPy.
+    bool countsBools = t.elem == ElemType::Bool && (name == "sum" || name == "mean");
+    if (!isNumeric(t.elem) && !countsBools)
       error(*positional(0), "'" + name + "' needs numbers, got " + t.str());
     if (t.rank() == 0 && name != "sum" && name != "mean" && name != "max" &&
         name != "min")
@@ -163,7 +165,7 @@ Type Sema::checkBuiltin(const Expr &e, const std::string &name) {
     } else {
       r.dims.clear();
     }
-    if (name == "argmax")
+    if (name == "argmax" || (name == "sum" && countsBools))
       r.elem = ElemType::I64;
     else if ((name == "mean" || name == "var" || name == "std") &&
              !isFloatElem(r.elem))

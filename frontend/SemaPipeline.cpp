@@ -42,8 +42,6 @@ std::string TrainedInfo::runtimeInputs() const {
   return out;
 }
 
-extern std::string closestName(const std::string &name,
-                               const std::vector<std::string> &candidates);
 
 namespace {
 bool isMetric(const std::string &n) {
@@ -786,6 +784,22 @@ Type Sema::checkLoad(const Expr &e) {
   t.name = decl.name();
   t.trained = info;
   return record(e, t);
+}
+
+/// `net(table)`: one prediction per row, known only at run time: class
+/// indices for a classifier, values for a regressor.
+Type Sema::checkPredict(const Expr &e, const Type &model) {
+  if (e.args.size() != 1 || !e.args[0].name.empty())
+    error(e, "a trained model takes one table, as in net(test_set)");
+  const Expr &arg = *e.args[0].value;
+  Type t = check(arg);
+  if (t.kind != Type::Table)
+    error(arg, "a trained model predicts from a table, got " + t.str());
+  checkModelInputs(arg, *model.trained, *t.table, /*needTarget=*/false);
+  Dim rows;  // unknown until the table is read
+  return record(e, Type::tensor(model.trained->classification ? ElemType::I64
+                                                              : ElemType::F32,
+                                {rows}));
 }
 
 Type Sema::checkMember(const Expr &e) {

@@ -96,8 +96,12 @@ static LogicalResult verifyBroadcastDims(Operation *op, RankedTensorType small,
 }
 
 LogicalResult BroadcastOp::verify() {
-  return verifyBroadcastDims(*this, rankedType(getOperand()),
-                             rankedType(getResult()), getDims());
+  auto result = rankedType(getResult());
+  if (!getSizes().empty() &&
+      (int64_t)getSizes().size() != result.getNumDynamicDims())
+    return emitOpError("needs one size per dynamic result dimension");
+  return verifyBroadcastDims(*this, rankedType(getOperand()), result,
+                             getDims());
 }
 
 OpFoldResult BroadcastOp::fold(FoldAdaptor) {
@@ -225,5 +229,14 @@ LogicalResult ConcatOp::verify() {
   auto out = rankedType(getResult());
   if (getAxis() < 0 || getAxis() >= out.getRank())
     return emitOpError("axis out of range");
+  return success();
+}
+
+LogicalResult RuntimeFillOp::verify() {
+  int64_t dynamic = 0;
+  for (Type t : getResultTypes())
+    dynamic += cast<RankedTensorType>(t).getNumDynamicDims();
+  if ((int64_t)getSizes().size() != dynamic)
+    return emitOpError("needs one size per dynamic result dimension");
   return success();
 }

@@ -158,14 +158,24 @@ def Mlp_BroadcastOp : Mlp_Op<"broadcast", [Pure]> {
     Input dimension i becomes result dimension `dims[i]`; its size must equal
     that result dimension or be 1 (stretched). Result dimensions not named in
     `dims` are new. NumPy broadcasting is `dims` aligned to the right.
+    `sizes`, when given, are the sizes of all of the result's dynamic
+    dimensions (needed when the operand does not carry them).
     ```mlir
     %b = mlp.broadcast %x, dims = [1] : tensor<3xf32> to tensor<2x3xf32>
+    %c = mlp.broadcast %s, dims = [] sizes(%n) : tensor<f32> to tensor<?xf32>
     ```
   }];
-  let arguments = (ins Mlp_Tensor:$operand, DenseI64ArrayAttr:$dims);
+  let arguments = (ins Mlp_Tensor:$operand, DenseI64ArrayAttr:$dims,
+                       Variadic<Index>:$sizes);
   let results = (outs Mlp_Tensor:$result);
-  let assemblyFormat =
-      "$operand `,` `dims` `=` $dims attr-dict `:` type($operand) `to` type($result)";
+  let assemblyFormat = [{
+    $operand `,` `dims` `=` $dims (`sizes` `(` $sizes^ `)`)? attr-dict `:`
+    type($operand) `to` type($result)
+  }];
+  let builders = [OpBuilder<(ins "Type":$result, "Value":$operand,
+                                 "ArrayRef<int64_t>":$dims), [{
+    build($_builder, $_state, result, operand, dims, ValueRange{});
+  }]>];
   let hasVerifier = 1;
   let hasFolder = 1;
 }
@@ -386,20 +396,31 @@ def Mlp_RuntimeCallOp : Mlp_Op<"rt_call"> {
       "$callee `(` $args `)` attr-dict `:` functional-type($args, $results)";
 }
 
-def Mlp_RuntimeFillOp : Mlp_Op<"rt_fill"> {
+def Mlp_RuntimeFillOp : Mlp_Op<"rt_fill", [AttrSizedOperandSegments]> {
   let summary = "Tensors whose contents a runtime service writes";
   let description = [{
     Allocates one buffer per result, calls the C function with `args`
     followed by each buffer as an unranked memref, and yields the buffers as
     tensors. The function's own integer result, if any, is dropped.
+    `sizes` are the sizes of the results' dynamic dimensions, in order.
     ```mlir
     %x, %y = mlp.rt_fill "mlp_rt_batcher_fill"(%b, %i) : (!llvm.ptr, i64) -> (tensor<16x4xf32>, tensor<16xi64>)
+    %p = mlp.rt_fill "mlp_rt_eval_predictions"(%e) sizes(%n) : (!llvm.ptr) -> tensor<?xi64>
     ```
   }];
-  let arguments = (ins StrAttr:$callee, Variadic<AnyType>:$args);
-  let results = (outs Variadic<AnyStaticShapeTensor>:$results);
-  let assemblyFormat =
-      "$callee `(` $args `)` attr-dict `:` functional-type($args, $results)";
+  let arguments = (ins StrAttr:$callee, Variadic<AnyType>:$args,
+                       Variadic<Index>:$sizes);
+  let results = (outs Variadic<AnyRankedTensor>:$results);
+  let assemblyFormat = [{
+    $callee `(` $args `)` (`sizes` `(` $sizes^ `)`)? attr-dict `:`
+    functional-type($args, $results)
+  }];
+  let builders = [OpBuilder<(ins "TypeRange":$results, "StringRef":$callee,
+                                 "ValueRange":$args), [{
+    build($_builder, $_state, results, $_builder.getStringAttr(callee), args,
+          ValueRange{});
+  }]>];
+  let hasVerifier = 1;
 }
 
 #endif // MLP_OPS

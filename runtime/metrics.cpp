@@ -136,7 +136,6 @@ using namespace mlp::rt;
 
 extern "C" MlpEval *mlp_rt_eval_new(MlpBatcher *b) {
   if (!b) internal_error("mlp_rt_eval_new: null batcher");
-  if (b->kind == MlpBatcher::NoTarget) internal_error("mlp_rt_eval_new: the batcher has no target");
   auto e = std::make_unique<MlpEval>();
   e->batcher = b;
   e->seen.assign(b->table->rows, false);
@@ -150,17 +149,19 @@ extern "C" void mlp_rt_eval_add(MlpEval *e_arg, int64_t index, int64_t rank, voi
   if (index < 0 || index >= batches)
     internal_error("batch index " + std::to_string(index) + " is outside [0, " + std::to_string(batches) + ")");
   StridedView v = view_from_descriptor(rank, outputs);
-  bool classify = b.kind == MlpBatcher::Classification;
   int64_t width = rank == 2 ? v.sizes[1] : 1;
+  // Without a target (predicting new data), several outputs mean classes.
+  bool classify = b.kind == MlpBatcher::Classification ||
+                  (b.kind == MlpBatcher::NoTarget && width > 1);
   if (rank < 1 || rank > 2 || v.sizes[0] != b.batch || (rank == 1 && classify))
     internal_error("the model's outputs have shape " + shape_text(v.sizes, rank) + ", expected [" +
                    std::to_string(b.batch) + ", C]");
   int64_t classes = static_cast<int64_t>(b.classNames.size());
-  if (classify && width != classes)
+  if (b.kind == MlpBatcher::Classification && width != classes)
     die("the model gives " + std::to_string(width) + " outputs per row, but '" + b.targetName + "' has " +
             std::to_string(classes) + " classes",
         1);
-  if (!classify && width != 1)
+  if (b.kind == MlpBatcher::Regression && width != 1)
     die("the model gives " + std::to_string(width) + " outputs per row, but the regression target '" +
             b.targetName + "' needs 1",
         1);
@@ -183,7 +184,8 @@ extern "C" void mlp_rt_eval_add(MlpEval *e_arg, int64_t index, int64_t rank, voi
       // the largest output so exp cannot overflow.
       double top = out[best * colStride], sum = 0;
       for (int64_t k = 0; k < width; ++k) sum += std::exp(out[k * colStride] - top);
-      e.losses.push_back(top + std::log(sum) - out[b.classes[row] * colStride]);
+      if (b.kind == MlpBatcher::Classification)
+        e.losses.push_back(top + std::log(sum) - out[b.classes[row] * colStride]);
     } else {
       e.values.push_back(out[0]);
     }
@@ -192,6 +194,23 @@ extern "C" void mlp_rt_eval_add(MlpEval *e_arg, int64_t index, int64_t rank, voi
 
 extern "C" void mlp_rt_eval_free(MlpEval *e) { release(e, "mlp_rt_eval_free"); }
 
+extern "C" void mlp_rt_eval_predictions(MlpEval *e_arg, int64_t rank, void *out) {
+  MlpEval &e = checked(e_arg, "mlp_rt_eval_predictions");
+  StridedView v = view_from_descriptor(rank, out);
+  int64_t rows = e.batcher->table->rows;
+  if (rank != 1 || v.sizes[0] != rows || static_cast<int64_t>(e.rows.size()) != rows)
+    internal_error("mlp_rt_eval_predictions: " + std::to_string(e.rows.size()) + " of " +
+                   std::to_string(rows) + " rows evaluated, output of shape " + shape_text(v.sizes, rank));
+  // Row i of the result is table row i, whatever order the batches came in.
+  for (size_t i = 0; i < e.rows.size(); ++i) {
+    int64_t at = v.offset + e.rows[i] * v.strides[0];
+    if (!e.predicted.empty())
+      static_cast<int64_t *>(const_cast<void *>(v.aligned))[at] = e.predicted[i];
+    else
+      static_cast<float *>(const_cast<void *>(v.aligned))[at] = static_cast<float>(e.values[i]);
+  }
+}
+
 extern "C" int64_t mlp_rt_eval_rows(MlpEval *e) {
   return static_cast<int64_t>(checked(e, "mlp_rt_eval_rows").rows.size());
 }
@@ -199,6 +218,8 @@ extern "C" int64_t mlp_rt_eval_rows(MlpEval *e) {
 extern "C" double mlp_rt_eval_metric(MlpEval *e_arg, const char *name_arg) {
   MlpEval &e = checked(e_arg, "mlp_rt_eval_metric");
   std::string name(arg(name_arg));
+  if (e.batcher->kind == MlpBatcher::NoTarget)
+    internal_error("mlp_rt_eval_metric: " + name + " needs a target column");
   if (e.rows.empty()) die("cannot compute " + name + " on a table with no rows", 1);
   return e.batcher->kind == MlpBatcher::Classification ? classification_metric(e, name)
                                                        : regression_metric(e, name);

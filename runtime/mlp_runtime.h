@@ -250,6 +250,11 @@ int64_t mlp_rt_eval_rows(MlpEval *e);
 /// ignored.
 void mlp_rt_eval_free(MlpEval *e);
 
+/// Writes the predictions, one per table row in table order, into a rank-1
+/// memref: i64 class indices (classification) or f32 values (regression).
+/// Every batch must have been added.
+void mlp_rt_eval_predictions(MlpEval *e, int64_t rank, void *descriptor);
+
 /// A metric over the rows added, as sklearn defines it:
 ///  - classification: accuracy; log_loss, the mean of -log softmax(outputs)
 ///    [true class], i.e. the outputs are read as logits, exactly like the

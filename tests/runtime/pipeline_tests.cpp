@@ -851,8 +851,9 @@ void test_metrics() {
         mlp_rt_eval_add(twice, 0, d.rank, d.get());
       },
       "internal error: mlp_rt_eval_add: batch 0 added twice", "metrics: a batch added twice");
-  check_error([&] { mlp_rt_eval_new(mlp_rt_batcher_new(t, "x", "", "", 2, -1)); },
-              "internal error: mlp_rt_eval_new: the batcher has no target", "metrics: no target");
+  // Without a target an evaluation only collects predictions.
+  check_error([&] { mlp_rt_eval_metric(mlp_rt_eval_new(mlp_rt_batcher_new(t, "x", "", "", 2, -1)), "accuracy"); },
+              "internal error: mlp_rt_eval_metric: accuracy needs a target column", "metrics: no target");
 }
 
 /* --------------------------------------------------------------- history */
