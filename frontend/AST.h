@@ -216,6 +216,22 @@ struct Stmt {
   const std::string &name() const { return names.front(); }
 };
 
+/// The i-th positional argument of a call, or null.
+inline const Expr *positionalArg(const Expr &call, size_t i) {
+  for (const Arg &a : call.args)
+    if (a.name.empty() && i-- == 0)
+      return a.value.get();
+  return nullptr;
+}
+
+/// The argument of a call named `name`, or null.
+inline const Expr *namedArg(const Expr &call, const std::string &name) {
+  for (const Arg &a : call.args)
+    if (a.name == name)
+      return a.value.get();
+  return nullptr;
+}
+
 /// A parsed source file.
 struct Program {
   std::string path;

@@ -12,19 +12,8 @@ namespace ops = mlir::mlp;
 GenValue MLIRGen::genBuiltin(const Expr &e, const std::string &name) {
   Location l = loc(e);
   const Type &result = typeOf(e);
-  auto positional = [&](size_t i) -> const Expr * {
-    size_t seen = 0;
-    for (const Arg &a : e.args)
-      if (a.name.empty() && seen++ == i)
-        return a.value.get();
-    return nullptr;
-  };
-  auto named = [&](const char *n) -> const Expr * {
-    for (const Arg &a : e.args)
-      if (a.name == n)
-        return a.value.get();
-    return nullptr;
-  };
+  auto positional = [&](size_t i) { return positionalArg(e, i); };
+  auto named = [&](const char *n) { return namedArg(e, n); };
   auto axisOf = [&](const Expr *x, int rank) -> int64_t {
     int64_t a = (int64_t)*constant(*x);
     return a < 0 ? a + rank : a;

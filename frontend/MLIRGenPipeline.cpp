@@ -504,13 +504,7 @@ GenValue MLIRGen::genTableBuiltin(const Expr &e, const std::string &name) {
     g.value = v;
     return g;
   };
-  auto positional = [&](size_t i) -> const Expr * {
-    size_t seen = 0;
-    for (const Arg &a : e.args)
-      if (a.name.empty() && seen++ == i)
-        return a.value.get();
-    return nullptr;
-  };
+  auto positional = [&](size_t i) { return positionalArg(e, i); };
   const Type &type = typeOf(e);
   if (name == "csv")
     return handle(b.create<ops::CsvReadOp>(
@@ -521,10 +515,8 @@ GenValue MLIRGen::genTableBuiltin(const Expr &e, const std::string &name) {
         l, ptrType(), gen(*positional(0)).value,
         b.getStringAttr(notes->strings.at(&e))));
   if (name == "split") {
-    int64_t seed = 0;
-    for (const Arg &a : e.args)
-      if (a.name == "seed")
-        seed = (int64_t)*constant(*a.value);
+    const Expr *seedArg = namedArg(e, "seed");
+    int64_t seed = seedArg ? (int64_t)*constant(*seedArg) : 0;
     auto split = b.create<ops::SplitOp>(
         l, ptrType(), ptrType(), gen(*positional(0)).value,
         b.getF64FloatAttr(*constant(*positional(1))), b.getI64IntegerAttr(seed));

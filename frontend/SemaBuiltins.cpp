@@ -54,20 +54,8 @@ Type Sema::checkBuiltin(const Expr &e, const std::string &name) {
   if (kPipeline.count(name))
     return checkTableBuiltin(e, name);
 
-  // Argument access: positional by position, named by name.
-  auto positional = [&](size_t i) -> const Expr * {
-    size_t seen = 0;
-    for (const Arg &a : e.args)
-      if (a.name.empty() && seen++ == i)
-        return a.value.get();
-    return nullptr;
-  };
-  auto named = [&](const char *n) -> const Expr * {
-    for (const Arg &a : e.args)
-      if (a.name == n)
-        return a.value.get();
-    return nullptr;
-  };
+  auto positional = [&](size_t i) { return positionalArg(e, i); };
+  auto named = [&](const char *n) { return namedArg(e, n); };
   // Rejects extra positional arguments and unknown names.
   auto expectArgs = [&](size_t minPositional, size_t maxPositional,
                         std::set<std::string> names) {
