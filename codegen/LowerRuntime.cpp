@@ -43,6 +43,19 @@ static Value unrankedBuffer(OpBuilder &b, Location loc, Value tensor) {
       loc, UnrankedMemRefType::get(type.getElementType(), 0), buffer);
 }
 
+/// Runs `body` inside a memref.alloca_scope. Passing a memref to C as an
+/// unranked memref puts its descriptor on the stack; in a loop (a batch
+/// loop, a per-row mutate) those would pile up until the stack overflows.
+/// The scope lowers to stacksave/stackrestore around each call.
+static ValueRange inAllocaScope(OpBuilder &b, Location loc, TypeRange results,
+                                function_ref<ValueRange(OpBuilder &)> body) {
+  auto scope = b.create<memref::AllocaScopeOp>(loc, results);
+  OpBuilder::InsertionGuard guard(b);
+  b.createBlock(&scope.getBodyRegion());
+  b.create<memref::AllocaScopeReturnOp>(loc, body(b));
+  return scope.getResults();
+}
+
 namespace {
 
 struct ParamPattern : OpConversionPattern<ParamOp> {
@@ -86,8 +99,11 @@ struct FormatPattern : OpConversionPattern<FormatOp> {
       }
       callRuntime(rewriter, loc, fn, {}, ValueRange{x, spec});
     } else {
-      callRuntime(rewriter, loc, "mlp_rt_fmt_tensor_" + elementSuffix(elem), {},
-                  ValueRange{unrankedBuffer(rewriter, loc, value), spec});
+      inAllocaScope(rewriter, loc, {}, [&](OpBuilder &b) {
+        callRuntime(b, loc, "mlp_rt_fmt_tensor_" + elementSuffix(elem), {},
+                    ValueRange{unrankedBuffer(b, loc, value), spec});
+        return ValueRange{};
+      });
     }
     rewriter.eraseOp(op);
     return success();
@@ -141,6 +157,21 @@ struct CsvReadPattern : OpConversionPattern<CsvReadOp> {
   }
 };
 
+struct IdxReadPattern : OpConversionPattern<IdxReadOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(IdxReadOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto call = callRuntime(
+        rewriter, loc, "mlp_rt_idx_read", op.getType(),
+        ValueRange{adaptor.getImages(), adaptor.getLabels(),
+                   stringPointer(rewriter, loc, op.getExpect())});
+    rewriter.replaceOp(op, call.getResults());
+    return success();
+  }
+};
+
 struct StandardizePattern : OpConversionPattern<StandardizeOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -185,14 +216,18 @@ struct RuntimeCallPattern : OpConversionPattern<RuntimeCallOp> {
   matchAndRewrite(RuntimeCallOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    SmallVector<Value> args;
-    for (Value a : adaptor.getArgs())
-      args.push_back(isa<RankedTensorType>(a.getType())
-                         ? unrankedBuffer(rewriter, loc, a)
-                         : a);
-    auto call = callRuntime(rewriter, loc, op.getCallee(), op.getResultTypes(),
-                            args);
-    rewriter.replaceOp(op, call.getResults());
+    ValueRange results = inAllocaScope(
+        rewriter, loc, op.getResultTypes(), [&](OpBuilder &b) {
+          SmallVector<Value> args;
+          for (Value a : adaptor.getArgs())
+            args.push_back(isa<RankedTensorType>(a.getType())
+                               ? unrankedBuffer(b, loc, a)
+                               : a);
+          return ValueRange(
+              callRuntime(b, loc, op.getCallee(), op.getResultTypes(), args)
+                  .getResults());
+        });
+    rewriter.replaceOp(op, results);
     return success();
   }
 };
@@ -203,7 +238,6 @@ struct RuntimeFillPattern : OpConversionPattern<RuntimeFillOp> {
   matchAndRewrite(RuntimeFillOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    SmallVector<Value> args(adaptor.getArgs().begin(), adaptor.getArgs().end());
     SmallVector<Value> buffers;
     ValueRange sizes = adaptor.getSizes();
     for (Type t : op.getResultTypes()) {
@@ -214,10 +248,17 @@ struct RuntimeFillPattern : OpConversionPattern<RuntimeFillOp> {
           loc, memrefType, sizes.take_front(dynamic));
       sizes = sizes.drop_front(dynamic);
       buffers.push_back(buffer);
-      args.push_back(rewriter.create<memref::CastOp>(
-          loc, UnrankedMemRefType::get(type.getElementType(), 0), buffer));
     }
-    callRuntime(rewriter, loc, op.getCallee(), {}, args);
+    inAllocaScope(rewriter, loc, {}, [&](OpBuilder &b) {
+      SmallVector<Value> args(adaptor.getArgs().begin(), adaptor.getArgs().end());
+      for (Value buffer : buffers) {
+        auto type = cast<MemRefType>(buffer.getType());
+        args.push_back(b.create<memref::CastOp>(
+            loc, UnrankedMemRefType::get(type.getElementType(), 0), buffer));
+      }
+      callRuntime(b, loc, op.getCallee(), {}, args);
+      return ValueRange{};
+    });
     SmallVector<Value> tensors;
     for (auto [t, buffer] : llvm::zip(op.getResultTypes(), buffers))
       tensors.push_back(rewriter.create<bufferization::ToTensorOp>(
@@ -231,6 +272,7 @@ struct RuntimeFillPattern : OpConversionPattern<RuntimeFillOp> {
 
 void mlir::mlp::populateRuntimeLowering(RewritePatternSet &patterns) {
   patterns.add<ParamPattern, FormatPattern, FormatTextPattern, PrintLinePattern,
-               StrPattern, CsvReadPattern, StandardizePattern, SplitPattern,
+               StrPattern, CsvReadPattern, IdxReadPattern, StandardizePattern,
+               SplitPattern,
                RuntimeCallPattern, RuntimeFillPattern>(patterns.getContext());
 }

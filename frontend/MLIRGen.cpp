@@ -2,6 +2,7 @@
 #include "frontend/MLIRGenImpl.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
@@ -160,6 +161,19 @@ GenValue MLIRGen::unflatten(const Type &t, ValueRange values, size_t &pos) {
   return g;
 }
 
+Value MLIRGen::runtimeString(const GenValue &v, Location l) {
+  bool constantText = std::all_of(v.pieces.begin(), v.pieces.end(),
+                                  [](const StrPiece &p) { return !p.value; });
+  if (constantText) {
+    std::string text;
+    for (const StrPiece &p : v.pieces)
+      text += p.text;
+    return str(text, l);
+  }
+  genPrint(v, l);  // build the text in the runtime's line buffer, then take it
+  return rtCall("mlp_rt_take_line", ptrType(), {}, l);
+}
+
 Value MLIRGen::scalarToIndex(Value v, Location l) {
   Value x = b.create<tensor::ExtractOp>(l, v, ValueRange{});
   if (!x.getType().isInteger(64))
@@ -209,11 +223,22 @@ void MLIRGen::genStmt(const Stmt &s, bool topLevel) {
     text.erase(std::remove_if(text.begin(), text.end(),
                               [](char c) { return c == ' ' || c == '\t'; }),
                text.end());
+    // Declared on the module too: a param nobody reads is still a flag.
+    if (g.type.elem == ElemType::Str) {
+      // A run-time string: one piece of text the runtime gives.
+      paramDecls.push_back(
+          b.getStrArrayAttr({s.name(), elemName(g.type.elem), *g.string}));
+      GenValue str;
+      str.kind = GenValue::Str;
+      str.pieces.push_back(
+          {"", rtCall("mlp_rt_param_str", ptrType(), {this->str(s.name(), l)}, l), ""});
+      bindName(0, str);
+      return;
+    }
+    paramDecls.push_back(b.getStrArrayAttr({s.name(), elemName(g.type.elem), text}));
     Value v = b.create<mlir::mlp::ParamOp>(l, tensorType(g.type),
                                            b.getStringAttr(s.name()),
                                            b.getStringAttr(text));
-    // Declared on the module too: a param nobody reads is still a flag.
-    paramDecls.push_back(b.getStrArrayAttr({s.name(), elemName(g.type.elem), text}));
     bindName(0, GenValue::tensor(v));
     return;
   }
@@ -248,7 +273,9 @@ void MLIRGen::genPrint(const GenValue &v, Location l) {
     return;
   case GenValue::Str:
     for (const StrPiece &p : v.pieces) {
-      if (p.value)
+      if (p.value && isa<LLVM::LLVMPointerType>(p.value.getType()))
+        rtCall("mlp_rt_fmt_str", {}, {p.value}, l);  // a run-time string
+      else if (p.value)
         b.create<mlir::mlp::FormatOp>(l, p.value, b.getStringAttr(p.spec));
       else if (!p.text.empty())
         b.create<mlir::mlp::FormatTextOp>(l, b.getStringAttr(p.text));

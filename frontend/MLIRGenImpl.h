@@ -69,6 +69,7 @@ public:
   GenValue genLoad(const Expr &e);
   GenValue genMember(const Expr &e);
   GenValue genPredict(const Expr &e);
+  mlir::Value genMutate(const Expr &e);
   void genTrain(const Stmt &s);
   void genPlot(const Stmt &s);
   void genSave(const Stmt &s);
@@ -117,6 +118,8 @@ public:
   void flatten(const GenValue &v, std::vector<mlir::Value> &out);
   GenValue unflatten(const Type &t, mlir::ValueRange values, size_t &pos);
   mlir::Value scalarToIndex(mlir::Value v, mlir::Location l);
+  /// A string value as a NUL-terminated runtime string (!llvm.ptr).
+  mlir::Value runtimeString(const GenValue &v, mlir::Location l);
   std::optional<double> constant(const Expr &e) const;
   void bindLocal(const std::string &name, GenValue v) {
     scopes.back()[name] = std::move(v);

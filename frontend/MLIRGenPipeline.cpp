@@ -123,7 +123,7 @@ func::FuncOp MLIRGen::forwardFunction(const TrainedInfo &info) {
   if (found != forwardFns.end())
     return found->second;
   Location l = module.getLoc();
-  int64_t batch = info.batch, inputs = (int64_t)info.inputs.size();
+  int64_t batch = info.batch, inputs = info.features;
   SmallVector<mlir::Type> args = paramTypes(b, info);
   args.push_back(RankedTensorType::get({batch, inputs}, b.getF32Type()));
   auto resultType = RankedTensorType::get({batch, info.outputs}, b.getF32Type());
@@ -274,7 +274,7 @@ SmallVector<Value> MLIRGen::fillBatch(const TrainedInfo &info, Value batcher,
                                       Value index, Location l) {
   int64_t batch = info.batch;
   SmallVector<mlir::Type> types = {
-      RankedTensorType::get({batch, (int64_t)info.inputs.size()}, b.getF32Type()),
+      RankedTensorType::get({batch, info.features}, b.getF32Type()),
       RankedTensorType::get({batch}, info.classification
                                          ? (mlir::Type)b.getI64Type()
                                          : (mlir::Type)b.getF32Type()),
@@ -510,6 +510,16 @@ GenValue MLIRGen::genTableBuiltin(const Expr &e, const std::string &name) {
     return handle(b.create<ops::CsvReadOp>(
         l, ptrType(), b.getStringAttr(notes->strings.at(&e)),
         b.getStringAttr(type.table->runtimeSchema())));
+  if (name == "idx") {
+    Value paths[2];
+    const char *keys[2] = {"images", "labels"};
+    for (int k = 0; k < 2; ++k)
+      paths[k] = runtimeString(gen(*namedArg(e, keys[k])), l);
+    return handle(b.create<ops::IdxReadOp>(l, ptrType(), paths[0], paths[1],
+                                           b.getStringAttr(notes->strings.at(&e))));
+  }
+  if (name == "mutate")
+    return handle(genMutate(e));
   if (name == "standardize")
     return handle(b.create<ops::StandardizeOp>(
         l, ptrType(), gen(*positional(0)).value,
@@ -568,6 +578,67 @@ GenValue MLIRGen::genLoad(const Expr &e) {
   for (Value p : readParams(info, e.operands[1]->parts[0].text, loc(e)))
     net.elems.push_back(GenValue::tensor(p));
   return net;
+}
+
+/// mutate: a generated loop over the rows computes each new column from the
+/// row's values, which the runtime hands out and collects.
+Value MLIRGen::genMutate(const Expr &e) {
+  Location l = loc(e);
+  const Expr *source = positionalArg(e, 0);
+  Value table = gen(*source).value;
+  for (const Arg &a : e.args) {
+    if (a.name.empty())
+      continue;
+    const TableSchema *schema = notes->rowSchemas.at(a.value.get()).get();
+    const Type &rowType = typeOf(*a.value);
+    bool isFloat = isFloatElem(rowType.elem);
+    std::vector<int64_t> shape;
+    for (const Dim &d : rowType.dims)
+      shape.push_back(d.size);
+    Type outType = rowType;
+    outType.elem = isFloat ? ElemType::F32 : ElemType::I64;
+    const char *suffix = isFloat ? "f32" : "i64";
+    Value column = rtCall("mlp_rt_column_new", ptrType(),
+                          {table, str(a.name, l), str(suffix, l),
+                           str(TrainedInfo::shapeText(shape), l)},
+                          l);
+    Value rows = b.create<arith::IndexCastOp>(
+        l, b.getIndexType(), rtCall("mlp_rt_table_rows", b.getI64Type(), {table}, l));
+    Value zero = b.create<arith::ConstantIndexOp>(l, 0);
+    Value one = b.create<arith::ConstantIndexOp>(l, 1);
+    auto loop = b.create<scf::ForOp>(l, zero, rows, one);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(loop.getBody());
+      Value row = indexToI64(loop.getInductionVar(), l);
+      scopes.emplace_back();
+      // The columns the expression reads, as this row's values.
+      llvm::SmallVector<llvm::StringRef> used;
+      llvm::StringRef(notes->strings.at(a.value.get())).split(used, ',', -1, false);
+      for (llvm::StringRef name : used) {
+        const Column &c = *schema->find(name.str());
+        std::vector<Dim> dims;
+        for (int64_t d : c.shape) {
+          Dim dim;
+          dim.size = d;
+          dims.push_back(dim);
+        }
+        bool intColumn = c.elem == ElemType::I64;
+        Type valueType = Type::tensor(c.elem, dims);
+        Value v = b.create<ops::RuntimeFillOp>(
+                       l, TypeRange{tensorType(valueType)},
+                       intColumn ? "mlp_rt_table_get_row_i64" : "mlp_rt_table_get_row_f32",
+                       ValueRange{table, str(name, l), row})
+                      .getResult(0);
+        bindLocal(name.str(), GenValue::tensor(v));
+      }
+      Value value = coerce(tensorOf(*a.value), outType, l);
+      rtCall(std::string("mlp_rt_column_set_row_") + suffix, {}, {column, row, value}, l);
+      scopes.pop_back();
+    }
+    table = rtCall("mlp_rt_table_with_column", ptrType(), {table, column}, l);
+  }
+  return table;
 }
 
 GenValue MLIRGen::genPredict(const Expr &e) {

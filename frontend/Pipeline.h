@@ -20,6 +20,9 @@ namespace mlp {
 struct Column {
   std::string name;
   ElemType elem = ElemType::F32;
+  /// Per-row shape of a tensor column (an image: {28, 28}); empty for
+  /// scalars.
+  std::vector<int64_t> shape;
   std::vector<std::string> labels;
   /// For Str columns read from a file: the first non-numeric value and its
   /// line, to explain why the column is not numeric.
@@ -56,6 +59,10 @@ struct TrainedInfo {
   /// "0.bias"): dense weights are [out, in], biases [out].
   std::vector<std::pair<std::string, std::vector<int64_t>>> params;
   std::vector<std::string> inputs;  // input columns, in order
+  /// Values per example the input columns give (the batch's row width), and
+  /// their shape as the first layer sees them.
+  int64_t features = 0;
+  std::vector<int64_t> inputShape;
   std::string target;               // target column ("" when loaded)
   bool classification = true;
   /// Classification: the class labels (string targets) or empty for an
@@ -80,6 +87,8 @@ struct TrainedInfo {
 
   /// The runtime's label argument: "a,b,c", "#C", or "" for regression.
   std::string runtimeLabels() const;
+  /// The per-row shape spelled for the runtime: "28x28", "" for scalars.
+  static std::string shapeText(const std::vector<int64_t> &shape);
   /// Comma-separated input columns.
   std::string runtimeInputs() const;
 };

@@ -206,10 +206,25 @@ void Sema::checkTopLevel(const Stmt &s) {
     Type t = check(*s.value);
     std::map<std::string, int64_t> none;
     Type declared = resolveTypeExpr(*s.type, none, nullptr, "", s.type->range);
-    if (!declared.isScalar() || declared.elem == ElemType::Str)
+    if (!declared.isScalar())
       unsupported(s.type->range, "a param of type " + declared.str());
     bool isBoolLiteral = s.value->kind == ExprKind::Bool;
-    if (declared.elem == ElemType::Bool) {
+    std::optional<std::string> text;
+    if (declared.elem == ElemType::Str) {
+      // The default is also the value the compiler checks with (a data
+      // file's path is read when compiling).
+      const Expr &v = *s.value;
+      bool plain = v.kind == ExprKind::String &&
+                   std::none_of(v.parts.begin(), v.parts.end(),
+                                [](const StringPart &p) { return p.isExpr; });
+      if (!plain)
+        diags.error(v.range, "param '" + s.name() +
+                                 "' is str: its default must be a string "
+                                 "literal without {}");
+      text = "";
+      for (const StringPart &p : v.parts)
+        *text += p.text;
+    } else if (declared.elem == ElemType::Bool) {
       if (!isBoolLiteral)
         diags.error(s.value->range, "param '" + s.name() +
                                         "' is bool: its default must be true "
@@ -232,6 +247,7 @@ void Sema::checkTopLevel(const Stmt &s) {
     }
     Local l;
     l.type = declared;
+    l.string = text;
     params.push_back((int)globals.size());
     bind(s.name(), s.nameRanges.front(), l, true, &s);
     return;
@@ -401,6 +417,8 @@ const Sema::Local *Sema::lookup(const std::string &name, const Expr *use) {
     found = Local{g.type, g.fn, g.constant, g.string, (int)i};
     if (use)
       ctx->notes->globals[use] = (int)i;
+    if (g.param && g.type.elem == ElemType::Str)
+      unsupported(use ? use->range : g.range, "reading a str param inside a fn");
     bool runtimeValue = !g.fn && !g.constant && !g.string;
     auto &caps = ctx->instance->captures;
     if (runtimeValue && std::find(caps.begin(), caps.end(), (int)i) == caps.end())
@@ -442,6 +460,33 @@ std::optional<FnRef> Sema::functionValue(const Expr &e) {
       e.operands[0]->name == "grad" && !lookup("grad", nullptr))
     return gradRef(e);
   return std::nullopt;
+}
+
+std::optional<std::string> Sema::compileTimeString(const Expr &e) {
+  if (e.kind == ExprKind::Name) {
+    const Local *l = lookup(e.name, nullptr);
+    if (l && l->string)
+      return l->string;
+    return std::nullopt;
+  }
+  if (e.kind != ExprKind::String)
+    return std::nullopt;
+  std::string out;
+  for (const StringPart &p : e.parts) {
+    if (!p.isExpr) {
+      out += p.text;
+      continue;
+    }
+    if (auto text = compileTimeString(*p.expr)) {
+      out += *text;
+    } else if (auto c = constant(*p.expr)) {
+      out += std::floor(*c) == *c ? std::to_string((long long)*c)
+                                  : std::to_string(*c);
+    } else {
+      return std::nullopt;
+    }
+  }
+  return out;
 }
 
 std::optional<double> Sema::constant(const Expr &e) const {

@@ -48,6 +48,8 @@ struct Annotations {
   /// Text the runtime needs for an expression: a csv path, the columns of
   /// standardize, a metric's name.
   std::unordered_map<const Expr *, std::string> strings;
+  /// The table a mutate assignment's expression reads its row from.
+  std::unordered_map<const Expr *, std::shared_ptr<const TableSchema>> rowSchemas;
 
   const Type &type(const Expr *e) const { return types.at(e); }
 };
@@ -156,6 +158,8 @@ private:
   void checkPlot(const Stmt &s);
   void checkSave(const Stmt &s);
   Type checkCsv(const Expr &e);
+  Type checkIdx(const Expr &e);
+  Type checkMutate(const Expr &e);
   Type checkTableBuiltin(const Expr &e, const std::string &name);
   Type checkMember(const Expr &e);
   Type checkLoad(const Expr &e);
@@ -168,7 +172,8 @@ private:
                         const TableSchema &schema, bool needTarget);
   const Stmt &modelConstructor(const Expr &e,
                                std::map<std::string, double> &values);
-  std::vector<Layer> buildLayers(const Stmt &decl, int64_t inputs,
+  std::vector<Layer> buildLayers(const Stmt &decl,
+                                 const std::vector<int64_t> &inputShape,
                                  const std::map<std::string, double> &values);
   std::map<std::string, const Stmt *> models;
   /// Models a `save` writes, by path, so a later `load` knows their shapes.
@@ -190,6 +195,9 @@ private:
                        const Type *actual, const std::string &what,
                        SrcRange where);
   std::optional<double> constant(const Expr &e) const;
+  /// The text of a string expression when the compiler can know it: literal
+  /// parts, str params (their defaults) and constant numbers.
+  std::optional<std::string> compileTimeString(const Expr &e);
   int64_t constInt(const Expr &e, const char *what);
   std::vector<int64_t> constShape(const Expr &e, const char *what);
   Type broadcast(const Type &a, const Type &b, const Expr &where);

@@ -22,16 +22,16 @@ const std::set<std::string> kOther = {
 /// Builtins of later parts of the language: they are known names, so using
 /// one says "not supported yet" rather than "unknown name".
 const std::set<std::string> kLater = {
-    "idx",       "text",     "json",      "write_csv",
+    "text",     "json",      "write_csv",
     "describe",  "scatter",   "adjusted_rand",
-    "select",    "drop",     "rename",   "filter",    "mutate",    "drop_na",
+    "select",    "drop",     "rename",   "filter",    "drop_na",
     "fill_na",   "minmax", "onehot",   "label_encode", "shuffle",
     "sort",      "head",     "group_by", "agg",       "join",      "window",
     "tokenize",  "dense",    "conv2d",   "maxpool",   "avgpool",   "dropout",
     "batchnorm", "layernorm", "embedding", "lstm",    "gru",       "attention"};
 /// Tables and metrics (SemaPipeline.cpp).
 const std::set<std::string> kPipeline = {
-    "csv", "standardize", "split", "accuracy", "precision", "recall", "f1",
+    "csv", "idx", "mutate", "standardize", "split", "accuracy", "precision", "recall", "f1",
     "confusion", "mse", "mae", "r2", "log_loss"};
 } // namespace
 

@@ -3,6 +3,7 @@
 #include "frontend/Pipeline.h"
 #include "frontend/Sema.h"
 #include "runtime/csv.h"
+#include "runtime/idx.h"
 
 #include <algorithm>
 #include <cmath>
@@ -12,8 +13,19 @@ namespace mlp {
 
 std::string tableColumns(const TableSchema &schema) {
   std::string out;
-  for (const Column &c : schema.columns)
+  for (const Column &c : schema.columns) {
     out += (out.empty() ? "" : ", ") + c.name + ": " + elemName(c.elem);
+    for (size_t i = 0; i < c.shape.size(); ++i)
+      out += (i ? ", " : "[") + std::to_string(c.shape[i]) +
+             (i + 1 == c.shape.size() ? "]" : "");
+  }
+  return out;
+}
+
+std::string TrainedInfo::shapeText(const std::vector<int64_t> &shape) {
+  std::string out;
+  for (int64_t d : shape)
+    out += (out.empty() ? "" : "x") + std::to_string(d);
   return out;
 }
 
@@ -182,9 +194,138 @@ Type Sema::checkCsv(const Expr &e) {
   return record(e, t);
 }
 
+/// `idx(images: p, labels: q)`: MNIST-style files, whose headers are read
+/// now to learn the image shape.
+Type Sema::checkIdx(const Expr &e) {
+  const Expr *paths[2] = {namedArg(e, "images"), namedArg(e, "labels")};
+  for (const Arg &a : e.args)
+    if (a.name != "images" && a.name != "labels")
+      error(*a.value, "idx takes images: and labels: paths");
+  if (!paths[0] || !paths[1])
+    error(e, "idx needs both files: idx(images: \"...\", labels: \"...\")");
+  IdxHeader headers[2];
+  for (int k = 0; k < 2; ++k) {
+    check(*paths[k]);
+    auto file = compileTimeString(*paths[k]);
+    if (!file)
+      error(*paths[k], "idx needs a path the compiler can read: a string of "
+                       "literal text and str params");
+    std::string problem;
+    if (!readIdxHeader(*file, headers[k], problem))
+      error(*paths[k], problem);
+    ctx->notes->strings[paths[k]] = *file;
+  }
+  const std::vector<int64_t> &images = headers[0].dims, &labels = headers[1].dims;
+  if (images.size() < 2)
+    error(*paths[0], "'" + ctx->notes->strings[paths[0]] +
+                         "' holds no images (its items have no shape)");
+  if (labels.size() != 1)
+    error(*paths[1], "'" + ctx->notes->strings[paths[1]] +
+                         "' holds no labels (one number per item expected)");
+  if (images[0] != labels[0])
+    error(e, "the files disagree: " + std::to_string(images[0]) + " images but " +
+                 std::to_string(labels[0]) + " labels");
+  auto schema = std::make_shared<TableSchema>();
+  schema->source = ctx->notes->strings[paths[0]];
+  Column image;
+  image.name = "image";
+  image.elem = ElemType::F32;
+  image.shape.assign(images.begin() + 1, images.end());
+  Column label;
+  label.name = "label";
+  label.elem = ElemType::I64;
+  schema->columns = {image, label};
+  ctx->notes->strings[&e] = TrainedInfo::shapeText(image.shape);
+  Type t;
+  t.kind = Type::Table;
+  t.table = schema;
+  return record(e, t);
+}
+
+/// Names of `columns` that `e` reads.
+static void columnsRead(const Expr &e, const TableSchema &schema,
+                        std::vector<std::string> &out) {
+  if (e.kind == ExprKind::Name && schema.find(e.name) &&
+      std::find(out.begin(), out.end(), e.name) == out.end())
+    out.push_back(e.name);
+  for (const ExprPtr &x : e.operands)
+    columnsRead(*x, schema, out);
+  for (const Arg &a : e.args)
+    columnsRead(*a.value, schema, out);
+  for (const StringPart &p : e.parts)
+    if (p.expr)
+      columnsRead(*p.expr, schema, out);
+}
+
+/// `mutate(t, c = expr, ...)`: each expression is computed per row, with
+/// the row's columns as values (an image column is an f32[28, 28]).
+Type Sema::checkMutate(const Expr &e) {
+  const Expr *source = positionalArg(e, 0);
+  if (!source)
+    error(e, "mutate needs a table");
+  Type t = check(*source);
+  if (t.kind != Type::Table)
+    error(*source, "mutate needs a table, got " + t.str());
+  auto schema = std::make_shared<TableSchema>(*t.table);
+  for (const Arg &a : e.args) {
+    if (a.name.empty()) {
+      if (a.value.get() != source)
+        error(*a.value, "mutate takes assignments, as in mutate(ratio = a / b)");
+      continue;
+    }
+    if (!a.isAssign)
+      diags.error(a.nameRange, "mutate takes assignments: write '" + a.name +
+                                   " = ...'");
+    ctx->scopes.emplace_back();
+    for (const Column &c : schema->columns)
+      if (c.elem != ElemType::Str) {
+        Local l;
+        std::vector<Dim> dims;
+        for (int64_t d : c.shape) {
+          Dim dim;
+          dim.size = d;
+          dims.push_back(dim);
+        }
+        l.type = Type::tensor(c.elem, dims);
+        bind(c.name, a.nameRange, l, false);
+      }
+    Type v = check(*a.value);
+    ctx->scopes.pop_back();
+    if (!v.isTensor() || !isNumeric(v.elem))
+      error(*a.value, "a mutated column must hold numbers, got " + v.str());
+    std::vector<std::string> used;
+    columnsRead(*a.value, *schema, used);
+    std::string list;
+    for (const std::string &c : used)
+      list += (list.empty() ? "" : ",") + c;
+    ctx->notes->strings[a.value.get()] = list;
+    ctx->notes->rowSchemas[a.value.get()] = std::make_shared<TableSchema>(*schema);
+    Column out;
+    out.name = a.name;
+    out.elem = isFloatElem(v.elem) ? ElemType::F32 : ElemType::I64;
+    for (const Dim &d : v.dims)
+      out.shape.push_back(d.size);
+    bool replaced = false;
+    for (Column &c : schema->columns)
+      if (c.name == out.name) {
+        c = out;
+        replaced = true;
+      }
+    if (!replaced)
+      schema->columns.push_back(out);
+  }
+  Type r = t;
+  r.table = schema;
+  return record(e, r);
+}
+
 Type Sema::checkTableBuiltin(const Expr &e, const std::string &name) {
   if (name == "csv")
     return checkCsv(e);
+  if (name == "idx")
+    return checkIdx(e);
+  if (name == "mutate")
+    return checkMutate(e);
   std::vector<const Expr *> positional;
   for (const Arg &a : e.args)
     if (a.name.empty())
@@ -209,8 +350,12 @@ Type Sema::checkTableBuiltin(const Expr &e, const std::string &name) {
     std::vector<std::string> cols;
     for (size_t i = 1; i < positional.size(); ++i)
       for (const std::string &c :
-           columnList(*positional[i], *t.table, "standardized column"))
+           columnList(*positional[i], *t.table, "standardized column")) {
+        if (!t.table->find(c)->shape.empty())
+          unsupported(positional[i]->range, "standardizing a tensor column ('" +
+                                                c + "')");
         cols.push_back(c);
+      }
     for (Column &c : schema->columns)
       if (std::find(cols.begin(), cols.end(), c.name) != cols.end())
         c.elem = ElemType::F32;
@@ -297,6 +442,14 @@ void Sema::checkModelInputs(const Expr &where, const TrainedInfo &info,
       error(where, "the table has no column '" + c + "', an input of the model");
     if (col->elem == ElemType::Str)
       error(where, "input column '" + c + "' of the table is str");
+    std::vector<int64_t> expected =
+        info.inputs.size() == 1 && info.inputShape.size() > 1
+            ? info.inputShape
+            : std::vector<int64_t>{};
+    if (info.inputs.size() == 1 && col->shape != expected &&
+        !(expected.empty() && col->shape.size() <= 1 &&
+          (col->shape.empty() ? 1 : col->shape[0]) == info.features))
+      error(where, "input column '" + c + "' has the wrong shape for the model");
   }
   if (!needTarget)
     return;
@@ -427,7 +580,8 @@ static void flattenStages(const Expr &e, std::vector<Stage> &out) {
 
 /// Builds the layers of `decl` for examples of `inputs` features, checking
 /// each stage's per-example shape.
-std::vector<Layer> Sema::buildLayers(const Stmt &decl, int64_t inputs,
+std::vector<Layer> Sema::buildLayers(const Stmt &decl,
+                                     const std::vector<int64_t> &inputShape,
                                      const std::map<std::string, double> &values) {
   std::vector<Stage> stages;
   for (const StmtPtr &item : decl.body->stmts) {
@@ -448,7 +602,7 @@ std::vector<Layer> Sema::buildLayers(const Stmt &decl, int64_t inputs,
     bind(name, decl.range, l, false);
   }
   std::vector<Layer> layers;
-  std::vector<int64_t> shape = {inputs};
+  std::vector<int64_t> shape = inputShape;
   auto shapeStr = [](const std::vector<int64_t> &s) {
     std::string out = "f32[";
     for (size_t i = 0; i < s.size(); ++i)
@@ -677,7 +831,19 @@ void Sema::checkTrain(const Stmt &s) {
     info->validate = &v;
   }
 
-  info->layers = buildLayers(decl, (int64_t)info->inputs.size(), values);
+  // One input column of tensors keeps its shape (an image); several columns
+  // make a vector of all their values.
+  info->features = 0;
+  for (const std::string &c : info->inputs) {
+    int64_t n = 1;
+    for (int64_t d : schema.find(c)->shape)
+      n *= d;
+    info->features += n;
+  }
+  info->inputShape = {info->features};
+  if (info->inputs.size() == 1 && !schema.find(info->inputs[0])->shape.empty())
+    info->inputShape = schema.find(info->inputs[0])->shape;
+  info->layers = buildLayers(decl, info->inputShape, values);
   for (const Layer &l : info->layers)
     if (l.kind == Layer::Dense) {
       std::string p = std::to_string(l.index);
@@ -766,8 +932,7 @@ Type Sema::checkLoad(const Expr &e) {
     error(*e.operands[0], "'" + path.parts[0].text + "' holds a " +
                               saved->second->model + ", not a " + decl.name());
   auto info = std::make_shared<TrainedInfo>(*saved->second);
-  std::vector<Layer> layers = buildLayers(decl, (int64_t)info->inputs.size(),
-                                          values);
+  std::vector<Layer> layers = buildLayers(decl, info->inputShape, values);
   size_t params = 0;
   for (const Layer &l : layers)
     params += l.kind == Layer::Dense ? 2 : 0;

@@ -366,6 +366,20 @@ def Mlp_CsvReadOp : Mlp_Op<"csv_read", [MemoryEffects<[MemRead]>]> {
   let assemblyFormat = "$path `schema` $schema attr-dict";
 }
 
+def Mlp_IdxReadOp : Mlp_Op<"idx_read", [MemoryEffects<[MemRead]>]> {
+  let summary = "Read MNIST-style IDX image and label files into a table";
+  let description = [{
+    The table has an f32 tensor column `image` (shape `expect`, checked
+    against the files) and an i64 column `label`. Paths are run-time strings.
+    ```mlir
+    %t = mlp.idx_read %images, %labels expect "28x28"
+    ```
+  }];
+  let arguments = (ins Mlp_Handle:$images, Mlp_Handle:$labels, StrAttr:$expect);
+  let results = (outs Mlp_Handle:$result);
+  let assemblyFormat = "$images `,` $labels `expect` $expect attr-dict";
+}
+
 def Mlp_StandardizeOp : Mlp_Op<"standardize", [Pure]> {
   let summary = "Scale table columns to mean 0 and standard deviation 1";
   let arguments = (ins Mlp_Handle:$table, StrAttr:$columns);

@@ -85,6 +85,75 @@ template <class T> T &at(const StridedView &v, int64_t i, int64_t j = 0) {
   return const_cast<T *>(static_cast<const T *>(v.aligned))[index];
 }
 
+/// x as f32[batch, K]; a single tensor input of shape S may also come as
+/// f32[batch, S...] (a convolution's input), which holds the same floats.
+StridedView x_view(const MlpBatcher &b, int64_t rank, const void *x) {
+  if (b.inputs.size() == 1 && b.inputs[0]->tensor() && rank == 1 + static_cast<int64_t>(b.inputs[0]->shape.size()) &&
+      rank > 2) {
+    std::vector<int64_t> sizes{b.batch};
+    sizes.insert(sizes.end(), b.inputs[0]->shape.begin(), b.inputs[0]->shape.end());
+    StridedView v = view_from_descriptor(rank, x);
+    if (std::equal(sizes.begin(), sizes.end(), v.sizes)) return v;
+  }
+  return expect_shape(rank, x, {b.batch, b.features}, "the batch's x");
+}
+
+/// Where feature f of a row of x lives, relative to the row's start, for
+/// f in [0, K): the row's elements in row-major order. `contiguous` is set
+/// when feature f is simply at f.
+std::vector<int64_t> feature_offsets(const StridedView &v, int64_t features, bool &contiguous) {
+  std::vector<int64_t> offsets(static_cast<size_t>(features));
+  std::vector<int64_t> index(static_cast<size_t>(v.rank), 0);
+  int64_t offset = 0;
+  contiguous = true;
+  for (int64_t f = 0; f < features; ++f) {
+    offsets[f] = offset;
+    contiguous = contiguous && offset == f;
+    for (int64_t a = v.rank; a-- > 1;) { // odometer over axes 1..rank-1
+      offset += v.strides[a];
+      if (++index[a] < v.sizes[a]) break;
+      offset -= v.strides[a] * v.sizes[a];
+      index[a] = 0;
+    }
+  }
+  return offsets;
+}
+
+/// Fills x: row i gets the inputs of table row rows[i], each contributing
+/// its width in features, in order; rows from `real` on are 0. A row-major x
+/// (the usual case) takes one memcpy per row and tensor input.
+void fill_x(const MlpBatcher &b, const StridedView &xv, const int64_t *rows, int64_t real) {
+  float *base = const_cast<float *>(static_cast<const float *>(xv.aligned)) + xv.offset;
+  const int64_t rowStride = xv.strides[0];
+  bool contiguous = true;
+  std::vector<int64_t> offsets = feature_offsets(xv, b.features, contiguous);
+  for (size_t j = 0; j < b.inputs.size(); ++j) { // input by input: each is contiguous
+    const Column &c = *b.inputs[j];
+    const int64_t w = c.width(), start = b.inputOffsets[j];
+    for (int64_t i = 0; i < real; ++i) {
+      float *row = base + i * rowStride;
+      const int64_t r = rows[i];
+      if (w == 1) {
+        row[offsets[start]] = c.number(r);
+      } else if (contiguous && c.type == ColumnType::F32) {
+        std::memcpy(row + start, c.f32.data() + r * w, sizeof(float) * w);
+      } else if (c.type == ColumnType::F32) {
+        const float *in = c.f32.data() + r * w;
+        for (int64_t e = 0; e < w; ++e) row[offsets[start + e]] = in[e];
+      } else {
+        const int64_t *in = c.i64.data() + r * w;
+        for (int64_t e = 0; e < w; ++e) row[offsets[start + e]] = static_cast<float>(in[e]);
+      }
+    }
+  }
+  for (int64_t i = real; i < b.batch; ++i) {
+    float *row = base + i * rowStride;
+    if (contiguous) std::memset(row, 0, sizeof(float) * b.features);
+    else
+      for (int64_t f = 0; f < b.features; ++f) row[offsets[f]] = 0.0f;
+  }
+}
+
 } // namespace
 } // namespace mlp::rt
 
@@ -102,11 +171,14 @@ extern "C" MlpBatcher *mlp_rt_batcher_new(MlpTable *t, const char *inputs, const
     const Column &c = t->column(name);
     if (!c.numeric()) internal_error("the input column '" + name + "' is str");
     b->inputs.push_back(&c);
+    b->inputOffsets.push_back(b->features);
+    b->features += c.width();
   }
   b->targetName = std::string(arg(target));
   std::string_view labelText = arg(labels);
   if (!b->targetName.empty()) {
     const Column &c = t->column(b->targetName);
+    if (c.tensor()) internal_error("the target '" + c.name + "' is a tensor column (" + c.type_text() + ")");
     if (labelText.empty()) {
       b->kind = MlpBatcher::Regression;
       regression_values(*b, c);
@@ -146,17 +218,10 @@ extern "C" int64_t mlp_rt_batcher_fill(MlpBatcher *b_arg, int64_t index, int64_t
   int64_t batches = mlp_rt_batcher_batches(&b);
   if (index < 0 || index >= batches)
     internal_error("batch index " + std::to_string(index) + " is outside [0, " + std::to_string(batches) + ")");
-  const int64_t k = static_cast<int64_t>(b.inputs.size());
   const int64_t first = index * b.batch;
   const int64_t real = std::min(b.batch, b.table->rows - first);
   const int64_t *rows = b.order.data() + first;
-
-  StridedView xv = expect_shape(xr, x, {b.batch, k}, "the batch's x");
-  for (int64_t j = 0; j < k; ++j) { // column by column: each column is contiguous
-    const Column &c = *b.inputs[j];
-    for (int64_t i = 0; i < real; ++i) at<float>(xv, i, j) = c.number(rows[i]);
-    for (int64_t i = real; i < b.batch; ++i) at<float>(xv, i, j) = 0.0f;
-  }
+  fill_x(b, x_view(b, xr, x), rows, real);
 
   if (b.kind != MlpBatcher::NoTarget) {
     if (!y) internal_error("mlp_rt_batcher_fill: no y for the target '" + b.targetName + "'");

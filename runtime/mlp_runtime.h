@@ -112,6 +112,11 @@ void mlp_rt_fmt_bool(int32_t v, const char *spec);
 /// shows up at once, even through a pipe) and starts an empty line.
 void mlp_rt_print_line(void);
 
+/// Takes the text built so far (mlp_rt_fmt_* pieces) as a string value
+/// instead of printing it: how generated code builds a path such as
+/// "{dir}/train.gz" at run time. The string lives until the program ends.
+const char *mlp_rt_take_line(void);
+
 /// Tensors arrive as MLIR unranked memrefs: with MLIR's C calling convention a
 /// `memref<*xT>` argument is the pair (rank, descriptor), where the descriptor
 /// points at the ranked memref struct
@@ -183,12 +188,65 @@ void mlp_rt_table_split(MlpTable *t, double fraction, int64_t seed, MlpTable **f
 /// The number of rows (data lines) of `t`.
 int64_t mlp_rt_table_rows(MlpTable *t);
 
+/// Reads an MNIST-style pair of IDX files (plain or gzip-compressed, told
+/// apart by the gzip magic; see runtime/idx.h) into a table of two columns:
+///  - `image`: a tensor column, per row an f32 tensor of the images file's
+///    item shape (dims[1..], e.g. [28, 28]), the stored values converted to
+///    float (ubyte 0..255 stays 0..255);
+///  - `label`: i64, from an integer labels file of rank 1.
+/// `expect` is the item shape the compiler saw, "28x28" ("" for rank-1
+/// images; NULL skips the check); another shape fails with
+/// `'path' changed since compile time: images are 32x32, expected 28x28`.
+/// Both headers are checked before any data is read. User errors (status 1):
+/// `cannot open 'path': No such file or directory`, `'path' is not an IDX
+/// file (bad magic 0x...)`, `'path' is truncated: expected N bytes of data,
+/// found M` (also `is too long`), `'path' is not a valid gzip file (...)`,
+/// `'images' has 60000 images but 'labels' has 10000 labels`, and a labels
+/// file that is not rank 1 or not integers. Errors about a row name the
+/// labels file and the 0-based item: `path: item 57: ...`.
+MlpTable *mlp_rt_idx_read(const char *images, const char *labels, const char *expect);
+
+/// Tensor columns. A table column holds one value per row, either a scalar
+/// or (a tensor column) a tensor of one fixed shape, f32 or i64. `mutate`
+/// runs as a generated per-row function: it reads rows with get_row, builds
+/// the result column with column_new / set_row, and adds it with
+/// with_column.
+///
+/// Copies row `row` of `column` into a memref of exactly the column's
+/// per-row shape (rank 0 for a scalar column): f32 for f32 or i64 columns
+/// (i64 converted), i64 for i64 columns only. A shape mismatch, a str
+/// column, a row outside [0, rows) or an unknown column is a compiler bug
+/// (internal error naming the column and both shapes).
+void mlp_rt_table_get_row_f32(MlpTable *t, const char *column, int64_t row, int64_t rank, void *desc);
+void mlp_rt_table_get_row_i64(MlpTable *t, const char *column, int64_t row, int64_t rank, void *desc);
+
+/// A column under construction, of mlp_rt_table_rows(t) rows.
+typedef struct MlpColumnBuilder MlpColumnBuilder;
+
+/// A new column `name` of `type` ("f32" or "i64") and per-row `shape`
+/// ("1x28x28"; "" for a scalar column), for a table with t's rows.
+MlpColumnBuilder *mlp_rt_column_new(MlpTable *t, const char *name, const char *type, const char *shape);
+
+/// Sets row `row` from a memref of exactly the column's per-row shape (any
+/// strides). Setting a row again overwrites it.
+void mlp_rt_column_set_row_f32(MlpColumnBuilder *c, int64_t row, int64_t rank, void *desc);
+void mlp_rt_column_set_row_i64(MlpColumnBuilder *c, int64_t row, int64_t rank, void *desc);
+
+/// A new table: t's columns (shared, not copied) plus the built column, which
+/// replaces t's column of the same name in its place, or else comes last.
+/// Every row must have been set, and `c` must have t's number of rows (else
+/// an internal error). This consumes `c`: its data moves into the table and
+/// the handle is freed.
+MlpTable *mlp_rt_table_with_column(MlpTable *t, MlpColumnBuilder *c);
+
 /* ---------------------------------------------------------------- batches */
 
 /// Cuts a table into mini-batches of tensors for training and evaluation.
 typedef struct MlpBatcher MlpBatcher;
 
 /// - inputs: a comma list of numeric columns, read as f32 (i64 converted);
+///   a tensor column contributes all of its elements (row-major) as
+///   consecutive features, so `image` of 28x28 gives 784 features;
 /// - target: the target column, or "" for none;
 /// - labels: "" for regression (the target is read as f32); otherwise
 ///   classification, and the class index of a row is either the position of
@@ -219,13 +277,17 @@ int64_t mlp_rt_batcher_batches(MlpBatcher *b);
 void mlp_rt_batcher_shuffle(MlpBatcher *b, int64_t epoch);
 
 /// Fills batch `index` (0-based) of the current order:
-///  - x: f32[batch, K], K = the number of inputs;
+///  - x: f32[batch, K], K = the features of the inputs in order (1 per scalar
+///    column, the element count per tensor column); with a single tensor
+///    input of shape S, f32[batch, S...] is accepted too (e.g. [128, 1, 28,
+///    28] for a convolution);
 ///  - y: i64[batch] (classification) or f32[batch] (regression); ignored, and
 ///    may be NULL with rank 0, when there is no target;
 ///  - mask: f32[batch], 1 for real rows and 0 for the padding rows of the last
 ///    batch; may be NULL with rank 0.
 /// Padding rows of x and y are 0. Returns the number of real rows. Sizes that
-/// disagree with (batch, K) are a compiler bug: an internal error.
+/// disagree with (batch, K) are a compiler bug: an internal error. A
+/// row-major x is filled with one memcpy per row and tensor input.
 int64_t mlp_rt_batcher_fill(MlpBatcher *b, int64_t index, int64_t xr, void *x, int64_t yr,
                             void *y, int64_t mr, void *mask);
 

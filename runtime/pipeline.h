@@ -15,7 +15,9 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace mlp::rt {
@@ -81,23 +83,53 @@ std::vector<int64_t> permutation(int64_t n, int64_t seed, int64_t stream);
 
 /* ----------------------------------------------------------------- tables */
 
+/// An allocator whose resize() leaves new elements uninitialized, for
+/// column data: a 188 MB image column is written once, by whoever fills it,
+/// not zeroed first. Every writer of a column sets all of its elements.
+template <class T> struct UninitializedAllocator : std::allocator<T> {
+  template <class U> struct rebind { using other = UninitializedAllocator<U>; };
+  UninitializedAllocator() = default;
+  template <class U> UninitializedAllocator(const UninitializedAllocator<U> &) noexcept {}
+  template <class U> void construct(U *p) noexcept(std::is_nothrow_default_constructible_v<U>) {
+    ::new (static_cast<void *>(p)) U;
+  }
+  template <class U, class... Args> void construct(U *p, Args &&...args) {
+    ::new (static_cast<void *>(p)) U(std::forward<Args>(args)...);
+  }
+};
+template <class T> using ColumnData = std::vector<T, UninitializedAllocator<T>>;
+
 enum class ColumnType { F32, I64, Str };
 const char *type_name(ColumnType type);
 
 /// One column of a table. Exactly one of the vectors holds the data.
+///
+/// A tensor column (F32 or I64 only) holds one tensor of shape `shape` per
+/// row: rows × width() elements, row after row, each row-major. A scalar
+/// column has an empty shape (width 1).
 struct Column {
   std::string name;
   ColumnType type = ColumnType::F32;
-  std::vector<float> f32;          ///< F32 (NaN = missing)
-  std::vector<int64_t> i64;        ///< I64
+  std::vector<int64_t> shape;      ///< per-row element shape; empty: a scalar
+  ColumnData<float> f32;           ///< F32 (NaN = missing)
+  ColumnData<int64_t> i64;         ///< I64
   std::vector<int32_t> codes;      ///< Str: index into labels, -1 = missing
   std::vector<std::string> labels; ///< Str: the sorted distinct values
 
   bool numeric() const { return type != ColumnType::Str; }
-  /// A numeric value as float (i64 converted).
+  bool tensor() const { return !shape.empty(); }
+  /// Elements per row: the product of the shape (1 for a scalar).
+  int64_t width() const {
+    int64_t n = 1;
+    for (int64_t d : shape) n *= d;
+    return n;
+  }
+  /// A scalar column's value as float (i64 converted).
   float number(int64_t row) const {
     return type == ColumnType::F32 ? f32[row] : static_cast<float>(i64[row]);
   }
+  /// `f32`, `i64[28, 28]`: the type for messages.
+  std::string type_text() const;
   /// The value as the file had it (for messages).
   std::string text(int64_t row) const;
 };
@@ -110,14 +142,16 @@ struct MlpTable {
   int64_t rows = 0;
   std::vector<std::shared_ptr<const mlp::rt::Column>> columns;
   /// The CSV file the rows came from and each row's line in it, so an error
-  /// about a row can name `path:line` even after split and shuffles.
+  /// about a row can name `path:line` even after split and shuffles. For an
+  /// IDX source: the labels file and each row's item index (0-based).
   std::string path;
   std::shared_ptr<const std::vector<int64_t>> lines;
+  bool items = false; ///< `lines` holds IDX item indices, not line numbers
 
   /// The column called `name`; an internal error if there is none (the
   /// compiler checked the names against the schema).
   const mlp::rt::Column &column(std::string_view name) const;
-  /// `path:line` of a row, the prefix of messages about it.
+  /// `path:line` (or `path: item N`) of a row, the prefix of messages about it.
   std::string where(int64_t row) const;
 };
 
@@ -127,6 +161,8 @@ struct MlpBatcher {
 
   const MlpTable *table = nullptr;
   std::vector<const mlp::rt::Column *> inputs;
+  std::vector<int64_t> inputOffsets; ///< where each input starts in a row of x
+  int64_t features = 0;              ///< K: the width of x (inputs' widths summed)
   std::string targetName;
   Kind kind = NoTarget;
   std::vector<int64_t> classes;         ///< Classification: the class of each row

@@ -8,8 +8,10 @@
 
 #include "runtime/internal.h"
 #include "runtime/mlp_runtime.h"
+#include "runtime/pipeline.h"
 
 #include <cstdio>
+#include <memory>
 
 namespace mlp::rt {
 
@@ -48,4 +50,13 @@ extern "C" void mlp_rt_print_line(void) {
   std::fwrite(line.data(), 1, line.size(), stdout);
   std::fflush(stdout);
   line.clear(); // keeps its capacity: the next line reuses the allocation
+}
+
+extern "C" const char *mlp_rt_take_line(void) {
+  // Strings built at run time (a path from a str param) live until the
+  // program ends, like the tables that use them.
+  std::string &line = line_buffer();
+  auto text = std::make_unique<std::string>(line);
+  line.clear();
+  return mlp::rt::keep_alive(std::move(text))->c_str();
 }

@@ -1,15 +1,21 @@
 /// \file tables.cpp
 /// Tables: reading a CSV file against the schema the compiler inferred,
-/// standardize, split.
+/// reading IDX files, standardize, split, and the row access and column
+/// building behind `mutate`.
 
 #include "runtime/csv.h"
+#include "runtime/idx.h"
 #include "runtime/mlp_runtime.h"
 #include "runtime/pipeline.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
+#include <cstring>
 #include <limits>
+#include <new>
 #include <numeric>
+#include <type_traits>
 #include <unordered_map>
 
 namespace mlp::rt {
@@ -23,7 +29,14 @@ const char *type_name(ColumnType type) {
   return "?";
 }
 
+std::string Column::type_text() const {
+  std::string out = type_name(type);
+  if (tensor()) out += shape_text(shape.data(), static_cast<int64_t>(shape.size()));
+  return out;
+}
+
 std::string Column::text(int64_t row) const {
+  if (tensor()) internal_error("Column::text on the tensor column '" + name + "'");
   switch (type) {
   case ColumnType::F32: {
     std::string s;
@@ -189,21 +202,27 @@ MlpTable *read_csv(const char *path_arg, char sep, const char *schema_text) {
   return keep_alive(std::move(table));
 }
 
+/// Copies rows `rows` of a column of `width` elements per row.
+template <class T> void gather_rows(ColumnData<T> &out, const ColumnData<T> &in, int64_t width,
+                                    const int64_t *rows, int64_t count) {
+  out.resize(static_cast<size_t>(count * width));
+  if (width == 1)
+    for (int64_t r = 0; r < count; ++r) out[r] = in[rows[r]];
+  else
+    for (int64_t r = 0; r < count; ++r)
+      std::memcpy(out.data() + r * width, in.data() + rows[r] * width, sizeof(T) * width);
+}
+
 /// The rows `rows` of `c`, in that order.
 Column gather(const Column &c, const int64_t *rows, int64_t count) {
   Column out;
   out.name = c.name;
   out.type = c.type;
+  out.shape = c.shape;
   out.labels = c.labels;
   switch (c.type) {
-  case ColumnType::F32:
-    out.f32.resize(count);
-    for (int64_t r = 0; r < count; ++r) out.f32[r] = c.f32[rows[r]];
-    break;
-  case ColumnType::I64:
-    out.i64.resize(count);
-    for (int64_t r = 0; r < count; ++r) out.i64[r] = c.i64[rows[r]];
-    break;
+  case ColumnType::F32: gather_rows(out.f32, c.f32, c.width(), rows, count); break;
+  case ColumnType::I64: gather_rows(out.i64, c.i64, c.width(), rows, count); break;
   case ColumnType::Str:
     out.codes.resize(count);
     for (int64_t r = 0; r < count; ++r) out.codes[r] = c.codes[rows[r]];
@@ -216,6 +235,7 @@ MlpTable *take_rows(const MlpTable &t, const int64_t *rows, int64_t count) {
   auto out = std::make_unique<MlpTable>();
   out->rows = count;
   out->path = t.path;
+  out->items = t.items;
   auto lines = std::make_shared<std::vector<int64_t>>(count);
   for (int64_t r = 0; r < count; ++r) (*lines)[r] = (*t.lines)[rows[r]];
   out->lines = std::move(lines);
@@ -242,6 +262,7 @@ const Column &MlpTable::column(std::string_view name) const {
 }
 
 std::string MlpTable::where(int64_t row) const {
+  if (items) return path + ": item " + std::to_string((*lines)[row]);
   return path + ":" + std::to_string((*lines)[row]);
 }
 
@@ -261,6 +282,7 @@ extern "C" MlpTable *mlp_rt_table_standardize(MlpTable *t_arg, const char *colum
   for (const std::string &name : split_list(arg(columns))) {
     const Column &c = t.column(name);
     if (!c.numeric()) internal_error("cannot standardize the str column '" + name + "'");
+    if (c.tensor()) internal_error("cannot standardize the tensor column '" + name + "' (" + c.type_text() + ")");
     // Two passes in double: exact enough for any column length, and NaN
     // (missing) values are left out as sklearn's StandardScaler does.
     double sum = 0;
@@ -304,3 +326,320 @@ extern "C" void mlp_rt_table_split(MlpTable *t_arg, double fraction, int64_t see
 }
 
 extern "C" int64_t mlp_rt_table_rows(MlpTable *t) { return checked(t, "mlp_rt_table_rows").rows; }
+
+/* -------------------------------------------------------------------- idx */
+
+namespace mlp::rt {
+namespace {
+
+/// `28x28`, or `single values` for items of rank 0 (a label file's shape).
+std::string item_shape_text(const std::string &shape) { return shape.empty() ? "single values" : shape; }
+
+uint64_t big_endian(const unsigned char *p, int size) {
+  uint64_t v = 0;
+  for (int i = 0; i < size; ++i) v = v << 8 | p[i];
+  return v;
+}
+
+/// Converts `n` big-endian elements of IDX `type` to T.
+template <class T> void convert(const unsigned char *in, int type, int64_t n, T *out) {
+  switch (type) {
+  case 0x08:
+    for (int64_t i = 0; i < n; ++i) out[i] = static_cast<T>(in[i]); // vectorized
+    return;
+  case 0x09:
+    for (int64_t i = 0; i < n; ++i) out[i] = static_cast<T>(static_cast<int8_t>(in[i]));
+    return;
+  case 0x0B:
+    for (int64_t i = 0; i < n; ++i) out[i] = static_cast<T>(static_cast<int16_t>(big_endian(in + 2 * i, 2)));
+    return;
+  case 0x0C:
+    for (int64_t i = 0; i < n; ++i) out[i] = static_cast<T>(static_cast<int32_t>(big_endian(in + 4 * i, 4)));
+    return;
+  case 0x0D:
+    for (int64_t i = 0; i < n; ++i) {
+      auto bits = static_cast<uint32_t>(big_endian(in + 4 * i, 4));
+      float f;
+      std::memcpy(&f, &bits, 4);
+      out[i] = static_cast<T>(f);
+    }
+    return;
+  case 0x0E:
+    for (int64_t i = 0; i < n; ++i) {
+      uint64_t bits = big_endian(in + 8 * i, 8);
+      double d;
+      std::memcpy(&d, &bits, 8);
+      out[i] = static_cast<T>(d);
+    }
+    return;
+  }
+  internal_error("bad IDX type " + std::to_string(type));
+}
+
+/// Reads all the data of `in` into `out`, a piece at a time (a piece stays in
+/// the cache while it is converted; no buffer for the whole file), then
+/// checks the end of the file.
+template <class T> void read_converted(mlp::IdxReader &in, int type, T *out) {
+  const int size = mlp::idxElementSize(type);
+  const int64_t count = in.dataBytes() / size;
+  constexpr int64_t kPiece = 1 << 18; // bytes
+  std::vector<unsigned char> buffer(kPiece);
+  std::string error;
+  for (int64_t done = 0; done < count;) {
+    int64_t n = std::min(count - done, kPiece / size);
+    if (!in.read(buffer.data(), n * size, error)) die(error, 1);
+    convert(buffer.data(), type, n, out + done);
+    done += n;
+  }
+  if (!in.finish(error)) die(error, 1);
+}
+
+} // namespace
+} // namespace mlp::rt
+
+extern "C" MlpTable *mlp_rt_idx_read(const char *images_arg, const char *labels_arg, const char *expect) {
+  std::string images(arg(images_arg)), labels(arg(labels_arg));
+  // Both headers first: a wrong file fails at once, before a long read.
+  mlp::IdxHeader ih, lh;
+  mlp::IdxReader imageFile, labelFile;
+  std::string error;
+  if (!imageFile.open(images, ih, error) || !labelFile.open(labels, lh, error)) die(error, 1);
+  std::string shape = mlp::idxItemShape(ih);
+  if (expect && shape != expect)
+    die("'" + images + "' changed since compile time: images are " + item_shape_text(shape) + ", expected " +
+            item_shape_text(expect),
+        1);
+  if (lh.dims.size() != 1)
+    die("'" + labels + "' is not a labels file: its items are " + mlp::idxItemShape(lh) + ", expected single values",
+        1);
+  if (!mlp::idxIsInteger(lh.type))
+    die("'" + labels + "' is not a labels file: it holds " + mlp::idxTypeName(lh.type) + " values, expected integers",
+        1);
+  if (ih.dims[0] != lh.dims[0])
+    die("'" + images + "' has " + std::to_string(ih.dims[0]) + " images but '" + labels + "' has " +
+            std::to_string(lh.dims[0]) + " labels",
+        1);
+
+  const int64_t n = ih.dims[0];
+  auto image = std::make_shared<Column>();
+  image->name = "image";
+  image->type = ColumnType::F32;
+  image->shape.assign(ih.dims.begin() + 1, ih.dims.end());
+  auto label = std::make_shared<Column>();
+  label->name = "label";
+  label->type = ColumnType::I64;
+  try {
+    image->f32.resize(static_cast<size_t>(n * image->width()));
+    label->i64.resize(static_cast<size_t>(n));
+  } catch (const std::bad_alloc &) { // a corrupt gzip file's header, most likely
+    die("'" + images + "' is too large: " + std::to_string(n) + " images of " + item_shape_text(shape) +
+            " do not fit in memory",
+        1);
+  }
+  read_converted(imageFile, ih.type, image->f32.data());
+  read_converted(labelFile, lh.type, label->i64.data());
+
+  auto table = std::make_unique<MlpTable>();
+  table->rows = n;
+  table->path = labels;
+  table->items = true;
+  auto items = std::make_shared<std::vector<int64_t>>(static_cast<size_t>(n));
+  std::iota(items->begin(), items->end(), int64_t(0));
+  table->lines = std::move(items);
+  table->columns.push_back(std::move(image));
+  table->columns.push_back(std::move(label));
+  return keep_alive(std::move(table));
+}
+
+/* -------------------------------------------------- rows and new columns */
+
+/// A column being built row by row (mlp_rt_column_new .. with_column).
+struct MlpColumnBuilder {
+  int64_t rows = 0;
+  mlp::rt::Column column;
+  int64_t width = 1;
+  std::vector<unsigned char> done; ///< per row: set already
+  int64_t count = 0;               ///< rows set so far
+};
+
+namespace mlp::rt {
+namespace {
+
+/// Checks that a memref has exactly the per-row shape of `c`.
+StridedView row_view(const Column &c, int64_t rank, const void *descriptor, const char *function) {
+  StridedView v = view_from_descriptor(rank, descriptor);
+  bool same = rank == static_cast<int64_t>(c.shape.size());
+  for (int64_t a = 0; same && a < rank; ++a) same = v.sizes[a] == c.shape[a];
+  if (!same)
+    internal_error(std::string(function) + ": the column '" + c.name + "' has rows of shape " +
+                   shape_text(c.shape.data(), static_cast<int64_t>(c.shape.size())) + ", the tensor has shape " +
+                   shape_text(v.sizes, rank));
+  return v;
+}
+
+/// True when the view's elements are row-major and contiguous.
+bool dense(const StridedView &v) {
+  int64_t expected = 1;
+  for (int64_t a = v.rank; a-- > 0;) {
+    if (v.sizes[a] != 1 && v.strides[a] != expected) return false;
+    expected *= v.sizes[a];
+  }
+  return true;
+}
+
+/// Calls f(i, offset) for each element of the view in row-major order: i is
+/// its index in that order, offset its place in the memref (in elements).
+template <class F> void for_each_element(const StridedView &v, F f) {
+  int64_t total = 1;
+  for (int64_t a = 0; a < v.rank; ++a) total *= v.sizes[a];
+  if (total == 0) return;
+  std::vector<int64_t> index(static_cast<size_t>(v.rank), 0);
+  int64_t offset = v.offset;
+  for (int64_t i = 0; i < total; ++i) {
+    f(i, offset);
+    for (int64_t a = v.rank; a-- > 0;) { // odometer
+      offset += v.strides[a];
+      if (++index[a] < v.sizes[a]) break;
+      offset -= v.strides[a] * v.sizes[a];
+      index[a] = 0;
+    }
+  }
+}
+
+/// Copies `width` elements from `in` into the memref (converting).
+template <class To, class From> void to_memref(const StridedView &v, const From *in, int64_t width) {
+  To *out = const_cast<To *>(static_cast<const To *>(v.aligned));
+  if constexpr (std::is_same_v<To, From>) {
+    if (dense(v)) {
+      std::memcpy(out + v.offset, in, sizeof(To) * width);
+      return;
+    }
+  }
+  for_each_element(v, [&](int64_t i, int64_t offset) { out[offset] = static_cast<To>(in[i]); });
+}
+
+template <class T> void from_memref(const StridedView &v, T *out, int64_t width) {
+  const T *in = static_cast<const T *>(v.aligned);
+  if (dense(v)) {
+    std::memcpy(out, in + v.offset, sizeof(T) * width);
+    return;
+  }
+  for_each_element(v, [&](int64_t i, int64_t offset) { out[i] = in[offset]; });
+}
+
+const Column &row_column(MlpTable *t, const char *column, int64_t row, const char *function) {
+  if (!t) internal_error(std::string(function) + ": null table");
+  const Column &c = t->column(arg(column));
+  if (row < 0 || row >= t->rows)
+    internal_error(std::string(function) + ": row " + std::to_string(row) + " is outside [0, " +
+                   std::to_string(t->rows) + ")");
+  return c;
+}
+
+MlpColumnBuilder &builder_row(MlpColumnBuilder *c, int64_t row, ColumnType type, const char *function) {
+  if (!c) internal_error(std::string(function) + ": null column");
+  if (c->column.type != type)
+    internal_error(std::string(function) + ": the new column '" + c->column.name + "' is " +
+                   type_name(c->column.type));
+  if (row < 0 || row >= c->rows)
+    internal_error(std::string(function) + ": row " + std::to_string(row) + " is outside [0, " +
+                   std::to_string(c->rows) + ")");
+  if (!c->done[row]) c->done[row] = 1, ++c->count;
+  return *c;
+}
+
+} // namespace
+} // namespace mlp::rt
+
+extern "C" void mlp_rt_table_get_row_f32(MlpTable *t, const char *column, int64_t row, int64_t rank,
+                                         void *desc) {
+  const char *function = "mlp_rt_table_get_row_f32";
+  const Column &c = row_column(t, column, row, function);
+  StridedView v = row_view(c, rank, desc, function);
+  const int64_t w = c.width();
+  switch (c.type) {
+  case ColumnType::F32: to_memref<float>(v, c.f32.data() + row * w, w); break;
+  case ColumnType::I64: to_memref<float>(v, c.i64.data() + row * w, w); break;
+  case ColumnType::Str: internal_error(std::string(function) + ": the column '" + c.name + "' is str");
+  }
+}
+
+extern "C" void mlp_rt_table_get_row_i64(MlpTable *t, const char *column, int64_t row, int64_t rank,
+                                         void *desc) {
+  const char *function = "mlp_rt_table_get_row_i64";
+  const Column &c = row_column(t, column, row, function);
+  if (c.type != ColumnType::I64)
+    internal_error(std::string(function) + ": the column '" + c.name + "' is " + type_name(c.type));
+  StridedView v = row_view(c, rank, desc, function);
+  const int64_t w = c.width();
+  to_memref<int64_t>(v, c.i64.data() + row * w, w);
+}
+
+extern "C" MlpColumnBuilder *mlp_rt_column_new(MlpTable *t, const char *name, const char *type,
+                                               const char *shape) {
+  if (!t) internal_error("mlp_rt_column_new: null table");
+  auto c = std::make_unique<MlpColumnBuilder>();
+  c->rows = t->rows;
+  c->column.name = std::string(arg(name));
+  if (c->column.name.empty()) internal_error("mlp_rt_column_new: no name");
+  std::string_view typeText = arg(type);
+  if (typeText == "f32") c->column.type = ColumnType::F32;
+  else if (typeText == "i64") c->column.type = ColumnType::I64;
+  else internal_error("mlp_rt_column_new: bad type '" + std::string(typeText) + "'");
+  std::string_view shapeText = arg(shape);
+  if (!shapeText.empty()) {
+    for (;;) {
+      size_t x = shapeText.find('x');
+      std::string_view part = shapeText.substr(0, x);
+      int64_t d = 0;
+      auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), d);
+      if (ec != std::errc() || end != part.data() + part.size() || d <= 0 || d > (int64_t(1) << 40))
+        internal_error("mlp_rt_column_new: bad shape '" + std::string(arg(shape)) + "'");
+      c->column.shape.push_back(d);
+      if (x == std::string_view::npos) break;
+      shapeText.remove_prefix(x + 1);
+    }
+  }
+  c->width = c->column.width();
+  size_t elements = static_cast<size_t>(c->rows * c->width);
+  if (c->column.type == ColumnType::F32) c->column.f32.resize(elements);
+  else c->column.i64.resize(elements);
+  c->done.assign(static_cast<size_t>(c->rows), 0);
+  return keep_alive(std::move(c));
+}
+
+extern "C" void mlp_rt_column_set_row_f32(MlpColumnBuilder *c_arg, int64_t row, int64_t rank, void *desc) {
+  const char *function = "mlp_rt_column_set_row_f32";
+  MlpColumnBuilder &c = builder_row(c_arg, row, ColumnType::F32, function);
+  StridedView v = row_view(c.column, rank, desc, function);
+  from_memref<float>(v, c.column.f32.data() + row * c.width, c.width);
+}
+
+extern "C" void mlp_rt_column_set_row_i64(MlpColumnBuilder *c_arg, int64_t row, int64_t rank, void *desc) {
+  const char *function = "mlp_rt_column_set_row_i64";
+  MlpColumnBuilder &c = builder_row(c_arg, row, ColumnType::I64, function);
+  StridedView v = row_view(c.column, rank, desc, function);
+  from_memref<int64_t>(v, c.column.i64.data() + row * c.width, c.width);
+}
+
+extern "C" MlpTable *mlp_rt_table_with_column(MlpTable *t_arg, MlpColumnBuilder *c) {
+  const MlpTable &t = checked(t_arg, "mlp_rt_table_with_column");
+  if (!c || !kept_objects().count(c)) internal_error("mlp_rt_table_with_column: unknown or used column");
+  if (c->rows != t.rows)
+    internal_error("mlp_rt_table_with_column: the column '" + c->column.name + "' has " + std::to_string(c->rows) +
+                   " rows, the table " + std::to_string(t.rows));
+  if (c->count != c->rows) {
+    auto unset = std::find(c->done.begin(), c->done.end(), 0) - c->done.begin();
+    internal_error("mlp_rt_table_with_column: row " + std::to_string(unset) + " of the column '" +
+                   c->column.name + "' was never set (" + std::to_string(c->count) + " of " +
+                   std::to_string(c->rows) + " were)");
+  }
+  auto out = std::make_unique<MlpTable>(t);
+  auto column = std::make_shared<const Column>(std::move(c->column));
+  bool replaced = false;
+  for (auto &slot : out->columns)
+    if (slot->name == column->name) slot = column, replaced = true;
+  if (!replaced) out->columns.push_back(column);
+  release(c, "mlp_rt_table_with_column"); // its data moved into the table
+  return keep_alive(std::move(out));
+}

@@ -132,6 +132,8 @@ int build(Compilation &c, const std::string &out) {
                                    std::string(object),
                                    lib + "/libmlprt_main.a",
                                    lib + "/libmlprt.a",
+                                   "-l:libz.a",  // gzip data files; static, so
+                                                 // the binary needs no libz
                                    "-lm",
                                    "-o",
                                    out};

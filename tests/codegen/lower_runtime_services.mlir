@@ -12,19 +12,25 @@
 // CHECK:         %[[A:.*]] = llvm.load %[[FIRST]]
 // CHECK:         %[[B:.*]] = call @mlp_rt_batcher_new(%[[A]], %{{.*}}, %{{.*}}) : (!llvm.ptr, !llvm.ptr, i64) -> !llvm.ptr
 // CHECK:         %[[X:.*]] = memref.alloc() : memref<16x4xf32>
-// CHECK:         %[[XU:.*]] = memref.cast %[[X]] : memref<16x4xf32> to memref<*xf32>
 // CHECK:         %[[Y:.*]] = memref.alloc() : memref<16xi64>
-// CHECK:         %[[YU:.*]] = memref.cast %[[Y]] : memref<16xi64> to memref<*xi64>
-// CHECK:         call @mlp_rt_batcher_fill(%[[B]], %{{.*}}, %[[XU]], %[[YU]])
+// Descriptors passed to C live on the stack: each call gets its own scope,
+// so a call in a loop does not grow the stack.
+// CHECK:         memref.alloca_scope
+// CHECK:           %[[XU:.*]] = memref.cast %[[X]] : memref<16x4xf32> to memref<*xf32>
+// CHECK:           %[[YU:.*]] = memref.cast %[[Y]] : memref<16xi64> to memref<*xi64>
+// CHECK:           call @mlp_rt_batcher_fill(%[[B]], %{{.*}}, %[[XU]], %[[YU]])
 // CHECK:         %[[XT:.*]] = bufferization.to_tensor %[[X]] restrict writable
-// CHECK:         %[[XM:.*]] = bufferization.to_memref %[[XT]]
-// CHECK:         %[[XC:.*]] = memref.cast %[[XM]] : memref<16x4xf32, strided<[?, ?], offset: ?>> to memref<*xf32>
-// CHECK:         call @mlp_rt_eval_add(%[[B]], %{{.*}}, %[[XC]])
+// CHECK:         memref.alloca_scope
+// CHECK:           %[[XM:.*]] = bufferization.to_memref %[[XT]]
+// CHECK:           %[[XC:.*]] = memref.cast %[[XM]] : memref<16x4xf32, strided<[?, ?], offset: ?>> to memref<*xf32>
+// CHECK:           call @mlp_rt_eval_add(%[[B]], %{{.*}}, %[[XC]])
 
 // LLVM-LABEL:  llvm.func @mlp_main
 // LLVM:          %[[XB:.*]] = llvm.call @malloc
 // LLVM:          %[[YB:.*]] = llvm.call @malloc
+// LLVM:          llvm.intr.stacksave
 // LLVM:          llvm.call @mlp_rt_batcher_fill
+// LLVM:          llvm.intr.stackrestore
 // LLVM:          llvm.call @mlp_rt_eval_add
 // LLVM-DAG:      llvm.call @free(%[[XB]])
 // LLVM-DAG:      llvm.call @free(%[[YB]])

@@ -1,6 +1,7 @@
 // Unit tests of the runtime's data-pipeline calls (runtime/mlp_runtime.h):
-// CSV reading and schema inference (runtime/csv.h), tables, batches,
-// metrics, training history and progress, SVG plots and safetensors files.
+// CSV reading and schema inference (runtime/csv.h), IDX files
+// (runtime/idx.h), tables and tensor columns, batches, metrics, training
+// history and progress, SVG plots and safetensors files.
 //
 // Same style as runtime_tests.cpp: no framework; every failed check prints
 // what it expected and what it got; the last line is "N passed, M failed"
@@ -14,9 +15,11 @@
 //   mlprt-pipeline-tests --read-safetensors PATH    prints tensors a, b of PATH
 
 #include "runtime/csv.h"
+#include "runtime/idx.h"
 #include "runtime/mlp_runtime.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -33,6 +36,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <vector>
+#include <zlib.h>
 
 #ifndef MLP_SOURCE_DIR
 #error "MLP_SOURCE_DIR must name the source tree (for examples/data/iris.csv)"
@@ -638,6 +642,505 @@ void test_batches() {
         mlp_rt_batcher_fill(b, 0, xd.rank, xd.get(), 0, nullptr, 0, nullptr);
       },
       "internal error: mlp_rt_batcher_fill: no y for the target 'kind'", "batches: missing y");
+}
+
+/* ------------------------------------------------------------------- idx */
+
+/// Like check_error, for messages with a part that cannot be known exactly.
+void check_error_contains(const std::function<void()> &body, const std::string &part, const std::string &what) {
+  Run r = run_child(body);
+  check(r.status == 1, what + ": exit status 1",
+        "  got " + std::to_string(r.status) + " (stderr " + escaped(r.err) + ")");
+  check_contains(r.err, "error: " + part, what + ": message");
+}
+
+std::string be32(uint32_t v) {
+  return {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8), static_cast<char>(v)};
+}
+
+/// An IDX header: magic 00 00 type rank, then the sizes.
+std::string idx_header(int type, const std::vector<uint32_t> &dims) {
+  std::string h{'\0', '\0', static_cast<char>(type), static_cast<char>(dims.size())};
+  for (uint32_t d : dims) h += be32(d);
+  return h;
+}
+
+std::string bytes(std::initializer_list<int> values) {
+  std::string s;
+  for (int v : values) s += static_cast<char>(v);
+  return s;
+}
+
+/// Writes `content` to the temp dir, gzip-compressed (by zlib) if `gzip`.
+std::string idx_file(const std::string &name, const std::string &content, bool gzip = false) {
+  if (!gzip) return write_file(name, content);
+  std::string path = g_dir + "/" + name;
+  gzFile f = gzopen(path.c_str(), "wb");
+  if (!f || (!content.empty() && gzwrite(f, content.data(), static_cast<unsigned>(content.size())) <= 0) ||
+      gzclose(f) != Z_OK) {
+    std::printf("cannot write %s\n", path.c_str());
+    std::exit(3);
+  }
+  return path;
+}
+
+/// readIdxHeader as text: `ubyte 3x2x2 item 2x2`, or `error: ...`.
+std::string idx_header_text(const std::string &path) {
+  mlp::IdxHeader h;
+  std::string error;
+  if (!mlp::readIdxHeader(path, h, error)) return "error: " + error;
+  std::string dims;
+  for (size_t k = 0; k < h.dims.size(); ++k) dims += (k ? "x" : "") + std::to_string(h.dims[k]);
+  return std::string(mlp::idxTypeName(h.type)) + " " + dims + " item " + mlp::idxItemShape(h);
+}
+
+int64_t product(const std::vector<int64_t> &shape) {
+  int64_t n = 1;
+  for (int64_t d : shape) n *= d;
+  return n;
+}
+
+/// Row `row` of column `column`, read with mlp_rt_table_get_row_f32.
+std::vector<float> row_f32(MlpTable *t, const char *column, int64_t row, const std::vector<int64_t> &shape) {
+  std::vector<float> v(static_cast<size_t>(product(shape)), -1.0f);
+  Descriptor d = make_descriptor(v.data(), shape);
+  mlp_rt_table_get_row_f32(t, column, row, d.rank, d.get());
+  return v;
+}
+
+/// Every row of a column, one after the other.
+std::vector<float> rows_f32(MlpTable *t, const char *column, const std::vector<int64_t> &shape) {
+  std::vector<float> all;
+  for (int64_t r = 0; r < mlp_rt_table_rows(t); ++r) {
+    std::vector<float> v = row_f32(t, column, r, shape);
+    all.insert(all.end(), v.begin(), v.end());
+  }
+  return all;
+}
+
+/// A scalar i64 column's value.
+int64_t value_i64(MlpTable *t, const char *column, int64_t row) {
+  int64_t v = -1;
+  Descriptor d = make_descriptor(&v, {});
+  mlp_rt_table_get_row_i64(t, column, row, d.rank, d.get());
+  return v;
+}
+
+std::vector<int64_t> values_i64(MlpTable *t, const char *column) {
+  std::vector<int64_t> all;
+  for (int64_t r = 0; r < mlp_rt_table_rows(t); ++r) all.push_back(value_i64(t, column, r));
+  return all;
+}
+
+/// The table's column names, from the message of a lookup that fails.
+std::string column_names(MlpTable *t) {
+  Run r = run_child([&] { row_f32(t, "?", 0, {}); });
+  size_t open = r.err.find("(it has: "), close = r.err.rfind(')');
+  if (open == std::string::npos || close == std::string::npos) return r.err;
+  return r.err.substr(open + 9, close - open - 9);
+}
+
+void test_idx() {
+  const std::string images = idx_header(0x08, {3, 2, 2}) + bytes({0, 1, 2, 3, 10, 11, 12, 13, 253, 254, 255, 128});
+  const std::string labels = idx_header(0x08, {3}) + bytes({7, 0, 9});
+  for (bool gzip : {false, true}) {
+    std::string kind = gzip ? "idx (gzip): " : "idx (plain): ";
+    std::string suffix = gzip ? ".gz" : "";
+    std::string ip = idx_file("images.idx" + suffix, images, gzip);
+    std::string lp = idx_file("labels.idx" + suffix, labels, gzip);
+    check_eq(idx_header_text(ip), "ubyte 3x2x2 item 2x2", kind + "images header");
+    check_eq(idx_header_text(lp), "ubyte 3 item ", kind + "labels header");
+    MlpTable *t = mlp_rt_idx_read(ip.c_str(), lp.c_str(), "2x2");
+    check_eq(mlp_rt_table_rows(t), 3, kind + "rows");
+    check_eq(column_names(t), "image, label", kind + "columns");
+    check_floats(rows_f32(t, "image", {2, 2}), {0, 1, 2, 3, 10, 11, 12, 13, 253, 254, 255, 128},
+                 kind + "images as f32, 0..255");
+    check_list(values_i64(t, "label"), {7, 0, 9}, kind + "labels as i64");
+    check_floats(row_f32(t, "label", 2, {}), {9}, kind + "an i64 label read as f32");
+    MlpTable *unchecked = mlp_rt_idx_read(ip.c_str(), lp.c_str(), nullptr);
+    check_eq(mlp_rt_table_rows(unchecked), 3, kind + "expect NULL skips the shape check");
+
+    // Data cut short, or longer than the header says.
+    std::string cut = idx_file("cut.idx" + suffix, images.substr(0, images.size() - 2), gzip);
+    std::string cutMessage = "'" + cut + "' is truncated: expected 12 bytes of data, found 10";
+    if (gzip) check_eq(idx_header_text(cut), "ubyte 3x2x2 item 2x2", kind + "header of a truncated file");
+    else check_eq(idx_header_text(cut), "error: " + cutMessage, kind + "header check sees a truncated file");
+    check_error([&] { mlp_rt_idx_read(cut.c_str(), lp.c_str(), "2x2"); }, cutMessage, kind + "truncated data");
+    std::string longer = idx_file("long.idx" + suffix, images + "x", gzip);
+    check_error([&] { mlp_rt_idx_read(longer.c_str(), lp.c_str(), "2x2"); },
+                "'" + longer + "' is too long: expected 12 bytes of data, found 13", kind + "data after the end");
+    std::string cutHeader = idx_file("cut_header.idx" + suffix, images.substr(0, 10), gzip);
+    check_eq(idx_header_text(cutHeader),
+             "error: '" + cutHeader + "' is truncated: expected 16 bytes of header, found 10", kind + "header cut short");
+
+    // Not IDX.
+    std::string text = idx_file("text.idx" + suffix, "hello world!", gzip);
+    check_eq(idx_header_text(text), "error: '" + text + "' is not an IDX file (bad magic 0x68656c6c)",
+             kind + "bad magic");
+    check_error([&] { mlp_rt_idx_read(text.c_str(), lp.c_str(), "2x2"); },
+                "'" + text + "' is not an IDX file (bad magic 0x68656c6c)", kind + "bad magic at run time");
+    std::string empty = idx_file("empty.idx" + suffix, "", gzip);
+    check_eq(idx_header_text(empty), "error: '" + empty + "' is not an IDX file (it is empty)", kind + "empty file");
+    std::string tiny = idx_file("tiny.idx" + suffix, std::string(2, '\0'), gzip);
+    check_eq(idx_header_text(tiny), "error: '" + tiny + "' is not an IDX file (bad magic: it has only 2 bytes)",
+             kind + "two bytes");
+    std::string type = idx_file("type.idx" + suffix, bytes({0, 0, 0x0A, 1}) + be32(0), gzip);
+    check_eq(idx_header_text(type), "error: '" + type + "' is not an IDX file (bad magic 0x00000a01)",
+             kind + "unknown element type");
+    std::string huge = idx_file("huge.idx" + suffix, idx_header(0x0E, {0xFFFFFFFF, 0xFFFFFFFF}), gzip);
+    check_eq(idx_header_text(huge),
+             "error: '" + huge + "' is not an IDX file (its sizes 4294967295x4294967295 are too large)",
+             kind + "absurd sizes");
+  }
+
+  std::string ip = idx_file("i.idx", images), lp = idx_file("l.idx.gz", labels, true);
+  check_eq(mlp_rt_table_rows(mlp_rt_idx_read(ip.c_str(), lp.c_str(), "2x2")), 3, "idx: plain images, gzip labels");
+  std::string missing = g_dir + "/nope.idx";
+  check_eq(idx_header_text(missing), "error: cannot open '" + missing + "': No such file or directory",
+           "idx: missing file");
+  check_eq(idx_header_text(g_dir), "error: cannot read '" + g_dir + "': Is a directory", "idx: a directory");
+  check_error([&] { mlp_rt_idx_read(ip.c_str(), missing.c_str(), "2x2"); },
+              "cannot open '" + missing + "': No such file or directory", "idx: missing labels file");
+  check_error([&] { mlp_rt_idx_read(ip.c_str(), lp.c_str(), "28x28"); },
+              "'" + ip + "' changed since compile time: images are 2x2, expected 28x28", "idx: changed shape");
+  check_error([&] { mlp_rt_idx_read(ip.c_str(), lp.c_str(), ""); },
+              "'" + ip + "' changed since compile time: images are 2x2, expected single values",
+              "idx: changed shape (rank)");
+  std::string two = idx_file("two.idx", idx_header(0x08, {2}) + bytes({1, 2}));
+  check_error([&] { mlp_rt_idx_read(ip.c_str(), two.c_str(), "2x2"); },
+              "'" + ip + "' has 3 images but '" + two + "' has 2 labels", "idx: counts differ");
+  check_error([&] { mlp_rt_idx_read(ip.c_str(), ip.c_str(), "2x2"); },
+              "'" + ip + "' is not a labels file: its items are 2x2, expected single values", "idx: labels of rank 3");
+  std::string floatLabels = idx_file("fl.idx", idx_header(0x0D, {3}) + std::string(12, '\0'));
+  check_error([&] { mlp_rt_idx_read(ip.c_str(), floatLabels.c_str(), "2x2"); },
+              "'" + floatLabels + "' is not a labels file: it holds float values, expected integers",
+              "idx: float labels");
+  {
+    // Errors about a row name the labels file and the item.
+    MlpTable *t = mlp_rt_idx_read(ip.c_str(), lp.c_str(), "2x2");
+    check_error([&] { mlp_rt_batcher_new(t, "image", "label", "#8", 2, -1); },
+                lp + ": item 2: the target 'label' is 9, which is not a class index in [0, 8)",
+                "idx: a bad label names the item");
+    MlpTable *a, *b;
+    mlp_rt_table_split(t, 0.5, -1, &a, &b);
+    check_error([&] { mlp_rt_batcher_new(b, "image", "label", "#8", 2, -1); },
+                lp + ": item 2: the target 'label' is 9, which is not a class index in [0, 8)",
+                "idx: items keep their numbers through split");
+  }
+
+  // Other element types, big-endian.
+  {
+    std::string fi = idx_file("f.idx", idx_header(0x0D, {2, 2}) + bytes({0x3f, 0, 0, 0, 0xbf, 0xc0, 0, 0}) +
+                                           bytes({0x40, 0x50, 0, 0, 0x49, 0x74, 0x24, 0}));
+    std::string sl = idx_file("s.idx", idx_header(0x0B, {2}) + bytes({0x01, 0x2c, 0xff, 0xfe}));
+    MlpTable *t = mlp_rt_idx_read(fi.c_str(), sl.c_str(), "2");
+    check_floats(rows_f32(t, "image", {2}), {0.5, -1.5, 3.25, 1e6}, "idx: float images");
+    check_list(values_i64(t, "label"), {300, -2}, "idx: short labels");
+    std::string di = idx_file("d.idx", idx_header(0x0E, {1, 1}) + bytes({0xc0, 0x1c, 0, 0, 0, 0, 0, 0}));
+    std::string il = idx_file("i32.idx", idx_header(0x0C, {1}) + be32(123456));
+    t = mlp_rt_idx_read(di.c_str(), il.c_str(), "1");
+    check_floats(rows_f32(t, "image", {1}), {-7}, "idx: double images");
+    check_list(values_i64(t, "label"), {123456}, "idx: int labels");
+    std::string bi = idx_file("b.idx", idx_header(0x09, {3}) + bytes({0xff, 0x7f, 0x80}));
+    std::string bl = idx_file("bl.idx", idx_header(0x09, {3}) + bytes({0xff, 1, 2}));
+    t = mlp_rt_idx_read(bi.c_str(), bl.c_str(), "");
+    check_floats(rows_f32(t, "image", {}), {-1, 127, -128}, "idx: rank-1 byte images: a scalar column");
+    check_list(values_i64(t, "label"), {-1, 1, 2}, "idx: byte labels");
+  }
+
+  // Damaged gzip files.
+  {
+    std::string big = idx_header(0x08, {100, 28, 28});
+    uint32_t state = 1;
+    for (int i = 0; i < 100 * 28 * 28; ++i) {
+      state = state * 1103515245u + 12345u;
+      big += static_cast<char>((state >> 16) & 0x3f);
+    }
+    std::string gz = read_file(idx_file("big.idx.gz", big, true));
+    std::string half = write_file("half.idx.gz", gz.substr(0, gz.size() / 2));
+    check_eq(idx_header_text(half), "ubyte 100x28x28 item 28x28", "idx: a cut gzip file has a header");
+    std::string l100 = idx_file("l100.idx", idx_header(0x08, {100}) + std::string(100, '\1'));
+    check_error_contains([&] { mlp_rt_idx_read(half.c_str(), l100.c_str(), "28x28"); },
+                         "'" + half + "' is truncated: expected 78400 bytes of data, found ", "idx: gzip file cut short");
+    std::string noTrailer = write_file("notrailer.idx.gz", gz.substr(0, gz.size() - 4));
+    check_error([&] { mlp_rt_idx_read(noTrailer.c_str(), l100.c_str(), "28x28"); },
+                "'" + noTrailer + "' is not a valid gzip file (unexpected end of file)", "idx: gzip trailer cut off");
+    std::string crc = gz;
+    crc[crc.size() - 6] ^= 0x55;
+    std::string badCrc = write_file("badcrc.idx.gz", crc);
+    check_error([&] { mlp_rt_idx_read(badCrc.c_str(), l100.c_str(), "28x28"); },
+                "'" + badCrc + "' is not a valid gzip file (incorrect data check)", "idx: gzip checksum wrong");
+    std::string garbage = write_file("garbage.idx.gz", "\x1f\x8b" "garbage, not deflate data at all");
+    check_eq(idx_header_text(garbage),
+             "error: '" + garbage + "' is not a valid gzip file (unknown compression method)",
+             "idx: gzip magic, then garbage");
+    MlpTable *ok = mlp_rt_idx_read(idx_file("big2.idx.gz", big, true).c_str(), l100.c_str(), "28x28");
+    std::vector<float> first = row_f32(ok, "image", 0, {28, 28}), last = row_f32(ok, "image", 99, {28, 28});
+    check(first[0] == static_cast<unsigned char>(big[16]) && last[783] == static_cast<unsigned char>(big.back()),
+          "idx: a larger gzip file reads back");
+  }
+}
+
+/* -------------------------------------------------------- tensor columns */
+
+void test_tensor_columns() {
+  // 5 items of 2x3: item r holds r*10 + e; its label is r.
+  std::string img = idx_header(0x08, {5, 2, 3}), lab = idx_header(0x08, {5});
+  for (int r = 0; r < 5; ++r) {
+    for (int e = 0; e < 6; ++e) img += static_cast<char>(r * 10 + e);
+    lab += static_cast<char>(r);
+  }
+  std::string ip = idx_file("t_images.idx", img), lp = idx_file("t_labels.idx", lab);
+  MlpTable *t = mlp_rt_idx_read(ip.c_str(), lp.c_str(), "2x3");
+  check_floats(row_f32(t, "image", 3, {2, 3}), {30, 31, 32, 33, 34, 35}, "tensor columns: get_row");
+  {
+    std::vector<float> v(6, -1);
+    Descriptor d = make_descriptor(v.data(), {2, 3}, {1, 2}); // column-major
+    mlp_rt_table_get_row_f32(t, "image", 1, d.rank, d.get());
+    check_floats(v, {10, 13, 11, 14, 12, 15}, "tensor columns: get_row into a strided memref");
+  }
+
+  // mutate(image = image / 10): replaces the column in place.
+  MlpColumnBuilder *c = mlp_rt_column_new(t, "image", "f32", "2x3");
+  for (int64_t r = 0; r < mlp_rt_table_rows(t); ++r) {
+    std::vector<float> v = row_f32(t, "image", r, {2, 3});
+    for (float &x : v) x /= 10;
+    Descriptor d = make_descriptor(v.data(), {2, 3});
+    mlp_rt_column_set_row_f32(c, r, d.rank, d.get());
+  }
+  {
+    // A row set again, from a strided memref, overwrites.
+    std::vector<float> v = {4.0f, 4.3f, 4.1f, 4.4f, 4.2f, 4.5f};
+    Descriptor d = make_descriptor(v.data(), {2, 3}, {1, 2});
+    mlp_rt_column_set_row_f32(c, 4, d.rank, d.get());
+  }
+  MlpTable *t2 = mlp_rt_table_with_column(t, c);
+  check_eq(column_names(t2), "image, label", "tensor columns: with_column replaces in place");
+  check_floats(rows_f32(t2, "image", {2, 3}),
+               {0, 0.1, 0.2, 0.3, 0.4, 0.5, 1, 1.1, 1.2, 1.3, 1.4, 1.5, 2, 2.1, 2.2, 2.3, 2.4, 2.5,
+                3, 3.1, 3.2, 3.3, 3.4, 3.5, 4, 4.1, 4.2, 4.3, 4.4, 4.5},
+               "tensor columns: the new values");
+  check_floats(row_f32(t, "image", 4, {2, 3}), {40, 41, 42, 43, 44, 45}, "tensor columns: the old table is unchanged");
+  check_error([&] { mlp_rt_table_with_column(t, c); }, "internal error: mlp_rt_table_with_column: unknown or used column",
+              "tensor columns: a builder is used once");
+
+  // mutate(twice = label * 2): a new scalar i64 column goes last.
+  MlpColumnBuilder *twice = mlp_rt_column_new(t2, "twice", "i64", "");
+  for (int64_t r = 0; r < 5; ++r) {
+    int64_t v = value_i64(t2, "label", r) * 2;
+    Descriptor d = make_descriptor(&v, {});
+    mlp_rt_column_set_row_i64(twice, r, d.rank, d.get());
+  }
+  MlpTable *t3 = mlp_rt_table_with_column(t2, twice);
+  check_eq(column_names(t3), "image, label, twice", "tensor columns: with_column adds at the end");
+  check_list(values_i64(t3, "twice"), {0, 2, 4, 6, 8}, "tensor columns: scalar i64 column");
+  check_eq(column_names(t2), "image, label", "tensor columns: the input table keeps its columns");
+
+  // An i64 tensor column, and a reshape to 1x2x3.
+  MlpColumnBuilder *ints = mlp_rt_column_new(t3, "grid", "i64", "3x2");
+  MlpColumnBuilder *shaped = mlp_rt_column_new(t3, "image", "f32", "1x2x3");
+  for (int64_t r = 0; r < 5; ++r) {
+    std::vector<int64_t> g = {r, r + 1, r + 2, r + 3, r + 4, r + 5};
+    Descriptor gd = make_descriptor(g.data(), {3, 2});
+    mlp_rt_column_set_row_i64(ints, r, gd.rank, gd.get());
+    std::vector<float> v = row_f32(t3, "image", r, {2, 3});
+    Descriptor d = make_descriptor(v.data(), {1, 2, 3});
+    mlp_rt_column_set_row_f32(shaped, r, d.rank, d.get());
+  }
+  MlpTable *t4 = mlp_rt_table_with_column(mlp_rt_table_with_column(t3, ints), shaped);
+  check_eq(column_names(t4), "image, label, twice, grid", "tensor columns: reshaped image stays first");
+  check_floats(row_f32(t4, "image", 2, {1, 2, 3}), {2, 2.1, 2.2, 2.3, 2.4, 2.5}, "tensor columns: 1x2x3 rows");
+  {
+    std::vector<int64_t> g(6);
+    Descriptor d = make_descriptor(g.data(), {3, 2});
+    mlp_rt_table_get_row_i64(t4, "grid", 3, d.rank, d.get());
+    check_list(g, {3, 4, 5, 6, 7, 8}, "tensor columns: an i64 tensor column");
+    check_floats(row_f32(t4, "grid", 1, {3, 2}), {1, 2, 3, 4, 5, 6}, "tensor columns: i64 tensor read as f32");
+  }
+
+  // split moves whole tensor rows.
+  {
+    MlpTable *a, *b;
+    mlp_rt_table_split(t4, 0.6, 42, &a, &b);
+    check_eq(mlp_rt_table_rows(a) * 10 + mlp_rt_table_rows(b), 32, "tensor columns: split 3/2");
+    std::vector<int64_t> seen;
+    bool consistent = true;
+    for (MlpTable *part : {a, b})
+      for (int64_t r = 0; r < mlp_rt_table_rows(part); ++r) {
+        int64_t label = value_i64(part, "label", r);
+        seen.push_back(label);
+        std::vector<float> image = row_f32(part, "image", r, {1, 2, 3});
+        for (int e = 0; e < 6; ++e) consistent = consistent && std::fabs(image[e] - (label + 0.1 * e)) < 1e-5;
+        std::vector<float> grid = row_f32(part, "grid", r, {3, 2});
+        for (int e = 0; e < 6; ++e) consistent = consistent && grid[e] == label + e;
+        consistent = consistent && value_i64(part, "twice", r) == 2 * label;
+      }
+    check(consistent, "tensor columns: split keeps each row's tensors with its row");
+    check(seen != std::vector<int64_t>{0, 1, 2, 3, 4}, "tensor columns: split shuffled");
+    std::sort(seen.begin(), seen.end());
+    check_list(seen, {0, 1, 2, 3, 4}, "tensor columns: split is a permutation");
+  }
+
+  // Batches: a tensor input gives its elements as consecutive features.
+  {
+    MlpBatcher *b = mlp_rt_batcher_new(t3, "twice,image,label", "label", "#5", 2, -1);
+    check_eq(mlp_rt_batcher_batches(b), 3, "tensor batches: count");
+    Batch b0 = fill(b, 0, 2, 8);
+    check_floats(b0.x, {0, 0, 0.1, 0.2, 0.3, 0.4, 0.5, 0, 2, 1, 1.1, 1.2, 1.3, 1.4, 1.5, 1},
+                 "tensor batches: x = scalar, image, scalar in order");
+    check_list(b0.yClass, {0, 1}, "tensor batches: y");
+    Batch b2 = fill(b, 2, 2, 8);
+    check_floats(b2.x, {8, 4, 4.1, 4.2, 4.3, 4.4, 4.5, 4, 0, 0, 0, 0, 0, 0, 0, 0}, "tensor batches: padding is 0");
+    check_floats(b2.mask, {1, 0}, "tensor batches: mask");
+    std::vector<float> x(16, -1);
+    std::vector<int64_t> y(2);
+    Descriptor xd = make_descriptor(x.data(), {2, 8}, {1, 2}), yd = make_descriptor(y.data(), {2}); // column-major x
+    mlp_rt_batcher_fill(b, 0, xd.rank, xd.get(), yd.rank, yd.get(), 0, nullptr);
+    check_floats(x, {0, 2, 0, 1, 0.1, 1.1, 0.2, 1.2, 0.3, 1.3, 0.4, 1.4, 0.5, 1.5, 0, 1},
+                 "tensor batches: a strided x");
+    check_error([&] { fill(b, 0, 2, 7); }, "internal error: the batch's x has shape [2, 7], expected [2, 8]",
+                "tensor batches: x of the wrong width");
+
+    MlpBatcher *shuffled = mlp_rt_batcher_new(t4, "image", "label", "#5", 4, 7);
+    mlp_rt_batcher_shuffle(shuffled, 0);
+    std::vector<float> x4(4 * 6, -1);
+    std::vector<int64_t> y4(4, -1);
+    Descriptor x4d = make_descriptor(x4.data(), {4, 1, 2, 3}), y4d = make_descriptor(y4.data(), {4});
+    check_eq(mlp_rt_batcher_fill(shuffled, 0, x4d.rank, x4d.get(), y4d.rank, y4d.get(), 0, nullptr), 4,
+             "tensor batches: x as [batch, 1, 2, 3]");
+    bool match = true;
+    for (int i = 0; i < 4; ++i)
+      for (int e = 0; e < 6; ++e) match = match && std::fabs(x4[i * 6 + e] - (y4[i] + 0.1 * e)) < 1e-5;
+    check(match && y4 != std::vector<int64_t>{0, 1, 2, 3}, "tensor batches: shuffled rows keep x and y together");
+    check_error(
+        [&] {
+          Descriptor bad = make_descriptor(x4.data(), {4, 2, 1, 3});
+          mlp_rt_batcher_fill(shuffled, 0, bad.rank, bad.get(), y4d.rank, y4d.get(), 0, nullptr);
+        },
+        "internal error: the batch's x has shape [4, 2, 1, 3], expected [4, 6]", "tensor batches: x of another shape");
+  }
+
+  // Compiler bugs.
+  check_error([&] { row_f32(t4, "image", 0, {2, 3}); },
+              "internal error: mlp_rt_table_get_row_f32: the column 'image' has rows of shape [1, 2, 3], the tensor "
+              "has shape [2, 3]",
+              "tensor columns: get_row of the wrong shape");
+  check_error([&] { row_f32(t4, "twice", 5, {}); },
+              "internal error: mlp_rt_table_get_row_f32: row 5 is outside [0, 5)", "tensor columns: row out of range");
+  check_error([&] { value_i64(t4, "image", 0); },
+              "internal error: mlp_rt_table_get_row_i64: the column 'image' is f32", "tensor columns: get_row_i64 of f32");
+  check_error(
+      [&] {
+        MlpColumnBuilder *partial = mlp_rt_column_new(t, "image", "f32", "2x3");
+        std::vector<float> v(6);
+        Descriptor d = make_descriptor(v.data(), {2, 3});
+        for (int64_t r : {0, 1, 3, 4}) mlp_rt_column_set_row_f32(partial, r, d.rank, d.get());
+        mlp_rt_table_with_column(t, partial);
+      },
+      "internal error: mlp_rt_table_with_column: row 2 of the column 'image' was never set (4 of 5 were)",
+      "tensor columns: every row must be set");
+  check_error(
+      [&] {
+        MlpColumnBuilder *ic = mlp_rt_column_new(t, "n", "i64", "");
+        float v = 1;
+        Descriptor d = make_descriptor(&v, {});
+        mlp_rt_column_set_row_f32(ic, 0, d.rank, d.get());
+      },
+      "internal error: mlp_rt_column_set_row_f32: the new column 'n' is i64", "tensor columns: set_row of the wrong type");
+  check_error(
+      [&] {
+        MlpColumnBuilder *fc = mlp_rt_column_new(t, "n", "f32", "4");
+        std::vector<float> v(6);
+        Descriptor d = make_descriptor(v.data(), {6});
+        mlp_rt_column_set_row_f32(fc, 0, d.rank, d.get());
+      },
+      "internal error: mlp_rt_column_set_row_f32: the column 'n' has rows of shape [4], the tensor has shape [6]",
+      "tensor columns: set_row of the wrong shape");
+  check_error([&] { mlp_rt_column_new(t, "n", "f32", "2x"); }, "internal error: mlp_rt_column_new: bad shape '2x'",
+              "tensor columns: bad shape text");
+  check_error([&] { mlp_rt_column_new(t, "n", "str", ""); }, "internal error: mlp_rt_column_new: bad type 'str'",
+              "tensor columns: bad type");
+  check_error([&] { mlp_rt_table_with_column(t, mlp_rt_column_new(t, "n", "f32", "")); },
+              "internal error: mlp_rt_table_with_column: row 0 of the column 'n' was never set (0 of 5 were)",
+              "tensor columns: no row set");
+  check_error([&] { mlp_rt_table_standardize(t2, "image"); },
+              "internal error: cannot standardize the tensor column 'image' (f32[2, 3])",
+              "tensor columns: standardize a tensor column");
+  check_error([&] { mlp_rt_batcher_new(t2, "label", "image", "#5", 2, -1); },
+              "internal error: the target 'image' is a tensor column (f32[2, 3])", "tensor columns: a tensor target");
+  {
+    MlpTable *a, *b;
+    mlp_rt_table_split(t3, 0.4, 1, &a, &b);
+    check_error([&] { mlp_rt_table_with_column(a, mlp_rt_column_new(t3, "n", "f32", "")); },
+                "internal error: mlp_rt_table_with_column: the column 'n' has 5 rows, the table 2",
+                "tensor columns: a column for another table");
+  }
+}
+
+/* --------------------------------------------------------- fashion-mnist */
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+/// The real data set, when the Debian package dataset-fashion-mnist is
+/// installed: sizes, a known label, and how long reading and batching take.
+void test_fashion_mnist() {
+  const std::string dir = "/usr/share/datasets/fashion-mnist/";
+  const std::string images = dir + "train-images-idx3-ubyte.gz", labels = dir + "train-labels-idx1-ubyte.gz";
+  if (!std::filesystem::exists(images) || !std::filesystem::exists(labels)) {
+    std::printf("note: %s not found, Fashion-MNIST checks skipped\n", images.c_str());
+    return;
+  }
+  check_eq(idx_header_text(images), "ubyte 60000x28x28 item 28x28", "fashion-mnist: train images header");
+  check_eq(idx_header_text(labels), "ubyte 60000 item ", "fashion-mnist: train labels header");
+  check_eq(idx_header_text(dir + "t10k-images-idx3-ubyte.gz"), "ubyte 10000x28x28 item 28x28",
+           "fashion-mnist: test images header");
+
+  auto start = std::chrono::steady_clock::now();
+  MlpTable *t = mlp_rt_idx_read(images.c_str(), labels.c_str(), "28x28");
+  double read = seconds_since(start);
+  check_eq(mlp_rt_table_rows(t), 60000, "fashion-mnist: 60000 training items");
+  check_list(std::vector<int64_t>{value_i64(t, "label", 0), value_i64(t, "label", 1), value_i64(t, "label", 59999)},
+             {9, 0, 5}, "fashion-mnist: labels of items 0, 1 and 59999");
+  std::vector<float> first = row_f32(t, "image", 0, {28, 28});
+  float lo = *std::min_element(first.begin(), first.end()), hi = *std::max_element(first.begin(), first.end());
+  check(lo == 0 && hi == 255, "fashion-mnist: pixels span 0..255",
+        "  got " + std::to_string(lo) + ".." + std::to_string(hi));
+  check(read < 3.0, "fashion-mnist: reading 60000 images takes well under a second",
+        "  took " + std::to_string(read) + " s");
+
+  // mutate(image = image / 255.0) as generated code runs it: per-row calls.
+  start = std::chrono::steady_clock::now();
+  MlpColumnBuilder *c = mlp_rt_column_new(t, "image", "f32", "28x28");
+  std::vector<float> row(784);
+  Descriptor d = make_descriptor(row.data(), {28, 28});
+  for (int64_t r = 0; r < 60000; ++r) {
+    mlp_rt_table_get_row_f32(t, "image", r, d.rank, d.get());
+    for (float &v : row) v /= 255.0f;
+    mlp_rt_column_set_row_f32(c, r, d.rank, d.get());
+  }
+  MlpTable *scaled = mlp_rt_table_with_column(t, c);
+  double mutate = seconds_since(start);
+  check_floats({row_f32(scaled, "image", 0, {28, 28})[783 - 28 * 3]}, {first[783 - 28 * 3] / 255.0},
+               "fashion-mnist: image / 255");
+
+  // One epoch of batches of 128, shuffled.
+  start = std::chrono::steady_clock::now();
+  MlpBatcher *b = mlp_rt_batcher_new(scaled, "image", "label", "#10", 128, 1);
+  mlp_rt_batcher_shuffle(b, 0);
+  std::vector<float> x(128 * 784), mask(128);
+  std::vector<int64_t> y(128);
+  Descriptor xd = make_descriptor(x.data(), {128, 784}), yd = make_descriptor(y.data(), {128}),
+             md = make_descriptor(mask.data(), {128});
+  int64_t total = 0;
+  for (int64_t i = 0; i < mlp_rt_batcher_batches(b); ++i)
+    total += mlp_rt_batcher_fill(b, i, xd.rank, xd.get(), yd.rank, yd.get(), md.rank, md.get());
+  double epoch = seconds_since(start);
+  check_eq(total, 60000, "fashion-mnist: one epoch of batches covers every row");
+  std::printf("note: fashion-mnist: read 60000 images %.3f s; mutate per row %.3f s; one epoch of %lld batches of "
+              "128 %.3f s\n",
+              read, mutate, static_cast<long long>(mlp_rt_batcher_batches(b)), epoch);
 }
 
 /* --------------------------------------------------------------- metrics */
@@ -1345,6 +1848,9 @@ int main(int argc, char **argv) {
   test_csv_infer();
   test_tables();
   test_batches();
+  test_idx();
+  test_tensor_columns();
+  test_fashion_mnist();
   test_metrics();
   test_history();
   test_plot();
