@@ -216,6 +216,15 @@ struct RuntimeCallPattern : OpConversionPattern<RuntimeCallOp> {
   matchAndRewrite(RuntimeCallOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
+    bool passesTensors = llvm::any_of(adaptor.getArgs(), [](Value a) {
+      return isa<RankedTensorType>(a.getType());
+    });
+    if (!passesTensors) {
+      rewriter.replaceOp(op, callRuntime(rewriter, loc, op.getCallee(),
+                                         op.getResultTypes(), adaptor.getArgs())
+                                 .getResults());
+      return success();
+    }
     ValueRange results = inAllocaScope(
         rewriter, loc, op.getResultTypes(), [&](OpBuilder &b) {
           SmallVector<Value> args;
