@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 packages=(cmake ninja-build ccache clang-19 g++ python3
           libmlir-19-dev mlir-19-tools llvm-19-dev llvm-19-tools
           libantlr4-runtime-dev antlr4 libeigen3-dev libfmt-dev
-          zlib1g-dev libzstd-dev)
+          zlib1g-dev libzstd-dev dataset-fashion-mnist)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
