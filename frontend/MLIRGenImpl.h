@@ -76,6 +76,12 @@ public:
   mlir::func::FuncOp forwardFunction(const TrainedInfo &info);
   mlir::func::FuncOp lossFunction(const TrainedInfo &info);
   mlir::func::FuncOp valueAndGradFunction(const TrainedInfo &info);
+  int optimizerBuffers(const TrainedInfo &info);
+  llvm::SmallVector<mlir::Value> optimizerStep(const TrainedInfo &info,
+                                               mlir::ValueRange state,
+                                               mlir::ValueRange grads,
+                                               mlir::Value step, mlir::Value lr,
+                                               mlir::Location l);
   /// A runtime batcher over `table` for the model's columns; `shuffled`
   /// batches are reordered per epoch (training), others keep table order.
   mlir::Value batcher(const TrainedInfo &info, mlir::Value table,
@@ -140,6 +146,7 @@ public:
   llvm::DenseMap<mlir::Value, double> literals;
   /// [name, type, default] of every param, for the module's mlp.params.
   llvm::SmallVector<mlir::Attribute> paramDecls;
+  bool keepNanDeclared = false;
   std::map<std::string, mlir::func::FuncOp> gradFns;
   std::map<const TrainedInfo *, mlir::func::FuncOp> forwardFns, lossFns, vgFns;
 };

@@ -222,11 +222,36 @@ func::FuncOp MLIRGen::lossFunction(const TrainedInfo &info) {
                                           b.getStringAttr("eq"), classes, targets);
     Value oneHot = b.create<ops::CastOp>(l, outType, isTarget);
     perRow = h.sub(lse, h.sum(h.mul(z, oneHot), {1}));
+  } else if (info.loss == "bce") {
+    // Binary cross-entropy of a logit z, as PyTorch's BCEWithLogitsLoss:
+    // max(z, 0) - z*y + log(1 + exp(-|z|)).
+    Value z = b.create<ops::ReshapeOp>(l, h.t({batch}), out);
+    Value target = b.create<ops::CastOp>(l, h.t({batch}), y);
+    Value softplus = h.log(h.add(h.splat(h.t({batch}), 1),
+                                 h.exp(b.create<ops::NegOp>(
+                                     l, z.getType(),
+                                     b.create<ops::AbsOp>(l, z.getType(), z)))));
+    perRow = h.add(h.sub(b.create<ops::ReluOp>(l, z.getType(), z),
+                         h.mul(z, target)),
+                   softplus);
   } else {
-    // mse: (prediction - target)^2.
+    // Regression on (prediction - target): mse d^2, mae |d|, huber (delta
+    // 1, PyTorch's HuberLoss) 0.5 d^2 inside |d| < 1, |d| - 0.5 outside.
     Value pred = b.create<ops::ReshapeOp>(l, h.t({batch}), out);
     Value d = h.sub(pred, y);
-    perRow = h.mul(d, d);
+    Value a = b.create<ops::AbsOp>(l, d.getType(), d);
+    if (info.loss == "mae") {
+      perRow = a;
+    } else if (info.loss == "huber") {
+      auto vec = h.t({batch});
+      Value inside = b.create<ops::CmpOp>(l, vec.clone(b.getI1Type()),
+                                          b.getStringAttr("lt"), a, h.splat(vec, 1));
+      perRow = b.create<ops::SelectOp>(l, vec, inside,
+                                       h.mul(h.splat(vec, 0.5), h.mul(d, d)),
+                                       h.sub(a, h.splat(vec, 0.5)));
+    } else {
+      perRow = h.mul(d, d);
+    }
   }
   Value total = h.sum(h.mul(perRow, mask), {0});
   b.create<func::ReturnOp>(l, h.div(total, h.sum(mask, {0})));
@@ -326,6 +351,85 @@ SmallVector<Value> MLIRGen::readParams(const TrainedInfo &info,
   return params;
 }
 
+/// Tensors of optimizer state per parameter: velocity (sgd with momentum),
+/// first and second moments (adam, adamw), squared average (rmsprop).
+int MLIRGen::optimizerBuffers(const TrainedInfo &info) {
+  if (info.optimizer == "adam" || info.optimizer == "adamw")
+    return 2;
+  if (info.optimizer == "rmsprop" || info.momentum > 0)
+    return 1;
+  return 0;
+}
+
+/// One optimizer step with PyTorch's update rules. `state` is the
+/// parameters followed by the optimizer buffers, in optimizerBuffers'
+/// order; returns the same list, updated.
+SmallVector<Value> MLIRGen::optimizerStep(const TrainedInfo &info,
+                                          ValueRange state, ValueRange grads,
+                                          Value step, Value lr, Location l) {
+  OpBuilderHelper h{b, l};
+  size_t n = grads.size();
+  auto scalar = h.t({});
+  SmallVector<Value> g(grads.begin(), grads.end());
+  // Clip the gradients' global L2 norm (clip_grad_norm_: factor
+  // max_norm / (norm + 1e-6), at most 1).
+  if (info.clip > 0) {
+    Value total = h.splat(scalar, 0);
+    for (Value x : g) {
+      auto type = cast<RankedTensorType>(x.getType());
+      SmallVector<int64_t> all;
+      for (int64_t d = 0; d < type.getRank(); ++d)
+        all.push_back(d);
+      total = h.add(total, h.sum(h.mul(x, x), all));
+    }
+    Value norm = h.add(h.sqrt(total), h.splat(scalar, 1e-6));
+    Value factor = b.create<ops::MinOp>(l, scalar, h.splat(scalar, 1),
+                                        h.div(h.splat(scalar, info.clip), norm));
+    for (Value &x : g)
+      x = h.mul(x, h.spread(factor, x));
+  }
+  SmallVector<Value> params, first, second;
+  for (size_t i = 0; i < n; ++i) {
+    Value p = state[i], gi = g[i];
+    auto type = cast<RankedTensorType>(p.getType());
+    auto times = [&](Value x, double c) { return h.mul(x, h.splat(type, c)); };
+    // L2 weight decay adds wd * p to the gradient; AdamW's is decoupled.
+    if (info.weightDecay > 0 && info.optimizer != "adamw")
+      gi = h.add(gi, times(p, info.weightDecay));
+    if (info.optimizer == "adam" || info.optimizer == "adamw") {
+      const double b1 = 0.9, b2 = 0.999, eps = 1e-8;
+      if (info.optimizer == "adamw")
+        p = h.sub(p, h.mul(h.spread(lr, p), times(p, info.weightDecay)));
+      Value m = h.add(times(state[n + i], b1), times(gi, 1 - b1));
+      Value v = h.add(times(state[2 * n + i], b2), times(h.mul(gi, gi), 1 - b2));
+      Value bc1 = h.sub(h.splat(scalar, 1), h.pow(h.splat(scalar, b1), step));
+      Value bc2 = h.sub(h.splat(scalar, 1), h.pow(h.splat(scalar, b2), step));
+      Value denom = h.add(h.div(h.sqrt(v), h.spread(h.sqrt(bc2), v)),
+                          h.splat(type, eps));
+      p = h.sub(p, h.mul(h.spread(h.div(lr, bc1), p), h.div(m, denom)));
+      first.push_back(m);
+      second.push_back(v);
+    } else if (info.optimizer == "rmsprop") {
+      Value sq = h.add(times(state[n + i], info.alpha),
+                       times(h.mul(gi, gi), 1 - info.alpha));
+      p = h.sub(p, h.mul(h.spread(lr, p),
+                         h.div(gi, h.add(h.sqrt(sq), h.splat(type, 1e-8)))));
+      first.push_back(sq);
+    } else if (info.momentum > 0) {
+      Value buf = h.add(times(state[n + i], info.momentum), gi);
+      Value direction = info.nesterov ? h.add(gi, times(buf, info.momentum)) : buf;
+      p = h.sub(p, h.mul(h.spread(lr, p), direction));
+      first.push_back(buf);
+    } else {
+      p = h.sub(p, h.mul(h.spread(lr, p), gi));
+    }
+    params.push_back(p);
+  }
+  params.append(first);
+  params.append(second);
+  return params;
+}
+
 void MLIRGen::genTrain(const Stmt &s) {
   const TrainedInfo &info = *sema.trainings.at(&s);
   Location l = loc(s.range);
@@ -352,14 +456,10 @@ void MLIRGen::genTrain(const Stmt &s) {
       }
     }
   }
-  // 2. Optimizer state: first and second moments (adam) or velocity (sgd).
-  bool adam = info.optimizer == "adam";
-  bool momentum = !adam && info.momentum > 0;
+  // 2. Optimizer state: buffers per parameter (see optimizerBuffers), then
+  //    the step count.
   SmallVector<Value> state(params.begin(), params.end());
-  for (size_t i = 0; i < numParams; ++i)
-    if (adam || momentum)
-      state.push_back(h.splat(cast<RankedTensorType>(params[i].getType()), 0));
-  if (adam)
+  for (int k = 0; k < optimizerBuffers(info); ++k)
     for (size_t i = 0; i < numParams; ++i)
       state.push_back(h.splat(cast<RankedTensorType>(params[i].getType()), 0));
   auto scalar = h.t({});
@@ -377,10 +477,15 @@ void MLIRGen::genTrain(const Stmt &s) {
   }
   Value batches = b.create<arith::IndexCastOp>(
       l, b.getIndexType(), rtCall("mlp_rt_batcher_batches", b.getI64Type(), {train}, l));
+  Value epochCount = b.create<arith::IndexCastOp>(l, b.getI64Type(), epochs);
   Value history = rtCall("mlp_rt_history_new", ptrType(),
-                         {str(info.model, l), b.create<arith::IndexCastOp>(
-                                                   l, b.getI64Type(), epochs)},
-                         l);
+                         {str(info.model, l), epochCount}, l);
+  // --keep_nan: go on training when the loss is not a number.
+  if (!keepNanDeclared) {
+    paramDecls.push_back(b.getStrArrayAttr({"keep_nan", "bool", "false"}));
+    keepNanDeclared = true;
+  }
+  Value keepNan = rtCall("mlp_rt_param_bool", b.getI32Type(), {str("keep_nan", l)}, l);
   func::FuncOp vg = valueAndGradFunction(info);
   Value zero = b.create<arith::ConstantIndexOp>(l, 0);
   Value one = b.create<arith::ConstantIndexOp>(l, 1);
@@ -392,6 +497,19 @@ void MLIRGen::genTrain(const Stmt &s) {
     b.setInsertionPointToStart(epochLoop.getBody());
     Value epoch = indexToI64(epochLoop.getInductionVar(), l);
     rtCall("mlp_rt_batcher_shuffle", {}, {train, epoch}, l);
+    Value epochLr = lr;
+    if (!info.schedule.empty()) {
+      auto f64 = [&](double v) {
+        return b.create<arith::ConstantOp>(l, b.getF64FloatAttr(v)).getResult();
+      };
+      Value factor = rtCall("mlp_rt_schedule_factor", b.getF64Type(),
+                            {str(info.schedule, l), epoch, epochCount,
+                             f64(info.scheduleEvery), f64(info.scheduleGamma),
+                             f64(info.scheduleWarmup)},
+                            l);
+      factor = b.create<arith::TruncFOp>(l, b.getF32Type(), factor);
+      epochLr = h.mul(lr, b.create<tensor::FromElementsOp>(l, scalar, factor));
+    }
     SmallVector<Value> inner(epochLoop.getRegionIterArgs());
     inner.push_back(h.splat(scalar, 0));  // sum of loss * rows
     inner.push_back(h.splat(scalar, 0));  // rows
@@ -408,42 +526,12 @@ void MLIRGen::genTrain(const Stmt &s) {
       Value loss = call.getResult(0);
       ValueRange grads = call.getResults().drop_front();
       Value rows = h.sum(batch[2], {0});
+      rtCall("mlp_rt_check_loss", {},
+             {scalarToF64(loss, l), str(info.model, l), epoch, index, keepNan}, l);
       Value step = h.add(carried[carried.size() - 3], h.splat(scalar, 1));
-
-      SmallVector<Value> next;
-      SmallVector<Value> newParams, firsts, seconds;
-      for (size_t i = 0; i < numParams; ++i) {
-        Value p = carried[i], g = grads[i];
-        auto type = cast<RankedTensorType>(p.getType());
-        if (adam) {
-          // PyTorch's Adam: m, v with bias correction, eps outside the sqrt.
-          const double b1 = 0.9, b2 = 0.999, eps = 1e-8;
-          Value m = carried[numParams + i], v = carried[2 * numParams + i];
-          m = h.add(h.mul(m, h.splat(type, b1)), h.mul(g, h.splat(type, 1 - b1)));
-          v = h.add(h.mul(v, h.splat(type, b2)),
-                    h.mul(h.mul(g, g), h.splat(type, 1 - b2)));
-          Value bc1 = h.sub(h.splat(scalar, 1), h.pow(h.splat(scalar, b1), step));
-          Value bc2 = h.sub(h.splat(scalar, 1), h.pow(h.splat(scalar, b2), step));
-          Value denom = h.add(h.div(h.sqrt(v), h.spread(h.sqrt(bc2), v)),
-                              h.splat(type, eps));
-          Value stepSize = h.div(lr, bc1);
-          p = h.sub(p, h.mul(h.spread(stepSize, p), h.div(m, denom)));
-          firsts.push_back(m);
-          seconds.push_back(v);
-        } else if (momentum) {
-          Value buf = h.add(h.mul(carried[numParams + i],
-                                  h.splat(type, info.momentum)),
-                            g);
-          p = h.sub(p, h.mul(h.spread(lr, p), buf));
-          firsts.push_back(buf);
-        } else {
-          p = h.sub(p, h.mul(h.spread(lr, p), g));
-        }
-        newParams.push_back(p);
-      }
-      next.append(newParams);
-      next.append(firsts);
-      next.append(seconds);
+      SmallVector<Value> next = optimizerStep(
+          info, carried.take_front(numParams * (1 + optimizerBuffers(info))),
+          grads, step, epochLr, l);
       next.push_back(step);
       next.push_back(h.add(carried[carried.size() - 2], h.mul(loss, rows)));
       next.push_back(h.add(carried[carried.size() - 1], rows));

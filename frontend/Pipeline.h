@@ -69,12 +69,23 @@ struct TrainedInfo {
   /// integer target with classes 0..outputs-1.
   std::vector<std::string> labels;
   int64_t outputs = 0;  // values per example the model produces
+  /// Classification: the number of classes (2 for bce, whose model gives
+  /// one logit).
+  int64_t classes = 0;
 
   // Training settings (null/default for a loaded model).
-  std::string loss;        // cross_entropy, mse
-  std::string optimizer;   // sgd, adam
+  std::string loss;        // cross_entropy, bce, mse, mae, huber
+  std::string optimizer;   // sgd, adam, adamw, rmsprop
   const Expr *lr = nullptr;
-  double momentum = 0;
+  double momentum = 0;     // sgd
+  bool nesterov = false;   // sgd
+  double weightDecay = 0;  // L2 (sgd, adam, rmsprop) or decoupled (adamw)
+  double alpha = 0.99;     // rmsprop's smoothing
+  double clip = 0;         // > 0: clip the gradients' global norm to this
+  /// Learning-rate schedule: "" (constant), step, cosine, linear, with
+  /// `every`/`gamma` (step) and `warmup` epochs (cosine, linear).
+  std::string schedule;
+  double scheduleEvery = 1, scheduleGamma = 0.1, scheduleWarmup = 0;
   const Expr *epochs = nullptr;
   int64_t batch = 32;
   int64_t seed = 0;

@@ -40,7 +40,7 @@ std::string TrainedInfo::runtimeLabels() const {
   if (!classification)
     return "";
   if (labels.empty())
-    return "#" + std::to_string(outputs);
+    return "#" + std::to_string(classes);
   std::string out;
   for (const std::string &l : labels)
     out += (out.empty() ? "" : ",") + l;
@@ -700,7 +700,7 @@ void Sema::checkTrain(const Stmt &s) {
     }
     if (settings.count(key))
       diags.error(item->nameRanges.front(), "'" + key + "' is set twice");
-    if (key == "schedule" || key == "early_stop")
+    if (key == "early_stop")
       unsupported(item->nameRanges.front(), "the '" + key + "' setting");
     settings[key] = item.get();
   }
@@ -726,19 +726,29 @@ void Sema::checkTrain(const Stmt &s) {
     unsupported(loss.range, "a custom loss fn in train");
   record(loss, Type::unit());
   info->loss = loss.name;
-  if (loss.name == "cross_entropy") {
+  if (loss.name == "cross_entropy" || loss.name == "bce") {
     info->classification = true;
     if (target.elem == ElemType::F32)
-      error(need("target"), "cross_entropy needs class labels, but target '" +
+      error(need("target"), loss.name + " needs class labels, but target '" +
                                 target.name + "' is f32");
     info->labels = target.labels;
-  } else if (loss.name == "mse") {
+    if (loss.name == "bce" && !info->labels.empty() && info->labels.size() != 2)
+      error(need("target"), "bce is for two classes, but target '" + target.name +
+                                "' has " + std::to_string(info->labels.size()));
+  } else if (loss.name == "mse" || loss.name == "mae" || loss.name == "huber") {
     info->classification = false;
-    requireNumeric(need("target"), target, "the target of an mse regression");
-  } else if (loss.name == "mae" || loss.name == "bce" || loss.name == "huber") {
+    requireNumeric(need("target"), target,
+                   ("the target of an " + loss.name + " regression").c_str());
+  } else if (loss.name == "cross_entropy_onehot") {
     unsupported(loss.range, "the loss '" + loss.name + "'");
   } else {
-    error(loss, "unknown loss '" + loss.name + "' (expected cross_entropy or mse)");
+    std::vector<std::string> known = {"cross_entropy", "bce", "mse", "mae", "huber"};
+    std::string hint = closestName(loss.name, known);
+    if (fns.count(loss.name))
+      unsupported(loss.range, "a custom loss fn in train");
+    error(loss, "unknown loss '" + loss.name + "'" +
+                    (hint.empty() ? " (expected cross_entropy, bce, mse, mae or huber)"
+                                  : " (did you mean '" + hint + "'?)"));
   }
 
   const Expr &opt = need("optimizer");
@@ -747,31 +757,57 @@ void Sema::checkTrain(const Stmt &s) {
     error(opt, "expected an optimizer such as adam(lr: 0.01)");
   record(*optName, Type::unit());
   info->optimizer = optName->name;
-  if (info->optimizer == "adamw" || info->optimizer == "rmsprop")
-    unsupported(optName->range, "the optimizer '" + info->optimizer + "'");
-  if (info->optimizer != "sgd" && info->optimizer != "adam")
-    error(*optName, "unknown optimizer '" + info->optimizer +
-                        "' (expected sgd or adam)");
+  static const std::vector<std::string> optimizers = {"sgd", "adam", "adamw",
+                                                      "rmsprop"};
+  if (std::find(optimizers.begin(), optimizers.end(), info->optimizer) ==
+      optimizers.end()) {
+    std::string hint = closestName(info->optimizer, optimizers);
+    error(*optName, "unknown optimizer '" + info->optimizer + "'" +
+                        (hint.empty() ? " (expected sgd, adam, adamw or rmsprop)"
+                                      : " (did you mean '" + hint + "'?)"));
+  }
+  if (info->optimizer == "adamw")
+    info->weightDecay = 0.01;  // PyTorch's AdamW default
+  // A number option known at compile time, within [low, high).
+  auto numberOption = [&](const Arg &a, double low, double high) {
+    check(*a.value);
+    auto c = constant(*a.value);
+    if (!c || *c < low || *c >= high)
+      error(*a.value, a.name + " must be a number in [" + std::to_string(low) +
+                          ", " + (std::isinf(high) ? "inf" : std::to_string(high)) +
+                          ") known at compile time");
+    return *c;
+  };
   if (opt.kind == ExprKind::Call)
     for (const Arg &a : opt.args) {
+      const std::string &o = info->optimizer;
       if (a.name == "lr") {
         Type t = check(*a.value);
         if (!t.isScalar() || !isNumeric(t.elem))
           error(*a.value, "lr must be a number, got " + t.str());
         info->lr = a.value.get();
-      } else if (a.name == "momentum" && info->optimizer == "sgd") {
-        check(*a.value);
-        auto c = constant(*a.value);
-        if (!c || *c < 0 || *c >= 1)
-          error(*a.value, "momentum must be a number in [0, 1) known at "
-                          "compile time");
-        info->momentum = *c;
+      } else if (a.name == "momentum" && o == "sgd") {
+        info->momentum = numberOption(a, 0, 1);
+      } else if (a.name == "nesterov" && o == "sgd") {
+        if (a.value->kind != ExprKind::Bool)
+          error(*a.value, "nesterov must be true or false");
+        record(*a.value, Type::scalar(ElemType::Bool));
+        info->nesterov = a.value->boolean;
+      } else if (a.name == "weight_decay") {
+        info->weightDecay = numberOption(a, 0, INFINITY);
+      } else if (a.name == "alpha" && o == "rmsprop") {
+        info->alpha = numberOption(a, 0, 1);
+      } else if (a.name == "clip") {
+        info->clip = numberOption(a, 1e-12, INFINITY);
       } else {
-        error(*a.value, "'" + info->optimizer + "' has no parameter '" +
+        error(*a.value, "'" + o + "' has no parameter '" +
                             (a.name.empty() ? std::string("(positional)") : a.name) +
-                            "'; write " + info->optimizer + "(lr: 0.01)");
+                            "'; write " + o + "(lr: 0.01)");
       }
     }
+  if (info->nesterov && info->momentum == 0)
+    error(opt, "nesterov needs a momentum, as in sgd(lr: 0.1, momentum: 0.9, "
+               "nesterov: true)");
   if (!info->lr)
     error(opt, "the optimizer needs a learning rate: " + info->optimizer +
                    "(lr: 0.01)");
@@ -787,6 +823,31 @@ void Sema::checkTrain(const Stmt &s) {
   }
   if (settings.count("seed"))
     info->seed = constInt(*settings["seed"]->value, "seed");
+  if (settings.count("schedule")) {
+    const Expr &v = *settings["schedule"]->value;
+    const Expr *head = v.kind == ExprKind::Call ? v.operands[0].get() : &v;
+    if (head->kind != ExprKind::Name ||
+        (head->name != "step" && head->name != "cosine" && head->name != "linear"))
+      error(v, "expected a schedule: step(every: 10, gamma: 0.5), cosine(warmup: "
+               "5) or linear(warmup: 5)");
+    record(*head, Type::unit());
+    info->schedule = head->name;
+    if (v.kind == ExprKind::Call)
+      for (const Arg &a : v.args) {
+        check(*a.value);
+        auto c = constant(*a.value);
+        bool ok = (head->name == "step" && (a.name == "every" || a.name == "gamma")) ||
+                  (head->name != "step" && a.name == "warmup");
+        if (!ok)
+          error(*a.value, "'" + head->name + "' has no parameter '" + a.name + "'");
+        if (!c || *c < 0 || (a.name == "every" && *c < 1))
+          error(*a.value, a.name + " must be a positive number known at compile time");
+        (a.name == "every" ? info->scheduleEvery
+         : a.name == "gamma" ? info->scheduleGamma
+                             : info->scheduleWarmup) = *c;
+      }
+    record(v, Type::unit());
+  }
   if (settings.count("shuffle")) {
     const Expr &v = *settings["shuffle"]->value;
     if (v.kind != ExprKind::Bool)
@@ -860,7 +921,18 @@ void Sema::checkTrain(const Stmt &s) {
   info->outputs = last->out;
   if (info->validate)
     checkModelInputs(*info->validate, *info, *check(*info->validate).table, true);
-  if (info->classification && !info->labels.empty() &&
+  if (info->loss == "bce") {
+    info->classes = 2;
+    if (info->outputs != 1)
+      diags.error(decl.range, "bce needs a model with 1 output (a logit), but '" +
+                                  decl.name() + "' gives " +
+                                  std::to_string(info->outputs));
+  } else {
+    info->classes = info->classification && !info->labels.empty()
+                        ? (int64_t)info->labels.size()
+                        : info->outputs;
+  }
+  if (info->classification && info->loss != "bce" && !info->labels.empty() &&
       (int64_t)info->labels.size() != info->outputs)
     diags.error(decl.range, "model '" + decl.name() + "' gives " +
                                 std::to_string(info->outputs) +
@@ -871,6 +943,10 @@ void Sema::checkTrain(const Stmt &s) {
     diags.error(decl.range, "a regression model must give 1 output, but '" +
                                 decl.name() + "' gives " +
                                 std::to_string(info->outputs));
+  if (info->layers.back().kind == Layer::Sigmoid && info->loss == "bce")
+    diags.error(decl.range, "model '" + decl.name() +
+                                "' ends with sigmoid, but bce expects a raw "
+                                "score (logit): remove the sigmoid stage");
   if (info->layers.back().kind == Layer::Softmax && info->loss == "cross_entropy")
     diags.error(decl.range, "model '" + decl.name() +
                                 "' ends with softmax, but cross_entropy "

@@ -6,6 +6,7 @@
 #include "runtime/mlp_runtime.h"
 #include "runtime/pipeline.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
@@ -153,4 +154,30 @@ extern "C" double mlp_rt_history_last(MlpHistory *h_arg, const char *name_arg) {
   die("the history of '" + h.model + "' has no series '" + std::string(name) + "' (it has: " +
           (names.empty() ? std::string("none") : join(names)) + ")",
       1);
+}
+
+/* ------------------------------------------------------- training helpers */
+
+extern "C" double mlp_rt_schedule_factor(const char *kind_arg, int64_t epoch, int64_t epochs,
+                                         double every, double gamma, double warmup) {
+  std::string kind(mlp::rt::arg(kind_arg));
+  double e = static_cast<double>(epoch), n = static_cast<double>(epochs);
+  if (kind == "step") // PyTorch's StepLR: gamma^(epoch / step_size)
+    return std::pow(gamma, std::floor(e / every));
+  // Linear warmup from lr / warmup to lr over the first `warmup` epochs.
+  if (e < warmup) return (e + 1) / warmup;
+  double span = std::max(1.0, n - warmup), t = (e - warmup) / span;
+  if (kind == "cosine") return 0.5 * (1 + std::cos(M_PI * t)); // to 0 at the end
+  if (kind == "linear") return 1 - t;
+  mlp::rt::internal_error("unknown schedule '" + kind + "'");
+}
+
+extern "C" void mlp_rt_check_loss(double loss, const char *model, int64_t epoch, int64_t batch,
+                                  int32_t keep_going) {
+  if (std::isfinite(loss) || keep_going) return;
+  mlp::rt::die("training '" + std::string(mlp::rt::arg(model)) + "' diverged: the loss is " +
+                   (std::isnan(loss) ? "nan" : "infinite") + " at epoch " + std::to_string(epoch + 1) +
+                   ", batch " + std::to_string(batch + 1) +
+                   " (lower the learning rate, or run with --keep_nan to go on)",
+               1);
 }

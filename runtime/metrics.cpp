@@ -157,7 +157,9 @@ extern "C" void mlp_rt_eval_add(MlpEval *e_arg, int64_t index, int64_t rank, voi
     internal_error("the model's outputs have shape " + shape_text(v.sizes, rank) + ", expected [" +
                    std::to_string(b.batch) + ", C]");
   int64_t classes = static_cast<int64_t>(b.classNames.size());
-  if (b.kind == MlpBatcher::Classification && width != classes)
+  // bce: one logit per row for two classes, class 1 when it is positive.
+  bool binaryLogit = b.kind == MlpBatcher::Classification && width == 1 && classes == 2;
+  if (b.kind == MlpBatcher::Classification && width != classes && !binaryLogit)
     die("the model gives " + std::to_string(width) + " outputs per row, but '" + b.targetName + "' has " +
             std::to_string(classes) + " classes",
         1);
@@ -175,7 +177,13 @@ extern "C" void mlp_rt_eval_add(MlpEval *e_arg, int64_t index, int64_t rank, voi
     e.seen[row] = true;
     e.rows.push_back(row);
     const float *out = data + v.offset + i * v.strides[0];
-    if (classify) {
+    if (binaryLogit) {
+      double z = out[0];
+      e.predicted.push_back(z > 0 ? 1 : 0);
+      // -log sigmoid(z) for class 1, -log(1 - sigmoid(z)) for class 0, stably.
+      double signedZ = b.classes[row] == 1 ? z : -z;
+      e.losses.push_back(std::max(-signedZ, 0.0) + std::log1p(std::exp(-std::fabs(signedZ))));
+    } else if (classify) {
       int64_t best = 0; // argmax, the first on ties (a NaN never wins)
       for (int64_t k = 1; k < width; ++k)
         if (out[k * colStride] > out[best * colStride]) best = k;

@@ -369,6 +369,18 @@ double mlp_rt_history_last(MlpHistory *h, const char *name);
 /// file is written to a temporary file beside it, then renamed.
 void mlp_rt_plot_history(MlpHistory *h, const char *path);
 
+/// The learning-rate factor of a schedule at `epoch` (0-based) of `epochs`:
+/// "step" multiplies by `gamma` every `every` epochs (PyTorch's StepLR);
+/// "cosine" and "linear" warm up linearly over `warmup` epochs, then decay
+/// to 0 along a half cosine or a line.
+double mlp_rt_schedule_factor(const char *kind, int64_t epoch, int64_t epochs, double every,
+                              double gamma, double warmup);
+
+/// Stops the program with one clear error when a training loss is NaN or
+/// infinite (naming the model, epoch and batch), unless `keep_going`.
+void mlp_rt_check_loss(double loss, const char *model, int64_t epoch, int64_t batch,
+                       int32_t keep_going);
+
 /* ------------------------------------------------------------ safetensors */
 
 /// Model parameters in the safetensors format (huggingface/safetensors):

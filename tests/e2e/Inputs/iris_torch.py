@@ -1,15 +1,18 @@
 """PyTorch reference for the iris training loop (Debian's python3-torch).
 
-  iris_torch.py prepare DIR CSV   writes DIR/init.safetensors (seeded initial
-                                  weights) and DIR/one_epoch.mlp
-  iris_torch.py compare DIR       trains the same network for one epoch in
-                                  PyTorch from the same weights, on the same
-                                  batches, and compares with mlpc's output
+  iris_torch.py prepare DIR CSV [OPT BATCH]   writes DIR/init.safetensors
+                                  (seeded initial weights) and DIR/one_epoch.mlp
+  iris_torch.py compare DIR [OPT BATCH]       trains the same network for one
+                                  epoch in PyTorch from the same weights, on the
+                                  same batches, and compares with mlpc's output
 
 Both sides: iris standardized with the population std (ddof=0), classes in
-sorted label order, batches of 16 in file order (shuffle = false), Adam with
-lr 0.01, mean cross-entropy per batch. The number compared is the
-cross-entropy over all 150 rows after one epoch (log_loss), to 1e-4 relative.
+sorted label order, batches in file order (shuffle = false), mean
+cross-entropy per batch. OPT is adam (lr 0.01, the default), sgd (lr 0.1,
+momentum 0.9, nesterov), adamw (lr 0.01, weight decay 0.01) or rmsprop
+(lr 0.01); BATCH defaults to 16 (batch 15 gives exactly 10 steps). The number
+compared is the cross-entropy over all 150 rows after one epoch (log_loss),
+to 1e-4 relative.
 """
 import json
 import struct
@@ -61,9 +64,9 @@ train net = Classifier on iris {{
     inputs    = numeric
     target    = species
     loss      = cross_entropy
-    optimizer = adam(lr: 0.01)
+    optimizer = {optimizer}
     epochs    = 1
-    batch     = 16
+    batch     = {batch}
     shuffle   = false
     init      = "{dir}/init.safetensors"
 }}
@@ -71,12 +74,22 @@ print "log_loss {{log_loss(net, iris):.8f}}"
 """
 
 
-def prepare(directory, csv):
+OPTIMIZERS = {
+    "adam": ("adam(lr: 0.01)", lambda p: torch.optim.Adam(p, lr=0.01)),
+    "sgd": ("sgd(lr: 0.1, momentum: 0.9, nesterov: true)",
+            lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9, nesterov=True)),
+    "adamw": ("adamw(lr: 0.01)", lambda p: torch.optim.AdamW(p, lr=0.01)),
+    "rmsprop": ("rmsprop(lr: 0.01)", lambda p: torch.optim.RMSprop(p, lr=0.01)),
+}
+
+
+def prepare(directory, csv, optimizer="adam", batch="16"):
     torch.manual_seed(0)
     net = network()
     write_safetensors(directory + "/init.safetensors", net.state_dict())
     with open(directory + "/one_epoch.mlp", "w") as f:
-        f.write(PROGRAM.format(csv=csv, dir=directory))
+        f.write(PROGRAM.format(csv=csv, dir=directory,
+                               optimizer=OPTIMIZERS[optimizer][0], batch=batch))
     with open(directory + "/csv_path", "w") as f:
         f.write(csv)
 
@@ -95,15 +108,16 @@ def read_safetensors(path):
     return out
 
 
-def compare(directory):
+def compare(directory, optimizer="adam", batch="16"):
     x, y = load_iris(open(directory + "/csv_path").read())
     net = network()
     net.load_state_dict(read_safetensors(directory + "/init.safetensors"))
-    opt = torch.optim.Adam(net.parameters(), lr=0.01)
+    opt = OPTIMIZERS[optimizer][1](net.parameters())
     loss_fn = torch.nn.CrossEntropyLoss()
-    for start in range(0, len(x), 16):
+    n = int(batch)
+    for start in range(0, len(x), n):
         opt.zero_grad()
-        loss = loss_fn(net(x[start:start + 16]), y[start:start + 16])
+        loss = loss_fn(net(x[start:start + n]), y[start:start + n])
         loss.backward()
         opt.step()
     with torch.no_grad():
@@ -122,6 +136,6 @@ def compare(directory):
 
 if __name__ == "__main__":
     if sys.argv[1] == "prepare":
-        prepare(sys.argv[2], sys.argv[3])
+        prepare(*sys.argv[2:])
     else:
-        compare(sys.argv[2])
+        compare(*sys.argv[2:])
