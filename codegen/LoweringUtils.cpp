@@ -44,7 +44,13 @@ func::CallOp mlir::mlp::callRuntime(OpBuilder &b, Location loc, StringRef name,
   Operation *scope = b.getInsertionBlock()->getParentOp();
   auto module = isa<ModuleOp>(scope) ? cast<ModuleOp>(scope)
                                      : scope->getParentOfType<ModuleOp>();
-  if (!module.lookupSymbol<func::FuncOp>(name)) {
+  auto existing = module.lookupSymbol<func::FuncOp>(name);
+  // One C function, one signature: a second use with other types is a
+  // compiler bug (the runtime gives such variants their own names).
+  assert((!existing ||
+          existing.getFunctionType() == b.getFunctionType(args.getTypes(), results)) &&
+         "runtime function used with two signatures");
+  if (!existing) {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(module.getBody());
     auto fn = b.create<func::FuncOp>(

@@ -304,8 +304,10 @@ SmallVector<Value> MLIRGen::fillBatch(const TrainedInfo &info, Value batcher,
                                          ? (mlir::Type)b.getI64Type()
                                          : (mlir::Type)b.getF32Type()),
       RankedTensorType::get({batch}, b.getF32Type())};
-  auto fill = b.create<ops::RuntimeFillOp>(l, types, "mlp_rt_batcher_fill",
-                                           ValueRange{batcher, index});
+  auto fill = b.create<ops::RuntimeFillOp>(
+      l, types,
+      info.classification ? "mlp_rt_batcher_fill" : "mlp_rt_batcher_fill_values",
+      ValueRange{batcher, index});
   return SmallVector<Value>(fill.getResults());
 }
 
@@ -743,7 +745,9 @@ GenValue MLIRGen::genPredict(const Expr &e) {
   Value rows = b.create<arith::IndexCastOp>(
       l, b.getIndexType(), rtCall("mlp_rt_eval_rows", b.getI64Type(), {eval}, l));
   auto fill = b.create<ops::RuntimeFillOp>(
-      l, TypeRange{tensorType(typeOf(e))}, b.getStringAttr("mlp_rt_eval_predictions"),
+      l, TypeRange{tensorType(typeOf(e))},
+      b.getStringAttr(info.classification ? "mlp_rt_eval_predictions"
+                                          : "mlp_rt_eval_predictions_f32"),
       ValueRange{eval}, ValueRange{rows});
   rtCall("mlp_rt_eval_free", {}, {eval}, l);
   return GenValue::tensor(fill.getResult(0));

@@ -238,3 +238,11 @@ extern "C" int64_t mlp_rt_batcher_fill(MlpBatcher *b_arg, int64_t index, int64_t
   }
   return real;
 }
+
+/// The same as mlp_rt_batcher_fill, under a second name for regression
+/// targets: generated code declares each C function with one signature, and
+/// there y is an f32 buffer instead of an i64 one.
+extern "C" int64_t mlp_rt_batcher_fill_values(MlpBatcher *b, int64_t index, int64_t xr, void *x,
+                                              int64_t yr, void *y, int64_t mr, void *mask) {
+  return mlp_rt_batcher_fill(b, index, xr, x, yr, y, mr, mask);
+}

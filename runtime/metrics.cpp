@@ -272,3 +272,9 @@ extern "C" void mlp_rt_fmt_confusion(MlpEval *e_arg) {
     }
   }
 }
+
+/// mlp_rt_eval_predictions under a name for f32 results (regression), since
+/// generated code declares each C function with one signature.
+extern "C" void mlp_rt_eval_predictions_f32(MlpEval *e, int64_t rank, void *out) {
+  mlp_rt_eval_predictions(e, rank, out);
+}

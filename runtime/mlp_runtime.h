@@ -291,6 +291,11 @@ void mlp_rt_batcher_shuffle(MlpBatcher *b, int64_t epoch);
 int64_t mlp_rt_batcher_fill(MlpBatcher *b, int64_t index, int64_t xr, void *x, int64_t yr,
                             void *y, int64_t mr, void *mask);
 
+/// mlp_rt_batcher_fill for regression (y is f32): the same function under
+/// another name, because generated code declares one signature per name.
+int64_t mlp_rt_batcher_fill_values(MlpBatcher *b, int64_t index, int64_t xr, void *x, int64_t yr,
+                                   void *y, int64_t mr, void *mask);
+
 /* ---------------------------------------------------------------- metrics */
 
 /// Collects a model's outputs over a batcher's batches, then computes metrics.
@@ -316,6 +321,8 @@ void mlp_rt_eval_free(MlpEval *e);
 /// memref: i64 class indices (classification) or f32 values (regression).
 /// Every batch must have been added.
 void mlp_rt_eval_predictions(MlpEval *e, int64_t rank, void *descriptor);
+/// mlp_rt_eval_predictions for f32 results (regression), under its own name.
+void mlp_rt_eval_predictions_f32(MlpEval *e, int64_t rank, void *descriptor);
 
 /// A metric over the rows added, as sklearn defines it:
 ///  - classification: accuracy; log_loss, the mean of -log softmax(outputs)
