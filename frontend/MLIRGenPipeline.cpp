@@ -498,6 +498,20 @@ void MLIRGen::genTrain(const Stmt &s) {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(epochLoop.getBody());
     Value epoch = indexToI64(epochLoop.getInductionVar(), l);
+    // Early stopping: once the runtime says stop, the remaining epochs pass
+    // the state through unchanged.
+    scf::IfOp stopIf;
+    if (info.earlyStop > 0) {
+      Value stop = rtCall("mlp_rt_history_should_stop", b.getI32Type(),
+                          {history, i64(info.earlyStop, l)}, l);
+      stop = b.create<arith::CmpIOp>(l, arith::CmpIPredicate::ne, stop,
+                                     b.create<arith::ConstantIntOp>(l, 0, 32));
+      ValueRange carried = epochLoop.getRegionIterArgs();
+      stopIf = b.create<scf::IfOp>(l, TypeRange(carried), stop, /*withElse=*/true);
+      b.setInsertionPointToStart(&stopIf.getThenRegion().front());
+      b.create<scf::YieldOp>(l, carried);
+      b.setInsertionPointToStart(&stopIf.getElseRegion().front());
+    }
     rtCall("mlp_rt_batcher_shuffle", {}, {train, epoch}, l);
     Value epochLr = lr;
     if (!info.schedule.empty()) {
@@ -564,6 +578,10 @@ void MLIRGen::genTrain(const Stmt &s) {
     }
     rtCall("mlp_rt_history_epoch_done", {}, {history, epoch}, l);
     b.create<scf::YieldOp>(l, done.drop_back(2));
+    if (stopIf) {
+      b.setInsertionPointAfter(stopIf);
+      b.create<scf::YieldOp>(l, stopIf.getResults());
+    }
   }
 
   GenValue net;

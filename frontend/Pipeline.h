@@ -90,6 +90,7 @@ struct TrainedInfo {
   int64_t batch = 32;
   int64_t seed = 0;
   bool shuffle = true;
+  int64_t earlyStop = 0;  // > 0: patience in epochs on the validation loss
   std::vector<std::string> metrics;
   const Expr *validate = nullptr;
   const Expr *table = nullptr;  // the table after `on`

@@ -700,8 +700,6 @@ void Sema::checkTrain(const Stmt &s) {
     }
     if (settings.count(key))
       diags.error(item->nameRanges.front(), "'" + key + "' is set twice");
-    if (key == "early_stop")
-      unsupported(item->nameRanges.front(), "the '" + key + "' setting");
     settings[key] = item.get();
   }
   auto need = [&](const char *key) -> const Expr & {
@@ -890,6 +888,16 @@ void Sema::checkTrain(const Stmt &s) {
     if (t.kind != Type::Table)
       error(v, "validate needs a table, got " + t.str());
     info->validate = &v;
+  }
+  if (settings.count("early_stop")) {
+    const Stmt &item = *settings["early_stop"];
+    info->earlyStop = constInt(*item.value, "early_stop (the patience in epochs)");
+    if (info->earlyStop < 1)
+      error(*item.value, "early_stop needs a patience of at least 1 epoch");
+    if (!info->validate)
+      diags.error(item.nameRanges.front(),
+                  "early_stop watches the validation loss: add 'validate = "
+                  "some_table'");
   }
 
   // One input column of tensors keeps its shape (an image); several columns

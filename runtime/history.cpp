@@ -181,3 +181,29 @@ extern "C" void mlp_rt_check_loss(double loss, const char *model, int64_t epoch,
                    " (lower the learning rate, or run with --keep_nan to go on)",
                1);
 }
+
+extern "C" int32_t mlp_rt_history_should_stop(MlpHistory *h_arg, int64_t patience) {
+  MlpHistory &h = checked(h_arg, "mlp_rt_history_should_stop");
+  if (h.stopped) return 1;
+  const MlpHistory::Series *loss = nullptr;
+  for (const auto &s : h.series)
+    if (s.name == "val_loss") loss = &s;
+  if (!loss) return 0;
+  // The last epoch recorded, and the one with the lowest validation loss.
+  int64_t last = -1, best = -1;
+  for (size_t e = 0; e < loss->values.size(); ++e) {
+    if (!loss->recorded[e]) continue;
+    last = static_cast<int64_t>(e);
+    if (best < 0 || loss->values[e] < loss->values[best]) best = last;
+  }
+  if (last < 0 || last - best < patience) return 0;
+  h.stopped = true;
+  end_progress_line();
+  if (progress_mode() != Mode::Off)
+    std::printf("early stop after epoch %lld: val_loss has not improved for %lld epochs "
+                "(best %.4f at epoch %lld)\n",
+                static_cast<long long>(last + 1), static_cast<long long>(last - best),
+                loss->values[best], static_cast<long long>(best + 1));
+  std::fflush(stdout);
+  return 1;
+}

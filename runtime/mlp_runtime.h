@@ -368,6 +368,11 @@ void mlp_rt_history_epoch_done(MlpHistory *h, int64_t epoch);
 /// none did). An unknown series is a user error listing the known ones.
 double mlp_rt_history_last(MlpHistory *h, const char *name);
 
+/// Early stopping: 1 when the validation loss ("val_loss") has not improved
+/// for `patience` epochs, from then on (the first time it says so on
+/// standard output, unless progress is silenced); 0 otherwise.
+int32_t mlp_rt_history_should_stop(MlpHistory *h, int64_t patience);
+
 /* ------------------------------------------------------------------- plot */
 
 /// Writes a line plot of every series of `h` against the epoch (1-based) as

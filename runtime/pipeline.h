@@ -185,6 +185,7 @@ struct MlpHistory {
   std::vector<Series> series; ///< in first-recorded order
   std::chrono::steady_clock::time_point start;    ///< for the elapsed time
   std::chrono::steady_clock::time_point lastDraw; ///< of the progress bar
+  bool stopped = false;                           ///< early stopping happened
 };
 
 namespace mlp::rt {
