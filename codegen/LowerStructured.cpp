@@ -284,8 +284,26 @@ struct MatmulPattern : OpConversionPattern<MatmulOp> {
                    loc, scalarConstant(rewriter, loc, type.getElementType(), 0),
                    init)
                .getResult(0);
-    rewriter.replaceOpWithNewOp<linalg::MatmulOp>(
-        op, ValueRange{adaptor.getLhs(), adaptor.getRhs()}, init);
+    // Loops in (m, k, n) order: the innermost loop walks a row of B and of
+    // C, contiguous in memory, so it vectorizes (C[m, :] += A[m, k] * B[k, :]).
+    // linalg.matmul's own (m, n, k) order would stride through B.
+    MLIRContext *ctx = rewriter.getContext();
+    AffineExpr m, k, n;
+    bindDims(ctx, m, k, n);
+    SmallVector<AffineMap> maps = {AffineMap::get(3, 0, {m, k}, ctx),
+                                   AffineMap::get(3, 0, {k, n}, ctx),
+                                   AffineMap::get(3, 0, {m, n}, ctx)};
+    SmallVector<IteratorType> iterators = {
+        IteratorType::parallel, IteratorType::reduction, IteratorType::parallel};
+    auto generic = rewriter.create<linalg::GenericOp>(
+        loc, type, ValueRange{adaptor.getLhs(), adaptor.getRhs()}, init, maps,
+        iterators, [](OpBuilder &b, Location l, ValueRange args) {
+          Value product = b.create<arith::MulFOp>(l, args[0], args[1]);
+          b.create<linalg::YieldOp>(l,
+                                    b.create<arith::AddFOp>(l, product, args[2])
+                                        .getResult());
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
     return success();
   }
 };
