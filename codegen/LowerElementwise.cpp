@@ -243,7 +243,7 @@ Value uniformAt(OpBuilder &b, Location loc, int64_t seed, Value counter,
                 Type elem) {
   Value key = b.create<arith::AddIOp>(
       loc, counter,
-      b.create<arith::ConstantIntOp>(loc, seed * 0x632BE59BD9B4E019ll, 64));
+      b.create<arith::ConstantIntOp>(loc, (int64_t)((uint64_t)seed * 0x632BE59BD9B4E019ull), 64));
   Value bits = b.create<arith::ShRUIOp>(
       loc, splitmix(b, loc, key), b.create<arith::ConstantIntOp>(loc, 40, 64));
   Value f = b.create<arith::UIToFPOp>(loc, elem, bits);
@@ -254,7 +254,7 @@ Value uniformAt(OpBuilder &b, Location loc, int64_t seed, Value counter,
 struct RandomPattern : OpConversionPattern<RandomOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
-  matchAndRewrite(RandomOp op, OpAdaptor,
+  matchAndRewrite(RandomOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     auto type = op.getResult().getType();
     if (!type.hasStaticShape())
@@ -262,9 +262,22 @@ struct RandomPattern : OpConversionPattern<RandomOp> {
     Type elem = type.getElementType();
     int64_t seed = op.getSeed();
     bool normal = op.getDistribution() == "normal";
+    // A run-time offset (a step count) moves the counters by whole tensors:
+    // draws of different steps never overlap.
+    Value offset;
+    if (adaptor.getOffset()) {
+      offset = rewriter.create<tensor::ExtractOp>(op.getLoc(), adaptor.getOffset(),
+                                                  ValueRange{});
+      offset = rewriter.create<arith::MulIOp>(
+          op.getLoc(), offset,
+          rewriter.create<arith::ConstantIntOp>(op.getLoc(),
+                                                2 * type.getNumElements(), 64));
+    }
     Value result = buildElementwise(
         rewriter, op.getLoc(), type, {}, [&](OpBuilder &b, Location loc, ValueRange) {
           Value i = linearIndex(b, loc, type);
+          if (offset)
+            i = b.create<arith::AddIOp>(loc, i, offset);
           if (!normal)
             return uniformAt(b, loc, seed, i, elem);
           // Box-Muller on two uniforms drawn at counters 2i and 2i+1.

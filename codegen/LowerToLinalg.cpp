@@ -61,6 +61,7 @@ struct MlpLowerToLinalgPass
     RewritePatternSet patterns(&getContext());
     populateElementwiseLowering(patterns);
     populateStructuredLowering(patterns);
+    populateConvolutionLowering(patterns);
     populateRuntimeLowering(patterns);
     if (failed(applyPartialConversion(module, target, std::move(patterns))))
       signalPassFailure();

@@ -15,6 +15,8 @@ namespace mlir::mlp {
 void populateElementwiseLowering(RewritePatternSet &patterns);
 /// Broadcast, unbroadcast, reductions, argmax, matmul and shape ops.
 void populateStructuredLowering(RewritePatternSet &patterns);
+/// conv2d, pooling and their gradients.
+void populateConvolutionLowering(RewritePatternSet &patterns);
 /// Params and printing: calls into the C runtime.
 void populateRuntimeLowering(RewritePatternSet &patterns);
 

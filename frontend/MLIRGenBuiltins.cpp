@@ -239,6 +239,20 @@ GenValue MLIRGen::genBuiltin(const Expr &e, const std::string &name) {
     }
     return tensor(b.create<ops::ConcatOp>(l, typed(result), parts, axis));
   }
+  if (name == "conv2d") {
+    int64_t opts[3] = {1, 0, 1};
+    const char *optNames[3] = {"stride", "padding", "dilation"};
+    for (int i = 0; i < 3; ++i)
+      if (const Expr *o = named(optNames[i]))
+        opts[i] = (int64_t)*constant(*o);
+    return tensor(b.create<ops::Conv2dOp>(l, typed(result), tensorOf(*positional(0)),
+                                          tensorOf(*positional(1)), opts[0], opts[1],
+                                          opts[2]));
+  }
+  if (name == "maxpool" || name == "avgpool")
+    return tensor(b.create<ops::Pool2dOp>(
+        l, typed(result), b.getStringAttr(name == "maxpool" ? "max" : "avg"),
+        tensorOf(*positional(0)), (int64_t)*constant(*positional(1))));
   // `grad(f)` is a compile-time function value; calling it emits the code.
   return GenValue();
 }

@@ -73,7 +73,8 @@ public:
   void genTrain(const Stmt &s);
   void genPlot(const Stmt &s);
   void genSave(const Stmt &s);
-  mlir::func::FuncOp forwardFunction(const TrainedInfo &info);
+  mlir::func::FuncOp forwardFunction(const TrainedInfo &info,
+                                     bool training = false);
   mlir::func::FuncOp lossFunction(const TrainedInfo &info);
   mlir::func::FuncOp valueAndGradFunction(const TrainedInfo &info);
   int optimizerBuffers(const TrainedInfo &info);
@@ -148,7 +149,8 @@ public:
   llvm::SmallVector<mlir::Attribute> paramDecls;
   bool keepNanDeclared = false;
   std::map<std::string, mlir::func::FuncOp> gradFns;
-  std::map<const TrainedInfo *, mlir::func::FuncOp> forwardFns, lossFns, vgFns;
+  std::map<const TrainedInfo *, mlir::func::FuncOp> forwardFns, trainForwardFns,
+      lossFns, vgFns;
 };
 
 } // namespace mlp

@@ -118,33 +118,49 @@ static SmallVector<mlir::Type> paramTypes(OpBuilder &b, const TrainedInfo &info)
   return types;
 }
 
-func::FuncOp MLIRGen::forwardFunction(const TrainedInfo &info) {
-  auto found = forwardFns.find(&info);
-  if (found != forwardFns.end())
+/// The model on one batch: (params..., x [B, features]) -> [B, outputs].
+/// The training variant takes the step count too, for dropout's masks;
+/// evaluation runs without dropout.
+func::FuncOp MLIRGen::forwardFunction(const TrainedInfo &info, bool training) {
+  auto &cache = training ? trainForwardFns : forwardFns;
+  auto found = cache.find(&info);
+  if (found != cache.end())
     return found->second;
   Location l = module.getLoc();
   int64_t batch = info.batch, inputs = info.features;
   SmallVector<mlir::Type> args = paramTypes(b, info);
   args.push_back(RankedTensorType::get({batch, inputs}, b.getF32Type()));
+  if (training)
+    args.push_back(RankedTensorType::get({}, b.getI64Type()));
   auto resultType = RankedTensorType::get({batch, info.outputs}, b.getF32Type());
 
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToEnd(module.getBody());
-  std::string name = info.model + "_forward_" + std::to_string(forwardFns.size());
+  std::string name = info.model + (training ? "_train_forward_" : "_forward_") +
+                     std::to_string(cache.size());
   auto fn = b.create<func::FuncOp>(l, name, b.getFunctionType(args, resultType));
   fn.setPrivate();
-  forwardFns[&info] = fn;
+  cache[&info] = fn;
   Block *entry = fn.addEntryBlock();
   b.setInsertionPointToStart(entry);
   OpBuilderHelper h{b, l};
 
-  Value x = entry->getArguments().back();
+  Value step = training ? entry->getArguments().back() : Value();
+  Value x = entry->getArgument(info.params.size());
+  // x holds [batch] + the shape of one example; the batch stays flat
+  // ([B, features]) until a layer needs the image's shape.
+  auto reshapeTo = [&](const std::vector<int64_t> &example) {
+    SmallVector<int64_t> shape = {batch};
+    shape.append(example.begin(), example.end());
+    if (cast<RankedTensorType>(x.getType()).getShape() != ArrayRef<int64_t>(shape))
+      x = b.create<ops::ReshapeOp>(l, h.t(shape), x);
+  };
   size_t param = 0;
   for (const Layer &layer : info.layers) {
-    auto type = cast<RankedTensorType>(x.getType());
     switch (layer.kind) {
     case Layer::Dense: {
       // x [B, in] @ W^T [in, out] + b, with W stored [out, in] as in PyTorch.
+      reshapeTo(layer.inShape);
       Value w = entry->getArgument(param++);
       Value bias = entry->getArgument(param++);
       Value wt = b.create<ops::TransposeOp>(l, h.t({layer.in, layer.out}), w,
@@ -155,25 +171,68 @@ func::FuncOp MLIRGen::forwardFunction(const TrainedInfo &info) {
       x = h.add(y, bb);
       break;
     }
+    case Layer::Conv2d: {
+      reshapeTo(layer.inShape);
+      Value w = entry->getArgument(param++);
+      Value bias = entry->getArgument(param++);
+      auto outType = h.t({batch, layer.outShape[0], layer.outShape[1],
+                          layer.outShape[2]});
+      Value y = b.create<ops::Conv2dOp>(l, outType, x, w, layer.stride,
+                                        layer.padding, layer.dilation);
+      Value bb = b.create<ops::BroadcastOp>(l, outType, bias, ArrayRef<int64_t>{1});
+      x = h.add(y, bb);
+      break;
+    }
+    case Layer::MaxPool:
+    case Layer::AvgPool: {
+      reshapeTo(layer.inShape);
+      auto outType = h.t({batch, layer.outShape[0], layer.outShape[1],
+                          layer.outShape[2]});
+      x = b.create<ops::Pool2dOp>(
+          l, outType, b.getStringAttr(layer.kind == Layer::MaxPool ? "max" : "avg"),
+          x, layer.window);
+      break;
+    }
+    case Layer::Dropout: {
+      if (!training || layer.rate == 0)
+        break;
+      // Inverted dropout: keep with probability 1 - rate, scaled by
+      // 1 / (1 - rate); a fresh mask per step (seeded by the step count).
+      auto type = cast<RankedTensorType>(x.getType());
+      Value u = b.create<ops::RandomOp>(l, type, b.getStringAttr("uniform"),
+                                        b.getI64IntegerAttr(info.seed * 7919 + layer.index),
+                                        step);
+      Value keep = b.create<ops::CmpOp>(l, type.clone(b.getI1Type()),
+                                        b.getStringAttr("ge"), u,
+                                        h.splat(type, layer.rate));
+      Value scale = b.create<ops::SelectOp>(l, type, keep,
+                                            h.splat(type, 1.0 / (1.0 - layer.rate)),
+                                            h.splat(type, 0));
+      x = h.mul(x, scale);
+      break;
+    }
     case Layer::Relu:
-      x = b.create<ops::ReluOp>(l, type, x);
+      x = b.create<ops::ReluOp>(l, x.getType(), x);
       break;
     case Layer::Tanh:
-      x = b.create<ops::TanhOp>(l, type, x);
+      x = b.create<ops::TanhOp>(l, x.getType(), x);
       break;
     case Layer::Sigmoid:
-      x = b.create<ops::SigmoidOp>(l, type, x);
+      x = b.create<ops::SigmoidOp>(l, x.getType(), x);
       break;
     case Layer::Softmax: {
+      auto type = cast<RankedTensorType>(x.getType());
       Value m = h.rows(h.sum(x, {1}, "max"), type);
       Value e = h.exp(h.sub(x, m));
       x = h.div(e, h.rows(h.sum(e, {1}), type));
       break;
     }
     case Layer::Flatten:
-      break;  // examples are already vectors
+      reshapeTo(layer.outShape);
+      break;
     }
   }
+  reshapeTo({info.outputs});
   b.create<func::ReturnOp>(l, x);
   return fn;
 }
@@ -183,14 +242,17 @@ func::FuncOp MLIRGen::lossFunction(const TrainedInfo &info) {
   auto found = lossFns.find(&info);
   if (found != lossFns.end())
     return found->second;
-  func::FuncOp forward = forwardFunction(info);
+  func::FuncOp forward = forwardFunction(info, /*training=*/true);
   Location l = module.getLoc();
   int64_t batch = info.batch;
-  SmallVector<mlir::Type> args(forward.getArgumentTypes());
+  // (params..., x, y, mask, step): the forward's arguments but the step,
+  // then the targets and mask, then the step.
+  SmallVector<mlir::Type> args(forward.getArgumentTypes().drop_back());
   mlir::Type targetElem =
       info.classification ? (mlir::Type)b.getI64Type() : (mlir::Type)b.getF32Type();
   args.push_back(RankedTensorType::get({batch}, targetElem));
   args.push_back(RankedTensorType::get({batch}, b.getF32Type()));
+  args.push_back(RankedTensorType::get({}, b.getI64Type()));
   auto scalar = RankedTensorType::get({}, b.getF32Type());
 
   OpBuilder::InsertionGuard guard(b);
@@ -204,10 +266,10 @@ func::FuncOp MLIRGen::lossFunction(const TrainedInfo &info) {
   OpBuilderHelper h{b, l};
 
   size_t n = entry->getNumArguments();
-  Value y = entry->getArgument(n - 2), mask = entry->getArgument(n - 1);
-  Value out = b.create<func::CallOp>(l, forward,
-                                     entry->getArguments().drop_back(2))
-                  .getResult(0);
+  Value y = entry->getArgument(n - 3), mask = entry->getArgument(n - 2);
+  SmallVector<Value> forwardArgs(entry->getArguments().drop_back(3));
+  forwardArgs.push_back(entry->getArgument(n - 1));
+  Value out = b.create<func::CallOp>(l, forward, forwardArgs).getResult(0);
   auto outType = cast<RankedTensorType>(out.getType());
   Value perRow;
   if (info.loss == "cross_entropy") {
@@ -446,9 +508,13 @@ void MLIRGen::genTrain(const Stmt &s) {
   } else {
     size_t p = 0;
     for (const Layer &layer : info.layers) {
-      if (layer.kind != Layer::Dense)
+      if (layer.kind != Layer::Dense && layer.kind != Layer::Conv2d)
         continue;
-      double bound = 1.0 / std::sqrt((double)layer.in);
+      // The fan-in: inputs of a dense unit, or channels x kernel area.
+      double fanIn = (double)layer.in;
+      if (layer.kind == Layer::Conv2d)
+        fanIn *= (double)(layer.kernel * layer.kernel);
+      double bound = 1.0 / std::sqrt(fanIn);
       for (int k = 0; k < 2; ++k, ++p) {
         auto type = h.t(info.params[p].second);
         Value u = b.create<ops::RandomOp>(l, type, b.getStringAttr("uniform"),
@@ -538,6 +604,9 @@ void MLIRGen::genTrain(const Stmt &s) {
       SmallVector<Value> batch = fillBatch(info, train, index, l);
       SmallVector<Value> args(carried.take_front(numParams));
       args.append(batch.begin(), batch.end());
+      Value stepCount = b.create<ops::CastOp>(l, RankedTensorType::get({}, b.getI64Type()),
+                                              carried[carried.size() - 3]);
+      args.push_back(stepCount);
       auto call = b.create<func::CallOp>(l, vg, args);
       Value loss = call.getResult(0);
       ValueRange grads = call.getResults().drop_front();

@@ -18,7 +18,8 @@ const std::set<std::string> kCasts = {"f32", "f64", "i32", "i64"};
 const std::set<std::string> kOther = {
     "zeros",   "ones",    "full",    "randn",       "rand",    "arange",
     "linspace", "where",  "argmax",  "softmax",     "log_softmax",
-    "transpose", "reshape", "flatten", "concat",    "stack",   "grad"};
+    "transpose", "reshape", "flatten", "concat",    "stack",   "grad",
+    "conv2d",    "maxpool", "avgpool"};
 /// Builtins of later parts of the language: they are known names, so using
 /// one says "not supported yet" rather than "unknown name".
 const std::set<std::string> kLater = {
@@ -27,7 +28,7 @@ const std::set<std::string> kLater = {
     "select",    "drop",     "rename",   "filter",    "drop_na",
     "fill_na",   "minmax", "onehot",   "label_encode", "shuffle",
     "sort",      "head",     "group_by", "agg",       "join",      "window",
-    "tokenize",  "dense",    "conv2d",   "maxpool",   "avgpool",   "dropout",
+    "tokenize",  "dense",    "dropout",
     "batchnorm", "layernorm", "embedding", "lstm",    "gru",       "attention"};
 /// Tables and metrics (SemaPipeline.cpp).
 const std::set<std::string> kPipeline = {
@@ -340,6 +341,53 @@ Type Sema::checkBuiltin(const Expr &e, const std::string &name) {
       d.size = (int64_t)parts.size();
       r.dims.insert(r.dims.begin() + axis, d);
     }
+    return record(e, r);
+  }
+
+  if (name == "conv2d") {
+    // conv2d(x [B,C,H,W], w [F,C,KH,KW], stride:, padding:, dilation:)
+    expectArgs(2, 2, {"stride", "padding", "dilation"});
+    Type x = tensorArg(positional(0), "an input f32[B, C, H, W]");
+    Type w = tensorArg(positional(1), "weights f32[F, C, KH, KW]");
+    if (x.rank() != 4 || !isFloatElem(x.elem))
+      error(*positional(0), "conv2d needs an input f32[B, C, H, W], got " + x.str());
+    if (w.rank() != 4 || !isFloatElem(w.elem))
+      error(*positional(1), "conv2d needs weights f32[F, C, KH, KW], got " + w.str());
+    if (x.dims[1].size != w.dims[1].size)
+      error(e, "conv2d: the input has " + std::to_string(x.dims[1].size) +
+                   " channels but the weights expect " +
+                   std::to_string(w.dims[1].size));
+    int64_t opts[3] = {1, 0, 1};
+    const char *optNames[3] = {"stride", "padding", "dilation"};
+    for (int i = 0; i < 3; ++i)
+      if (const Expr *o = named(optNames[i])) {
+        opts[i] = constInt(*o, optNames[i]);
+        if (opts[i] < (i == 1 ? 0 : 1))
+          error(*o, std::string(optNames[i]) + " must be at least " +
+                        (i == 1 ? "0" : "1"));
+      }
+    Type r = x;
+    r.dims[1] = w.dims[0];
+    for (int d = 2; d < 4; ++d) {
+      int64_t size = (x.dims[d].size + 2 * opts[1] - opts[2] * (w.dims[d].size - 1) -
+                      1) / opts[0] + 1;
+      if (size < 1)
+        error(e, "conv2d: the kernel is larger than the padded input");
+      r.dims[d].size = size;
+    }
+    return record(e, r);
+  }
+  if (name == "maxpool" || name == "avgpool") {
+    expectArgs(2, 2, {});
+    Type x = tensorArg(positional(0), "an input f32[B, C, H, W]");
+    if (x.rank() != 4 || !isFloatElem(x.elem))
+      error(*positional(0), name + " needs an input f32[B, C, H, W], got " + x.str());
+    int64_t k = constInt(*positional(1), "the window");
+    if (k < 1 || k > x.dims[2].size || k > x.dims[3].size)
+      error(*positional(1), "the window must be between 1 and the image size");
+    Type r = x;
+    r.dims[2].size /= k;
+    r.dims[3].size /= k;
     return record(e, r);
   }
 

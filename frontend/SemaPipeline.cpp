@@ -618,15 +618,35 @@ std::vector<Layer> Sema::buildLayers(const Stmt &decl,
       error(*stage, "expected a layer such as dense(16) or relu");
     const std::string &n = head->name;
     std::vector<const Expr *> args;
+    std::map<std::string, const Arg *> options;
     if (stage->kind == ExprKind::Call)
       for (size_t i = st.piped ? 1 : 0; i < stage->args.size(); ++i) {
-        if (!stage->args[i].name.empty())
-          diags.error(stage->args[i].nameRange,
-                      "'" + n + "' has no parameter '" + stage->args[i].name + "'");
-        args.push_back(stage->args[i].value.get());
+        if (stage->args[i].name.empty())
+          args.push_back(stage->args[i].value.get());
+        else
+          options[stage->args[i].name] = &stage->args[i];
       }
+    // Named options a layer accepts; the others are errors.
+    auto allow = [&](std::set<std::string> names) {
+      for (const auto &[name, arg] : options)
+        if (!names.count(name))
+          diags.error(arg->nameRange, "'" + n + "' has no parameter '" + name + "'");
+    };
+    auto option = [&](const char *name, int64_t dflt, int64_t least) {
+      auto it = options.find(name);
+      if (it == options.end())
+        return dflt;
+      int64_t v = constInt(*it->second->value, name);
+      if (v < least)
+        error(*it->second->value, std::string(name) + " must be at least " +
+                                      std::to_string(least));
+      return v;
+    };
     Layer layer;
     layer.index = index++;
+    layer.inShape = shape;
+    if (n != "conv2d")
+      allow({});
     if (n == "dense") {
       if (args.size() != 1)
         error(*stage, "dense takes the number of outputs, as in dense(16)");
@@ -636,11 +656,65 @@ std::vector<Layer> Sema::buildLayers(const Stmt &decl,
       if (shape.size() != 1)
         error(*stage, "dense(" + std::to_string(out) +
                           ") expects each example as f32[K], got " +
-                          shapeStr(shape));
+                          shapeStr(shape) + " (add a flatten stage before it)");
       layer.kind = Layer::Dense;
       layer.in = shape[0];
       layer.out = out;
       shape = {out};
+    } else if (n == "conv2d") {
+      allow({"kernel", "stride", "padding", "dilation"});
+      if (args.size() != 1 || !options.count("kernel"))
+        error(*stage, "conv2d takes the number of filters and a kernel size, as "
+                      "in conv2d(32, kernel: 3)");
+      int64_t filters = constInt(*args[0], "conv2d's filters");
+      if (filters < 1)
+        error(*args[0], "conv2d needs at least 1 filter");
+      if (shape.size() != 3)
+        error(*stage, "conv2d(" + std::to_string(filters) +
+                          ") expects each example as f32[C, H, W], got " +
+                          shapeStr(shape));
+      layer.kind = Layer::Conv2d;
+      layer.in = shape[0];
+      layer.out = filters;
+      layer.kernel = option("kernel", 1, 1);
+      layer.stride = option("stride", 1, 1);
+      layer.padding = option("padding", 0, 0);
+      layer.dilation = option("dilation", 1, 1);
+      if (layer.stride != 1)
+        unsupported(options.at("stride")->nameRange, "training conv2d with a stride "
+                                                     "other than 1");
+      if (layer.padding > layer.dilation * (layer.kernel - 1))
+        unsupported(options.at("padding")->nameRange,
+                    "padding larger than dilation * (kernel - 1)");
+      std::vector<int64_t> out = {filters};
+      for (int d = 1; d < 3; ++d) {
+        int64_t size = (shape[d] + 2 * layer.padding -
+                        layer.dilation * (layer.kernel - 1) - 1) / layer.stride + 1;
+        if (size < 1)
+          error(*stage, "conv2d's kernel is larger than the image " + shapeStr(shape));
+        out.push_back(size);
+      }
+      shape = out;
+    } else if (n == "maxpool" || n == "avgpool") {
+      if (args.size() != 1)
+        error(*stage, n + " takes the window size, as in " + n + "(2)");
+      if (shape.size() != 3)
+        error(*stage, n + " expects each example as f32[C, H, W], got " +
+                          shapeStr(shape));
+      layer.kind = n == "maxpool" ? Layer::MaxPool : Layer::AvgPool;
+      layer.window = constInt(*args[0], "the window");
+      if (layer.window < 1 || layer.window > shape[1] || layer.window > shape[2])
+        error(*args[0], "the window must be between 1 and the image size");
+      shape = {shape[0], shape[1] / layer.window, shape[2] / layer.window};
+    } else if (n == "dropout") {
+      if (args.size() != 1)
+        error(*stage, "dropout takes the probability of dropping, as in dropout(0.25)");
+      check(*args[0]);
+      auto p = constant(*args[0]);
+      if (!p || *p < 0 || *p >= 1)
+        error(*args[0], "dropout's probability must be a number in [0, 1)");
+      layer.kind = Layer::Dropout;
+      layer.rate = *p;
     } else if (n == "relu" || n == "tanh" || n == "sigmoid" || n == "softmax") {
       if (!args.empty())
         error(*stage, "'" + n + "' takes no arguments as a layer");
@@ -660,6 +734,7 @@ std::vector<Layer> Sema::buildLayers(const Stmt &decl,
       unsupported(head->range, "the layer '" + n + "'");
     }
     record(*stage, Type::unit());
+    layer.outShape = shape;
     layers.push_back(layer);
   }
   ctx->scopes.pop_back();
@@ -913,20 +988,21 @@ void Sema::checkTrain(const Stmt &s) {
   if (info->inputs.size() == 1 && !schema.find(info->inputs[0])->shape.empty())
     info->inputShape = schema.find(info->inputs[0])->shape;
   info->layers = buildLayers(decl, info->inputShape, values);
-  for (const Layer &l : info->layers)
-    if (l.kind == Layer::Dense) {
-      std::string p = std::to_string(l.index);
+  for (const Layer &l : info->layers) {
+    std::string p = std::to_string(l.index);
+    if (l.kind == Layer::Dense)
       info->params.push_back({p + ".weight", {l.out, l.in}});
-      info->params.push_back({p + ".bias", {l.out}});
-    }
+    else if (l.kind == Layer::Conv2d)
+      info->params.push_back({p + ".weight", {l.out, l.in, l.kernel, l.kernel}});
+    else
+      continue;
+    info->params.push_back({p + ".bias", {l.out}});
+  }
   if (info->params.empty())
     diags.error(decl.range, "model '" + decl.name() + "' has no parameters to "
                                                       "train (add a dense layer)");
-  const Layer *last = nullptr;
-  for (const Layer &l : info->layers)
-    if (l.kind == Layer::Dense)
-      last = &l;
-  info->outputs = last->out;
+  // buildLayers checked that the model ends with a vector per example.
+  info->outputs = info->layers.back().outShape[0];
   if (info->validate)
     checkModelInputs(*info->validate, *info, *check(*info->validate).table, true);
   if (info->loss == "bce") {
@@ -1019,7 +1095,7 @@ Type Sema::checkLoad(const Expr &e) {
   std::vector<Layer> layers = buildLayers(decl, info->inputShape, values);
   size_t params = 0;
   for (const Layer &l : layers)
-    params += l.kind == Layer::Dense ? 2 : 0;
+    params += l.kind == Layer::Dense || l.kind == Layer::Conv2d ? 2 : 0;
   bool same = params == info->params.size() && layers.size() == info->layers.size();
   for (size_t i = 0; same && i < layers.size(); ++i)
     same = layers[i].kind == info->layers[i].kind &&

@@ -240,3 +240,63 @@ LogicalResult RuntimeFillOp::verify() {
     return emitOpError("needs one size per dynamic result dimension");
   return success();
 }
+
+/// Output size of a convolution along one axis, as PyTorch computes it.
+static int64_t convOutput(int64_t in, int64_t kernel, int64_t stride,
+                          int64_t padding, int64_t dilation) {
+  return (in + 2 * padding - dilation * (kernel - 1) - 1) / stride + 1;
+}
+
+/// Checks (x [B,C,H,W], w [F,C,KH,KW]) -> y [B,F,OH,OW] for conv2d and its
+/// gradients (whose operands and result are permutations of these).
+static LogicalResult verifyConvShapes(Operation *op, RankedTensorType x,
+                                      RankedTensorType w, RankedTensorType y,
+                                      int64_t stride, int64_t padding,
+                                      int64_t dilation) {
+  if (x.getRank() != 4 || w.getRank() != 4 || y.getRank() != 4)
+    return op->emitOpError("needs rank-4 tensors (NCHW)");
+  if (stride < 1 || dilation < 1 || padding < 0)
+    return op->emitOpError("needs stride and dilation >= 1, padding >= 0");
+  if (x.getDimSize(1) != w.getDimSize(1) || y.getDimSize(1) != w.getDimSize(0) ||
+      x.getDimSize(0) != y.getDimSize(0))
+    return op->emitOpError("channel or batch sizes disagree");
+  for (int d = 2; d < 4; ++d)
+    if (y.getDimSize(d) != convOutput(x.getDimSize(d), w.getDimSize(d), stride,
+                                      padding, dilation))
+      return op->emitOpError("spatial size ") << y.getDimSize(d) << " should be "
+             << convOutput(x.getDimSize(d), w.getDimSize(d), stride, padding,
+                           dilation);
+  return success();
+}
+
+LogicalResult Conv2dOp::verify() {
+  return verifyConvShapes(*this, rankedType(getLhs()), rankedType(getRhs()),
+                          rankedType(getResult()), getStride(), getPadding(),
+                          getDilation());
+}
+
+LogicalResult Conv2dGradInputOp::verify() {
+  if (getStride() != 1)
+    return emitOpError("supports stride 1 only");
+  return verifyConvShapes(*this, rankedType(getResult()), rankedType(getRhs()),
+                          rankedType(getLhs()), getStride(), getPadding(),
+                          getDilation());
+}
+
+LogicalResult Conv2dGradFilterOp::verify() {
+  return verifyConvShapes(*this, rankedType(getLhs()), rankedType(getResult()),
+                          rankedType(getRhs()), getStride(), getPadding(),
+                          getDilation());
+}
+
+LogicalResult Pool2dOp::verify() {
+  auto x = rankedType(getOperand()), y = rankedType(getResult());
+  if (getKind() != "max" && getKind() != "avg")
+    return emitOpError("kind must be 'max' or 'avg'");
+  if (x.getRank() != 4 || y.getRank() != 4 || getWindow() < 1)
+    return emitOpError("needs rank-4 tensors and a window >= 1");
+  for (int d = 2; d < 4; ++d)
+    if (y.getDimSize(d) != x.getDimSize(d) / getWindow())
+      return emitOpError("spatial size must be the input's divided by the window");
+  return success();
+}

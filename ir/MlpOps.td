@@ -49,15 +49,24 @@ def Mlp_IotaOp : Mlp_Op<"iota", [Pure]> {
 def Mlp_RandomOp : Mlp_Op<"random", [Pure]> {
   let summary = "Seeded pseudo-random tensor (uniform [0,1) or standard normal)";
   let description = [{
-    Element i is a pure function of (seed, i): a counter-based generator, so
-    the same seed gives the same tensor on every run and every backend.
+    Element i is a pure function of (seed, offset, i): a counter-based
+    generator, so the same seed gives the same tensor on every run and every
+    backend. The optional rank-0 `offset` (a step count) gives a different
+    tensor per step, as dropout needs.
     ```mlir
     %r = mlp.random normal seed 1 : tensor<3x4xf32>
     ```
   }];
-  let arguments = (ins StrAttr:$distribution, I64Attr:$seed);
+  let arguments = (ins StrAttr:$distribution, I64Attr:$seed,
+                       Optional<RankedTensorOf<[I64]>>:$offset);
   let results = (outs Mlp_FloatTensor:$result);
-  let assemblyFormat = "$distribution `seed` $seed attr-dict `:` type($result)";
+  let assemblyFormat =
+      "$distribution `seed` $seed (`offset` $offset^ `:` type($offset))? attr-dict `:` type($result)";
+  let builders = [OpBuilder<(ins "Type":$result, "StringAttr":$distribution,
+                                 "int64_t":$seed), [{
+    build($_builder, $_state, result, distribution,
+          $_builder.getI64IntegerAttr(seed), Value());
+  }]>];
   let hasVerifier = 1;
 }
 
@@ -435,6 +444,83 @@ def Mlp_RuntimeFillOp : Mlp_Op<"rt_fill", [AttrSizedOperandSegments]> {
           ValueRange{});
   }]>];
   let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Convolution and pooling (NCHW)
+//===----------------------------------------------------------------------===//
+
+class Mlp_ConvOp<string mnemonic, string what> : Mlp_Op<mnemonic, [Pure]> {
+  let summary = what;
+  let arguments = (ins Mlp_FloatTensor:$lhs, Mlp_FloatTensor:$rhs,
+                       I64Attr:$stride, I64Attr:$padding, I64Attr:$dilation);
+  let results = (outs Mlp_FloatTensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs `stride` $stride `padding` $padding `dilation` $dilation
+    attr-dict `:` type($lhs) `,` type($rhs) `to` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Mlp_Conv2dOp : Mlp_ConvOp<"conv2d",
+    "2-D convolution (cross-correlation) of x [B,C,H,W] with w [F,C,KH,KW]"> {
+  let description = [{
+    Zero padding on both sides; output [B, F, OH, OW] with
+    OH = (H + 2 padding - dilation (KH - 1) - 1) / stride + 1, as PyTorch.
+    ```mlir
+    %y = mlp.conv2d %x, %w stride 1 padding 0 dilation 1
+        : tensor<8x1x28x28xf32>, tensor<32x1x3x3xf32> to tensor<8x32x26x26xf32>
+    ```
+  }];
+}
+
+def Mlp_Conv2dGradInputOp : Mlp_ConvOp<"conv2d_grad_input",
+    "Gradient of conv2d with respect to its input: (g [B,F,OH,OW], w) -> [B,C,H,W]"> {
+  let description = [{
+    The transposed convolution of the output gradient with the weights (the
+    result type gives H and W). Stride 1 only.
+  }];
+}
+
+def Mlp_Conv2dGradFilterOp : Mlp_ConvOp<"conv2d_grad_filter",
+    "Gradient of conv2d with respect to its weights: (x, g [B,F,OH,OW]) -> [F,C,KH,KW]"> {
+  let description = [{
+    The correlation of the input with the output gradient, summed over the
+    batch (the result type gives KH and KW).
+  }];
+}
+
+def Mlp_Pool2dOp : Mlp_Op<"pool2d", [Pure]> {
+  let summary = "Max or average pooling over non-overlapping windows (NCHW)";
+  let description = [{
+    Window and stride `window`, no padding; rows and columns left over at the
+    bottom and right are dropped, as PyTorch does.
+    ```mlir
+    %y = mlp.pool2d "max", %x window 2 : tensor<8x32x26x26xf32> to tensor<8x32x13x13xf32>
+    ```
+  }];
+  let arguments = (ins StrAttr:$kind, Mlp_FloatTensor:$operand, I64Attr:$window);
+  let results = (outs Mlp_FloatTensor:$result);
+  let assemblyFormat =
+      "$kind `,` $operand `window` $window attr-dict `:` type($operand) `to` type($result)";
+  let hasVerifier = 1;
+}
+
+def Mlp_Pool2dGradOp : Mlp_Op<"pool2d_grad", [Pure,
+    AllTypesMatch<["input", "result"]>, AllTypesMatch<["pooled", "grad"]>]> {
+  let summary = "Gradient of pool2d: (x, y = pool2d(x), g) -> dx";
+  let description = [{
+    max: each window's gradient goes to its maximal elements (every one, on
+    ties); avg: spread evenly. Left-over rows and columns get 0.
+  }];
+  let arguments = (ins StrAttr:$kind, Mlp_FloatTensor:$input,
+                       Mlp_FloatTensor:$pooled, Mlp_FloatTensor:$grad,
+                       I64Attr:$window);
+  let results = (outs Mlp_FloatTensor:$result);
+  let assemblyFormat = [{
+    $kind `,` $input `,` $pooled `,` $grad `window` $window attr-dict `:`
+    type($input) `,` type($pooled) `to` type($result)
+  }];
 }
 
 #endif // MLP_OPS

@@ -318,6 +318,24 @@ LogicalResult GradientBuilder::backprop(Operation *op, Value g) {
         }
         return success();
       })
+      .Case([&](Conv2dOp o) {
+        Value x = o.getLhs(), w = o.getRhs();
+        if (active.contains(x))
+          accumulate(x, b.create<Conv2dGradInputOp>(
+                            loc, x.getType(), g, w, o.getStride(), o.getPadding(),
+                            o.getDilation()));
+        if (active.contains(w))
+          accumulate(w, b.create<Conv2dGradFilterOp>(
+                            loc, w.getType(), x, g, o.getStride(), o.getPadding(),
+                            o.getDilation()));
+        return success();
+      })
+      .Case([&](Pool2dOp o) {
+        Value x = o.getOperand();
+        accumulate(x, b.create<Pool2dGradOp>(loc, x.getType(), o.getKind(), x, r, g,
+                                             o.getWindow()));
+        return success();
+      })
       .Default([&](Operation *other) {
         return other->emitError("grad cannot differentiate through '")
                << other->getName() << "'";
