@@ -127,3 +127,26 @@ func.func private @cube_vg(%x: tensor<f32>) -> (tensor<f32>, tensor<f32>)
 // CHECK:         %[[SQ:.*]] = mlp.mul %{{.*}}, %{{.*}} : tensor<f32>
 // CHECK:         %[[V:.*]] = mlp.mul %[[SQ]], %{{.*}} : tensor<f32>
 // CHECK:         return %[[V]], %{{.*}} : tensor<f32>, tensor<f32>
+
+// -----
+
+// conv2d: the input's gradient is the transposed convolution, the weights'
+// the correlation with the input; pooling routes g back to its windows.
+func.func private @conv_pool(%x: tensor<2x1x6x6xf32>, %w: tensor<3x1x3x3xf32>) -> tensor<f32> {
+  %y = mlp.conv2d %x, %w stride 1 padding 1 dilation 1 : tensor<2x1x6x6xf32>, tensor<3x1x3x3xf32> to tensor<2x3x6x6xf32>
+  %p = mlp.pool2d "max", %y window 2 : tensor<2x3x6x6xf32> to tensor<2x3x3x3xf32>
+  %s = mlp.reduce "sum", %p, axes = [0, 1, 2, 3] : tensor<2x3x3x3xf32> to tensor<f32>
+  return %s : tensor<f32>
+}
+func.func private @conv_pool_grad(%x: tensor<2x1x6x6xf32>, %w: tensor<3x1x3x3xf32>) -> (tensor<2x1x6x6xf32>, tensor<3x1x3x3xf32>)
+    attributes {mlp.grad_of = @conv_pool, mlp.wrt = array<i64: 0, 1>}
+
+// CHECK-LABEL: func.func private @conv_pool_grad
+// CHECK-SAME:    (%[[X:.*]]: tensor<2x1x6x6xf32>, %[[W:.*]]: tensor<3x1x3x3xf32>)
+// CHECK:         %[[Y:.*]] = mlp.conv2d %[[X]], %[[W]] stride 1 padding 1 dilation 1
+// CHECK:         %[[P:.*]] = mlp.pool2d "max", %[[Y]] window 2
+// CHECK:         %[[G:.*]] = mlp.broadcast
+// CHECK:         %[[GY:.*]] = mlp.pool2d_grad "max", %[[Y]], %[[P]], %[[G]] window 2
+// CHECK:         %[[GX:.*]] = mlp.conv2d_grad_input %[[GY]], %[[W]] stride 1 padding 1 dilation 1 : tensor<2x3x6x6xf32>, tensor<3x1x3x3xf32> to tensor<2x1x6x6xf32>
+// CHECK:         %[[GW:.*]] = mlp.conv2d_grad_filter %[[X]], %[[GY]] stride 1 padding 1 dilation 1 : tensor<2x1x6x6xf32>, tensor<2x3x6x6xf32> to tensor<3x1x3x3xf32>
+// CHECK:         return %[[GX]], %[[GW]]
