@@ -23,4 +23,16 @@ def MlpLowerToLinalg : Pass<"mlp-lower-to-linalg", "mlir::ModuleOp"> {
   ];
 }
 
+def MlpFuseElementwise : Pass<"mlp-fuse-elementwise", "mlir::ModuleOp"> {
+  let summary = "Fuse elementwise linalg.generics, but not into windowed reads";
+  let description = [{
+    Upstream's elementwise fusion, with one rule: a producer is fused into a
+    consumer only when the consumer reads each of its elements once (the
+    operand's indexing map is a permutation of all the loops). A matmul, a
+    broadcast, a convolution or a pooling window reads elements many times;
+    fusing, say, a relu into one would recompute the relu that many times.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect"];
+}
+
 #endif // MLP_CODEGEN_PASSES

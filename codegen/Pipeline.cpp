@@ -75,7 +75,7 @@ void addMlpPasses(OpPassManager &pm) {
 void addLinalgPasses(OpPassManager &pm) {
   pm.addPass(mlir::mlp::createMlpLowerToLinalg());
   pm.addPass(createCanonicalizerPass());
-  pm.addPass(createLinalgElementwiseOpFusionPass());
+  pm.addPass(mlir::mlp::createMlpFuseElementwise());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 }

@@ -1,0 +1,45 @@
+//===- FuseElementwise.cpp - the mlp-fuse-elementwise pass ----------------===//
+//
+// Upstream's elementwise fusion patterns with a control function that keeps
+// producers out of windowed consumers (conv2d, pooling), see Passes.td.
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/Passes.h"
+
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace mlir::mlp {
+#define GEN_PASS_DEF_MLPFUSEELEMENTWISE
+#include "codegen/Passes.h.inc"
+} // namespace mlir::mlp
+
+using namespace mlir;
+
+namespace {
+
+/// Fuse when the producer has one use and the consumer reads each of its
+/// elements once: the operand's indexing map is a permutation of all the
+/// loops. A map that leaves a loop out (matmul's A ignores n, a conv's
+/// output gradient ignores c, kh, kw) or combines loops (a window) reads
+/// elements repeatedly, and the fused producer would be recomputed each time.
+bool readsEachElementOnce(OpOperand *operand) {
+  Operation *producer = operand->get().getDefiningOp();
+  auto consumer = dyn_cast<linalg::GenericOp>(operand->getOwner());
+  if (!producer || !producer->hasOneUse() || !consumer)
+    return false;
+  return consumer.getMatchingIndexingMap(operand).isPermutation();
+}
+
+struct MlpFuseElementwisePass
+    : mlir::mlp::impl::MlpFuseElementwiseBase<MlpFuseElementwisePass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    linalg::populateElementwiseOpsFusionPatterns(patterns, readsEachElementOnce);
+    if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace
