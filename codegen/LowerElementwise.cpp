@@ -109,6 +109,7 @@ SCALAR(ExpOp) { return b.create<math::ExpOp>(loc, x[0]); }
 SCALAR(LogOp) { return b.create<math::LogOp>(loc, x[0]); }
 SCALAR(SqrtOp) { return b.create<math::SqrtOp>(loc, x[0]); }
 SCALAR(TanhOp) { return b.create<math::TanhOp>(loc, x[0]); }
+SCALAR(ErfOp) { return b.create<math::ErfOp>(loc, x[0]); }
 SCALAR(AbsOp) {
   if (isFloat(elem))
     return b.create<math::AbsFOp>(loc, x[0]);
@@ -314,6 +315,7 @@ void mlir::mlp::populateElementwiseLowering(RewritePatternSet &patterns) {
                ElementwisePattern<NegOp>, ElementwisePattern<ExpOp>,
                ElementwisePattern<LogOp>, ElementwisePattern<SqrtOp>,
                ElementwisePattern<AbsOp>, ElementwisePattern<TanhOp>,
+               ElementwisePattern<ErfOp>,
                ElementwisePattern<SigmoidOp>, ElementwisePattern<ReluOp>,
                ElementwisePattern<NotOp>, ElementwisePattern<SelectOp>,
                ElementwisePattern<CastOp>, ConstantPattern, IotaPattern,

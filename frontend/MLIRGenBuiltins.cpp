@@ -9,6 +9,33 @@ namespace mlp {
 using namespace mlir;
 namespace ops = mlir::mlp;
 
+/// GELU, exact as PyTorch's default: 0.5 x (1 + erf(x / sqrt(2))).
+Value MLIRGen::gelu(Value x, Location l) {
+  auto type = cast<RankedTensorType>(x.getType());
+  auto c = [&](double v) {
+    return b.create<ops::ConstantOp>(
+        l, DenseElementsAttr::get(type, b.getFloatAttr(type.getElementType(), v)));
+  };
+  Value scaled = b.create<ops::MulOp>(l, type, x, c(M_SQRT1_2));
+  Value e = b.create<ops::ErfOp>(l, type, scaled);
+  Value onePlus = b.create<ops::AddOp>(l, type, c(1.0), e);
+  return b.create<ops::MulOp>(l, type, b.create<ops::MulOp>(l, type, c(0.5), x),
+                              onePlus);
+}
+
+/// x where x > 0, slope * x elsewhere.
+Value MLIRGen::leakyRelu(Value x, double slope, Location l) {
+  auto type = cast<RankedTensorType>(x.getType());
+  Value zero = b.create<ops::ConstantOp>(
+      l, DenseElementsAttr::get(type, b.getFloatAttr(type.getElementType(), 0)));
+  Value s = b.create<ops::ConstantOp>(
+      l, DenseElementsAttr::get(type, b.getFloatAttr(type.getElementType(), slope)));
+  Value positive = b.create<ops::CmpOp>(l, type.clone(b.getI1Type()),
+                                        b.getStringAttr("gt"), x, zero);
+  return b.create<ops::SelectOp>(l, type, positive, x,
+                                 b.create<ops::MulOp>(l, type, s, x));
+}
+
 GenValue MLIRGen::genBuiltin(const Expr &e, const std::string &name) {
   Location l = loc(e);
   const Type &result = typeOf(e);
@@ -48,7 +75,7 @@ GenValue MLIRGen::genBuiltin(const Expr &e, const std::string &name) {
 
   static const std::map<std::string, int> unaryOps = {
       {"exp", 0}, {"log", 1}, {"sqrt", 2}, {"abs", 3},
-      {"tanh", 4}, {"sigmoid", 5}, {"relu", 6}};
+      {"tanh", 4}, {"sigmoid", 5}, {"relu", 6}, {"erf", 7}, {"gelu", 8}};
   if (auto u = unaryOps.find(name); u != unaryOps.end()) {
     Value x = coerce(tensorOf(*positional(0)), result, l);
     mlir::Type t = x.getType();
@@ -59,7 +86,9 @@ GenValue MLIRGen::genBuiltin(const Expr &e, const std::string &name) {
     case 3: return tensor(b.create<ops::AbsOp>(l, t, x));
     case 4: return tensor(b.create<ops::TanhOp>(l, t, x));
     case 5: return tensor(b.create<ops::SigmoidOp>(l, t, x));
-    default: return tensor(b.create<ops::ReluOp>(l, t, x));
+    case 6: return tensor(b.create<ops::ReluOp>(l, t, x));
+    case 7: return tensor(b.create<ops::ErfOp>(l, t, x));
+    default: return tensor(gelu(x, l));
     }
   }
   if (name == "f32" || name == "f64" || name == "i32" || name == "i64")
@@ -238,6 +267,11 @@ GenValue MLIRGen::genBuiltin(const Expr &e, const std::string &name) {
       parts.push_back(v);
     }
     return tensor(b.create<ops::ConcatOp>(l, typed(result), parts, axis));
+  }
+  if (name == "leaky_relu") {
+    const Expr *slope = named("slope");
+    return tensor(leakyRelu(coerce(tensorOf(*positional(0)), result, l),
+                            slope ? *constant(*slope) : 0.01, l));
   }
   if (name == "conv2d") {
     int64_t opts[3] = {1, 0, 1};

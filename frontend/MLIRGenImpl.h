@@ -63,6 +63,8 @@ public:
 
   // Builtins (MLIRGenBuiltins.cpp).
   GenValue genBuiltin(const Expr &e, const std::string &name);
+  mlir::Value gelu(mlir::Value x, mlir::Location l);
+  mlir::Value leakyRelu(mlir::Value x, double slope, mlir::Location l);
 
   // Pipelines (MLIRGenPipeline.cpp).
   GenValue genTableBuiltin(const Expr &e, const std::string &name);

@@ -211,9 +211,37 @@ func::FuncOp MLIRGen::forwardFunction(const TrainedInfo &info, bool training) {
       x = h.mul(x, scale);
       break;
     }
+    case Layer::LayerNorm: {
+      // (x - mean) / sqrt(var + 1e-5) * weight + bias over each example's
+      // features, as PyTorch's LayerNorm.
+      Value weight = entry->getArgument(param++);
+      Value bias = entry->getArgument(param++);
+      auto type = cast<RankedTensorType>(x.getType());
+      Value centered = h.sub(x, h.rows(h.sum(x, {1}, "mean"), type));
+      Value var = h.sum(h.mul(centered, centered), {1}, "mean");
+      Value inv = h.div(h.splat(h.t({batch}), 1),
+                        h.sqrt(h.add(var, h.splat(h.t({batch}), 1e-5))));
+      x = h.mul(centered, h.rows(inv, type));
+      x = h.add(h.mul(x, b.create<ops::BroadcastOp>(l, type, weight,
+                                                    ArrayRef<int64_t>{1})),
+                b.create<ops::BroadcastOp>(l, type, bias, ArrayRef<int64_t>{1}));
+      break;
+    }
     case Layer::Relu:
       x = b.create<ops::ReluOp>(l, x.getType(), x);
       break;
+    case Layer::LeakyRelu:
+      x = leakyRelu(x, layer.rate, l);
+      break;
+    case Layer::Gelu:
+      x = gelu(x, l);
+      break;
+    case Layer::LogSoftmax: {
+      auto type = cast<RankedTensorType>(x.getType());
+      Value z = h.sub(x, h.rows(h.sum(x, {1}, "max"), type));
+      x = h.sub(z, h.rows(h.log(h.sum(h.exp(z), {1})), type));
+      break;
+    }
     case Layer::Tanh:
       x = b.create<ops::TanhOp>(l, x.getType(), x);
       break;
@@ -508,6 +536,12 @@ void MLIRGen::genTrain(const Stmt &s) {
   } else {
     size_t p = 0;
     for (const Layer &layer : info.layers) {
+      if (layer.kind == Layer::LayerNorm) {
+        // PyTorch's LayerNorm starts as the identity: weight 1, bias 0.
+        params.push_back(h.splat(h.t(info.params[p++].second), 1));
+        params.push_back(h.splat(h.t(info.params[p++].second), 0));
+        continue;
+      }
       if (layer.kind != Layer::Dense && layer.kind != Layer::Conv2d)
         continue;
       // The fan-in: inputs of a dense unit, or channels x kernel area.

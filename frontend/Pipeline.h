@@ -47,13 +47,14 @@ struct TableSchema {
 /// One stage of a sequential model, with its per-example sizes.
 struct Layer {
   enum Kind {
-    Dense, Conv2d, MaxPool, AvgPool, Dropout,
-    Relu, Tanh, Sigmoid, Softmax, Flatten
+    Dense, Conv2d, MaxPool, AvgPool, Dropout, LayerNorm,
+    Relu, LeakyRelu, Gelu, Tanh, Sigmoid, Softmax, LogSoftmax, Flatten
   } kind;
   int64_t in = 0, out = 0;  // Dense: features; Conv2d: channels in and out
   int64_t kernel = 1, stride = 1, padding = 0, dilation = 1;  // Conv2d
   int64_t window = 2;       // MaxPool, AvgPool
-  double rate = 0;          // Dropout: the probability of zeroing
+  double rate = 0;          // Dropout: the probability of zeroing;
+                            // LeakyRelu: the slope below 0
   /// The per-example shapes the layer receives and gives (f32[C, H, W] for
   /// conv2d).
   std::vector<int64_t> inShape, outShape;

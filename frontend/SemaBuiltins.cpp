@@ -11,7 +11,7 @@ namespace mlp {
 
 namespace {
 const std::set<std::string> kUnary = {"exp",  "log",     "sqrt", "abs",
-                                      "tanh", "sigmoid", "relu"};
+                                      "tanh", "sigmoid", "relu", "erf", "gelu"};
 const std::set<std::string> kReductions = {"sum", "mean", "max",
                                            "min", "var",  "std"};
 const std::set<std::string> kCasts = {"f32", "f64", "i32", "i64"};
@@ -19,7 +19,7 @@ const std::set<std::string> kOther = {
     "zeros",   "ones",    "full",    "randn",       "rand",    "arange",
     "linspace", "where",  "argmax",  "softmax",     "log_softmax",
     "transpose", "reshape", "flatten", "concat",    "stack",   "grad",
-    "conv2d",    "maxpool", "avgpool"};
+    "conv2d",    "maxpool", "avgpool", "leaky_relu"};
 /// Builtins of later parts of the language: they are known names, so using
 /// one says "not supported yet" rather than "unknown name".
 const std::set<std::string> kLater = {
@@ -109,7 +109,7 @@ Type Sema::checkBuiltin(const Expr &e, const std::string &name) {
     Type t = tensorArg(positional(0), "a number or tensor");
     if (!isNumeric(t.elem))
       error(*positional(0), "'" + name + "' needs numbers, got " + t.str());
-    bool keepsInts = name == "abs" || name == "relu";
+    bool keepsInts = name == "abs" || name == "relu";  // others give floats
     if (!keepsInts && !isFloatElem(t.elem))
       t.elem = ElemType::F32;
     return record(e, t);
@@ -344,6 +344,20 @@ Type Sema::checkBuiltin(const Expr &e, const std::string &name) {
     return record(e, r);
   }
 
+  if (name == "leaky_relu") {
+    expectArgs(1, 1, {"slope"});
+    Type t = tensorArg(positional(0), "a number or tensor");
+    if (!isNumeric(t.elem))
+      error(*positional(0), "leaky_relu needs numbers, got " + t.str());
+    if (const Expr *slope = named("slope")) {
+      check(*slope);
+      if (!constant(*slope))
+        error(*slope, "slope must be a number known at compile time");
+    }
+    if (!isFloatElem(t.elem))
+      t.elem = ElemType::F32;
+    return record(e, t);
+  }
   if (name == "conv2d") {
     // conv2d(x [B,C,H,W], w [F,C,KH,KW], stride:, padding:, dilation:)
     expectArgs(2, 2, {"stride", "padding", "dilation"});

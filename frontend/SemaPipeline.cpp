@@ -563,6 +563,7 @@ struct Stage {
 static void flattenStages(const Expr &e, std::vector<Stage> &out) {
   static const std::set<std::string> layers = {
       "dense", "relu", "tanh", "sigmoid", "softmax", "flatten", "dropout",
+      "leaky_relu", "gelu", "log_softmax",
       "conv2d", "maxpool", "avgpool", "batchnorm", "layernorm", "embedding",
       "lstm", "gru", "attention", "reshape"};
   if (e.kind == ExprKind::Call && !e.args.empty() && e.args[0].name.empty()) {
@@ -715,13 +716,38 @@ std::vector<Layer> Sema::buildLayers(const Stmt &decl,
         error(*args[0], "dropout's probability must be a number in [0, 1)");
       layer.kind = Layer::Dropout;
       layer.rate = *p;
-    } else if (n == "relu" || n == "tanh" || n == "sigmoid" || n == "softmax") {
+    } else if (n == "leaky_relu") {
+      if (args.size() > 1)
+        error(*stage, "leaky_relu takes at most the slope, as in leaky_relu(0.1)");
+      layer.kind = Layer::LeakyRelu;
+      layer.rate = 0.01;  // PyTorch's default negative slope
+      if (!args.empty()) {
+        check(*args[0]);
+        auto slope = constant(*args[0]);
+        if (!slope)
+          error(*args[0], "leaky_relu's slope must be a number");
+        layer.rate = *slope;
+      }
+    } else if (n == "layernorm") {
+      if (!args.empty())
+        error(*stage, "layernorm takes no arguments");
+      if (shape.size() != 1)
+        error(*stage, "layernorm expects each example as f32[K], got " +
+                          shapeStr(shape));
+      layer.kind = Layer::LayerNorm;
+      layer.in = layer.out = shape[0];
+    } else if (n == "relu" || n == "tanh" || n == "sigmoid" || n == "softmax" ||
+               n == "gelu" || n == "log_softmax") {
       if (!args.empty())
         error(*stage, "'" + n + "' takes no arguments as a layer");
+      if ((n == "softmax" || n == "log_softmax") && shape.size() != 1)
+        error(*stage, n + " expects each example as f32[K], got " + shapeStr(shape));
       layer.kind = n == "relu"      ? Layer::Relu
                    : n == "tanh"    ? Layer::Tanh
                    : n == "sigmoid" ? Layer::Sigmoid
-                                    : Layer::Softmax;
+                   : n == "gelu"    ? Layer::Gelu
+                   : n == "softmax" ? Layer::Softmax
+                                    : Layer::LogSoftmax;
     } else if (n == "flatten") {
       int64_t count = 1;
       for (int64_t d : shape)
@@ -992,6 +1018,8 @@ void Sema::checkTrain(const Stmt &s) {
     std::string p = std::to_string(l.index);
     if (l.kind == Layer::Dense)
       info->params.push_back({p + ".weight", {l.out, l.in}});
+    else if (l.kind == Layer::LayerNorm)
+      info->params.push_back({p + ".weight", {l.out}});
     else if (l.kind == Layer::Conv2d)
       info->params.push_back({p + ".weight", {l.out, l.in, l.kernel, l.kernel}});
     else
@@ -1031,7 +1059,9 @@ void Sema::checkTrain(const Stmt &s) {
     diags.error(decl.range, "model '" + decl.name() +
                                 "' ends with sigmoid, but bce expects a raw "
                                 "score (logit): remove the sigmoid stage");
-  if (info->layers.back().kind == Layer::Softmax && info->loss == "cross_entropy")
+  if ((info->layers.back().kind == Layer::Softmax ||
+       info->layers.back().kind == Layer::LogSoftmax) &&
+      info->loss == "cross_entropy")
     diags.error(decl.range, "model '" + decl.name() +
                                 "' ends with softmax, but cross_entropy "
                                 "expects raw scores (logits): remove the "
@@ -1095,7 +1125,10 @@ Type Sema::checkLoad(const Expr &e) {
   std::vector<Layer> layers = buildLayers(decl, info->inputShape, values);
   size_t params = 0;
   for (const Layer &l : layers)
-    params += l.kind == Layer::Dense || l.kind == Layer::Conv2d ? 2 : 0;
+    params += l.kind == Layer::Dense || l.kind == Layer::Conv2d ||
+                      l.kind == Layer::LayerNorm
+                  ? 2
+                  : 0;
   bool same = params == info->params.size() && layers.size() == info->layers.size();
   for (size_t i = 0; same && i < layers.size(); ++i)
     same = layers[i].kind == info->layers[i].kind &&

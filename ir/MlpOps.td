@@ -136,6 +136,7 @@ def Mlp_AbsOp : Mlp_UnaryOp<"abs", "absolute value">;
 def Mlp_TanhOp : Mlp_UnaryOp<"tanh", "hyperbolic tangent">;
 def Mlp_SigmoidOp : Mlp_UnaryOp<"sigmoid", "logistic sigmoid 1/(1+e^-x)">;
 def Mlp_ReluOp : Mlp_UnaryOp<"relu", "max(x, 0)">;
+def Mlp_ErfOp : Mlp_UnaryOp<"erf", "error function (exact GELU uses it)">;
 def Mlp_NotOp : Mlp_UnaryOp<"not", "logical not of a bool tensor">;
 
 def Mlp_SelectOp : Mlp_Op<"select", [Pure,

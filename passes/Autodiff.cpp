@@ -240,6 +240,14 @@ LogicalResult GradientBuilder::backprop(Operation *op, Value g) {
         accumulate(o.getOperand(), binary<MulOp>(g, oneMinusR2));
         return success();
       })
+      .Case([&](ErfOp o) {
+        // d erf(x) / dx = 2 / sqrt(pi) * exp(-x^2)
+        Value x = o.getOperand();
+        Value d = binary<MulOp>(splat(x.getType(), 1.1283791670955126),
+                                unary<ExpOp>(unary<NegOp>(binary<MulOp>(x, x))));
+        accumulate(x, binary<MulOp>(g, d));
+        return success();
+      })
       .Case([&](SigmoidOp o) {
         Value d = binary<MulOp>(r, binary<SubOp>(splat(r.getType(), 1.0), r));
         accumulate(o.getOperand(), binary<MulOp>(g, d));

@@ -1,8 +1,8 @@
 """PyTorch reference for the iris training loop (Debian's python3-torch).
 
-  iris_torch.py prepare DIR CSV [OPT BATCH]   writes DIR/init.safetensors
+  iris_torch.py prepare DIR CSV [OPT BATCH NET]   writes DIR/init.safetensors
                                   (seeded initial weights) and DIR/one_epoch.mlp
-  iris_torch.py compare DIR [OPT BATCH]       trains the same network for one
+  iris_torch.py compare DIR [OPT BATCH NET]   trains the same network for one
                                   epoch in PyTorch from the same weights, on the
                                   same batches, and compares with mlpc's output
 
@@ -12,7 +12,8 @@ cross-entropy per batch. OPT is adam (lr 0.01, the default), sgd (lr 0.1,
 momentum 0.9, nesterov), adamw (lr 0.01, weight decay 0.01) or rmsprop
 (lr 0.01); BATCH defaults to 16 (batch 15 gives exactly 10 steps). The number
 compared is the cross-entropy over all 150 rows after one epoch (log_loss),
-to 1e-4 relative.
+to 1e-4 relative. NET is mlp (dense/relu, the default) or layers (layernorm,
+gelu, leaky_relu).
 """
 import json
 import struct
@@ -32,11 +33,21 @@ def load_iris(path):
     return torch.tensor(x, dtype=torch.float32), torch.tensor(y)
 
 
-def network():
-    return torch.nn.Sequential(
-        torch.nn.Linear(4, 16), torch.nn.ReLU(),
-        torch.nn.Linear(16, 16), torch.nn.ReLU(),
-        torch.nn.Linear(16, 3))
+# NET: the network on both sides, as PyTorch modules and as a .mlp body.
+NETS = {
+    "mlp": (lambda: torch.nn.Sequential(
+                torch.nn.Linear(4, 16), torch.nn.ReLU(),
+                torch.nn.Linear(16, 16), torch.nn.ReLU(),
+                torch.nn.Linear(16, 3)),
+            "dense(16) |> relu\n    dense(16) |> relu\n    dense(3)"),
+    "layers": (lambda: torch.nn.Sequential(
+                   torch.nn.Linear(4, 16), torch.nn.LayerNorm(16), torch.nn.GELU(),
+                   torch.nn.Linear(16, 16), torch.nn.LeakyReLU(0.1),
+                   torch.nn.Linear(16, 3)),
+               "dense(16) |> layernorm |> gelu\n    dense(16) |> leaky_relu(0.1)\n"
+               "    dense(3)"),
+}
+network = None  # set from NET in main
 
 
 def write_safetensors(path, tensors):
@@ -56,9 +67,7 @@ def write_safetensors(path, tensors):
 PROGRAM = """\
 data iris = csv("{csv}") |> standardize(numeric)
 model Classifier {{
-    dense(16) |> relu
-    dense(16) |> relu
-    dense(3)
+    {body}
 }}
 train net = Classifier on iris {{
     inputs    = numeric
@@ -83,12 +92,12 @@ OPTIMIZERS = {
 }
 
 
-def prepare(directory, csv, optimizer="adam", batch="16"):
+def prepare(directory, csv, optimizer="adam", batch="16", net_name="mlp"):
     torch.manual_seed(0)
     net = network()
     write_safetensors(directory + "/init.safetensors", net.state_dict())
     with open(directory + "/one_epoch.mlp", "w") as f:
-        f.write(PROGRAM.format(csv=csv, dir=directory,
+        f.write(PROGRAM.format(csv=csv, dir=directory, body=NETS[net_name][1],
                                optimizer=OPTIMIZERS[optimizer][0], batch=batch))
     with open(directory + "/csv_path", "w") as f:
         f.write(csv)
@@ -108,7 +117,7 @@ def read_safetensors(path):
     return out
 
 
-def compare(directory, optimizer="adam", batch="16"):
+def compare(directory, optimizer="adam", batch="16", net_name="mlp"):
     x, y = load_iris(open(directory + "/csv_path").read())
     net = network()
     net.load_state_dict(read_safetensors(directory + "/init.safetensors"))
@@ -135,6 +144,9 @@ def compare(directory, optimizer="adam", batch="16"):
 
 
 if __name__ == "__main__":
+    net_arg = sys.argv[6] if sys.argv[1] == "prepare" and len(sys.argv) > 6 else \
+        sys.argv[5] if sys.argv[1] == "compare" and len(sys.argv) > 5 else "mlp"
+    network = NETS[net_arg][0]
     if sys.argv[1] == "prepare":
         prepare(*sys.argv[2:])
     else:
