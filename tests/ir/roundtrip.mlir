@@ -45,7 +45,9 @@ func.func @elementwise(%x: tensor<7xf32>, %y: tensor<7xf32>, %b: tensor<7xi1>) -
   // CHECK: mlp.sigmoid
   %13 = mlp.sigmoid %12 : tensor<7xf32>
   // CHECK: mlp.relu
-  %14 = mlp.relu %13 : tensor<7xf32>
+  %relu = mlp.relu %13 : tensor<7xf32>
+  // CHECK: mlp.erf
+  %14 = mlp.erf %relu : tensor<7xf32>
   // CHECK: mlp.cmp "lt", %{{.*}}, %{{.*}} : tensor<7xf32> to tensor<7xi1>
   %15 = mlp.cmp "lt", %14, %y : tensor<7xf32> to tensor<7xi1>
   // CHECK: mlp.and
@@ -115,4 +117,28 @@ func.func @tables() -> tensor<4x2xf32> {
   // CHECK: mlp.rt_fill "mlp_rt_batcher_fill"(%{{.*}}, %{{.*}}) : (!llvm.ptr, i64) -> tensor<4x2xf32>
   %v = mlp.rt_fill "mlp_rt_batcher_fill"(%b, %n) : (!llvm.ptr, i64) -> tensor<4x2xf32>
   return %v : tensor<4x2xf32>
+}
+
+// CHECK-LABEL: func.func @images
+func.func @images(%x: tensor<2x1x8x8xf32>, %w: tensor<4x1x3x3xf32>, %step: tensor<i64>) -> (tensor<2x4x3x3xf32>, tensor<2x1x8x8xf32>, tensor<4x1x3x3xf32>, tensor<2x1x8x8xf32>, tensor<2x1x8x8xf32>) {
+  // CHECK: mlp.conv2d %{{.*}}, %{{.*}} stride 1 padding 1 dilation 1 : tensor<2x1x8x8xf32>, tensor<4x1x3x3xf32> to tensor<2x4x8x8xf32>
+  %y = mlp.conv2d %x, %w stride 1 padding 1 dilation 1 : tensor<2x1x8x8xf32>, tensor<4x1x3x3xf32> to tensor<2x4x8x8xf32>
+  // CHECK: mlp.pool2d "max", %{{.*}} window 2 : tensor<2x4x8x8xf32> to tensor<2x4x4x4xf32>
+  %p = mlp.pool2d "max", %y window 2 : tensor<2x4x8x8xf32> to tensor<2x4x4x4xf32>
+  // CHECK: mlp.pool2d "avg"
+  %a = mlp.pool2d "avg", %p window 1 : tensor<2x4x4x4xf32> to tensor<2x4x4x4xf32>
+  // CHECK: mlp.conv2d_grad_input
+  %gx = mlp.conv2d_grad_input %y, %w stride 1 padding 1 dilation 1 : tensor<2x4x8x8xf32>, tensor<4x1x3x3xf32> to tensor<2x1x8x8xf32>
+  // CHECK: mlp.conv2d_grad_filter
+  %gw = mlp.conv2d_grad_filter %x, %y stride 1 padding 1 dilation 1 : tensor<2x1x8x8xf32>, tensor<2x4x8x8xf32> to tensor<4x1x3x3xf32>
+  // CHECK: mlp.pool2d_grad "max", %{{.*}}, %{{.*}}, %{{.*}} window 2 : tensor<2x4x8x8xf32>, tensor<2x4x4x4xf32> to tensor<2x4x8x8xf32>
+  %gp = mlp.pool2d_grad "max", %y, %p, %p window 2 : tensor<2x4x8x8xf32>, tensor<2x4x4x4xf32> to tensor<2x4x8x8xf32>
+  // CHECK: mlp.random "uniform" seed 5 offset %{{.*}} : tensor<i64> : tensor<2x1x8x8xf32>
+  %r = mlp.random "uniform" seed 5 offset %step : tensor<i64> : tensor<2x1x8x8xf32>
+  // CHECK: mlp.idx_read %{{.*}}, %{{.*}} expect "8x8"
+  %i = mlp.str "images.idx"
+  %l = mlp.str "labels.idx"
+  %t = mlp.idx_read %i, %l expect "8x8"
+  %c = mlp.extract %a[] index_dims = [] starts = [0, 0, 0, 0] sizes = [2, 4, 3, 3] : tensor<2x4x4x4xf32> to tensor<2x4x3x3xf32>
+  return %c, %gx, %gw, %r, %x : tensor<2x4x3x3xf32>, tensor<2x1x8x8xf32>, tensor<4x1x3x3xf32>, tensor<2x1x8x8xf32>, tensor<2x1x8x8xf32>
 }
