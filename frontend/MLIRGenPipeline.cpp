@@ -647,6 +647,12 @@ void MLIRGen::genTrain(const Stmt &s) {
       Value rows = h.sum(batch[2], {0});
       rtCall("mlp_rt_check_loss", {},
              {scalarToF64(loss, l), str(info.model, l), epoch, index, keepNan}, l);
+      Value rowCount = b.create<arith::FPToSIOp>(
+          l, b.getI64Type(), b.create<tensor::ExtractOp>(l, rows, ValueRange{}));
+      rtCall("mlp_rt_history_batch_done", {},
+             {history, epoch, index, indexToI64(batches, l), scalarToF64(loss, l),
+              rowCount},
+             l);
       Value step = h.add(carried[carried.size() - 3], h.splat(scalar, 1));
       SmallVector<Value> next = optimizerStep(
           info, carried.take_front(numParams * (1 + optimizerBuffers(info))),

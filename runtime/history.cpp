@@ -140,6 +140,42 @@ extern "C" void mlp_rt_history_epoch_done(MlpHistory *h_arg, int64_t epoch) {
   }
 }
 
+extern "C" void mlp_rt_history_batch_done(MlpHistory *h_arg, int64_t epoch, int64_t batch,
+                                          int64_t batches, double loss, int64_t rows) {
+  MlpHistory &h = checked(h_arg, "mlp_rt_history_batch_done");
+  auto now = std::chrono::steady_clock::now();
+  if (batch == 0) {
+    h.epochStart = now;
+    h.epochRows = 0;
+    h.epochLoss = 0;
+  }
+  h.epochRows += rows;
+  h.epochLoss += loss * static_cast<double>(rows);
+  // Only a terminal gets the live bar, redrawn at most 20 times a second.
+  if (progress_mode() != Mode::Bar || batch + 1 == batches ||
+      now - h.lastDraw < std::chrono::milliseconds(50))
+    return;
+  h.lastDraw = now;
+  double seconds = std::chrono::duration<double>(now - h.epochStart).count();
+  double perSecond = seconds > 0 ? static_cast<double>(h.epochRows) / seconds : 0;
+  double left = perSecond > 0 ? seconds * static_cast<double>(batches - batch - 1) /
+                                    static_cast<double>(batch + 1)
+                              : 0;
+  constexpr int64_t kWidth = 30;
+  int64_t filled = (batch + 1) * kWidth / batches;
+  std::string text = "\repoch " + std::to_string(epoch + 1) + "/" + std::to_string(h.epochs) +
+                     " batch " + std::to_string(batch + 1) + "/" + std::to_string(batches) + " [" +
+                     std::string(filled, '#') + std::string(kWidth - filled, '.') + "] loss ";
+  append_value(text, h.epochLoss / static_cast<double>(h.epochRows));
+  text += ", ";
+  append_f64(text, perSecond, ".0f");
+  text += " examples/s, ETA ";
+  append_f64(text, left, ".0f");
+  text += "s\x1b[K";
+  write_stdout(text);
+  g_bar_open = true;
+}
+
 extern "C" double mlp_rt_history_last(MlpHistory *h_arg, const char *name_arg) {
   MlpHistory &h = checked(h_arg, "mlp_rt_history_last");
   std::string_view name = arg(name_arg);

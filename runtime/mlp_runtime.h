@@ -364,6 +364,12 @@ void mlp_rt_history_record(MlpHistory *h, int64_t epoch, const char *name, doubl
 /// every epoch.
 void mlp_rt_history_epoch_done(MlpHistory *h, int64_t epoch);
 
+/// After each batch: on a terminal, a live bar with the epoch, the batch,
+/// the running loss, examples per second and the epoch's remaining time
+/// (redrawn at most 20 times a second); nothing otherwise.
+void mlp_rt_history_batch_done(MlpHistory *h, int64_t epoch, int64_t batch, int64_t batches,
+                               double loss, int64_t rows);
+
 /// The value of series `name` at the latest epoch that recorded it (NaN if
 /// none did). An unknown series is a user error listing the known ones.
 double mlp_rt_history_last(MlpHistory *h, const char *name);

@@ -186,6 +186,11 @@ struct MlpHistory {
   std::chrono::steady_clock::time_point start;    ///< for the elapsed time
   std::chrono::steady_clock::time_point lastDraw; ///< of the progress bar
   bool stopped = false;                           ///< early stopping happened
+  /// The epoch in progress, for the batch-level bar: its start, the
+  /// rows seen and the sum of their losses.
+  std::chrono::steady_clock::time_point epochStart;
+  int64_t epochRows = 0;
+  double epochLoss = 0;
 };
 
 namespace mlp::rt {
