@@ -87,8 +87,9 @@ public:
                                                mlir::Location l);
   /// A runtime batcher over `table` for the model's columns; `shuffled`
   /// batches are reordered per epoch (training), others keep table order.
+  /// Without the target, the table needs only the input columns.
   mlir::Value batcher(const TrainedInfo &info, mlir::Value table,
-                      bool shuffled, mlir::Location l);
+                      bool shuffled, mlir::Location l, bool withTarget = true);
   /// Inputs, targets and mask of batch `index`.
   llvm::SmallVector<mlir::Value> fillBatch(const TrainedInfo &info,
                                            mlir::Value batcher,

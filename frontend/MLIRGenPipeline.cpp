@@ -377,11 +377,13 @@ func::FuncOp MLIRGen::valueAndGradFunction(const TrainedInfo &info) {
 //===----------------------------------------------------------------------===//
 
 Value MLIRGen::batcher(const TrainedInfo &info, Value table, bool shuffled,
-                       Location l) {
+                       Location l, bool withTarget) {
   int64_t seed = shuffled && info.shuffle ? info.seed : -1;
   return rtCall("mlp_rt_batcher_new", ptrType(),
-                {table, str(info.runtimeInputs(), l), str(info.target, l),
-                 str(info.runtimeLabels(), l), i64(info.batch, l), i64(seed, l)},
+                {table, str(info.runtimeInputs(), l),
+                 str(withTarget ? info.target : "", l),
+                 str(withTarget ? info.runtimeLabels() : "", l),
+                 i64(info.batch, l), i64(seed, l)},
                 l);
 }
 
@@ -863,11 +865,7 @@ GenValue MLIRGen::genPredict(const Expr &e) {
   const TrainedInfo &info = *typeOf(*e.operands[0]).trained;
   GenValue net = gen(*e.operands[0]);
   Value table = gen(*e.args[0].value).value;
-  // A batcher without a target: the table needs only the input columns.
-  Value batches = rtCall("mlp_rt_batcher_new", ptrType(),
-                         {table, str(info.runtimeInputs(), l), str("", l),
-                          str("", l), i64(info.batch, l), i64(-1, l)},
-                         l);
+  Value batches = batcher(info, table, /*shuffled=*/false, l, /*withTarget=*/false);
   Value eval = evaluate(info, paramValues(net), batches, l);
   Value rows = b.create<arith::IndexCastOp>(
       l, b.getIndexType(), rtCall("mlp_rt_eval_rows", b.getI64Type(), {eval}, l));
