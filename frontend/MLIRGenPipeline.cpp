@@ -299,6 +299,24 @@ func::FuncOp MLIRGen::lossFunction(const TrainedInfo &info) {
   forwardArgs.push_back(entry->getArgument(n - 1));
   Value out = b.create<func::CallOp>(l, forward, forwardArgs).getResult(0);
   auto outType = cast<RankedTensorType>(out.getType());
+  if (info.loss == "fn") {
+    // The user's fn sees full batches (the batcher wraps around), so its
+    // value is the loss as it is; the mask is all ones.
+    const FnInstance &inst = sema.instances[info.lossInstance];
+    SmallVector<Value> args = {
+        info.classification ? out
+                            : Value(b.create<ops::ReshapeOp>(l, h.t({batch}), out)),
+        y};
+    for (size_t i = 2; i < inst.fn->params.size(); ++i)
+      args.push_back(splat(inst.paramTypes[i],
+                           sema.mainNotes.constants.at(
+                               inst.fn->params[i].defaultValue.get()),
+                           l));
+    b.create<func::ReturnOp>(
+        l, b.create<func::CallOp>(l, instanceFunction(info.lossInstance), args)
+               .getResults());
+    return fn;
+  }
   Value perRow;
   if (info.loss == "cross_entropy") {
     // log(sum(exp(z))) - z[y], shifted by the row max for stability.
@@ -573,6 +591,8 @@ void MLIRGen::genTrain(const Stmt &s) {
   Value epochs = scalarToIndex(tensorOf(*info.epochs), l);
   Value table = gen(*info.table).value;
   Value train = batcher(info, table, /*shuffled=*/true, l);
+  if (info.loss == "fn")
+    rtCall("mlp_rt_batcher_wrap", {}, {train}, l);
   Value trainEval = info.metrics.empty() ? Value() : batcher(info, table, false, l);
   Value validate, validateEval;
   if (info.validate) {

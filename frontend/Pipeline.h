@@ -84,7 +84,8 @@ struct TrainedInfo {
   int64_t classes = 0;
 
   // Training settings (null/default for a loaded model).
-  std::string loss;        // cross_entropy, bce, mse, mae, huber
+  std::string loss;        // cross_entropy, bce, mse, mae, huber, fn
+  int lossInstance = -1;   // loss "fn": the user fn's instance
   std::string optimizer;   // sgd, adam, adamw, rmsprop
   const Expr *lr = nullptr;
   double momentum = 0;     // sgd

@@ -1094,6 +1094,13 @@ int Sema::instantiate(const Stmt &fn, const std::vector<Type> &argTypes,
   ctx = &inner;
   FnInstance &inst = instances[index];
   inner.instance = &inst;
+  // The symbolic dimensions are values in the body too: `arange(C)`.
+  for (const auto &[symbol, size] : symbols) {
+    Local l;
+    l.type = Type::scalar(ElemType::I64);
+    l.constant = (double)size;
+    bind(symbol, fn.range, l, false);
+  }
   for (size_t i = 0; i < fn.params.size(); ++i) {
     Local l;
     l.type = paramTypes[i];

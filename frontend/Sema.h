@@ -164,6 +164,8 @@ private:
   Type checkMember(const Expr &e);
   Type checkLoad(const Expr &e);
   Type checkPredict(const Expr &e, const Type &model);
+  void checkLossFn(const Expr &loss, TrainedInfo &info);
+  const Type &typeOf(const Expr &e) const { return ctx->notes->types.at(&e); }
   const Column &column(const Expr &name, const TableSchema &schema);
   void requireNumeric(const Expr &where, const Column &c, const char *use);
   std::vector<std::string> columnList(const Expr &e, const TableSchema &schema,

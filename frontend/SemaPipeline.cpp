@@ -838,13 +838,15 @@ void Sema::checkTrain(const Stmt &s) {
     info->classification = false;
     requireNumeric(need("target"), target,
                    ("the target of an " + loss.name + " regression").c_str());
-  } else if (loss.name == "cross_entropy_onehot") {
-    unsupported(loss.range, "the loss '" + loss.name + "'");
+  } else if (fns.count(loss.name)) {
+    // A user fn: (predictions, targets) -> f32, checked below once the
+    // model's output count is known.
+    info->loss = "fn";
+    info->classification = target.elem != ElemType::F32;
+    info->labels = target.labels;
   } else {
     std::vector<std::string> known = {"cross_entropy", "bce", "mse", "mae", "huber"};
     std::string hint = closestName(loss.name, known);
-    if (fns.count(loss.name))
-      unsupported(loss.range, "a custom loss fn in train");
     error(loss, "unknown loss '" + loss.name + "'" +
                     (hint.empty() ? " (expected cross_entropy, bce, mse, mae or huber)"
                                   : " (did you mean '" + hint + "'?)"));
@@ -1031,6 +1033,8 @@ void Sema::checkTrain(const Stmt &s) {
                                                       "train (add a dense layer)");
   // buildLayers checked that the model ends with a vector per example.
   info->outputs = info->layers.back().outShape[0];
+  if (info->loss == "fn")
+    checkLossFn(loss, *info);
   if (info->validate)
     checkModelInputs(*info->validate, *info, *check(*info->validate).table, true);
   if (info->loss == "bce") {
@@ -1073,6 +1077,49 @@ void Sema::checkTrain(const Stmt &s) {
   l.type.name = info->model;
   l.type.trained = info;
   bind(s.name(), s.nameRanges.front(), l, true);
+}
+
+/// A user fn as a loss: called with the batch's predictions (f32[B, C] for
+/// classes, f32[B] for one output) and targets (i64[B] class indices or
+/// f32[B]); its other parameters keep their defaults. It must give an f32
+/// scalar and be differentiable (no loops, conditionals or indexing yet).
+void Sema::checkLossFn(const Expr &loss, TrainedInfo &info) {
+  const Stmt &fn = *fns.at(loss.name);
+  if (info.classification && info.outputs == 1 && info.labels.empty())
+    info.classification = false;  // an integer target, one output: values
+  Dim b, c;
+  b.size = info.batch;
+  c.size = info.outputs;
+  std::vector<Type> types = {
+      info.classification ? Type::tensor(ElemType::F32, {b, c})
+                          : Type::tensor(ElemType::F32, {b}),
+      Type::tensor(info.classification ? ElemType::I64 : ElemType::F32, {b})};
+  if (fn.params.size() < 2)
+    error(loss, "a loss fn takes the predictions and the targets, as in fn " +
+                    fn.name() + "(pred: f32[N], y: f32[N]) -> f32");
+  for (size_t i = 2; i < fn.params.size(); ++i) {
+    const Param &p = fn.params[i];
+    if (!p.defaultValue || (check(*p.defaultValue), !constant(*p.defaultValue)))
+      error(loss, "parameter '" + p.name + "' of loss fn '" + fn.name() +
+                      "' needs a number as its default");
+    types.push_back(typeOf(*p.defaultValue));
+  }
+  info.lossInstance = instantiate(fn, types, &loss);
+  const FnInstance &inst = instances[info.lossInstance];
+  if (!inst.result.isScalar() || !isFloatElem(inst.result.elem))
+    error(loss, "loss fn '" + fn.name() + "' must return a float scalar, but it "
+                "returns " + inst.result.str());
+  if (!inst.captures.empty())
+    unsupported(loss.range, "a loss fn that reads top-level values ('" +
+                                globals[inst.captures[0]].name + "')");
+  if (inst.controlFlow)
+    unsupported(inst.controlFlow->range,
+                "differentiating through loops and conditionals (loss '" +
+                    fn.name() + "')");
+  if (inst.indexing)
+    unsupported(inst.indexing->range,
+                "differentiating through indexing (loss '" + fn.name() + "')");
+  record(loss, Type::unit());
 }
 
 void Sema::checkPlot(const Stmt &s) {

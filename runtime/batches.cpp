@@ -219,8 +219,16 @@ extern "C" int64_t mlp_rt_batcher_fill(MlpBatcher *b_arg, int64_t index, int64_t
   if (index < 0 || index >= batches)
     internal_error("batch index " + std::to_string(index) + " is outside [0, " + std::to_string(batches) + ")");
   const int64_t first = index * b.batch;
-  const int64_t real = std::min(b.batch, b.table->rows - first);
+  int64_t real = std::min(b.batch, b.table->rows - first);
   const int64_t *rows = b.order.data() + first;
+  std::vector<int64_t> wrapped;
+  if (b.wrap && real < b.batch) {
+    // The rows left, then the epoch's first rows again (cyclically).
+    for (int64_t i = 0; i < b.batch; ++i)
+      wrapped.push_back(b.order[(first + i) % b.table->rows]);
+    rows = wrapped.data();
+    real = b.batch;
+  }
   fill_x(b, x_view(b, xr, x), rows, real);
 
   if (b.kind != MlpBatcher::NoTarget) {
@@ -245,4 +253,8 @@ extern "C" int64_t mlp_rt_batcher_fill(MlpBatcher *b_arg, int64_t index, int64_t
 extern "C" int64_t mlp_rt_batcher_fill_values(MlpBatcher *b, int64_t index, int64_t xr, void *x,
                                               int64_t yr, void *y, int64_t mr, void *mask) {
   return mlp_rt_batcher_fill(b, index, xr, x, yr, y, mr, mask);
+}
+
+extern "C" void mlp_rt_batcher_wrap(MlpBatcher *b_arg) {
+  checked(b_arg, "mlp_rt_batcher_wrap").wrap = true;
 }

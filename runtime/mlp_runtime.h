@@ -276,6 +276,11 @@ int64_t mlp_rt_batcher_batches(MlpBatcher *b);
 /// table's. Before the first call the order is the table's.
 void mlp_rt_batcher_shuffle(MlpBatcher *b, int64_t epoch);
 
+/// From now on the last batch of an epoch is filled up with the epoch's
+/// first rows (cyclically) instead of padding rows: every batch is full, for
+/// losses the compiler cannot mask (user fns).
+void mlp_rt_batcher_wrap(MlpBatcher *b);
+
 /// Fills batch `index` (0-based) of the current order:
 ///  - x: f32[batch, K], K = the features of the inputs in order (1 per scalar
 ///    column, the element count per tensor column); with a single tensor

@@ -170,6 +170,9 @@ struct MlpBatcher {
   std::vector<float> values;            ///< Regression: the target of each row
   int64_t batch = 1;
   int64_t seed = -1;
+  /// Fill the last batch up with rows from the start of the epoch's order
+  /// instead of padding (for losses that cannot be masked: user fns).
+  bool wrap = false;
   std::vector<int64_t> order; ///< the current row order (table rows)
 };
 
