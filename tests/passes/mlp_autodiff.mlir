@@ -150,3 +150,21 @@ func.func private @conv_pool_grad(%x: tensor<2x1x6x6xf32>, %w: tensor<3x1x3x3xf3
 // CHECK:         %[[GX:.*]] = mlp.conv2d_grad_input %[[GY]], %[[W]] stride 1 padding 1 dilation 1 : tensor<2x3x6x6xf32>, tensor<3x1x3x3xf32> to tensor<2x1x6x6xf32>
 // CHECK:         %[[GW:.*]] = mlp.conv2d_grad_filter %[[X]], %[[GY]] stride 1 padding 1 dilation 1 : tensor<2x1x6x6xf32>, tensor<2x3x6x6xf32> to tensor<3x1x3x3xf32>
 // CHECK:         return %[[GX]], %[[GW]]
+
+// -----
+
+// erf: g * 2/sqrt(pi) * exp(-x^2).
+func.func private @erf_sum(%x: tensor<3xf32>) -> tensor<f32> {
+  %0 = mlp.erf %x : tensor<3xf32>
+  %1 = mlp.reduce "sum", %0, axes = [0] : tensor<3xf32> to tensor<f32>
+  return %1 : tensor<f32>
+}
+func.func private @erf_sum_grad(%x: tensor<3xf32>) -> tensor<3xf32>
+    attributes {mlp.grad_of = @erf_sum, mlp.wrt = array<i64: 0>}
+
+// CHECK-LABEL: func.func private @erf_sum_grad
+// CHECK-SAME:    (%[[X:.*]]: tensor<3xf32>)
+// CHECK:         mlp.constant dense<1.12837923> : tensor<3xf32>
+// CHECK:         %[[SQ:.*]] = mlp.mul %[[X]], %[[X]]
+// CHECK:         %[[N:.*]] = mlp.neg %[[SQ]]
+// CHECK:         mlp.exp %[[N]]
