@@ -174,6 +174,8 @@ private:
                         const TableSchema &schema, bool needTarget);
   const Stmt &modelConstructor(const Expr &e,
                                std::map<std::string, double> &values);
+  Layer makeLayer(const Expr &stage, bool piped, std::vector<int64_t> &shape,
+                  int index);
   std::vector<Layer> buildLayers(const Stmt &decl,
                                  const std::vector<int64_t> &inputShape,
                                  const std::map<std::string, double> &values);

@@ -579,6 +579,171 @@ static void flattenStages(const Expr &e, std::vector<Stage> &out) {
   out.push_back({&e, false});
 }
 
+/// `f32[2, 3]`: a per-example shape for messages.
+static std::string shapeStr(const std::vector<int64_t> &s) {
+  std::string out = "f32[";
+  for (size_t i = 0; i < s.size(); ++i)
+    out += (i ? ", " : "") + std::to_string(s[i]);
+  return out + "]";
+}
+
+/// One layer from its stage expression (`dense(16)`, `conv2d(32, kernel:
+/// 3)`), for examples of `shape`, which becomes the layer's output shape.
+/// `piped`: the first argument is the previous stage.
+Layer Sema::makeLayer(const Expr &stageExpr, bool piped,
+                      std::vector<int64_t> &shape, int index) {
+  const Expr *stage = &stageExpr;
+  const Expr *head = stage->kind == ExprKind::Call ? stage->operands[0].get()
+                                                   : stage;
+  if (head->kind != ExprKind::Name)
+    error(*stage, "expected a layer such as dense(16) or relu");
+  const std::string &n = head->name;
+  std::vector<const Expr *> args;
+  std::map<std::string, const Arg *> options;
+  if (stage->kind == ExprKind::Call)
+    for (size_t i = piped ? 1 : 0; i < stage->args.size(); ++i) {
+      if (stage->args[i].name.empty())
+        args.push_back(stage->args[i].value.get());
+      else
+        options[stage->args[i].name] = &stage->args[i];
+    }
+  // Named options a layer accepts; the others are errors.
+  auto allow = [&](std::set<std::string> names) {
+    for (const auto &[name, arg] : options)
+      if (!names.count(name))
+        diags.error(arg->nameRange, "'" + n + "' has no parameter '" + name + "'");
+  };
+  auto option = [&](const char *name, int64_t dflt, int64_t least) {
+    auto it = options.find(name);
+    if (it == options.end())
+      return dflt;
+    int64_t v = constInt(*it->second->value, name);
+    if (v < least)
+      error(*it->second->value, std::string(name) + " must be at least " +
+                                    std::to_string(least));
+    return v;
+  };
+  Layer layer;
+  layer.index = index;
+  layer.inShape = shape;
+  if (n != "conv2d")
+    allow({});
+  if (n == "dense") {
+    if (args.size() != 1)
+      error(*stage, "dense takes the number of outputs, as in dense(16)");
+    int64_t out = constInt(*args[0], "dense's size");
+    if (out < 1)
+      error(*args[0], "dense needs at least 1 output");
+    if (shape.size() != 1)
+      error(*stage, "dense(" + std::to_string(out) +
+                        ") expects each example as f32[K], got " +
+                        shapeStr(shape) + " (add a flatten stage before it)");
+    layer.kind = Layer::Dense;
+    layer.in = shape[0];
+    layer.out = out;
+    shape = {out};
+  } else if (n == "conv2d") {
+    allow({"kernel", "stride", "padding", "dilation"});
+    if (args.size() != 1 || !options.count("kernel"))
+      error(*stage, "conv2d takes the number of filters and a kernel size, as "
+                    "in conv2d(32, kernel: 3)");
+    int64_t filters = constInt(*args[0], "conv2d's filters");
+    if (filters < 1)
+      error(*args[0], "conv2d needs at least 1 filter");
+    if (shape.size() != 3)
+      error(*stage, "conv2d(" + std::to_string(filters) +
+                        ") expects each example as f32[C, H, W], got " +
+                        shapeStr(shape));
+    layer.kind = Layer::Conv2d;
+    layer.in = shape[0];
+    layer.out = filters;
+    layer.kernel = option("kernel", 1, 1);
+    layer.stride = option("stride", 1, 1);
+    layer.padding = option("padding", 0, 0);
+    layer.dilation = option("dilation", 1, 1);
+    if (layer.stride != 1)
+      unsupported(options.at("stride")->nameRange, "training conv2d with a stride "
+                                                   "other than 1");
+    if (layer.padding > layer.dilation * (layer.kernel - 1))
+      unsupported(options.at("padding")->nameRange,
+                  "padding larger than dilation * (kernel - 1)");
+    std::vector<int64_t> out = {filters};
+    for (int d = 1; d < 3; ++d) {
+      int64_t size = (shape[d] + 2 * layer.padding -
+                      layer.dilation * (layer.kernel - 1) - 1) / layer.stride + 1;
+      if (size < 1)
+        error(*stage, "conv2d's kernel is larger than the image " + shapeStr(shape));
+      out.push_back(size);
+    }
+    shape = out;
+  } else if (n == "maxpool" || n == "avgpool") {
+    if (args.size() != 1)
+      error(*stage, n + " takes the window size, as in " + n + "(2)");
+    if (shape.size() != 3)
+      error(*stage, n + " expects each example as f32[C, H, W], got " +
+                        shapeStr(shape));
+    layer.kind = n == "maxpool" ? Layer::MaxPool : Layer::AvgPool;
+    layer.window = constInt(*args[0], "the window");
+    if (layer.window < 1 || layer.window > shape[1] || layer.window > shape[2])
+      error(*args[0], "the window must be between 1 and the image size");
+    shape = {shape[0], shape[1] / layer.window, shape[2] / layer.window};
+  } else if (n == "dropout") {
+    if (args.size() != 1)
+      error(*stage, "dropout takes the probability of dropping, as in dropout(0.25)");
+    check(*args[0]);
+    auto p = constant(*args[0]);
+    if (!p || *p < 0 || *p >= 1)
+      error(*args[0], "dropout's probability must be a number in [0, 1)");
+    layer.kind = Layer::Dropout;
+    layer.rate = *p;
+  } else if (n == "leaky_relu") {
+    if (args.size() > 1)
+      error(*stage, "leaky_relu takes at most the slope, as in leaky_relu(0.1)");
+    layer.kind = Layer::LeakyRelu;
+    layer.rate = 0.01;  // PyTorch's default negative slope
+    if (!args.empty()) {
+      check(*args[0]);
+      auto slope = constant(*args[0]);
+      if (!slope)
+        error(*args[0], "leaky_relu's slope must be a number");
+      layer.rate = *slope;
+    }
+  } else if (n == "layernorm") {
+    if (!args.empty())
+      error(*stage, "layernorm takes no arguments");
+    if (shape.size() != 1)
+      error(*stage, "layernorm expects each example as f32[K], got " +
+                        shapeStr(shape));
+    layer.kind = Layer::LayerNorm;
+    layer.in = layer.out = shape[0];
+  } else if (n == "relu" || n == "tanh" || n == "sigmoid" || n == "softmax" ||
+             n == "gelu" || n == "log_softmax") {
+    if (!args.empty())
+      error(*stage, "'" + n + "' takes no arguments as a layer");
+    if ((n == "softmax" || n == "log_softmax") && shape.size() != 1)
+      error(*stage, n + " expects each example as f32[K], got " + shapeStr(shape));
+    layer.kind = n == "relu"      ? Layer::Relu
+                 : n == "tanh"    ? Layer::Tanh
+                 : n == "sigmoid" ? Layer::Sigmoid
+                 : n == "gelu"    ? Layer::Gelu
+                 : n == "softmax" ? Layer::Softmax
+                                  : Layer::LogSoftmax;
+  } else if (n == "flatten") {
+    int64_t count = 1;
+    for (int64_t d : shape)
+      count *= d;
+    layer.kind = Layer::Flatten;
+    shape = {count};
+  } else if (models.count(n) || fns.count(n)) {
+    unsupported(head->range, "using a model or fn as a layer");
+  } else {
+    unsupported(head->range, "the layer '" + n + "'");
+  }
+  record(*stage, Type::unit());
+  layer.outShape = shape;
+  return layer;
+}
+
 /// Builds the layers of `decl` for examples of `inputs` features, checking
 /// each stage's per-example shape.
 std::vector<Layer> Sema::buildLayers(const Stmt &decl,
@@ -604,165 +769,9 @@ std::vector<Layer> Sema::buildLayers(const Stmt &decl,
   }
   std::vector<Layer> layers;
   std::vector<int64_t> shape = inputShape;
-  auto shapeStr = [](const std::vector<int64_t> &s) {
-    std::string out = "f32[";
-    for (size_t i = 0; i < s.size(); ++i)
-      out += (i ? ", " : "") + std::to_string(s[i]);
-    return out + "]";
-  };
   int index = 0;
-  for (const Stage &st : stages) {
-    const Expr *stage = st.expr;
-    const Expr *head = stage->kind == ExprKind::Call ? stage->operands[0].get()
-                                                     : stage;
-    if (head->kind != ExprKind::Name)
-      error(*stage, "expected a layer such as dense(16) or relu");
-    const std::string &n = head->name;
-    std::vector<const Expr *> args;
-    std::map<std::string, const Arg *> options;
-    if (stage->kind == ExprKind::Call)
-      for (size_t i = st.piped ? 1 : 0; i < stage->args.size(); ++i) {
-        if (stage->args[i].name.empty())
-          args.push_back(stage->args[i].value.get());
-        else
-          options[stage->args[i].name] = &stage->args[i];
-      }
-    // Named options a layer accepts; the others are errors.
-    auto allow = [&](std::set<std::string> names) {
-      for (const auto &[name, arg] : options)
-        if (!names.count(name))
-          diags.error(arg->nameRange, "'" + n + "' has no parameter '" + name + "'");
-    };
-    auto option = [&](const char *name, int64_t dflt, int64_t least) {
-      auto it = options.find(name);
-      if (it == options.end())
-        return dflt;
-      int64_t v = constInt(*it->second->value, name);
-      if (v < least)
-        error(*it->second->value, std::string(name) + " must be at least " +
-                                      std::to_string(least));
-      return v;
-    };
-    Layer layer;
-    layer.index = index++;
-    layer.inShape = shape;
-    if (n != "conv2d")
-      allow({});
-    if (n == "dense") {
-      if (args.size() != 1)
-        error(*stage, "dense takes the number of outputs, as in dense(16)");
-      int64_t out = constInt(*args[0], "dense's size");
-      if (out < 1)
-        error(*args[0], "dense needs at least 1 output");
-      if (shape.size() != 1)
-        error(*stage, "dense(" + std::to_string(out) +
-                          ") expects each example as f32[K], got " +
-                          shapeStr(shape) + " (add a flatten stage before it)");
-      layer.kind = Layer::Dense;
-      layer.in = shape[0];
-      layer.out = out;
-      shape = {out};
-    } else if (n == "conv2d") {
-      allow({"kernel", "stride", "padding", "dilation"});
-      if (args.size() != 1 || !options.count("kernel"))
-        error(*stage, "conv2d takes the number of filters and a kernel size, as "
-                      "in conv2d(32, kernel: 3)");
-      int64_t filters = constInt(*args[0], "conv2d's filters");
-      if (filters < 1)
-        error(*args[0], "conv2d needs at least 1 filter");
-      if (shape.size() != 3)
-        error(*stage, "conv2d(" + std::to_string(filters) +
-                          ") expects each example as f32[C, H, W], got " +
-                          shapeStr(shape));
-      layer.kind = Layer::Conv2d;
-      layer.in = shape[0];
-      layer.out = filters;
-      layer.kernel = option("kernel", 1, 1);
-      layer.stride = option("stride", 1, 1);
-      layer.padding = option("padding", 0, 0);
-      layer.dilation = option("dilation", 1, 1);
-      if (layer.stride != 1)
-        unsupported(options.at("stride")->nameRange, "training conv2d with a stride "
-                                                     "other than 1");
-      if (layer.padding > layer.dilation * (layer.kernel - 1))
-        unsupported(options.at("padding")->nameRange,
-                    "padding larger than dilation * (kernel - 1)");
-      std::vector<int64_t> out = {filters};
-      for (int d = 1; d < 3; ++d) {
-        int64_t size = (shape[d] + 2 * layer.padding -
-                        layer.dilation * (layer.kernel - 1) - 1) / layer.stride + 1;
-        if (size < 1)
-          error(*stage, "conv2d's kernel is larger than the image " + shapeStr(shape));
-        out.push_back(size);
-      }
-      shape = out;
-    } else if (n == "maxpool" || n == "avgpool") {
-      if (args.size() != 1)
-        error(*stage, n + " takes the window size, as in " + n + "(2)");
-      if (shape.size() != 3)
-        error(*stage, n + " expects each example as f32[C, H, W], got " +
-                          shapeStr(shape));
-      layer.kind = n == "maxpool" ? Layer::MaxPool : Layer::AvgPool;
-      layer.window = constInt(*args[0], "the window");
-      if (layer.window < 1 || layer.window > shape[1] || layer.window > shape[2])
-        error(*args[0], "the window must be between 1 and the image size");
-      shape = {shape[0], shape[1] / layer.window, shape[2] / layer.window};
-    } else if (n == "dropout") {
-      if (args.size() != 1)
-        error(*stage, "dropout takes the probability of dropping, as in dropout(0.25)");
-      check(*args[0]);
-      auto p = constant(*args[0]);
-      if (!p || *p < 0 || *p >= 1)
-        error(*args[0], "dropout's probability must be a number in [0, 1)");
-      layer.kind = Layer::Dropout;
-      layer.rate = *p;
-    } else if (n == "leaky_relu") {
-      if (args.size() > 1)
-        error(*stage, "leaky_relu takes at most the slope, as in leaky_relu(0.1)");
-      layer.kind = Layer::LeakyRelu;
-      layer.rate = 0.01;  // PyTorch's default negative slope
-      if (!args.empty()) {
-        check(*args[0]);
-        auto slope = constant(*args[0]);
-        if (!slope)
-          error(*args[0], "leaky_relu's slope must be a number");
-        layer.rate = *slope;
-      }
-    } else if (n == "layernorm") {
-      if (!args.empty())
-        error(*stage, "layernorm takes no arguments");
-      if (shape.size() != 1)
-        error(*stage, "layernorm expects each example as f32[K], got " +
-                          shapeStr(shape));
-      layer.kind = Layer::LayerNorm;
-      layer.in = layer.out = shape[0];
-    } else if (n == "relu" || n == "tanh" || n == "sigmoid" || n == "softmax" ||
-               n == "gelu" || n == "log_softmax") {
-      if (!args.empty())
-        error(*stage, "'" + n + "' takes no arguments as a layer");
-      if ((n == "softmax" || n == "log_softmax") && shape.size() != 1)
-        error(*stage, n + " expects each example as f32[K], got " + shapeStr(shape));
-      layer.kind = n == "relu"      ? Layer::Relu
-                   : n == "tanh"    ? Layer::Tanh
-                   : n == "sigmoid" ? Layer::Sigmoid
-                   : n == "gelu"    ? Layer::Gelu
-                   : n == "softmax" ? Layer::Softmax
-                                    : Layer::LogSoftmax;
-    } else if (n == "flatten") {
-      int64_t count = 1;
-      for (int64_t d : shape)
-        count *= d;
-      layer.kind = Layer::Flatten;
-      shape = {count};
-    } else if (models.count(n) || fns.count(n)) {
-      unsupported(head->range, "using a model or fn as a layer");
-    } else {
-      unsupported(head->range, "the layer '" + n + "'");
-    }
-    record(*stage, Type::unit());
-    layer.outShape = shape;
-    layers.push_back(layer);
-  }
+  for (const Stage &st : stages)
+    layers.push_back(makeLayer(*st.expr, st.piped, shape, index++));
   ctx->scopes.pop_back();
   if (shape.size() != 1)
     diags.error(decl.range, "model '" + decl.name() +
