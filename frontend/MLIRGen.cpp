@@ -79,6 +79,8 @@ mlir::Type MLIRGen::elementType(ElemType e) {
 
 RankedTensorType MLIRGen::tensorType(const Type &t) {
   SmallVector<int64_t> shape;
+  if (batchPrefix > 0 && !t.dims.empty())
+    shape.push_back(batchPrefix);  // a forward runs on whole batches
   for (const Dim &d : t.dims)
     shape.push_back(d.known() ? d.size : ShapedType::kDynamic);
   return RankedTensorType::get(shape, elementType(t.elem));
@@ -619,6 +621,8 @@ GenValue MLIRGen::genCall(const Expr &e) {
   const CallTarget &target = it->second;
   if (target.kind == CallTarget::Builtin)
     return genBuiltin(e, target.builtin);
+  if (target.kind == CallTarget::Layer)
+    return genLayerCall(e, target.instance);
 
   Location l = loc(e);
   const FnInstance &inst = sema.instances[target.instance];

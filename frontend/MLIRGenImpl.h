@@ -80,6 +80,13 @@ public:
   mlir::func::FuncOp lossFunction(const TrainedInfo &info);
   mlir::func::FuncOp valueAndGradFunction(const TrainedInfo &info);
   int optimizerBuffers(const TrainedInfo &info);
+  size_t layerParams(const Layer &layer);
+  mlir::Value reshapeBatch(mlir::Value x, const std::vector<int64_t> &example,
+                           mlir::Location l);
+  mlir::Value applyLayer(const TrainedInfo &info, const Layer &layer, mlir::Value x,
+                         mlir::ValueRange params, mlir::Value step, bool training,
+                         mlir::Location l);
+  GenValue genLayerCall(const Expr &e, int layer);
   llvm::SmallVector<mlir::Value> optimizerStep(const TrainedInfo &info,
                                                mlir::ValueRange state,
                                                mlir::ValueRange grads,
@@ -151,6 +158,13 @@ public:
   /// [name, type, default] of every param, for the module's mlp.params.
   llvm::SmallVector<mlir::Attribute> paramDecls;
   bool keepNanDeclared = false;
+  /// While a model's forward is generated: the batch size tensorType puts
+  /// in front of every per-example shape, the model, its parameters.
+  int64_t batchPrefix = 0;
+  const TrainedInfo *graph = nullptr;
+  mlir::ValueRange graphParams;
+  mlir::Value graphStep;
+  bool graphTraining = false;
   std::map<std::string, mlir::func::FuncOp> gradFns;
   std::map<const TrainedInfo *, mlir::func::FuncOp> forwardFns, trainForwardFns,
       lossFns, vgFns;

@@ -147,123 +147,162 @@ func::FuncOp MLIRGen::forwardFunction(const TrainedInfo &info, bool training) {
 
   Value step = training ? entry->getArguments().back() : Value();
   Value x = entry->getArgument(info.params.size());
-  // x holds [batch] + the shape of one example; the batch stays flat
-  // ([B, features]) until a layer needs the image's shape.
-  auto reshapeTo = [&](const std::vector<int64_t> &example) {
-    SmallVector<int64_t> shape = {batch};
-    shape.append(example.begin(), example.end());
-    if (cast<RankedTensorType>(x.getType()).getShape() != ArrayRef<int64_t>(shape))
-      x = b.create<ops::ReshapeOp>(l, h.t(shape), x);
-  };
-  size_t param = 0;
-  for (const Layer &layer : info.layers) {
-    switch (layer.kind) {
-    case Layer::Dense: {
-      // x [B, in] @ W^T [in, out] + b, with W stored [out, in] as in PyTorch.
-      reshapeTo(layer.inShape);
-      Value w = entry->getArgument(param++);
-      Value bias = entry->getArgument(param++);
-      Value wt = b.create<ops::TransposeOp>(l, h.t({layer.in, layer.out}), w,
-                                            ArrayRef<int64_t>{1, 0});
-      auto outType = h.t({batch, layer.out});
-      Value y = b.create<ops::MatmulOp>(l, outType, x, wt);
-      Value bb = b.create<ops::BroadcastOp>(l, outType, bias, ArrayRef<int64_t>{1});
-      x = h.add(y, bb);
-      break;
-    }
-    case Layer::Conv2d: {
-      reshapeTo(layer.inShape);
-      Value w = entry->getArgument(param++);
-      Value bias = entry->getArgument(param++);
-      auto outType = h.t({batch, layer.outShape[0], layer.outShape[1],
-                          layer.outShape[2]});
-      Value y = b.create<ops::Conv2dOp>(l, outType, x, w, layer.stride,
-                                        layer.padding, layer.dilation);
-      Value bb = b.create<ops::BroadcastOp>(l, outType, bias, ArrayRef<int64_t>{1});
-      x = h.add(y, bb);
-      break;
-    }
-    case Layer::MaxPool:
-    case Layer::AvgPool: {
-      reshapeTo(layer.inShape);
-      auto outType = h.t({batch, layer.outShape[0], layer.outShape[1],
-                          layer.outShape[2]});
-      x = b.create<ops::Pool2dOp>(
-          l, outType, b.getStringAttr(layer.kind == Layer::MaxPool ? "max" : "avg"),
-          x, layer.window);
-      break;
-    }
-    case Layer::Dropout: {
-      if (!training || layer.rate == 0)
-        break;
-      // Inverted dropout: keep with probability 1 - rate, scaled by
-      // 1 / (1 - rate); a fresh mask per step (seeded by the step count).
-      auto type = cast<RankedTensorType>(x.getType());
-      Value u = b.create<ops::RandomOp>(l, type, b.getStringAttr("uniform"),
-                                        b.getI64IntegerAttr(info.seed * 7919 + layer.index),
-                                        step);
-      Value keep = b.create<ops::CmpOp>(l, type.clone(b.getI1Type()),
-                                        b.getStringAttr("ge"), u,
-                                        h.splat(type, layer.rate));
-      Value scale = b.create<ops::SelectOp>(l, type, keep,
-                                            h.splat(type, 1.0 / (1.0 - layer.rate)),
-                                            h.splat(type, 0));
-      x = h.mul(x, scale);
-      break;
-    }
-    case Layer::LayerNorm: {
-      // (x - mean) / sqrt(var + 1e-5) * weight + bias over each example's
-      // features, as PyTorch's LayerNorm.
-      Value weight = entry->getArgument(param++);
-      Value bias = entry->getArgument(param++);
-      auto type = cast<RankedTensorType>(x.getType());
-      Value centered = h.sub(x, h.rows(h.sum(x, {1}, "mean"), type));
-      Value var = h.sum(h.mul(centered, centered), {1}, "mean");
-      Value inv = h.div(h.splat(h.t({batch}), 1),
-                        h.sqrt(h.add(var, h.splat(h.t({batch}), 1e-5))));
-      x = h.mul(centered, h.rows(inv, type));
-      x = h.add(h.mul(x, b.create<ops::BroadcastOp>(l, type, weight,
-                                                    ArrayRef<int64_t>{1})),
-                b.create<ops::BroadcastOp>(l, type, bias, ArrayRef<int64_t>{1}));
-      break;
-    }
-    case Layer::Relu:
-      x = b.create<ops::ReluOp>(l, x.getType(), x);
-      break;
-    case Layer::LeakyRelu:
-      x = leakyRelu(x, layer.rate, l);
-      break;
-    case Layer::Gelu:
-      x = gelu(x, l);
-      break;
-    case Layer::LogSoftmax: {
-      auto type = cast<RankedTensorType>(x.getType());
-      Value z = h.sub(x, h.rows(h.sum(x, {1}, "max"), type));
-      x = h.sub(z, h.rows(h.log(h.sum(h.exp(z), {1})), type));
-      break;
-    }
-    case Layer::Tanh:
-      x = b.create<ops::TanhOp>(l, x.getType(), x);
-      break;
-    case Layer::Sigmoid:
-      x = b.create<ops::SigmoidOp>(l, x.getType(), x);
-      break;
-    case Layer::Softmax: {
-      auto type = cast<RankedTensorType>(x.getType());
-      Value m = h.rows(h.sum(x, {1}, "max"), type);
-      Value e = h.exp(h.sub(x, m));
-      x = h.div(e, h.rows(h.sum(e, {1}), type));
-      break;
-    }
-    case Layer::Flatten:
-      reshapeTo(layer.outShape);
-      break;
+  ValueRange params = entry->getArguments().take_front(info.params.size());
+  if (info.forward) {
+    // A model with forward: its expression, computed on the whole batch
+    // (tensorType adds the batch dimension to every per-example type).
+    x = reshapeBatch(x, info.inputShape, l);
+    scopes.emplace_back();
+    bindLocal(info.forwardInput, GenValue::tensor(x));
+    auto saved = std::make_tuple(batchPrefix, graph, graphParams, graphStep,
+                                 graphTraining);
+    batchPrefix = batch;
+    graph = &info;
+    graphParams = params;
+    graphStep = step;
+    graphTraining = training;
+    x = tensorOf(*info.forward);
+    std::tie(batchPrefix, graph, graphParams, graphStep, graphTraining) = saved;
+    scopes.pop_back();
+  } else {
+    size_t param = 0;
+    for (const Layer &layer : info.layers) {
+      size_t count = layerParams(layer);
+      x = applyLayer(info, layer, x, params.slice(param, count), step, training, l);
+      param += count;
     }
   }
-  reshapeTo({info.outputs});
+  x = reshapeBatch(x, {info.outputs}, l);
   b.create<func::ReturnOp>(l, x);
   return fn;
 }
+
+size_t MLIRGen::layerParams(const Layer &layer) {
+  return layer.kind == Layer::Dense || layer.kind == Layer::Conv2d ||
+                 layer.kind == Layer::LayerNorm
+             ? 2
+             : 0;
+}
+
+/// `x` ([batch] + some shape) as [batch] + `example`.
+Value MLIRGen::reshapeBatch(Value x, const std::vector<int64_t> &example,
+                            Location l) {
+  auto type = cast<RankedTensorType>(x.getType());
+  SmallVector<int64_t> shape = {type.getDimSize(0)};
+  shape.append(example.begin(), example.end());
+  if (type.getShape() == ArrayRef<int64_t>(shape))
+    return x;
+  return b.create<ops::ReshapeOp>(l, type.clone(shape), x);
+}
+
+/// One layer on a batch: x is [batch] + the layer's input shape (or flat).
+Value MLIRGen::applyLayer(const TrainedInfo &info, const Layer &layer, Value x,
+                          ValueRange params, Value step, bool training,
+                          Location l) {
+  OpBuilderHelper h{b, l};
+  int64_t batch = cast<RankedTensorType>(x.getType()).getDimSize(0);
+  auto batched = [&](const std::vector<int64_t> &example) {
+    SmallVector<int64_t> shape = {batch};
+    shape.append(example.begin(), example.end());
+    return h.t(shape);
+  };
+  switch (layer.kind) {
+  case Layer::Dense: {
+    // x [B, in] @ W^T [in, out] + b, with W stored [out, in] as in PyTorch.
+    x = reshapeBatch(x, layer.inShape, l);
+    Value wt = b.create<ops::TransposeOp>(l, h.t({layer.in, layer.out}), params[0],
+                                          ArrayRef<int64_t>{1, 0});
+    auto outType = h.t({batch, layer.out});
+    Value y = b.create<ops::MatmulOp>(l, outType, x, wt);
+    return h.add(y, b.create<ops::BroadcastOp>(l, outType, params[1],
+                                               ArrayRef<int64_t>{1}));
+  }
+  case Layer::Conv2d: {
+    x = reshapeBatch(x, layer.inShape, l);
+    auto outType = batched(layer.outShape);
+    Value y = b.create<ops::Conv2dOp>(l, outType, x, params[0], layer.stride,
+                                      layer.padding, layer.dilation);
+    return h.add(y, b.create<ops::BroadcastOp>(l, outType, params[1],
+                                               ArrayRef<int64_t>{1}));
+  }
+  case Layer::MaxPool:
+  case Layer::AvgPool:
+    x = reshapeBatch(x, layer.inShape, l);
+    return b.create<ops::Pool2dOp>(
+        l, batched(layer.outShape),
+        b.getStringAttr(layer.kind == Layer::MaxPool ? "max" : "avg"), x,
+        layer.window);
+  case Layer::Dropout: {
+    if (!training || layer.rate == 0)
+      return x;
+    // Inverted dropout: keep with probability 1 - rate, scaled by
+    // 1 / (1 - rate); a fresh mask per step (seeded by the step count).
+    auto type = cast<RankedTensorType>(x.getType());
+    Value u = b.create<ops::RandomOp>(l, type, b.getStringAttr("uniform"),
+                                      b.getI64IntegerAttr(info.seed * 7919 + layer.index),
+                                      step);
+    Value keep = b.create<ops::CmpOp>(l, type.clone(b.getI1Type()),
+                                      b.getStringAttr("ge"), u,
+                                      h.splat(type, layer.rate));
+    Value scale = b.create<ops::SelectOp>(l, type, keep,
+                                          h.splat(type, 1.0 / (1.0 - layer.rate)),
+                                          h.splat(type, 0));
+    return h.mul(x, scale);
+  }
+  case Layer::LayerNorm: {
+    // (x - mean) / sqrt(var + 1e-5) * weight + bias over each example's
+    // features, as PyTorch's LayerNorm.
+    x = reshapeBatch(x, layer.inShape, l);
+    auto type = cast<RankedTensorType>(x.getType());
+    Value centered = h.sub(x, h.rows(h.sum(x, {1}, "mean"), type));
+    Value var = h.sum(h.mul(centered, centered), {1}, "mean");
+    Value inv = h.div(h.splat(h.t({batch}), 1),
+                      h.sqrt(h.add(var, h.splat(h.t({batch}), 1e-5))));
+    x = h.mul(centered, h.rows(inv, type));
+    return h.add(h.mul(x, b.create<ops::BroadcastOp>(l, type, params[0],
+                                                     ArrayRef<int64_t>{1})),
+                 b.create<ops::BroadcastOp>(l, type, params[1],
+                                            ArrayRef<int64_t>{1}));
+  }
+  case Layer::Relu:
+    return b.create<ops::ReluOp>(l, x.getType(), x);
+  case Layer::LeakyRelu:
+    return leakyRelu(x, layer.rate, l);
+  case Layer::Gelu:
+    return gelu(x, l);
+  case Layer::Tanh:
+    return b.create<ops::TanhOp>(l, x.getType(), x);
+  case Layer::Sigmoid:
+    return b.create<ops::SigmoidOp>(l, x.getType(), x);
+  case Layer::Softmax: {
+    auto type = cast<RankedTensorType>(x.getType());
+    Value e = h.exp(h.sub(x, h.rows(h.sum(x, {1}, "max"), type)));
+    return h.div(e, h.rows(h.sum(e, {1}), type));
+  }
+  case Layer::LogSoftmax: {
+    auto type = cast<RankedTensorType>(x.getType());
+    Value z = h.sub(x, h.rows(h.sum(x, {1}, "max"), type));
+    return h.sub(z, h.rows(h.log(h.sum(h.exp(z), {1})), type));
+  }
+  case Layer::Flatten:
+    return layer.index < 0 ? x : reshapeBatch(x, layer.outShape, l);
+  }
+  return x;
+}
+
+/// `fc1(x)` inside a forward: the named layer on the batch.
+GenValue MLIRGen::genLayerCall(const Expr &e, int k) {
+  const TrainedInfo &info = *graph;
+  size_t first = 0;
+  for (int i = 0; i < k; ++i)
+    first += layerParams(info.layers[i]);
+  const Layer &layer = info.layers[k];
+  Value x = tensorOf(*e.args[0].value);
+  return GenValue::tensor(applyLayer(info, layer, x,
+                                     graphParams.slice(first, layerParams(layer)),
+                                     graphStep, graphTraining, loc(e)));
+}
+
 
 /// Mean loss over the real rows of one padded batch.
 func::FuncOp MLIRGen::lossFunction(const TrainedInfo &info) {

@@ -59,12 +59,17 @@ struct Layer {
   /// conv2d).
   std::vector<int64_t> inShape, outShape;
   int index = 0;            // position among the stages (parameter names)
+  std::string name;         // a named layer of a model with `forward`
 };
 
 /// A model trained by a `train` statement (or loaded from a file).
 struct TrainedInfo {
   std::string model;         // the model's name
   std::vector<Layer> layers;
+  /// A model with named layers: `forward(x) = expr`, its parameter name, and
+  /// for each call of a layer in expr, the layer's position in `layers`.
+  const Expr *forward = nullptr;
+  std::string forwardInput;
   /// Parameters in order, named like PyTorch's nn.Sequential ("0.weight",
   /// "0.bias"): dense weights are [out, in], biases [out].
   std::vector<std::pair<std::string, std::vector<int64_t>>> params;

@@ -870,6 +870,10 @@ Type Sema::checkCall(const Expr &e) {
       record(callee, l->type);
       return checkPredict(e, l->type);
     }
+    if (l->layer >= 0) {
+      record(callee, l->type);
+      return checkLayerCall(e, l->layer);
+    }
     if (!l->fn)
       error(callee, "'" + callee.name + "' is " + l->type.str() +
                         ", not a function");

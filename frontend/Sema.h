@@ -28,9 +28,10 @@ struct FnRef {
 
 /// What a call expression resolved to.
 struct CallTarget {
-  enum Kind { Builtin, Fn, Grad } kind = Builtin;
+  enum Kind { Builtin, Fn, Grad, Layer } kind = Builtin;
   std::string builtin;  // Builtin: its name
-  int instance = -1;    // Fn, Grad: the called instance (of the primal fn)
+  int instance = -1;    // Fn, Grad: the called instance (of the primal fn);
+                        // Layer: the named layer's position
   std::vector<int> wrt; // Grad
   /// Fn, Grad: the expression passed for each parameter, defaults included.
   std::vector<const Expr *> paramArgs;
@@ -111,6 +112,7 @@ private:
     std::optional<double> constant;
     std::optional<std::string> string;
     int global = -1;
+    int layer = -1;  // a named layer of the model whose forward is checked
   };
   using Scope = std::map<std::string, Local>;
 
@@ -176,6 +178,17 @@ private:
                                std::map<std::string, double> &values);
   Layer makeLayer(const Expr &stage, bool piped, std::vector<int64_t> &shape,
                   int index);
+  std::vector<Layer> buildGraph(const Stmt &decl,
+                                const std::vector<int64_t> &inputShape);
+  Type checkLayerCall(const Expr &call, int layer);
+  void checkForwardOps(const Expr &e, const std::set<std::string> &layers);
+  /// While a model's forward is checked: its named layers, their
+  /// declarations, and whether each has been called (built) yet.
+  std::vector<Layer> *graphLayers = nullptr;
+  std::vector<const Stmt *> graphDecls;
+  std::vector<bool> graphBuilt;
+  const Expr *graphForward = nullptr;
+  std::string graphInput;
   std::vector<Layer> buildLayers(const Stmt &decl,
                                  const std::vector<int64_t> &inputShape,
                                  const std::map<std::string, double> &values);

@@ -744,19 +744,161 @@ Layer Sema::makeLayer(const Expr &stageExpr, bool piped,
   return layer;
 }
 
+/// A model with named layers and `forward(x) = expr`: the layers are built
+/// when expr first calls them (their input shapes come from the call). The
+/// expression is checked per example; the compiled forward runs it on the
+/// whole batch, so it may use layers, elementwise arithmetic and
+/// activations, which act on each example alike. The returned list is the
+/// named layers in declaration order, then a pseudo-layer holding the
+/// forward's output shape.
+std::vector<Layer> Sema::buildGraph(const Stmt &decl,
+                                    const std::vector<int64_t> &inputShape) {
+  std::vector<Layer> layers;
+  std::vector<const Stmt *> decls;
+  const Stmt *forward = nullptr;
+  for (const StmtPtr &item : decl.body->stmts) {
+    if (item->kind == StmtKind::Assign) {
+      decls.push_back(item.get());
+      layers.emplace_back();
+    } else if (item->kind == StmtKind::Forward) {
+      if (forward)
+        diags.error(item->range, "model '" + decl.name() + "' has two forwards");
+      forward = item.get();
+    } else {
+      diags.error(item->range, "a model with forward lists named layers "
+                               "(fc1 = dense(16)) and one forward(x) = ...");
+    }
+  }
+  if (!forward)
+    diags.error(decl.range, "model '" + decl.name() +
+                                "' names layers but has no forward(x) = ...");
+  if (forward->params.size() != 1)
+    diags.error(forward->range, "forward takes one input, as in forward(x)");
+  std::set<std::string> names;
+  for (const Stmt *d : decls)
+    names.insert(d->name());
+  checkForwardOps(*forward->value, names);
+
+  ctx->scopes.emplace_back();
+  Local input;
+  std::vector<Dim> dims;
+  for (int64_t d : inputShape) {
+    Dim dim;
+    dim.size = d;
+    dims.push_back(dim);
+  }
+  input.type = Type::tensor(ElemType::F32, dims);
+  bind(forward->params[0].name, forward->params[0].range, input, false);
+  for (size_t k = 0; k < decls.size(); ++k) {
+    Local l;
+    l.type.kind = Type::Function;
+    l.type.name = "layer " + decls[k]->name();
+    l.layer = (int)k;
+    bind(decls[k]->name(), decls[k]->nameRanges.front(), l, false);
+  }
+  graphLayers = &layers;
+  graphDecls = decls;
+  graphBuilt.assign(decls.size(), false);
+  Type out = check(*forward->value);
+  graphLayers = nullptr;
+  ctx->scopes.pop_back();
+  for (size_t k = 0; k < decls.size(); ++k)
+    if (!graphBuilt[k])
+      diags.error(decls[k]->nameRanges.front(),
+                  "layer '" + decls[k]->name() + "' is never used in forward");
+  if (!out.isTensor() || out.elem != ElemType::F32)
+    error(*forward->value, "forward must give f32 values, got " + out.str());
+  Layer result;  // carries the forward's output shape
+  result.kind = Layer::Flatten;
+  result.index = -1;
+  for (const Dim &d : out.dims)
+    result.outShape.push_back(d.size);
+  layers.push_back(result);
+  graphForward = forward->value.get();
+  graphInput = forward->params[0].name;
+  return layers;
+}
+
+/// `fc1(x)` in a forward: builds the layer for x's shape on its first call;
+/// later calls (shared weights) must pass the same shape.
+Type Sema::checkLayerCall(const Expr &call, int k) {
+  if (call.args.size() != 1 || !call.args[0].name.empty())
+    error(call, "a layer takes one input, as in fc1(x)");
+  Type in = check(*call.args[0].value);
+  if (!in.isTensor() || in.elem != ElemType::F32)
+    error(*call.args[0].value, "a layer takes f32 values, got " + in.str());
+  std::vector<int64_t> shape;
+  for (const Dim &d : in.dims)
+    shape.push_back(d.size);
+  Layer &layer = (*graphLayers)[k];
+  if (!graphBuilt[k]) {
+    std::vector<int64_t> s = shape;
+    layer = makeLayer(*graphDecls[k]->value, false, s, k);
+    layer.name = graphDecls[k]->name();
+    graphBuilt[k] = true;
+  } else if (layer.inShape != shape) {
+    error(*call.args[0].value, "layer '" + layer.name + "' was first called on " +
+                                   shapeStr(layer.inShape) + ", here on " +
+                                   shapeStr(shape) + " (its weights are shared)");
+  }
+  CallTarget target;
+  target.kind = CallTarget::Layer;
+  target.instance = k;
+  ctx->notes->calls[&call] = target;
+  std::vector<Dim> dims;
+  for (int64_t d : layer.outShape) {
+    Dim dim;
+    dim.size = d;
+    dims.push_back(dim);
+  }
+  return record(call, Type::tensor(ElemType::F32, dims));
+}
+
+/// What a forward may use: what acts on each example of a batch alike.
+void Sema::checkForwardOps(const Expr &e, const std::set<std::string> &layers) {
+  static const std::set<std::string> builtins = {
+      "relu", "tanh", "sigmoid", "gelu", "leaky_relu", "exp", "log",
+      "sqrt", "abs",  "erf",     "where"};
+  switch (e.kind) {
+  case ExprKind::Number:
+  case ExprKind::Bool:
+  case ExprKind::Name:
+    return;
+  case ExprKind::Unary:
+    return checkForwardOps(*e.operands[0], layers);
+  case ExprKind::Binary:
+    if (e.name == "@")
+      unsupported(e.range, "'@' in forward (use a dense layer)");
+    checkForwardOps(*e.operands[0], layers);
+    return checkForwardOps(*e.operands[1], layers);
+  case ExprKind::Call:
+    if (e.operands[0]->kind == ExprKind::Name &&
+        !builtins.count(e.operands[0]->name) && !layers.count(e.operands[0]->name) &&
+        std::find(builtinNames().begin(), builtinNames().end(),
+                  e.operands[0]->name) != builtinNames().end())
+      unsupported(e.operands[0]->range, "'" + e.operands[0]->name + "' in forward");
+    for (const Arg &a : e.args)
+      checkForwardOps(*a.value, layers);
+    return;
+  default:
+    unsupported(e.range, "this expression in forward");
+  }
+}
+
 /// Builds the layers of `decl` for examples of `inputs` features, checking
 /// each stage's per-example shape.
 std::vector<Layer> Sema::buildLayers(const Stmt &decl,
                                      const std::vector<int64_t> &inputShape,
                                      const std::map<std::string, double> &values) {
   std::vector<Stage> stages;
-  for (const StmtPtr &item : decl.body->stmts) {
-    if (item->kind != StmtKind::Expr)
-      unsupported(item->range, "a model with named layers and forward "
-                               "(non-sequential models)");
-    flattenStages(*item->value, stages);
-  }
-  if (stages.empty())
+  bool graph = std::any_of(decl.body->stmts.begin(), decl.body->stmts.end(),
+                           [](const StmtPtr &item) {
+                             return item->kind != StmtKind::Expr;
+                           });
+  for (const StmtPtr &item : decl.body->stmts)
+    if (!graph)
+      flattenStages(*item->value, stages);
+  if (stages.empty() && !graph)
     diags.error(decl.range, "model '" + decl.name() + "' has no layers");
   // Model parameters are constants while the stages are checked.
   ctx->scopes.emplace_back();
@@ -770,9 +912,14 @@ std::vector<Layer> Sema::buildLayers(const Stmt &decl,
   std::vector<Layer> layers;
   std::vector<int64_t> shape = inputShape;
   int index = 0;
+  graphForward = nullptr;
+  if (graph)
+    layers = buildGraph(decl, inputShape);
   for (const Stage &st : stages)
     layers.push_back(makeLayer(*st.expr, st.piped, shape, index++));
   ctx->scopes.pop_back();
+  if (graph)
+    shape = layers.back().outShape;
   if (shape.size() != 1)
     diags.error(decl.range, "model '" + decl.name() +
                                 "' must end with one value per output, but "
@@ -1025,8 +1172,10 @@ void Sema::checkTrain(const Stmt &s) {
   if (info->inputs.size() == 1 && !schema.find(info->inputs[0])->shape.empty())
     info->inputShape = schema.find(info->inputs[0])->shape;
   info->layers = buildLayers(decl, info->inputShape, values);
+  info->forward = graphForward;
+  info->forwardInput = graphInput;
   for (const Layer &l : info->layers) {
-    std::string p = std::to_string(l.index);
+    std::string p = l.name.empty() ? std::to_string(l.index) : l.name;
     if (l.kind == Layer::Dense)
       info->params.push_back({p + ".weight", {l.out, l.in}});
     else if (l.kind == Layer::LayerNorm)

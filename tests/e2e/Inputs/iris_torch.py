@@ -12,8 +12,8 @@ cross-entropy per batch. OPT is adam (lr 0.01, the default), sgd (lr 0.1,
 momentum 0.9, nesterov), adamw (lr 0.01, weight decay 0.01) or rmsprop
 (lr 0.01); BATCH defaults to 16 (batch 15 gives exactly 10 steps). The number
 compared is the cross-entropy over all 150 rows after one epoch (log_loss),
-to 1e-4 relative. NET is mlp (dense/relu, the default) or layers (layernorm,
-gelu, leaky_relu).
+to 1e-4 relative. NET is mlp (dense/relu, the default), layers (layernorm,
+gelu, leaky_relu) or residual (named layers, a shared one, and a forward).
 """
 import json
 import struct
@@ -47,6 +47,27 @@ NETS = {
                "dense(16) |> layernorm |> gelu\n    dense(16) |> leaky_relu(0.1)\n"
                "    dense(3)"),
 }
+
+
+class Residual(torch.nn.Module):
+    """The residual model of examples/residual.mlp, at 16 features."""
+
+    def __init__(self):
+        super().__init__()
+        self.embed = torch.nn.Linear(4, 16)
+        self.fc1 = torch.nn.Linear(16, 16)
+        self.fc2 = torch.nn.Linear(16, 16)
+        self.head = torch.nn.Linear(16, 3)
+
+    def forward(self, x):
+        e = self.embed(x)
+        return self.head(torch.relu(e + self.fc2(torch.relu(self.fc1(torch.relu(e))))))
+
+
+NETS["residual"] = (
+    Residual,
+    "embed = dense(16)\n    fc1 = dense(16)\n    fc2 = dense(16)\n    head = dense(3)\n"
+    "    forward(x) = head(relu(embed(x) + fc2(relu(fc1(relu(embed(x)))))))")
 network = None  # set from NET in main
 
 
