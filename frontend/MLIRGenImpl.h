@@ -161,6 +161,10 @@ public:
   /// While a model's forward is generated: the batch size tensorType puts
   /// in front of every per-example shape, the model, its parameters.
   int64_t batchPrefix = 0;
+  /// While a training forward is generated: the batch's row mask, and the
+  /// batch statistics its batchnorm layers give.
+  mlir::Value rowMask;
+  llvm::SmallVector<mlir::Value> batchStats;
   const TrainedInfo *graph = nullptr;
   mlir::ValueRange graphParams;
   mlir::Value graphStep;

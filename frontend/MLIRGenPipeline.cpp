@@ -130,15 +130,23 @@ func::FuncOp MLIRGen::forwardFunction(const TrainedInfo &info, bool training) {
   int64_t batch = info.batch, inputs = info.features;
   SmallVector<mlir::Type> args = paramTypes(b, info);
   args.push_back(RankedTensorType::get({batch, inputs}, b.getF32Type()));
+  if (training) {
+    args.push_back(RankedTensorType::get({batch}, b.getF32Type()));  // mask
+    args.push_back(RankedTensorType::get({}, b.getI64Type()));       // step
+  }
+  SmallVector<mlir::Type> resultTypes = {
+      RankedTensorType::get({batch, info.outputs}, b.getF32Type())};
+  // Training also gives each batchnorm's batch mean and (unbiased) variance.
   if (training)
-    args.push_back(RankedTensorType::get({}, b.getI64Type()));
-  auto resultType = RankedTensorType::get({batch, info.outputs}, b.getF32Type());
+    for (const Layer &layer : info.layers)
+      if (layer.kind == Layer::BatchNorm)
+        resultTypes.append(2, RankedTensorType::get({layer.out}, b.getF32Type()));
 
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToEnd(module.getBody());
   std::string name = info.model + (training ? "_train_forward_" : "_forward_") +
                      std::to_string(cache.size());
-  auto fn = b.create<func::FuncOp>(l, name, b.getFunctionType(args, resultType));
+  auto fn = b.create<func::FuncOp>(l, name, b.getFunctionType(args, resultTypes));
   fn.setPrivate();
   cache[&info] = fn;
   Block *entry = fn.addEntryBlock();
@@ -148,6 +156,9 @@ func::FuncOp MLIRGen::forwardFunction(const TrainedInfo &info, bool training) {
   Value step = training ? entry->getArguments().back() : Value();
   Value x = entry->getArgument(info.params.size());
   ValueRange params = entry->getArguments().take_front(info.params.size());
+  auto savedStats = std::make_pair(rowMask, batchStats);
+  rowMask = training ? entry->getArgument(info.params.size() + 1) : Value();
+  batchStats.clear();
   if (info.forward) {
     // A model with forward: its expression, computed on the whole batch
     // (tensorType adds the batch dimension to every per-example type).
@@ -173,11 +184,16 @@ func::FuncOp MLIRGen::forwardFunction(const TrainedInfo &info, bool training) {
     }
   }
   x = reshapeBatch(x, {info.outputs}, l);
-  b.create<func::ReturnOp>(l, x);
+  SmallVector<Value> results = {x};
+  results.append(batchStats.begin(), batchStats.end());
+  b.create<func::ReturnOp>(l, results);
+  std::tie(rowMask, batchStats) = savedStats;
   return fn;
 }
 
 size_t MLIRGen::layerParams(const Layer &layer) {
+  if (layer.kind == Layer::BatchNorm)
+    return 4;  // weight, bias, running mean, running variance
   return layer.kind == Layer::Dense || layer.kind == Layer::Conv2d ||
                  layer.kind == Layer::LayerNorm
              ? 2
@@ -249,6 +265,44 @@ Value MLIRGen::applyLayer(const TrainedInfo &info, const Layer &layer, Value x,
                                           h.splat(type, 0));
     return h.mul(x, scale);
   }
+  case Layer::BatchNorm: {
+    // Per channel (features, or image channels over all positions):
+    // training normalizes with the batch's statistics over its real rows
+    // (the mask leaves padding out) and reports them for the running
+    // averages; evaluation uses the running averages. eps = 1e-5.
+    x = reshapeBatch(x, layer.inShape, l);
+    auto type = cast<RankedTensorType>(x.getType());
+    SmallVector<int64_t> axes = {0};
+    for (int64_t d = 2; d < type.getRank(); ++d)
+      axes.push_back(d);
+    auto channels = h.t({layer.out});
+    auto spread = [&](Value perChannel) {  // [C] to x's shape
+      return b.create<ops::BroadcastOp>(l, type, perChannel, ArrayRef<int64_t>{1})
+          .getResult();
+    };
+    Value mean, var;
+    if (training) {
+      Value rowMask3 = b.create<ops::BroadcastOp>(l, type, rowMask, ArrayRef<int64_t>{0});
+      double perRow = 1;
+      for (int64_t d = 2; d < type.getRank(); ++d)
+        perRow *= (double)type.getDimSize(d);
+      Value count = h.mul(h.sum(rowMask, {0}), h.splat(h.t({}), perRow));
+      Value countC = b.create<ops::BroadcastOp>(l, channels, count, ArrayRef<int64_t>{});
+      mean = h.div(h.sum(h.mul(x, rowMask3), axes), countC);
+      Value centered = h.mul(h.sub(x, spread(mean)), rowMask3);
+      Value squares = h.sum(h.mul(centered, centered), axes);
+      var = h.div(squares, countC);
+      Value unbiased = h.div(squares, h.sub(countC, h.splat(channels, 1)));
+      batchStats.push_back(mean);
+      batchStats.push_back(unbiased);
+    } else {
+      mean = params[2];
+      var = params[3];
+    }
+    Value inv = h.div(h.splat(channels, 1), h.sqrt(h.add(var, h.splat(channels, 1e-5))));
+    Value y = h.mul(h.sub(x, spread(mean)), spread(h.mul(inv, params[0])));
+    return h.add(y, spread(params[1]));
+  }
   case Layer::LayerNorm: {
     // (x - mean) / sqrt(var + 1e-5) * weight + bias over each example's
     // features, as PyTorch's LayerNorm.
@@ -314,18 +368,21 @@ func::FuncOp MLIRGen::lossFunction(const TrainedInfo &info) {
   int64_t batch = info.batch;
   // (params..., x, y, mask, step): the forward's arguments but the step,
   // then the targets and mask, then the step.
-  SmallVector<mlir::Type> args(forward.getArgumentTypes().drop_back());
+  SmallVector<mlir::Type> args(forward.getArgumentTypes().drop_back(2));
   mlir::Type targetElem =
       info.classification ? (mlir::Type)b.getI64Type() : (mlir::Type)b.getF32Type();
   args.push_back(RankedTensorType::get({batch}, targetElem));
   args.push_back(RankedTensorType::get({batch}, b.getF32Type()));
   args.push_back(RankedTensorType::get({}, b.getI64Type()));
-  auto scalar = RankedTensorType::get({}, b.getF32Type());
+  // The loss, then the forward's batch statistics (auxiliary results).
+  SmallVector<mlir::Type> results = {RankedTensorType::get({}, b.getF32Type())};
+  for (mlir::Type t : forward.getResultTypes().drop_front())
+    results.push_back(t);
 
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToEnd(module.getBody());
   auto fn = b.create<func::FuncOp>(
-      l, forward.getSymName().str() + "_loss", b.getFunctionType(args, scalar));
+      l, forward.getSymName().str() + "_loss", b.getFunctionType(args, results));
   fn.setPrivate();
   lossFns[&info] = fn;
   Block *entry = fn.addEntryBlock();
@@ -335,8 +392,17 @@ func::FuncOp MLIRGen::lossFunction(const TrainedInfo &info) {
   size_t n = entry->getNumArguments();
   Value y = entry->getArgument(n - 3), mask = entry->getArgument(n - 2);
   SmallVector<Value> forwardArgs(entry->getArguments().drop_back(3));
+  forwardArgs.push_back(mask);
   forwardArgs.push_back(entry->getArgument(n - 1));
-  Value out = b.create<func::CallOp>(l, forward, forwardArgs).getResult(0);
+  auto forwardCall = b.create<func::CallOp>(l, forward, forwardArgs);
+  Value out = forwardCall.getResult(0);
+  // Returns the loss followed by the batch statistics.
+  auto finish = [&](Value loss) {
+    SmallVector<Value> values = {loss};
+    for (Value v : forwardCall.getResults().drop_front())
+      values.push_back(v);
+    b.create<func::ReturnOp>(l, values);
+  };
   auto outType = cast<RankedTensorType>(out.getType());
   if (info.loss == "fn") {
     // The user's fn sees full batches (the batcher wraps around), so its
@@ -351,9 +417,8 @@ func::FuncOp MLIRGen::lossFunction(const TrainedInfo &info) {
                            sema.mainNotes.constants.at(
                                inst.fn->params[i].defaultValue.get()),
                            l));
-    b.create<func::ReturnOp>(
-        l, b.create<func::CallOp>(l, instanceFunction(info.lossInstance), args)
-               .getResults());
+    finish(b.create<func::CallOp>(l, instanceFunction(info.lossInstance), args)
+               .getResult(0));
     return fn;
   }
   Value perRow;
@@ -401,7 +466,7 @@ func::FuncOp MLIRGen::lossFunction(const TrainedInfo &info) {
     }
   }
   Value total = h.sum(h.mul(perRow, mask), {0});
-  b.create<func::ReturnOp>(l, h.div(total, h.sum(mask, {0})));
+  finish(h.div(total, h.sum(mask, {0})));
   return fn;
 }
 
@@ -410,12 +475,13 @@ func::FuncOp MLIRGen::valueAndGradFunction(const TrainedInfo &info) {
   if (found != vgFns.end())
     return found->second;
   func::FuncOp loss = lossFunction(info);
-  SmallVector<mlir::Type> results = {loss.getResultTypes()[0]};
+  SmallVector<mlir::Type> results(loss.getResultTypes());
   SmallVector<int64_t> wrt;
-  for (size_t i = 0; i < info.params.size(); ++i) {
-    results.push_back(loss.getArgumentTypes()[i]);
-    wrt.push_back((int64_t)i);
-  }
+  for (size_t i = 0; i < info.params.size(); ++i)
+    if (info.trainable[i]) {
+      results.push_back(loss.getArgumentTypes()[i]);
+      wrt.push_back((int64_t)i);
+    }
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToEnd(module.getBody());
   auto fn = b.create<func::FuncOp>(
@@ -595,10 +661,15 @@ void MLIRGen::genTrain(const Stmt &s) {
   } else {
     size_t p = 0;
     for (const Layer &layer : info.layers) {
-      if (layer.kind == Layer::LayerNorm) {
-        // PyTorch's LayerNorm starts as the identity: weight 1, bias 0.
+      if (layer.kind == Layer::LayerNorm || layer.kind == Layer::BatchNorm) {
+        // PyTorch's norms start as the identity: weight 1, bias 0 (and
+        // batchnorm's running mean 0, running variance 1).
         params.push_back(h.splat(h.t(info.params[p++].second), 1));
         params.push_back(h.splat(h.t(info.params[p++].second), 0));
+        if (layer.kind == Layer::BatchNorm) {
+          params.push_back(h.splat(h.t(info.params[p++].second), 0));
+          params.push_back(h.splat(h.t(info.params[p++].second), 1));
+        }
         continue;
       }
       if (layer.kind != Layer::Dense && layer.kind != Layer::Conv2d)
@@ -619,9 +690,14 @@ void MLIRGen::genTrain(const Stmt &s) {
   }
   // 2. Optimizer state: buffers per parameter (see optimizerBuffers), then
   //    the step count.
+  // Buffers exist for the trained parameters only.
+  SmallVector<size_t> trained;
+  for (size_t i = 0; i < numParams; ++i)
+    if (info.trainable[i])
+      trained.push_back(i);
   SmallVector<Value> state(params.begin(), params.end());
   for (int k = 0; k < optimizerBuffers(info); ++k)
-    for (size_t i = 0; i < numParams; ++i)
+    for (size_t i : trained)
       state.push_back(h.splat(cast<RankedTensorType>(params[i].getType()), 0));
   auto scalar = h.t({});
   state.push_back(h.splat(scalar, 0));  // step count
@@ -704,7 +780,8 @@ void MLIRGen::genTrain(const Stmt &s) {
       args.push_back(stepCount);
       auto call = b.create<func::CallOp>(l, vg, args);
       Value loss = call.getResult(0);
-      ValueRange grads = call.getResults().drop_front();
+      ValueRange stats = call.getResults().slice(1, 2 * info.statLayers);
+      ValueRange grads = call.getResults().drop_front(1 + 2 * info.statLayers);
       Value rows = h.sum(batch[2], {0});
       rtCall("mlp_rt_check_loss", {},
              {scalarToF64(loss, l), str(info.model, l), epoch, index, keepNan}, l);
@@ -715,9 +792,29 @@ void MLIRGen::genTrain(const Stmt &s) {
               rowCount},
              l);
       Value step = h.add(carried[carried.size() - 3], h.splat(scalar, 1));
-      SmallVector<Value> next = optimizerStep(
-          info, carried.take_front(numParams * (1 + optimizerBuffers(info))),
-          grads, step, epochLr, l);
+      // The optimizer updates the trained parameters and their buffers...
+      SmallVector<Value> optimized;
+      for (size_t i : trained)
+        optimized.push_back(carried[i]);
+      optimized.append(carried.begin() + numParams,
+                       carried.begin() + numParams +
+                           trained.size() * optimizerBuffers(info));
+      SmallVector<Value> updated =
+          optimizerStep(info, optimized, grads, step, epochLr, l);
+      // ...and batchnorm's running statistics move toward the batch's
+      // (PyTorch's momentum 0.1: new = 0.9 old + 0.1 batch).
+      SmallVector<Value> next;
+      size_t nextTrained = 0, nextStat = 0;
+      for (size_t i = 0; i < numParams; ++i) {
+        if (info.trainable[i]) {
+          next.push_back(updated[nextTrained++]);
+          continue;
+        }
+        auto type = cast<RankedTensorType>(carried[i].getType());
+        next.push_back(h.add(h.mul(carried[i], h.splat(type, 0.9)),
+                             h.mul(stats[nextStat++], h.splat(type, 0.1))));
+      }
+      next.append(updated.begin() + trained.size(), updated.end());
       next.push_back(step);
       next.push_back(h.add(carried[carried.size() - 2], h.mul(loss, rows)));
       next.push_back(h.add(carried[carried.size() - 1], rows));

@@ -47,7 +47,7 @@ struct TableSchema {
 /// One stage of a sequential model, with its per-example sizes.
 struct Layer {
   enum Kind {
-    Dense, Conv2d, MaxPool, AvgPool, Dropout, LayerNorm,
+    Dense, Conv2d, MaxPool, AvgPool, Dropout, LayerNorm, BatchNorm,
     Relu, LeakyRelu, Gelu, Tanh, Sigmoid, Softmax, LogSoftmax, Flatten
   } kind;
   int64_t in = 0, out = 0;  // Dense: features; Conv2d: channels in and out
@@ -73,6 +73,11 @@ struct TrainedInfo {
   /// Parameters in order, named like PyTorch's nn.Sequential ("0.weight",
   /// "0.bias"): dense weights are [out, in], biases [out].
   std::vector<std::pair<std::string, std::vector<int64_t>>> params;
+  /// Per parameter: trained by the optimizer, or a buffer the training step
+  /// updates itself (batchnorm's running statistics).
+  std::vector<bool> trainable;
+  /// Layers keeping running statistics (batchnorm), in order.
+  int statLayers = 0;
   std::vector<std::string> inputs;  // input columns, in order
   /// Values per example the input columns give (the batch's row width), and
   /// their shape as the first layer sees them.

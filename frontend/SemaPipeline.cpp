@@ -563,7 +563,7 @@ struct Stage {
 static void flattenStages(const Expr &e, std::vector<Stage> &out) {
   static const std::set<std::string> layers = {
       "dense", "relu", "tanh", "sigmoid", "softmax", "flatten", "dropout",
-      "leaky_relu", "gelu", "log_softmax",
+      "leaky_relu", "gelu", "log_softmax", "batchnorm",
       "conv2d", "maxpool", "avgpool", "batchnorm", "layernorm", "embedding",
       "lstm", "gru", "attention", "reshape"};
   if (e.kind == ExprKind::Call && !e.args.empty() && e.args[0].name.empty()) {
@@ -708,6 +708,14 @@ Layer Sema::makeLayer(const Expr &stageExpr, bool piped,
         error(*args[0], "leaky_relu's slope must be a number");
       layer.rate = *slope;
     }
+  } else if (n == "batchnorm") {
+    if (!args.empty())
+      error(*stage, "batchnorm takes no arguments");
+    if (shape.size() != 1 && shape.size() != 3)
+      error(*stage, "batchnorm expects each example as f32[C] or f32[C, H, W], got " +
+                        shapeStr(shape));
+    layer.kind = Layer::BatchNorm;
+    layer.in = layer.out = shape[0];
   } else if (n == "layernorm") {
     if (!args.empty())
       error(*stage, "layernorm takes no arguments");
@@ -1176,6 +1184,16 @@ void Sema::checkTrain(const Stmt &s) {
   info->forwardInput = graphInput;
   for (const Layer &l : info->layers) {
     std::string p = l.name.empty() ? std::to_string(l.index) : l.name;
+    if (l.kind == Layer::BatchNorm) {
+      // PyTorch's names; the running statistics are buffers.
+      info->params.push_back({p + ".weight", {l.out}});
+      info->params.push_back({p + ".bias", {l.out}});
+      info->params.push_back({p + ".running_mean", {l.out}});
+      info->params.push_back({p + ".running_var", {l.out}});
+      info->trainable.insert(info->trainable.end(), {true, true, false, false});
+      ++info->statLayers;
+      continue;
+    }
     if (l.kind == Layer::Dense)
       info->params.push_back({p + ".weight", {l.out, l.in}});
     else if (l.kind == Layer::LayerNorm)
@@ -1185,6 +1203,7 @@ void Sema::checkTrain(const Stmt &s) {
     else
       continue;
     info->params.push_back({p + ".bias", {l.out}});
+    info->trainable.insert(info->trainable.end(), {true, true});
   }
   if (info->params.empty())
     diags.error(decl.range, "model '" + decl.name() + "' has no parameters to "
@@ -1330,7 +1349,8 @@ Type Sema::checkLoad(const Expr &e) {
   std::vector<Layer> layers = buildLayers(decl, info->inputShape, values);
   size_t params = 0;
   for (const Layer &l : layers)
-    params += l.kind == Layer::Dense || l.kind == Layer::Conv2d ||
+    params += l.kind == Layer::BatchNorm ? 4
+              : l.kind == Layer::Dense || l.kind == Layer::Conv2d ||
                       l.kind == Layer::LayerNorm
                   ? 2
                   : 0;

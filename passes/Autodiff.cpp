@@ -8,7 +8,8 @@
 //      adjoint, emit its vector-Jacobian product and accumulate it into the
 //      adjoints of its active operands.
 //   5. Return the adjoints of the `wrt` arguments (zeros where none flowed),
-//      preceded by @f's value when @g has `mlp.with_value`.
+//      preceded by @f's results when @g has `mlp.with_value` (the first is
+//      differentiated, the others are auxiliary values).
 // Everything happens at compile time: no tape exists at run time.
 //
 //===----------------------------------------------------------------------===//
@@ -95,7 +96,10 @@ LogicalResult GradientBuilder::build(func::FuncOp primal, func::FuncOp grad,
            << primal.getSymName() << "': it has no single-block body";
   Block &body = primal.getBody().front();
   auto ret = cast<func::ReturnOp>(body.getTerminator());
-  if (ret.getNumOperands() != 1)
+  // One result, or (with mlp.with_value) the differentiated scalar followed
+  // by auxiliary values that are returned as they are (batch statistics).
+  if (ret.getNumOperands() != 1 &&
+      !(grad->hasAttr("mlp.with_value") && ret.getNumOperands() > 1))
     return grad.emitError("grad needs '")
            << primal.getSymName() << "' to return one scalar";
   auto resultType = dyn_cast<RankedTensorType>(ret.getOperand(0).getType());
@@ -154,7 +158,8 @@ LogicalResult GradientBuilder::build(func::FuncOp primal, func::FuncOp grad,
   //    (`mlp.with_value`: one call gives the loss and its gradients).
   SmallVector<Value> grads;
   if (grad->hasAttr("mlp.with_value"))
-    grads.push_back(result);
+    for (Value v : ret.getOperands())
+      grads.push_back(map.lookup(v));
   for (int64_t i : wrt) {
     Value arg = entry->getArgument(i);
     auto it = adjoint.find(arg);

@@ -12,7 +12,9 @@ def MlpAutodiff : Pass<"mlp-autodiff", "mlir::ModuleOp"> {
     must return one scalar float) with respect to the listed arguments: `@f`'s
     body is replayed forward, then each op's vector-Jacobian product is emitted
     in reverse order. Only values that depend on a `wrt` argument get adjoints.
-    With `mlp.with_value`, @g returns @f's value first, then the gradients.
+    With `mlp.with_value`, @g returns @f's results first (the first one is
+    differentiated; any others, such as batch statistics, are passed
+    through), then the gradients.
     Run the inliner first: `@f` must be a single block without calls.
   }];
   let dependentDialects = ["mlir::mlp::MlpDialect"];

@@ -168,3 +168,22 @@ func.func private @erf_sum_grad(%x: tensor<3xf32>) -> tensor<3xf32>
 // CHECK:         %[[SQ:.*]] = mlp.mul %[[X]], %[[X]]
 // CHECK:         %[[N:.*]] = mlp.neg %[[SQ]]
 // CHECK:         mlp.exp %[[N]]
+
+// -----
+
+// With mlp.with_value the primal may return auxiliary values after the
+// differentiated scalar; they are passed through, not differentiated.
+func.func private @with_aux(%x: tensor<3xf32>) -> (tensor<f32>, tensor<f32>) {
+  %0 = mlp.mul %x, %x : tensor<3xf32>
+  %1 = mlp.reduce "sum", %0, axes = [0] : tensor<3xf32> to tensor<f32>
+  %2 = mlp.reduce "max", %x, axes = [0] : tensor<3xf32> to tensor<f32>
+  return %1, %2 : tensor<f32>, tensor<f32>
+}
+func.func private @with_aux_vg(%x: tensor<3xf32>) -> (tensor<f32>, tensor<f32>, tensor<3xf32>)
+    attributes {mlp.grad_of = @with_aux, mlp.wrt = array<i64: 0>, mlp.with_value}
+
+// CHECK-LABEL: func.func private @with_aux_vg
+// CHECK:         %[[S:.*]] = mlp.reduce "sum"
+// CHECK:         %[[M:.*]] = mlp.reduce "max"
+// CHECK-NOT:     mlp.cmp "eq"
+// CHECK:         return %[[S]], %[[M]], %{{.*}} : tensor<f32>, tensor<f32>, tensor<3xf32>

@@ -13,7 +13,8 @@ momentum 0.9, nesterov), adamw (lr 0.01, weight decay 0.01) or rmsprop
 (lr 0.01); BATCH defaults to 16 (batch 15 gives exactly 10 steps). The number
 compared is the cross-entropy over all 150 rows after one epoch (log_loss),
 to 1e-4 relative. NET is mlp (dense/relu, the default), layers (layernorm,
-gelu, leaky_relu) or residual (named layers, a shared one, and a forward).
+gelu, leaky_relu), batchnorm (batch statistics in training, running ones
+after) or residual (named layers, a shared one, and a forward).
 """
 import json
 import struct
@@ -64,6 +65,11 @@ class Residual(torch.nn.Module):
         return self.head(torch.relu(e + self.fc2(torch.relu(self.fc1(torch.relu(e))))))
 
 
+NETS["batchnorm"] = (
+    lambda: torch.nn.Sequential(
+        torch.nn.Linear(4, 16), torch.nn.BatchNorm1d(16), torch.nn.ReLU(),
+        torch.nn.Linear(16, 3)),
+    "dense(16) |> batchnorm |> relu\n    dense(3)")
 NETS["residual"] = (
     Residual,
     "embed = dense(16)\n    fc1 = dense(16)\n    fc2 = dense(16)\n    head = dense(3)\n"
@@ -74,6 +80,8 @@ network = None  # set from NET in main
 def write_safetensors(path, tensors):
     header, data, offset = {}, b"", 0
     for name, t in tensors.items():
+        if not t.is_floating_point():  # num_batches_tracked: not a weight
+            continue
         raw = t.detach().numpy().astype("<f4").tobytes()
         header[name] = {"dtype": "F32", "shape": list(t.shape),
                         "data_offsets": [offset, offset + len(raw)]}
@@ -141,7 +149,7 @@ def read_safetensors(path):
 def compare(directory, optimizer="adam", batch="16", net_name="mlp"):
     x, y = load_iris(open(directory + "/csv_path").read())
     net = network()
-    net.load_state_dict(read_safetensors(directory + "/init.safetensors"))
+    net.load_state_dict(read_safetensors(directory + "/init.safetensors"), strict=False)
     opt = OPTIMIZERS[optimizer][1](net.parameters())
     loss_fn = torch.nn.CrossEntropyLoss()
     n = int(batch)
@@ -150,6 +158,7 @@ def compare(directory, optimizer="adam", batch="16", net_name="mlp"):
         loss = loss_fn(net(x[start:start + n]), y[start:start + n])
         loss.backward()
         opt.step()
+    net.eval()  # batchnorm: the running statistics, as mlpc evaluates
     with torch.no_grad():
         expected = loss_fn(net(x), y).item()
     ours = None
