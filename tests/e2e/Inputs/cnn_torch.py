@@ -1,15 +1,16 @@
 """PyTorch reference for a small CNN (conv2d, relu, maxpool, avgpool,
 flatten, dense, dropout off) trained by mlpc.
 
-  cnn_torch.py prepare DIR OPT   writes DIR/images.idx, DIR/labels.idx
+  cnn_torch.py prepare DIR OPT [bn]   writes DIR/images.idx, DIR/labels.idx
                                  (80 synthetic 8x8 images, 3 classes), the
                                  seeded initial weights DIR/init.safetensors
                                  and DIR/cnn.mlp
-  cnn_torch.py compare DIR OPT   trains the same network from the same weights
+  cnn_torch.py compare DIR OPT [bn]   trains the same network from the same weights
                                  on the same 10 batches of 8 and compares the
                                  cross-entropy over all images afterwards
 
-OPT is sgd (lr 0.05, momentum 0.9) or adam (lr 0.01). Images are scaled by
+OPT is sgd (lr 0.05, momentum 0.9) or adam (lr 0.01); a third argument
+"bn" puts a batchnorm after the first convolution. Images are scaled by
 1/255 on both sides; batches in file order.
 """
 import json
@@ -22,18 +23,22 @@ import torch
 N, SIZE, CLASSES = 80, 8, 3
 
 
-def network():
-    return torch.nn.Sequential(
-        torch.nn.Conv2d(1, 4, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
-        torch.nn.Conv2d(4, 6, 3, dilation=1), torch.nn.ReLU(), torch.nn.AvgPool2d(2),
-        torch.nn.Flatten(), torch.nn.Linear(6, CLASSES))
+def network(norm=False):
+    """With norm, a BatchNorm2d follows the first convolution."""
+    layers = [torch.nn.Conv2d(1, 4, 3, padding=1)]
+    if norm:
+        layers.append(torch.nn.BatchNorm2d(4))
+    layers += [torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+               torch.nn.Conv2d(4, 6, 3, dilation=1), torch.nn.ReLU(), torch.nn.AvgPool2d(2),
+               torch.nn.Flatten(), torch.nn.Linear(6, CLASSES)]
+    return torch.nn.Sequential(*layers)
 
 
 PROGRAM = """\
 data images = idx(images: "{dir}/images.idx", labels: "{dir}/labels.idx")
     |> mutate(image = reshape(image / 255.0, [1, 8, 8]))
 model Cnn {{
-    conv2d(4, kernel: 3, padding: 1) |> relu |> maxpool(2)
+    conv2d(4, kernel: 3, padding: 1) |> {norm}relu |> maxpool(2)
     conv2d(6, kernel: 3) |> relu |> avgpool(2)
     flatten
     dense(3)
@@ -72,6 +77,8 @@ def write_idx(path, array):
 def write_safetensors(path, tensors):
     header, blob, offset = {}, b"", 0
     for name, t in tensors.items():
+        if not t.is_floating_point():  # num_batches_tracked: not a weight
+            continue
         raw = t.detach().numpy().astype("<f4").tobytes()
         header[name] = {"dtype": "F32", "shape": list(t.shape),
                         "data_offsets": [offset, offset + len(raw)]}
@@ -92,28 +99,30 @@ def read_safetensors(path):
             for k, v in header.items() if k != "__metadata__"}
 
 
-def prepare(directory, optimizer):
+def prepare(directory, optimizer, norm=""):
     images, labels = data()
     write_idx(directory + "/images.idx", images)
     write_idx(directory + "/labels.idx", labels)
     torch.manual_seed(0)
-    write_safetensors(directory + "/init.safetensors", network().state_dict())
+    write_safetensors(directory + "/init.safetensors", network(norm == "bn").state_dict())
     open(directory + "/cnn.mlp", "w").write(
-        PROGRAM.format(dir=directory, optimizer=OPTIMIZERS[optimizer][0]))
+        PROGRAM.format(dir=directory, optimizer=OPTIMIZERS[optimizer][0],
+                       norm="batchnorm |> " if norm == "bn" else ""))
 
 
-def compare(directory, optimizer):
+def compare(directory, optimizer, norm=""):
     images, labels = data()
     x = torch.tensor(images.astype(np.float32) / 255.0).reshape(N, 1, SIZE, SIZE)
     y = torch.tensor(labels.astype(np.int64))
-    net = network()
-    net.load_state_dict(read_safetensors(directory + "/init.safetensors"))
+    net = network(norm == "bn")
+    net.load_state_dict(read_safetensors(directory + "/init.safetensors"), strict=False)
     opt = OPTIMIZERS[optimizer][1](net.parameters())
     loss_fn = torch.nn.CrossEntropyLoss()
     for start in range(0, N, 8):
         opt.zero_grad()
         loss_fn(net(x[start:start + 8]), y[start:start + 8]).backward()
         opt.step()
+    net.eval()  # batchnorm: the running statistics, as mlpc evaluates
     with torch.no_grad():
         expected = loss_fn(net(x), y).item()
     ours = [float(l.split()[1]) for l in open(directory + "/mlpc.txt")
