@@ -6,6 +6,7 @@
 #include "ir/MlpOps.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/Builders.h"
 
 #include <map>
@@ -113,6 +114,9 @@ public:
   mlir::Value i64(int64_t v, mlir::Location l);
   mlir::Value indexToI64(mlir::Value index, mlir::Location l);
   mlir::Value scalarToF64(mlir::Value t, mlir::Location l);
+  /// A loop 0..count (an i64 or index count) carrying `inits`.
+  mlir::scf::ForOp countedLoop(mlir::Value count, mlir::ValueRange inits,
+                               mlir::Location l);
   /// Calls a runtime service (mlp.rt_call); returns its result, if any.
   mlir::Value rtCall(llvm::StringRef callee, mlir::TypeRange results,
                      mlir::ValueRange args, mlir::Location l);

@@ -42,6 +42,14 @@ Value MLIRGen::indexToI64(Value index, Location l) {
   return b.create<arith::IndexCastOp>(l, b.getI64Type(), index);
 }
 
+scf::ForOp MLIRGen::countedLoop(Value count, ValueRange inits, Location l) {
+  if (count.getType().isInteger(64))
+    count = b.create<arith::IndexCastOp>(l, b.getIndexType(), count);
+  Value zero = b.create<arith::ConstantIndexOp>(l, 0);
+  Value one = b.create<arith::ConstantIndexOp>(l, 1);
+  return b.create<scf::ForOp>(l, zero, count, one, inits);
+}
+
 Value MLIRGen::rtCall(StringRef callee, TypeRange results, ValueRange args,
                       Location l) {
   auto call = b.create<ops::RuntimeCallOp>(l, results, b.getStringAttr(callee),
@@ -530,12 +538,8 @@ Value MLIRGen::evaluate(const TrainedInfo &info, ValueRange params,
                         Value evalBatcher, Location l) {
   func::FuncOp forward = forwardFunction(info);
   Value eval = rtCall("mlp_rt_eval_new", ptrType(), {evalBatcher}, l);
-  Value count = b.create<arith::IndexCastOp>(
-      l, b.getIndexType(),
-      rtCall("mlp_rt_batcher_batches", b.getI64Type(), {evalBatcher}, l));
-  Value zero = b.create<arith::ConstantIndexOp>(l, 0);
-  Value one = b.create<arith::ConstantIndexOp>(l, 1);
-  auto loop = b.create<scf::ForOp>(l, zero, count, one);
+  auto loop = countedLoop(
+      rtCall("mlp_rt_batcher_batches", b.getI64Type(), {evalBatcher}, l), {}, l);
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(loop.getBody());
@@ -726,11 +730,9 @@ void MLIRGen::genTrain(const Stmt &s) {
   }
   Value keepNan = rtCall("mlp_rt_param_bool", b.getI32Type(), {str("keep_nan", l)}, l);
   func::FuncOp vg = valueAndGradFunction(info);
-  Value zero = b.create<arith::ConstantIndexOp>(l, 0);
-  Value one = b.create<arith::ConstantIndexOp>(l, 1);
 
   // 3. The epoch loop around the batch loop.
-  auto epochLoop = b.create<scf::ForOp>(l, zero, epochs, one, state);
+  auto epochLoop = countedLoop(epochs, state, l);
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(epochLoop.getBody());
@@ -766,7 +768,7 @@ void MLIRGen::genTrain(const Stmt &s) {
     SmallVector<Value> inner(epochLoop.getRegionIterArgs());
     inner.push_back(h.splat(scalar, 0));  // sum of loss * rows
     inner.push_back(h.splat(scalar, 0));  // rows
-    auto batchLoop = b.create<scf::ForOp>(l, zero, batches, one, inner);
+    auto batchLoop = countedLoop(batches, inner, l);
     {
       OpBuilder::InsertionGuard guard2(b);
       b.setInsertionPointToStart(batchLoop.getBody());
@@ -977,11 +979,8 @@ Value MLIRGen::genMutate(const Expr &e) {
                           {table, str(a.name, l), str(suffix, l),
                            str(TrainedInfo::shapeText(shape), l)},
                           l);
-    Value rows = b.create<arith::IndexCastOp>(
-        l, b.getIndexType(), rtCall("mlp_rt_table_rows", b.getI64Type(), {table}, l));
-    Value zero = b.create<arith::ConstantIndexOp>(l, 0);
-    Value one = b.create<arith::ConstantIndexOp>(l, 1);
-    auto loop = b.create<scf::ForOp>(l, zero, rows, one);
+    auto loop = countedLoop(rtCall("mlp_rt_table_rows", b.getI64Type(), {table}, l),
+                            {}, l);
     {
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(loop.getBody());
