@@ -1034,6 +1034,18 @@ GenValue MLIRGen::genPredict(const Expr &e) {
 }
 
 GenValue MLIRGen::genMember(const Expr &e) {
+  if (typeOf(*e.operands[0]).kind == Type::Table) {
+    Location l = loc(e);
+    Value table = gen(*e.operands[0]).value;
+    Value rows = b.create<arith::IndexCastOp>(
+        l, b.getIndexType(), rtCall("mlp_rt_table_rows", b.getI64Type(), {table}, l));
+    bool ints = typeOf(e).elem == ElemType::I64;
+    auto fill = b.create<ops::RuntimeFillOp>(
+        l, TypeRange{tensorType(typeOf(e))},
+        b.getStringAttr(ints ? "mlp_rt_table_column_i64" : "mlp_rt_table_column_f32"),
+        ValueRange{table, str(e.name, l)}, ValueRange{rows});
+    return GenValue::tensor(fill.getResult(0));
+  }
   GenValue net = gen(*e.operands[0]);
   GenValue history;
   history.kind = GenValue::Handle;

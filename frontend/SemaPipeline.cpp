@@ -1399,8 +1399,22 @@ Type Sema::checkMember(const Expr &e) {
     t.trained = base.trained;
     return record(e, t);
   }
-  if (base.kind == Type::Table)
-    unsupported(e.range, "a table column as a tensor ('." + e.name + "')");
+  if (base.kind == Type::Table) {
+    // t.col: the column as a tensor, one row per table row (a count known
+    // when the program runs).
+    Expr name(ExprKind::Name, e.nameRange);
+    name.name = e.name;
+    const Column &c = column(name, *base.table);
+    if (c.elem == ElemType::Str)
+      unsupported(e.range, "a str column as a tensor ('." + e.name + "')");
+    std::vector<Dim> dims(1);
+    for (int64_t d : c.shape) {
+      Dim dim;
+      dim.size = d;
+      dims.push_back(dim);
+    }
+    return record(e, Type::tensor(c.elem, dims));
+  }
   error(e, base.str() + " has no member '" + e.name + "'");
 }
 

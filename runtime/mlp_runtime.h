@@ -220,6 +220,11 @@ MlpTable *mlp_rt_idx_read(const char *images, const char *labels, const char *ex
 void mlp_rt_table_get_row_f32(MlpTable *t, const char *column, int64_t row, int64_t rank, void *desc);
 void mlp_rt_table_get_row_i64(MlpTable *t, const char *column, int64_t row, int64_t rank, void *desc);
 
+/// A whole column (`t.col`) copied into a memref of shape [rows] + the
+/// column's per-row shape: f32 (integer columns converted) or i64.
+void mlp_rt_table_column_f32(MlpTable *t, const char *column, int64_t rank, void *descriptor);
+void mlp_rt_table_column_i64(MlpTable *t, const char *column, int64_t rank, void *descriptor);
+
 /// A column under construction, of mlp_rt_table_rows(t) rows.
 typedef struct MlpColumnBuilder MlpColumnBuilder;
 

@@ -643,3 +643,46 @@ extern "C" MlpTable *mlp_rt_table_with_column(MlpTable *t_arg, MlpColumnBuilder 
   release(c, "mlp_rt_table_with_column"); // its data moved into the table
   return keep_alive(std::move(out));
 }
+
+/* ---------------------------------------------------------- whole columns */
+
+namespace {
+
+/// The column and a view of the memref it is copied into, checked to be
+/// [rows] + the column's per-row shape.
+const mlp::rt::Column &column_view(MlpTable *t, const char *column, int64_t rank, void *desc,
+                                   const char *function, mlp::rt::StridedView &v) {
+  using namespace mlp::rt;
+  if (!t) internal_error(std::string(function) + ": null table");
+  const Column &c = t->column(arg(column));
+  v = view_from_descriptor(rank, desc);
+  bool same = rank == static_cast<int64_t>(c.shape.size()) + 1 && v.sizes[0] == t->rows;
+  for (size_t d = 0; same && d < c.shape.size(); ++d) same = v.sizes[d + 1] == c.shape[d];
+  if (!same)
+    internal_error(std::string(function) + ": column '" + c.name + "' copied into a buffer of shape " +
+                   shape_text(v.sizes, rank));
+  return c;
+}
+
+} // namespace
+
+extern "C" void mlp_rt_table_column_f32(MlpTable *t, const char *column, int64_t rank, void *desc) {
+  using namespace mlp::rt;
+  StridedView v;
+  const Column &c = column_view(t, column, rank, desc, "mlp_rt_table_column_f32", v);
+  const int64_t n = t->rows * c.width();
+  switch (c.type) {
+  case ColumnType::F32: to_memref<float>(v, c.f32.data(), n); break;
+  case ColumnType::I64: to_memref<float>(v, c.i64.data(), n); break;
+  case ColumnType::Str: internal_error("mlp_rt_table_column_f32: the column '" + c.name + "' is str");
+  }
+}
+
+extern "C" void mlp_rt_table_column_i64(MlpTable *t, const char *column, int64_t rank, void *desc) {
+  using namespace mlp::rt;
+  StridedView v;
+  const Column &c = column_view(t, column, rank, desc, "mlp_rt_table_column_i64", v);
+  if (c.type != ColumnType::I64)
+    internal_error("mlp_rt_table_column_i64: the column '" + c.name + "' is " + type_name(c.type));
+  to_memref<int64_t>(v, c.i64.data(), t->rows * c.width());
+}
