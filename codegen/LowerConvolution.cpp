@@ -18,20 +18,22 @@ namespace {
 
 using utils::IteratorType;
 
-/// `x` with `low` and `high` zeros added before and after its two spatial
-/// dimensions.
+/// `x` with `low` zeros added before its two spatial dimensions and `high`
+/// (rows, columns) after them.
 Value padSpatial(OpBuilder &b, Location loc, Value x, int64_t low,
-                 int64_t high) {
-  if (low == 0 && high == 0)
+                 int64_t high, int64_t highColumns = -1) {
+  if (highColumns < 0)
+    highColumns = high;
+  if (low == 0 && high == 0 && highColumns == 0)
     return x;
   auto type = cast<RankedTensorType>(x.getType());
   SmallVector<int64_t> shape(type.getShape());
   shape[2] += low + high;
-  shape[3] += low + high;
+  shape[3] += low + highColumns;
   SmallVector<OpFoldResult> lows = {b.getIndexAttr(0), b.getIndexAttr(0),
                                     b.getIndexAttr(low), b.getIndexAttr(low)};
   SmallVector<OpFoldResult> highs = {b.getIndexAttr(0), b.getIndexAttr(0),
-                                     b.getIndexAttr(high), b.getIndexAttr(high)};
+                                     b.getIndexAttr(high), b.getIndexAttr(highColumns)};
   Value zero = scalarConstant(b, loc, type.getElementType(), 0);
   return b.create<tensor::PadOp>(loc, type.clone(shape), x, lows, highs, zero);
 }
@@ -123,13 +125,38 @@ struct Conv2dGradInputPattern : OpConversionPattern<Conv2dGradInputOp> {
     MLIRContext *ctx = rewriter.getContext();
     int64_t d = op.getDilation(), p = op.getPadding();
     auto w = cast<RankedTensorType>(op.getRhs().getType());
+    // (A stride spreads g out first, below.)
     int64_t kh0 = d * (w.getDimSize(2) - 1), kw0 = d * (w.getDimSize(3) - 1);
     if (kh0 != kw0 || p > kh0)
       return rewriter.notifyMatchFailure(op, "needs a square kernel and "
                                              "padding <= dilation*(kernel-1)");
     // With stride 1, dx[h] = sum over kh of g[h + p - kh*d] * w[kh], g being
-    // zero outside its range: pad g by d*(K-1) - p on both sides.
-    Value g = padSpatial(rewriter, loc, adaptor.getLhs(), kh0 - p, kh0 - p);
+    // zero outside its range: pad g by d*(K-1) - p on both sides. A stride s
+    // spreads g's rows s apart (zeros between) and reduces to stride 1; rows
+    // of x that no output window reached get the extra zeros at the end.
+    Value g = adaptor.getLhs();
+    auto gType = cast<RankedTensorType>(g.getType());
+    auto xType = op.getResult().getType();
+    int64_t s = op.getStride();
+    if (s > 1) {
+      SmallVector<int64_t> spread(gType.getShape());
+      spread[2] = (spread[2] - 1) * s + 1;
+      spread[3] = (spread[3] - 1) * s + 1;
+      SmallVector<OpFoldResult> offsets(4, rewriter.getIndexAttr(0));
+      SmallVector<OpFoldResult> sizes, strides = {
+          rewriter.getIndexAttr(1), rewriter.getIndexAttr(1),
+          rewriter.getIndexAttr(s), rewriter.getIndexAttr(s)};
+      for (int64_t d : gType.getShape())
+        sizes.push_back(rewriter.getIndexAttr(d));
+      g = rewriter.create<tensor::InsertSliceOp>(
+          loc, g, zeros(rewriter, loc, gType.clone(spread)), offsets, sizes, strides);
+      gType = cast<RankedTensorType>(g.getType());
+    }
+    // Rows (columns) the stride-1 formula needs beyond g's.
+    int64_t extraRows = xType.getDimSize(2) + 2 * p - kh0 - gType.getDimSize(2);
+    int64_t extraColumns = xType.getDimSize(3) + 2 * p - kw0 - gType.getDimSize(3);
+    g = padSpatial(rewriter, loc, g, kh0 - p, kh0 - p + extraRows,
+                   kw0 - p + extraColumns);
     // Dims (b, c, f, kh, kw, h, w):
     //   dx[b, c, h, w] += g[b, f, h + d(K-1) - kh*d, w + d(K-1) - kw*d] * w[f, c, kh, kw]
     AffineExpr b_, c, f, kh, kw, h, wd;

@@ -661,9 +661,6 @@ Layer Sema::makeLayer(const Expr &stageExpr, bool piped,
     layer.stride = option("stride", 1, 1);
     layer.padding = option("padding", 0, 0);
     layer.dilation = option("dilation", 1, 1);
-    if (layer.stride != 1)
-      unsupported(options.at("stride")->nameRange, "training conv2d with a stride "
-                                                   "other than 1");
     if (layer.padding > layer.dilation * (layer.kernel - 1))
       unsupported(options.at("padding")->nameRange,
                   "padding larger than dilation * (kernel - 1)");

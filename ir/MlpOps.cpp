@@ -276,8 +276,6 @@ LogicalResult Conv2dOp::verify() {
 }
 
 LogicalResult Conv2dGradInputOp::verify() {
-  if (getStride() != 1)
-    return emitOpError("supports stride 1 only");
   return verifyConvShapes(*this, rankedType(getResult()), rankedType(getRhs()),
                           rankedType(getLhs()), getStride(), getPadding(),
                           getDilation());

@@ -479,7 +479,7 @@ def Mlp_Conv2dGradInputOp : Mlp_ConvOp<"conv2d_grad_input",
     "Gradient of conv2d with respect to its input: (g [B,F,OH,OW], w) -> [B,C,H,W]"> {
   let description = [{
     The transposed convolution of the output gradient with the weights (the
-    result type gives H and W). Stride 1 only.
+    result type gives H and W).
   }];
 }
 
