@@ -27,10 +27,17 @@ static void initNativeTarget() {
   (void)done;
 }
 
+static std::unique_ptr<llvm::TargetMachine> hostMachine();
+
 int runJit(ModuleOp module, const std::vector<std::string> &args) {
   initNativeTarget();
+  // The host's TargetMachine: without it LLVM's optimizer knows no vector
+  // registers and vectorizes nothing.
+  auto machine = hostMachine();
+  if (!machine)
+    return 1;
   ExecutionEngineOptions options;
-  options.transformer = makeOptimizingTransformer(3, 0, nullptr);
+  options.transformer = makeOptimizingTransformer(3, 0, machine.get());
   auto engine = ExecutionEngine::create(module, options);
   if (!engine) {
     llvm::errs() << "error: JIT compilation failed: "
