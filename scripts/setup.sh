@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing (Debian packages), then configures and builds mlpc
 # into build/. Safe to run again: it only does what is left to do.
+# --with-references also installs the reference libraries the comparison
+# tests run against (Debian's python3-numpy and python3-torch).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,6 +10,9 @@ packages=(cmake ninja-build ccache clang-19 g++ python3
           libmlir-19-dev mlir-19-tools llvm-19-dev llvm-19-tools
           libantlr4-runtime-dev antlr4 libeigen3-dev libfmt-dev
           zlib1g-dev libzstd-dev dataset-fashion-mnist)
+if [ "${1:-}" = "--with-references" ]; then
+  packages+=(python3-numpy python3-torch)
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \

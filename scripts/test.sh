@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Sets up and builds (scripts/setup.sh), then runs the whole test suite:
 # lit + FileCheck tests of the dialect, passes and lowering, end-to-end .mlp
-# programs and pipelines, diagnostics, and the runtime's unit tests.
+# programs and pipelines, diagnostics, the runtime's unit tests, and the
+# comparisons with PyTorch and NumPy (whose Debian packages setup installs).
 # Ends with one line "N passed, N failed, N skipped".
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh --with-references
 log=$(mktemp)
 status=0
 python3 /usr/lib/llvm-19/build/utils/lit/lit.py -sv build/tests 2>&1 | tee "$log" || status=$?
