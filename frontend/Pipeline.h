@@ -88,6 +88,8 @@ struct TrainedInfo {
   /// Classification: the class labels (string targets) or empty for an
   /// integer target with classes 0..outputs-1.
   std::vector<std::string> labels;
+  /// Classification on a one-hot f32[C] (or i64[C]) target: C; else 0.
+  int64_t oneHotClasses = 0;
   int64_t outputs = 0;  // values per example the model produces
   /// Classification: the number of classes (2 for bce, whose model gives
   /// one logit).

@@ -11,14 +11,18 @@
 
 namespace mlp {
 
+std::string columnType(const Column &c) {
+  std::string out = elemName(c.elem);
+  for (size_t i = 0; i < c.shape.size(); ++i)
+    out += (i ? ", " : "[") + std::to_string(c.shape[i]) +
+           (i + 1 == c.shape.size() ? "]" : "");
+  return out;
+}
+
 std::string tableColumns(const TableSchema &schema) {
   std::string out;
-  for (const Column &c : schema.columns) {
-    out += (out.empty() ? "" : ", ") + c.name + ": " + elemName(c.elem);
-    for (size_t i = 0; i < c.shape.size(); ++i)
-      out += (i ? ", " : "[") + std::to_string(c.shape[i]) +
-             (i + 1 == c.shape.size() ? "]" : "");
-  }
+  for (const Column &c : schema.columns)
+    out += (out.empty() ? "" : ", ") + c.name + ": " + columnType(c);
   return out;
 }
 
@@ -459,6 +463,15 @@ void Sema::checkModelInputs(const Expr &where, const TrainedInfo &info,
   if (!col)
     error(where, "the table has no column '" + info.target +
                      "', the model's target");
+  if (col->shape != (info.oneHotClasses
+                         ? std::vector<int64_t>{info.oneHotClasses}
+                         : std::vector<int64_t>{}))
+    error(where, "the model's target '" + info.target + "' is " +
+                     (info.oneHotClasses
+                          ? "one-hot with " + std::to_string(info.oneHotClasses) +
+                                " classes"
+                          : std::string("a scalar")) +
+                     ", but the table's column is " + columnType(*col));
   if (info.classification && !info.labels.empty()) {
     if (col->elem != ElemType::Str)
       error(where, "the model's target '" + info.target +
@@ -986,7 +999,17 @@ void Sema::checkTrain(const Stmt &s) {
     unsupported(loss.range, "a custom loss fn in train");
   record(loss, Type::unit());
   info->loss = loss.name;
-  if (loss.name == "cross_entropy" || loss.name == "bce") {
+  if (!target.shape.empty()) {
+    // A tensor target is a one-hot vector per row: cross_entropy only (the
+    // runtime checks each row has exactly one 1).
+    if (loss.name != "cross_entropy" || target.shape.size() != 1 ||
+        target.elem == ElemType::Str)
+      error(need("target"), "the target '" + target.name + "' is " + columnType(target) +
+                                ": a tensor target must be a one-hot f32[C] "
+                                "or i64[C] vector, with loss cross_entropy");
+    info->classification = true;
+    info->oneHotClasses = target.shape[0];
+  } else if (loss.name == "cross_entropy" || loss.name == "bce") {
     info->classification = true;
     if (target.elem == ElemType::F32)
       error(need("target"), loss.name + " needs class labels, but target '" +
@@ -1222,6 +1245,12 @@ void Sema::checkTrain(const Stmt &s) {
                         ? (int64_t)info->labels.size()
                         : info->outputs;
   }
+  if (info->oneHotClasses && info->oneHotClasses != info->outputs)
+    diags.error(decl.range, "model '" + decl.name() + "' gives " +
+                                std::to_string(info->outputs) +
+                                " outputs, but the one-hot target '" +
+                                target.name + "' has " +
+                                std::to_string(info->oneHotClasses) + " classes");
   if (info->classification && info->loss != "bce" && !info->labels.empty() &&
       (int64_t)info->labels.size() != info->outputs)
     diags.error(decl.range, "model '" + decl.name() + "' gives " +

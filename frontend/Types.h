@@ -9,6 +9,7 @@
 namespace mlp {
 
 struct TableSchema;  // frontend/Pipeline.h
+struct Column;       // frontend/Pipeline.h
 struct TrainedInfo;  // frontend/Pipeline.h
 
 /// Element types of scalars and tensors.
@@ -73,5 +74,7 @@ struct Type {
 const char *elemName(ElemType e);
 /// `a: f32, b: str` (defined in SemaPipeline.cpp, beside TableSchema).
 std::string tableColumns(const TableSchema &schema);
+/// `f32`, `f32[28, 28]`: a column's type for messages.
+std::string columnType(const Column &c);
 
 } // namespace mlp

@@ -11,6 +11,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <fmt/format.h>
 
 namespace mlp::rt {
 namespace {
@@ -61,6 +62,37 @@ void classes_from_integers(MlpBatcher &b, const Column &c, int64_t count) {
               ", which is not a class index in [0, " + std::to_string(count) + ")",
           1);
     b.classes[r] = k;
+  }
+}
+
+/// Class indices from a one-hot tensor column of `count` values per row:
+/// each row must hold exactly one 1 and zeros elsewhere.
+void classes_from_one_hot(MlpBatcher &b, const Column &c, int64_t count) {
+  const MlpTable &t = *b.table;
+  if (c.shape != std::vector<int64_t>{count})
+    internal_error("the one-hot target '" + c.name + "' is " + c.type_text() + ", expected " +
+                   std::to_string(count) + " classes");
+  for (int64_t k = 0; k < count; ++k) b.classNames.push_back(std::to_string(k));
+  b.classes.resize(t.rows);
+  for (int64_t r = 0; r < t.rows; ++r) {
+    int64_t hot = -1, ones = 0;
+    for (int64_t k = 0; k < count; ++k) {
+      int64_t i = r * count + k;
+      double v = c.type == ColumnType::F32 ? c.f32[i] : static_cast<double>(c.i64[i]);
+      if (v == 1) {
+        hot = k;
+        ++ones;
+      } else if (v != 0) {
+        die(t.where(r) + ": the one-hot target '" + c.name + "' has " + fmt::format("{:g}", v) +
+                " at position " + std::to_string(k) + " (expected only 0s and one 1)",
+            1);
+      }
+    }
+    if (ones != 1)
+      die(t.where(r) + ": the one-hot target '" + c.name + "' has " + std::to_string(ones) +
+              " ones (expected exactly one)",
+          1);
+    b.classes[r] = hot;
   }
 }
 
@@ -178,7 +210,8 @@ extern "C" MlpBatcher *mlp_rt_batcher_new(MlpTable *t, const char *inputs, const
   std::string_view labelText = arg(labels);
   if (!b->targetName.empty()) {
     const Column &c = t->column(b->targetName);
-    if (c.tensor()) internal_error("the target '" + c.name + "' is a tensor column (" + c.type_text() + ")");
+    if (c.tensor() && (labelText.empty() || labelText[0] != '#'))
+      internal_error("the target '" + c.name + "' is a tensor column (" + c.type_text() + ")");
     if (labelText.empty()) {
       b->kind = MlpBatcher::Regression;
       regression_values(*b, c);
@@ -189,7 +222,8 @@ extern "C" MlpBatcher *mlp_rt_batcher_new(MlpTable *t, const char *inputs, const
         auto [end, ec] = std::from_chars(labelText.data() + 1, labelText.data() + labelText.size(), count);
         if (ec != std::errc() || end != labelText.data() + labelText.size() || count <= 0)
           internal_error("bad class count '" + std::string(labelText) + "'");
-        classes_from_integers(*b, c, count);
+        if (c.tensor()) classes_from_one_hot(*b, c, count);
+        else classes_from_integers(*b, c, count);
       } else {
         classes_from_labels(*b, c, split_list(labelText, /*trim=*/false));
       }

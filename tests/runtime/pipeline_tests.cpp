@@ -981,6 +981,39 @@ void test_tensor_columns() {
     check_list(seen, {0, 1, 2, 3, 4}, "tensor columns: split is a permutation");
   }
 
+  // A one-hot target (f32[3] or i64[3] per row) gives class indices; a row
+  // that is not one-hot is the user's error, at its row.
+  {
+    auto one_hot = [&](const char *type, int64_t bad_row, std::vector<float> bad) {
+      MlpColumnBuilder *hot = mlp_rt_column_new(t3, "hot", type, "3");
+      for (int64_t r = 0; r < 5; ++r) {
+        std::vector<float> v(3, 0.0f);
+        v[r % 3] = 1;
+        if (r == bad_row) v = bad;
+        std::vector<int64_t> vi(v.begin(), v.end());
+        Descriptor d = std::string(type) == "f32" ? make_descriptor(v.data(), {3}) : make_descriptor(vi.data(), {3});
+        if (std::string(type) == "f32") mlp_rt_column_set_row_f32(hot, r, d.rank, d.get());
+        else mlp_rt_column_set_row_i64(hot, r, d.rank, d.get());
+      }
+      return mlp_rt_table_with_column(t3, hot);
+    };
+    for (const char *type : {"f32", "i64"}) {
+      MlpBatcher *b = mlp_rt_batcher_new(one_hot(type, -1, {}), "twice", "hot", "#3", 5, -1);
+      check_list(fill(b, 0, 5, 1).yClass, {0, 1, 2, 0, 1}, std::string("one-hot target: ") + type + " classes");
+    }
+    check_error([&] { mlp_rt_batcher_new(one_hot("f32", 3, {0, 1, 1}), "twice", "hot", "#3", 5, -1); },
+                lp + ": item 3: the one-hot target 'hot' has 2 ones (expected exactly one)",
+                "one-hot target: two ones");
+    check_error([&] { mlp_rt_batcher_new(one_hot("f32", 1, {0, 0, 0}), "twice", "hot", "#3", 5, -1); },
+                lp + ": item 1: the one-hot target 'hot' has 0 ones (expected exactly one)",
+                "one-hot target: no one");
+    check_error([&] { mlp_rt_batcher_new(one_hot("f32", 2, {0.25, 0.75, 0}), "twice", "hot", "#3", 5, -1); },
+                lp + ": item 2: the one-hot target 'hot' has 0.25 at position 0 (expected only 0s and one 1)",
+                "one-hot target: soft labels");
+    check_error([&] { mlp_rt_batcher_new(one_hot("f32", -1, {}), "twice", "hot", "", 5, -1); },
+                "internal error: the target 'hot' is a tensor column (f32[3])", "one-hot target: not for regression");
+  }
+
   // Batches: a tensor input gives its elements as consecutive features.
   {
     MlpBatcher *b = mlp_rt_batcher_new(t3, "twice,image,label", "label", "#5", 2, -1);
@@ -1067,7 +1100,8 @@ void test_tensor_columns() {
               "internal error: cannot standardize the tensor column 'image' (f32[2, 3])",
               "tensor columns: standardize a tensor column");
   check_error([&] { mlp_rt_batcher_new(t2, "label", "image", "#5", 2, -1); },
-              "internal error: the target 'image' is a tensor column (f32[2, 3])", "tensor columns: a tensor target");
+              "internal error: the one-hot target 'image' is f32[2, 3], expected 5 classes",
+              "tensor columns: a one-hot target of the wrong shape");
   {
     MlpTable *a, *b;
     mlp_rt_table_split(t3, 0.4, 1, &a, &b);
