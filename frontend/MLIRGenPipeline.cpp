@@ -202,6 +202,8 @@ func::FuncOp MLIRGen::forwardFunction(const TrainedInfo &info, bool training) {
 size_t MLIRGen::layerParams(const Layer &layer) {
   if (layer.kind == Layer::BatchNorm)
     return 4;  // weight, bias, running mean, running variance
+  if (layer.kind == Layer::Embedding)
+    return 1;  // the vectors, [vocabulary, size]
   return layer.kind == Layer::Dense || layer.kind == Layer::Conv2d ||
                  layer.kind == Layer::LayerNorm
              ? 2
@@ -310,6 +312,22 @@ Value MLIRGen::applyLayer(const TrainedInfo &info, const Layer &layer, Value x,
     Value inv = h.div(h.splat(channels, 1), h.sqrt(h.add(var, h.splat(channels, 1e-5))));
     Value y = h.mul(h.sub(x, spread(mean)), spread(h.mul(inv, params[0])));
     return h.add(y, spread(params[1]));
+  }
+  case Layer::Embedding: {
+    // One-hot rows [B*T, vocabulary] @ W [vocabulary, size]: a lookup whose
+    // gradient (one-hot^T @ dy) adds into each used row. The batcher checked
+    // every index lies in [0, vocabulary).
+    int64_t positions = layer.inShape[0];
+    auto flat = h.t({batch * positions, layer.in});
+    Value indices = b.create<ops::ReshapeOp>(l, h.t({batch * positions}), x);
+    Value ids = b.create<ops::IotaOp>(l, flat, 1);
+    Value hot = b.create<ops::CmpOp>(
+        l, flat.clone(b.getI1Type()), b.getStringAttr("eq"), ids,
+        b.create<ops::BroadcastOp>(l, flat, indices, ArrayRef<int64_t>{0}));
+    Value vectors = b.create<ops::MatmulOp>(
+        l, h.t({batch * positions, layer.out}),
+        b.create<ops::CastOp>(l, flat, hot), params[0]);
+    return b.create<ops::ReshapeOp>(l, batched(layer.outShape), vectors);
   }
   case Layer::LayerNorm: {
     // (x - mean) / sqrt(var + 1e-5) * weight + bias over each example's
@@ -510,12 +528,16 @@ func::FuncOp MLIRGen::valueAndGradFunction(const TrainedInfo &info) {
 Value MLIRGen::batcher(const TrainedInfo &info, Value table, bool shuffled,
                        Location l, bool withTarget) {
   int64_t seed = shuffled && info.shuffle ? info.seed : -1;
-  return rtCall("mlp_rt_batcher_new", ptrType(),
-                {table, str(info.runtimeInputs(), l),
-                 str(withTarget ? info.target : "", l),
-                 str(withTarget ? info.runtimeLabels() : "", l),
-                 i64(info.batch, l), i64(seed, l)},
-                l);
+  Value batches = rtCall("mlp_rt_batcher_new", ptrType(),
+                         {table, str(info.runtimeInputs(), l),
+                          str(withTarget ? info.target : "", l),
+                          str(withTarget ? info.runtimeLabels() : "", l),
+                          i64(info.batch, l), i64(seed, l)},
+                         l);
+  if (info.layers.front().kind == Layer::Embedding)
+    rtCall("mlp_rt_batcher_check_indices", {},
+           {batches, i64(info.layers.front().in, l)}, l);
+  return batches;
 }
 
 SmallVector<Value> MLIRGen::fillBatch(const TrainedInfo &info, Value batcher,
@@ -674,6 +696,14 @@ void MLIRGen::genTrain(const Stmt &s) {
           params.push_back(h.splat(h.t(info.params[p++].second), 0));
           params.push_back(h.splat(h.t(info.params[p++].second), 1));
         }
+        continue;
+      }
+      if (layer.kind == Layer::Embedding) {
+        // N(0, 1), as PyTorch's nn.Embedding.
+        params.push_back(b.create<ops::RandomOp>(
+            l, h.t(info.params[p].second), b.getStringAttr("normal"),
+            info.seed * 1000003 + (int64_t)p));
+        ++p;
         continue;
       }
       if (layer.kind != Layer::Dense && layer.kind != Layer::Conv2d)

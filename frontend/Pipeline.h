@@ -47,10 +47,11 @@ struct TableSchema {
 /// One stage of a sequential model, with its per-example sizes.
 struct Layer {
   enum Kind {
-    Dense, Conv2d, MaxPool, AvgPool, Dropout, LayerNorm, BatchNorm,
+    Dense, Conv2d, MaxPool, AvgPool, Dropout, LayerNorm, BatchNorm, Embedding,
     Relu, LeakyRelu, Gelu, Tanh, Sigmoid, Softmax, LogSoftmax, Flatten
   } kind;
-  int64_t in = 0, out = 0;  // Dense: features; Conv2d: channels in and out
+  int64_t in = 0, out = 0;  // Dense: features; Conv2d: channels in and out;
+                            // Embedding: vocabulary size and vector size
   int64_t kernel = 1, stride = 1, padding = 0, dilation = 1;  // Conv2d
   int64_t window = 2;       // MaxPool, AvgPool
   double rate = 0;          // Dropout: the probability of zeroing;

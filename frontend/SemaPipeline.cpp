@@ -655,6 +655,28 @@ Layer Sema::makeLayer(const Expr &stageExpr, bool piped,
     layer.in = shape[0];
     layer.out = out;
     shape = {out};
+  } else if (n == "embedding") {
+    // Looks up a learned vector per index, as PyTorch's nn.Embedding; the
+    // indices are the model's i64 input columns (checked with the inputs).
+    if (args.size() != 2)
+      error(*stage, "embedding takes the vocabulary size and the vector size, "
+                    "as in embedding(1000, 16)");
+    int64_t vocab = constInt(*args[0], "embedding's vocabulary size");
+    int64_t dim = constInt(*args[1], "embedding's vector size");
+    if (vocab < 1)
+      error(*args[0], "embedding needs a vocabulary of at least 1");
+    if (dim < 1)
+      error(*args[1], "embedding needs vectors of at least 1 value");
+    if (index != 0 || piped)
+      error(*stage, "embedding must be the model's first stage (it reads the "
+                    "input's integer indices)");
+    if (shape.size() != 1)
+      error(*stage, "embedding expects each example as i64[T] indices, got " +
+                        shapeStr(shape));
+    layer.kind = Layer::Embedding;
+    layer.in = vocab;
+    layer.out = dim;
+    shape = {shape[0], dim};
   } else if (n == "conv2d") {
     allow({"kernel", "stride", "padding", "dilation"});
     if (args.size() != 1 || !options.count("kernel"))
@@ -1200,6 +1222,12 @@ void Sema::checkTrain(const Stmt &s) {
   if (info->inputs.size() == 1 && !schema.find(info->inputs[0])->shape.empty())
     info->inputShape = schema.find(info->inputs[0])->shape;
   info->layers = buildLayers(decl, info->inputShape, values);
+  if (info->layers.front().kind == Layer::Embedding)
+    for (const std::string &c : info->inputs)
+      if (schema.find(c)->elem != ElemType::I64)
+        error(need("inputs"), "embedding reads indices, but input column '" + c +
+                                  "' is " + columnType(*schema.find(c)) +
+                                  " (expected i64)");
   info->forward = graphForward;
   info->forwardInput = graphInput;
   for (const Layer &l : info->layers) {
@@ -1212,6 +1240,11 @@ void Sema::checkTrain(const Stmt &s) {
       info->params.push_back({p + ".running_var", {l.out}});
       info->trainable.insert(info->trainable.end(), {true, true, false, false});
       ++info->statLayers;
+      continue;
+    }
+    if (l.kind == Layer::Embedding) {
+      info->params.push_back({p + ".weight", {l.in, l.out}});
+      info->trainable.push_back(true);
       continue;
     }
     if (l.kind == Layer::Dense)
@@ -1375,7 +1408,8 @@ Type Sema::checkLoad(const Expr &e) {
   std::vector<Layer> layers = buildLayers(decl, info->inputShape, values);
   size_t params = 0;
   for (const Layer &l : layers)
-    params += l.kind == Layer::BatchNorm ? 4
+    params += l.kind == Layer::BatchNorm   ? 4
+              : l.kind == Layer::Embedding ? 1
               : l.kind == Layer::Dense || l.kind == Layer::Conv2d ||
                       l.kind == Layer::LayerNorm
                   ? 2

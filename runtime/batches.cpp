@@ -233,6 +233,25 @@ extern "C" MlpBatcher *mlp_rt_batcher_new(MlpTable *t, const char *inputs, const
   return keep_alive(std::move(b));
 }
 
+extern "C" void mlp_rt_batcher_check_indices(MlpBatcher *b_arg, int64_t vocabulary) {
+  MlpBatcher &b = checked(b_arg, "mlp_rt_batcher_check_indices");
+  const MlpTable &t = *b.table;
+  for (const Column *c : b.inputs) {
+    if (c->type != ColumnType::I64) internal_error("the embedding's input '" + c->name + "' is not i64");
+    const int64_t width = c->width();
+    for (int64_t r = 0; r < t.rows; ++r)
+      for (int64_t k = 0; k < width; ++k) {
+        int64_t v = c->i64[r * width + k];
+        if (v < 0 || v >= vocabulary)
+          die(t.where(r) + ": the input '" + c->name + "' holds " + std::to_string(v) +
+                  (width > 1 ? " at position " + std::to_string(k) : "") +
+                  ", which is not an index into the embedding's vocabulary [0, " +
+                  std::to_string(vocabulary) + ")",
+              1);
+      }
+  }
+}
+
 extern "C" void mlp_rt_batcher_free(MlpBatcher *b) { release(b, "mlp_rt_batcher_free"); }
 
 extern "C" int64_t mlp_rt_batcher_batches(MlpBatcher *b_arg) {

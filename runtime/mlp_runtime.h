@@ -265,6 +265,11 @@ typedef struct MlpBatcher MlpBatcher;
 MlpBatcher *mlp_rt_batcher_new(MlpTable *t, const char *inputs, const char *target,
                                const char *labels, int64_t batch, int64_t seed);
 
+/// For a model that starts with embedding(vocabulary, ...): checks every
+/// input value of every row is an index in [0, vocabulary), else a user
+/// error naming the row, the column and the value.
+void mlp_rt_batcher_check_indices(MlpBatcher *b, int64_t vocabulary);
+
 /// Frees a batcher made in a loop (NULL is ignored). Free its evaluations
 /// first: they read it.
 void mlp_rt_batcher_free(MlpBatcher *b);
