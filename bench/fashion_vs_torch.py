@@ -88,8 +88,9 @@ def main():
     ours, our_acc = mlpc_run(a.mlpc, a.model, epochs, workdir)
     theirs, their_acc = torch_run(a.model, epochs)
     print(f"fashion_{a.model}, {epochs} epochs, one core")
-    print(f"  mlpc run       {ours:8.1f} s   test accuracy {our_acc:.4f}")
-    print(f"  PyTorch {torch.__version__:6} {theirs:8.1f} s   test accuracy {their_acc:.4f}")
+    torch_name = f"PyTorch {torch.__version__}"
+    print(f"  {'mlpc run':20} {ours:8.1f} s   test accuracy {our_acc:.4f}")
+    print(f"  {torch_name:20} {theirs:8.1f} s   test accuracy {their_acc:.4f}")
     print(f"  ratio (mlpc / PyTorch time): {ours / theirs:.2f}")
 
 
