@@ -708,17 +708,36 @@ void MLIRGen::genTrain(const Stmt &s) {
       }
       if (layer.kind != Layer::Dense && layer.kind != Layer::Conv2d)
         continue;
-      // The fan-in: inputs of a dense unit, or channels x kernel area.
-      double fanIn = (double)layer.in;
-      if (layer.kind == Layer::Conv2d)
-        fanIn *= (double)(layer.kernel * layer.kernel);
+      // The fans: inputs and outputs of a dense unit, times the kernel
+      // area for a convolution.
+      double area = layer.kind == Layer::Conv2d
+                        ? (double)(layer.kernel * layer.kernel)
+                        : 1.0;
+      double fanIn = (double)layer.in * area, fanOut = (double)layer.out * area;
       double bound = 1.0 / std::sqrt(fanIn);
       for (int k = 0; k < 2; ++k, ++p) {
         auto type = h.t(info.params[p].second);
-        Value u = b.create<ops::RandomOp>(l, type, b.getStringAttr("uniform"),
-                                          info.seed * 1000003 + (int64_t)p);
-        params.push_back(h.sub(h.mul(u, h.splat(type, 2 * bound)),
-                               h.splat(type, bound)));
+        int64_t seed = info.seed * 1000003 + (int64_t)p;
+        // The weight's init, as torch.nn.init (gain sqrt(2) for kaiming's
+        // ReLU); the bias keeps PyTorch's default.
+        double scale = bound;
+        bool normal = false;
+        if (k == 0 && !layer.init.empty()) {
+          normal = layer.init.find("normal") != std::string::npos;
+          double gain = layer.init.rfind("kaiming", 0) == 0 ? std::sqrt(2.0) : 1.0;
+          double std = layer.init.rfind("xavier", 0) == 0
+                           ? gain * std::sqrt(2.0 / (fanIn + fanOut))
+                           : gain / std::sqrt(fanIn);
+          scale = normal ? std : std * std::sqrt(3.0);  // uniform: bound
+        }
+        if (normal) {
+          Value z = b.create<ops::RandomOp>(l, type, b.getStringAttr("normal"), seed);
+          params.push_back(h.mul(z, h.splat(type, scale)));
+          continue;
+        }
+        Value u = b.create<ops::RandomOp>(l, type, b.getStringAttr("uniform"), seed);
+        params.push_back(h.sub(h.mul(u, h.splat(type, 2 * scale)),
+                               h.splat(type, scale)));
       }
     }
   }

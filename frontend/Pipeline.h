@@ -54,6 +54,10 @@ struct Layer {
                             // Embedding: vocabulary size and vector size
   int64_t kernel = 1, stride = 1, padding = 0, dilation = 1;  // Conv2d
   int64_t window = 2;       // MaxPool, AvgPool
+  /// Dense, Conv2d: the weight's initializer, as torch.nn.init names it:
+  /// "" (the layer's default), xavier_uniform, xavier_normal,
+  /// kaiming_uniform, kaiming_normal (the last two with ReLU's gain).
+  std::string init;
   double rate = 0;          // Dropout: the probability of zeroing;
                             // LeakyRelu: the slope below 0
   /// The per-example shapes the layer receives and gives (f32[C, H, W] for

@@ -639,8 +639,22 @@ Layer Sema::makeLayer(const Expr &stageExpr, bool piped,
   Layer layer;
   layer.index = index;
   layer.inShape = shape;
-  if (n != "conv2d")
+  if (n == "dense")
+    allow({"init"});
+  else if (n != "conv2d")
     allow({});
+  if (auto it = options.find("init");
+      it != options.end() && (n == "dense" || n == "conv2d")) {
+    static const std::vector<std::string> inits = {
+        "xavier_uniform", "xavier_normal", "kaiming_uniform", "kaiming_normal"};
+    const Expr &v = *it->second->value;
+    if (v.kind != ExprKind::Name ||
+        std::find(inits.begin(), inits.end(), v.name) == inits.end())
+      error(v, "init must be xavier_uniform, xavier_normal, kaiming_uniform or "
+               "kaiming_normal");
+    record(v, Type::unit());
+    layer.init = v.name;
+  }
   if (n == "dense") {
     if (args.size() != 1)
       error(*stage, "dense takes the number of outputs, as in dense(16)");
@@ -678,7 +692,7 @@ Layer Sema::makeLayer(const Expr &stageExpr, bool piped,
     layer.out = dim;
     shape = {shape[0], dim};
   } else if (n == "conv2d") {
-    allow({"kernel", "stride", "padding", "dilation"});
+    allow({"kernel", "stride", "padding", "dilation", "init"});
     if (args.size() != 1 || !options.count("kernel"))
       error(*stage, "conv2d takes the number of filters and a kernel size, as "
                     "in conv2d(32, kernel: 3)");
