@@ -13,12 +13,12 @@ OPT is sgd (lr 0.05, momentum 0.9) or adam (lr 0.01); a third argument
 "bn" puts a batchnorm after the first convolution. Images are scaled by
 1/255 on both sides; batches in file order.
 """
-import json
 import struct
 import sys
 
 import numpy as np
 import torch
+from torch_reference import judge_log_loss, read_safetensors, write_safetensors
 
 N, SIZE, CLASSES = 80, 8, 3
 
@@ -74,31 +74,6 @@ def write_idx(path, array):
     open(path, "wb").write(header + array.tobytes())
 
 
-def write_safetensors(path, tensors):
-    header, blob, offset = {}, b"", 0
-    for name, t in tensors.items():
-        if not t.is_floating_point():  # num_batches_tracked: not a weight
-            continue
-        raw = t.detach().numpy().astype("<f4").tobytes()
-        header[name] = {"dtype": "F32", "shape": list(t.shape),
-                        "data_offsets": [offset, offset + len(raw)]}
-        blob += raw
-        offset += len(raw)
-    text = json.dumps(header).encode()
-    text += b" " * (-len(text) % 8)
-    open(path, "wb").write(struct.pack("<Q", len(text)) + text + blob)
-
-
-def read_safetensors(path):
-    blob = open(path, "rb").read()
-    n = struct.unpack("<Q", blob[:8])[0]
-    header = json.loads(blob[8:8 + n])
-    return {k: torch.tensor(np.frombuffer(blob[8 + n + v["data_offsets"][0]:
-                                               8 + n + v["data_offsets"][1]],
-                                          dtype="<f4").reshape(v["shape"]))
-            for k, v in header.items() if k != "__metadata__"}
-
-
 def prepare(directory, optimizer, norm=""):
     images, labels = data()
     write_idx(directory + "/images.idx", images)
@@ -125,12 +100,7 @@ def compare(directory, optimizer, norm=""):
     net.eval()  # batchnorm: the running statistics, as mlpc evaluates
     with torch.no_grad():
         expected = loss_fn(net(x), y).item()
-    ours = [float(l.split()[1]) for l in open(directory + "/mlpc.txt")
-            if l.startswith("log_loss ")][0]
-    rel = abs(ours - expected) / abs(expected)
-    verdict = "match" if rel < 1e-4 else "MISMATCH"
-    print(f"torch {expected:.8f} mlpc {ours:.8f} relative difference {rel:.2e}: {verdict}")
-    sys.exit(0 if rel < 1e-4 else 1)
+    judge_log_loss(directory, expected)
 
 
 if __name__ == "__main__":

@@ -16,12 +16,11 @@ to 1e-4 relative. NET is mlp (dense/relu, the default), layers (layernorm,
 gelu, leaky_relu), batchnorm (batch statistics in training, running ones
 after) or residual (named layers, a shared one, and a forward).
 """
-import json
-import struct
 import sys
 
 import numpy as np
 import torch
+from torch_reference import judge_log_loss, read_safetensors, write_safetensors
 
 
 def load_iris(path):
@@ -77,22 +76,6 @@ NETS["residual"] = (
 network = None  # set from NET in main
 
 
-def write_safetensors(path, tensors):
-    header, data, offset = {}, b"", 0
-    for name, t in tensors.items():
-        if not t.is_floating_point():  # num_batches_tracked: not a weight
-            continue
-        raw = t.detach().numpy().astype("<f4").tobytes()
-        header[name] = {"dtype": "F32", "shape": list(t.shape),
-                        "data_offsets": [offset, offset + len(raw)]}
-        data += raw
-        offset += len(raw)
-    text = json.dumps(header).encode()
-    text += b" " * (-len(text) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)) + text + data)
-
-
 PROGRAM = """\
 data iris = csv("{csv}") |> standardize(numeric)
 model Classifier {{
@@ -132,20 +115,6 @@ def prepare(directory, csv, optimizer="adam", batch="16", net_name="mlp"):
         f.write(csv)
 
 
-def read_safetensors(path):
-    blob = open(path, "rb").read()
-    n = struct.unpack("<Q", blob[:8])[0]
-    header = json.loads(blob[8:8 + n])
-    out = {}
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        begin, end = info["data_offsets"]
-        raw = np.frombuffer(blob[8 + n + begin:8 + n + end], dtype="<f4")
-        out[name] = torch.tensor(raw.reshape(info["shape"]))
-    return out
-
-
 def compare(directory, optimizer="adam", batch="16", net_name="mlp"):
     x, y = load_iris(open(directory + "/csv_path").read())
     net = network()
@@ -161,16 +130,7 @@ def compare(directory, optimizer="adam", batch="16", net_name="mlp"):
     net.eval()  # batchnorm: the running statistics, as mlpc evaluates
     with torch.no_grad():
         expected = loss_fn(net(x), y).item()
-    ours = None
-    for line in open(directory + "/mlpc.txt"):
-        if line.startswith("log_loss "):
-            ours = float(line.split()[1])
-    if ours is None:
-        sys.exit("mlpc printed no log_loss line")
-    rel = abs(ours - expected) / abs(expected)
-    verdict = "match" if rel < 1e-4 else "MISMATCH"
-    print(f"torch {expected:.8f} mlpc {ours:.8f} relative difference {rel:.2e}: {verdict}")
-    sys.exit(0 if rel < 1e-4 else 1)
+    judge_log_loss(directory, expected)
 
 
 if __name__ == "__main__":
