@@ -56,6 +56,27 @@ static ValueRange inAllocaScope(OpBuilder &b, Location loc, TypeRange results,
   return scope.getResults();
 }
 
+Value mlir::mlp::callKernel(OpBuilder &b, Location loc, StringRef name,
+                           ArrayRef<int64_t> flags, ValueRange inputs,
+                           RankedTensorType resultType, ValueRange sizes) {
+  Type elem = resultType.getElementType();
+  auto memrefType = MemRefType::get(resultType.getShape(), elem);
+  Value buffer = b.create<memref::AllocOp>(loc, memrefType, sizes);
+  inAllocaScope(b, loc, {}, [&](OpBuilder &nb) {
+    SmallVector<Value> args;
+    for (int64_t f : flags)
+      args.push_back(nb.create<arith::ConstantIntOp>(loc, f, 64));
+    for (Value input : inputs)
+      args.push_back(unrankedBuffer(nb, loc, input));
+    args.push_back(nb.create<memref::CastOp>(
+        loc, UnrankedMemRefType::get(elem, 0), buffer));
+    callRuntime(nb, loc, (name + "_" + elementSuffix(elem)).str(), {}, args);
+    return ValueRange{};
+  });
+  return b.create<bufferization::ToTensorOp>(loc, resultType, buffer,
+                                             /*restrict=*/true, /*writable=*/true);
+}
+
 namespace {
 
 struct ParamPattern : OpConversionPattern<ParamOp> {

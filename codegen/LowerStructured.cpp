@@ -266,44 +266,33 @@ struct ArgmaxPattern : OpConversionPattern<ArgmaxOp> {
   }
 };
 
+/// matmul calls the runtime's GEMM (Eigen's, blocked for the cache), which
+/// generated loops cannot match. A transpose feeding it, as autodiff makes
+/// for matmul's gradients, becomes a flag of the call instead of a copy.
 struct MatmulPattern : OpConversionPattern<MatmulOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
   matchAndRewrite(MatmulOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
+    int64_t flags = 0;
+    auto operand = [&](Value original, Value converted, int64_t transposeBit) {
+      auto t = original.getDefiningOp<TransposeOp>();
+      if (!t || t.getPerm()[0] != 1)
+        return converted;
+      flags |= transposeBit;
+      return rewriter.getRemappedValue(t.getOperand());
+    };
+    Value a = operand(op.getLhs(), adaptor.getLhs(), 1);
+    Value b = operand(op.getRhs(), adaptor.getRhs(), 2);
     auto type = op.getResult().getType();
     SmallVector<Value> sizes;
     if (type.isDynamicDim(0))
       sizes.push_back(rewriter.create<tensor::DimOp>(loc, adaptor.getLhs(), 0));
     if (type.isDynamicDim(1))
       sizes.push_back(rewriter.create<tensor::DimOp>(loc, adaptor.getRhs(), 1));
-    Value init = rewriter.create<tensor::EmptyOp>(loc, type, sizes);
-    init = rewriter
-               .create<linalg::FillOp>(
-                   loc, scalarConstant(rewriter, loc, type.getElementType(), 0),
-                   init)
-               .getResult(0);
-    // Loops in (m, k, n) order: the innermost loop walks a row of B and of
-    // C, contiguous in memory, so it vectorizes (C[m, :] += A[m, k] * B[k, :]).
-    // linalg.matmul's own (m, n, k) order would stride through B.
-    MLIRContext *ctx = rewriter.getContext();
-    AffineExpr m, k, n;
-    bindDims(ctx, m, k, n);
-    SmallVector<AffineMap> maps = {AffineMap::get(3, 0, {m, k}, ctx),
-                                   AffineMap::get(3, 0, {k, n}, ctx),
-                                   AffineMap::get(3, 0, {m, n}, ctx)};
-    SmallVector<IteratorType> iterators = {
-        IteratorType::parallel, IteratorType::reduction, IteratorType::parallel};
-    auto generic = rewriter.create<linalg::GenericOp>(
-        loc, type, ValueRange{adaptor.getLhs(), adaptor.getRhs()}, init, maps,
-        iterators, [](OpBuilder &b, Location l, ValueRange args) {
-          Value product = b.create<arith::MulFOp>(l, args[0], args[1]);
-          b.create<linalg::YieldOp>(l,
-                                    b.create<arith::AddFOp>(l, product, args[2])
-                                        .getResult());
-        });
-    rewriter.replaceOp(op, generic.getResult(0));
+    rewriter.replaceOp(op, callKernel(rewriter, loc, "mlp_rt_matmul", {flags},
+                                      {a, b}, type, sizes));
     return success();
   }
 };

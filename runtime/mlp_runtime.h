@@ -443,6 +443,34 @@ MlpTensorFile *mlp_rt_st_open(const char *path);
 /// [16, 5]`. A missing name: `'path' has no tensor 'x' (it has: a, b, c)`.
 void mlp_rt_st_read_f32(MlpTensorFile *f, const char *name, int64_t rank, void *descriptor);
 
+/* ---------------------------------------------------------------- kernels */
+
+/// C = op(A) * op(B) for rank-2 tensors, op transposing A when bit 0 of
+/// `flags` is set and B when bit 1 is. A and B may be strided views; C is a
+/// fresh contiguous buffer of the product's shape.
+void mlp_rt_matmul_f32(int64_t flags, int64_t ar, void *a, int64_t br, void *b, int64_t cr, void *c);
+void mlp_rt_matmul_f64(int64_t flags, int64_t ar, void *a, int64_t br, void *b, int64_t cr, void *c);
+
+/// 2-D convolution, NCHW input x, weights w [F, C, KH, KW] (as PyTorch's
+/// conv2d without bias) with the given stride, zero padding and dilation;
+/// y [N, F, OH, OW] is a fresh contiguous buffer whose sizes give OH and OW.
+void mlp_rt_conv2d_f32(int64_t stride, int64_t padding, int64_t dilation, int64_t xr, void *x,
+                       int64_t wr, void *w, int64_t yr, void *y);
+void mlp_rt_conv2d_f64(int64_t stride, int64_t padding, int64_t dilation, int64_t xr, void *x,
+                       int64_t wr, void *w, int64_t yr, void *y);
+/// The gradient of conv2d's loss with respect to w, given x and the output
+/// gradient g [N, F, OH, OW]; dw [F, C, KH, KW] is written whole.
+void mlp_rt_conv2d_grad_filter_f32(int64_t stride, int64_t padding, int64_t dilation, int64_t xr,
+                                   void *x, int64_t gr, void *g, int64_t dwr, void *dw);
+void mlp_rt_conv2d_grad_filter_f64(int64_t stride, int64_t padding, int64_t dilation, int64_t xr,
+                                   void *x, int64_t gr, void *g, int64_t dwr, void *dw);
+/// The gradient with respect to x, given g and w; dx [N, C, H, W] is written
+/// whole (pixels no window reached get 0).
+void mlp_rt_conv2d_grad_input_f32(int64_t stride, int64_t padding, int64_t dilation, int64_t gr,
+                                  void *g, int64_t wr, void *w, int64_t dxr, void *dx);
+void mlp_rt_conv2d_grad_input_f64(int64_t stride, int64_t padding, int64_t dilation, int64_t gr,
+                                  void *g, int64_t wr, void *w, int64_t dxr, void *dx);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

@@ -1,18 +1,32 @@
-// conv2d and pooling lower to one linalg.generic each, innermost loop along
-// an image row; padding is an explicit tensor.pad.
+// conv2d and its gradients call the runtime's im2col + GEMM kernels with
+// stride, padding and dilation as flags; pooling lowers to one linalg.generic.
 // RUN: mlp-opt %s -split-input-file -mlp-lower-to-linalg | FileCheck %s
 
-// CHECK-DAG:   #[[X:map[0-9]*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d2, d5 + d3 * 2, d6 + d4 * 2)>
-// CHECK-DAG:   #[[W:map[0-9]*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d1, d2, d3, d4)>
-// CHECK-DAG:   #[[Y:map[0-9]*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d1, d5, d6)>
 // CHECK-LABEL: func.func @conv
-// CHECK:         %[[PAD:.*]] = tensor.pad %{{.*}} low[0, 0, 1, 1] high[0, 0, 1, 1]
-// CHECK:         linalg.generic {indexing_maps = [#[[X]], #[[W]], #[[Y]]], iterator_types = ["parallel", "parallel", "reduction", "reduction", "reduction", "parallel", "parallel"]} ins(%[[PAD]], %{{.*}} : tensor<1x2x10x10xf32>, tensor<4x2x3x3xf32>)
-// CHECK:           arith.mulf
-// CHECK:           arith.addf
+// CHECK:         %[[Y:.*]] = memref.alloc() : memref<1x4x6x6xf32>
+// CHECK:           %[[S:.*]] = arith.constant 1 : i64
+// CHECK:           %[[P:.*]] = arith.constant 1 : i64
+// CHECK:           %[[D:.*]] = arith.constant 2 : i64
+// CHECK:           call @mlp_rt_conv2d_f32(%[[S]], %[[P]], %[[D]], %{{.*}}, %{{.*}}, %{{.*}})
+// CHECK:         bufferization.to_tensor %[[Y]] restrict writable
 func.func @conv(%x: tensor<1x2x8x8xf32>, %w: tensor<4x2x3x3xf32>) -> tensor<1x4x6x6xf32> {
   %y = mlp.conv2d %x, %w stride 1 padding 1 dilation 2 : tensor<1x2x8x8xf32>, tensor<4x2x3x3xf32> to tensor<1x4x6x6xf32>
   return %y : tensor<1x4x6x6xf32>
+}
+
+// -----
+
+// A dynamic batch size sizes the result buffer.
+// CHECK-LABEL: func.func @conv_grads
+// CHECK:         %[[N:.*]] = tensor.dim %{{.*}}, %c0
+// CHECK:         memref.alloc(%[[N]]) : memref<?x2x8x8xf64>
+// CHECK:           call @mlp_rt_conv2d_grad_input_f64(
+// CHECK:         memref.alloc() : memref<4x2x3x3xf64>
+// CHECK:           call @mlp_rt_conv2d_grad_filter_f64(
+func.func @conv_grads(%x: tensor<?x2x8x8xf64>, %w: tensor<4x2x3x3xf64>, %g: tensor<?x4x3x3xf64>) -> (tensor<?x2x8x8xf64>, tensor<4x2x3x3xf64>) {
+  %dx = mlp.conv2d_grad_input %g, %w stride 2 padding 0 dilation 1 : tensor<?x4x3x3xf64>, tensor<4x2x3x3xf64> to tensor<?x2x8x8xf64>
+  %dw = mlp.conv2d_grad_filter %x, %g stride 2 padding 0 dilation 1 : tensor<?x2x8x8xf64>, tensor<?x4x3x3xf64> to tensor<4x2x3x3xf64>
+  return %dx, %dw : tensor<?x2x8x8xf64>, tensor<4x2x3x3xf64>
 }
 
 // -----

@@ -76,17 +76,35 @@ func.func @max_all(%x: tensor<2x3xf32>) -> tensor<f32> {
 
 // Matmul as a generic in (m, k, n) loop order, so the innermost loop runs
 // along contiguous rows of B and C.
-// CHECK-DAG:   #[[A:map[0-9]*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
-// CHECK-DAG:   #[[B:map[0-9]*]] = affine_map<(d0, d1, d2) -> (d1, d2)>
-// CHECK-DAG:   #[[C:map[0-9]*]] = affine_map<(d0, d1, d2) -> (d0, d2)>
+// matmul calls the runtime's GEMM with a fresh result buffer; a transposed
+// operand (as in matmul's gradients) is a flag, not a copy: 1 = A^T, 2 = B^T.
 // CHECK-LABEL: func.func @matmul
-// CHECK:         %[[F:.*]] = linalg.fill
-// CHECK:         linalg.generic {indexing_maps = [#[[A]], #[[B]], #[[C]]], iterator_types = ["parallel", "reduction", "parallel"]} ins(%{{.*}}, %{{.*}} : tensor<2x3xf32>, tensor<3x4xf32>) outs(%[[F]] : tensor<2x4xf32>)
-// CHECK:           arith.mulf
-// CHECK:           arith.addf
+// CHECK:         %[[C:.*]] = memref.alloc() : memref<2x4xf32>
+// CHECK:         memref.alloca_scope
+// CHECK:           %[[FLAGS:.*]] = arith.constant 0 : i64
+// CHECK:           call @mlp_rt_matmul_f32(%[[FLAGS]], %{{.*}}, %{{.*}}, %{{.*}}) : (i64, memref<*xf32>, memref<*xf32>, memref<*xf32>) -> ()
+// CHECK:         bufferization.to_tensor %[[C]] restrict writable
 func.func @matmul(%a: tensor<2x3xf32>, %b: tensor<3x4xf32>) -> tensor<2x4xf32> {
   %0 = mlp.matmul %a, %b : tensor<2x3xf32>, tensor<3x4xf32> to tensor<2x4xf32>
   return %0 : tensor<2x4xf32>
+}
+
+// -----
+
+// The call reads the arguments themselves (the transposes, now unused, go
+// at the next canonicalization).
+// CHECK-LABEL: func.func @matmul_transposed(
+// CHECK-SAME:      %[[A:.*]]: tensor<3x?xf64>, %[[B:.*]]: tensor<4x3xf64>)
+// CHECK:         memref.alloc(%{{.*}}) : memref<?x4xf64>
+// CHECK:           %[[FLAGS:.*]] = arith.constant 3 : i64
+// CHECK:           bufferization.to_memref %[[A]]
+// CHECK:           bufferization.to_memref %[[B]]
+// CHECK:           call @mlp_rt_matmul_f64(%[[FLAGS]],
+func.func @matmul_transposed(%a: tensor<3x?xf64>, %b: tensor<4x3xf64>) -> tensor<?x4xf64> {
+  %at = mlp.transpose %a, perm = [1, 0] : tensor<3x?xf64> to tensor<?x3xf64>
+  %bt = mlp.transpose %b, perm = [1, 0] : tensor<4x3xf64> to tensor<3x4xf64>
+  %0 = mlp.matmul %at, %bt : tensor<?x3xf64>, tensor<3x4xf64> to tensor<?x4xf64>
+  return %0 : tensor<?x4xf64>
 }
 
 // -----

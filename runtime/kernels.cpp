@@ -1,0 +1,265 @@
+// The dense kernels generated code calls for its heavy ops: matmul, and
+// conv2d with its two gradients as im2col + GEMM. Both run on Eigen's GEMM,
+// which packs and blocks for the cache and uses the widest vectors the
+// compiler allows (this file is built with the host's instruction set, see
+// runtime/CMakeLists.txt). Everything else stays in generated loops.
+#include "runtime/internal.h"
+#include "runtime/mlp_runtime.h"
+
+#include <Eigen/Core>
+
+#include <algorithm>
+#include <vector>
+
+using namespace mlp::rt;
+
+namespace {
+
+template <class T>
+using RowMajor = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+/// A row-major matrix in memory whose rows are `stride` elements apart.
+template <class T>
+using MatrixMap = Eigen::Map<RowMajor<T>, Eigen::Unaligned, Eigen::OuterStride<>>;
+template <class T>
+using ConstMatrixMap = Eigen::Map<const RowMajor<T>, Eigen::Unaligned, Eigen::OuterStride<>>;
+
+/// A rank-2 operand as a row-major map plus whether the map holds its
+/// transpose: a transposed view (column stride 1) is read in place, and any
+/// other layout is packed into `packed` first.
+template <class T>
+struct Operand {
+  ConstMatrixMap<T> map;
+  bool transposed;
+};
+
+template <class T>
+Operand<T> operand(int64_t rank, const void *descriptor, std::vector<T> &packed) {
+  StridedView v = view_from_descriptor(rank, descriptor);
+  if (v.rank != 2) die("internal error: matmul operand of rank " + std::to_string(v.rank), 1);
+  const T *base = static_cast<const T *>(v.aligned) + v.offset;
+  int64_t rows = v.sizes[0], cols = v.sizes[1];
+  // Rows `outer` elements apart, each `inner`-strided: usable in place when
+  // inner is 1 and rows do not overlap (a dimension of size 1 has any stride).
+  auto inPlace = [](int64_t n, int64_t outer, int64_t m, int64_t inner) {
+    return (m <= 1 || inner == 1) && (n <= 1 || outer >= m);
+  };
+  if (inPlace(rows, v.strides[0], cols, v.strides[1]))
+    return {ConstMatrixMap<T>(base, rows, cols, Eigen::OuterStride<>(rows <= 1 ? cols : v.strides[0])), false};
+  if (inPlace(cols, v.strides[1], rows, v.strides[0]))
+    return {ConstMatrixMap<T>(base, cols, rows, Eigen::OuterStride<>(cols <= 1 ? rows : v.strides[1])), true};
+  packed.resize(static_cast<size_t>(rows * cols));
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < cols; ++j)
+      packed[i * cols + j] = base[i * v.strides[0] + j * v.strides[1]];
+  return {ConstMatrixMap<T>(packed.data(), rows, cols, Eigen::OuterStride<>(cols)), false};
+}
+
+/// A freshly allocated, contiguous result (the generated code allocates it).
+template <class T>
+T *output(int64_t rank, void *descriptor, int64_t expectedRank, const char *what) {
+  StridedView v = view_from_descriptor(rank, descriptor);
+  if (v.rank != expectedRank) die(std::string("internal error: ") + what + " output rank", 1);
+  return const_cast<T *>(static_cast<const T *>(v.aligned)) + v.offset;
+}
+
+template <class T>
+void matmul(int64_t flags, int64_t ar, void *a, int64_t br, void *b, int64_t cr, void *c) {
+  std::vector<T> packedA, packedB;
+  Operand<T> A = operand<T>(ar, a, packedA), B = operand<T>(br, b, packedB);
+  // Bit 0 asks for A's transpose, bit 1 for B's; a transposed view flips it again.
+  bool ta = ((flags & 1) != 0) != A.transposed, tb = ((flags & 2) != 0) != B.transposed;
+  int64_t m = ta ? A.map.cols() : A.map.rows(), n = tb ? B.map.rows() : B.map.cols();
+  MatrixMap<T> C(output<T>(cr, c, 2, "matmul"), m, n, Eigen::OuterStride<>(n));
+  if (!ta && !tb) C.noalias() = A.map * B.map;
+  else if (ta && !tb) C.noalias() = A.map.transpose() * B.map;
+  else if (!ta && tb) C.noalias() = A.map * B.map.transpose();
+  else C.noalias() = A.map.transpose() * B.map.transpose();
+}
+
+/// An NCHW tensor (or OIHW weights) as a contiguous array: the view itself
+/// when it is contiguous, else a packed copy in `packed`.
+template <class T>
+struct Tensor4 {
+  const T *data;
+  int64_t n, c, h, w;
+};
+
+template <class T>
+Tensor4<T> tensor4(int64_t rank, const void *descriptor, std::vector<T> &packed) {
+  StridedView v = view_from_descriptor(rank, descriptor);
+  if (v.rank != 4) die("internal error: conv2d operand of rank " + std::to_string(v.rank), 1);
+  const T *base = static_cast<const T *>(v.aligned) + v.offset;
+  Tensor4<T> t{base, v.sizes[0], v.sizes[1], v.sizes[2], v.sizes[3]};
+  int64_t expected = 1;
+  bool contiguous = true;
+  for (int64_t a = 3; a >= 0; --a) {
+    if (v.sizes[a] > 1 && v.strides[a] != expected) contiguous = false;
+    expected *= v.sizes[a];
+  }
+  if (contiguous) return t;
+  packed.resize(static_cast<size_t>(expected));
+  size_t k = 0;
+  for (int64_t i = 0; i < t.n; ++i)
+    for (int64_t j = 0; j < t.c; ++j)
+      for (int64_t y = 0; y < t.h; ++y)
+        for (int64_t x = 0; x < t.w; ++x)
+          packed[k++] = base[i * v.strides[0] + j * v.strides[1] + y * v.strides[2] + x * v.strides[3]];
+  t.data = packed.data();
+  return t;
+}
+
+/// The geometry of one convolution: input [C, H, W] per sample, weights
+/// [F, C, KH, KW], output [F, OH, OW] per sample.
+struct ConvShape {
+  int64_t c, h, w, f, kh, kw, oh, ow, stride, padding, dilation;
+  int64_t patch() const { return c * kh * kw; } // rows of the column matrix
+  int64_t pixels() const { return oh * ow; }    // its columns
+};
+
+/// col[(c, kh, kw), (oh, ow)] = x[c, oh*s - p + kh*d, ow*s - p + kw*d], 0 off the image.
+template <class T>
+void im2col(const ConvShape &s, const T *x, T *col) {
+  for (int64_t c = 0; c < s.c; ++c)
+    for (int64_t kh = 0; kh < s.kh; ++kh)
+      for (int64_t kw = 0; kw < s.kw; ++kw) {
+        T *row = col + ((c * s.kh + kh) * s.kw + kw) * s.pixels();
+        for (int64_t oh = 0; oh < s.oh; ++oh) {
+          int64_t y = oh * s.stride - s.padding + kh * s.dilation;
+          T *out = row + oh * s.ow;
+          if (y < 0 || y >= s.h) {
+            std::fill(out, out + s.ow, T(0));
+            continue;
+          }
+          const T *in = x + (c * s.h + y) * s.w;
+          for (int64_t ow = 0; ow < s.ow; ++ow) {
+            int64_t xx = ow * s.stride - s.padding + kw * s.dilation;
+            out[ow] = xx >= 0 && xx < s.w ? in[xx] : T(0);
+          }
+        }
+      }
+}
+
+/// The adjoint of im2col: adds each column entry back onto the pixel it came from.
+template <class T>
+void col2imAdd(const ConvShape &s, const T *col, T *x) {
+  for (int64_t c = 0; c < s.c; ++c)
+    for (int64_t kh = 0; kh < s.kh; ++kh)
+      for (int64_t kw = 0; kw < s.kw; ++kw) {
+        const T *row = col + ((c * s.kh + kh) * s.kw + kw) * s.pixels();
+        for (int64_t oh = 0; oh < s.oh; ++oh) {
+          int64_t y = oh * s.stride - s.padding + kh * s.dilation;
+          if (y < 0 || y >= s.h) continue;
+          T *out = x + (c * s.h + y) * s.w;
+          const T *in = row + oh * s.ow;
+          for (int64_t ow = 0; ow < s.ow; ++ow) {
+            int64_t xx = ow * s.stride - s.padding + kw * s.dilation;
+            if (xx >= 0 && xx < s.w) out[xx] += in[ow];
+          }
+        }
+      }
+}
+
+template <class T>
+ConvShape convShape(const Tensor4<T> &x, const Tensor4<T> &w, int64_t oh, int64_t ow,
+                    int64_t stride, int64_t padding, int64_t dilation) {
+  return {x.c, x.h, x.w, w.n, w.h, w.w, oh, ow, stride, padding, dilation};
+}
+
+/// y[b] (F x OH*OW) = W (F x C*KH*KW) * im2col(x[b]).
+template <class T>
+void conv2d(int64_t stride, int64_t padding, int64_t dilation, int64_t xr, void *xd,
+            int64_t wr, void *wd, int64_t yr, void *yd) {
+  std::vector<T> px, pw;
+  Tensor4<T> x = tensor4<T>(xr, xd, px), w = tensor4<T>(wr, wd, pw);
+  StridedView yv = view_from_descriptor(yr, yd);
+  T *y = output<T>(yr, yd, 4, "conv2d");
+  ConvShape s = convShape(x, w, yv.sizes[2], yv.sizes[3], stride, padding, dilation);
+  std::vector<T> col(static_cast<size_t>(s.patch() * s.pixels()));
+  ConstMatrixMap<T> W(w.data, s.f, s.patch(), Eigen::OuterStride<>(s.patch()));
+  ConstMatrixMap<T> Col(col.data(), s.patch(), s.pixels(), Eigen::OuterStride<>(s.pixels()));
+  for (int64_t b = 0; b < x.n; ++b) {
+    im2col(s, x.data + b * s.c * s.h * s.w, col.data());
+    MatrixMap<T> Y(y + b * s.f * s.pixels(), s.f, s.pixels(), Eigen::OuterStride<>(s.pixels()));
+    Y.noalias() = W * Col;
+  }
+}
+
+/// dW (F x C*KH*KW) = sum over b of g[b] (F x OH*OW) * im2col(x[b])^T.
+template <class T>
+void conv2dGradFilter(int64_t stride, int64_t padding, int64_t dilation, int64_t xr,
+                      void *xd, int64_t gr, void *gd, int64_t dwr, void *dwd) {
+  std::vector<T> px, pg;
+  Tensor4<T> x = tensor4<T>(xr, xd, px), g = tensor4<T>(gr, gd, pg);
+  StridedView dwv = view_from_descriptor(dwr, dwd);
+  T *dw = output<T>(dwr, dwd, 4, "conv2d filter gradient");
+  ConvShape s{x.c, x.h, x.w, g.c, dwv.sizes[2], dwv.sizes[3], g.h, g.w, stride, padding, dilation};
+  std::vector<T> col(static_cast<size_t>(s.patch() * s.pixels()));
+  ConstMatrixMap<T> Col(col.data(), s.patch(), s.pixels(), Eigen::OuterStride<>(s.pixels()));
+  MatrixMap<T> DW(dw, s.f, s.patch(), Eigen::OuterStride<>(s.patch()));
+  DW.setZero();
+  for (int64_t b = 0; b < x.n; ++b) {
+    im2col(s, x.data + b * s.c * s.h * s.w, col.data());
+    ConstMatrixMap<T> G(g.data + b * s.f * s.pixels(), s.f, s.pixels(), Eigen::OuterStride<>(s.pixels()));
+    DW.noalias() += G * Col.transpose();
+  }
+}
+
+/// dx[b] = col2im(W^T (C*KH*KW x F) * g[b] (F x OH*OW)).
+template <class T>
+void conv2dGradInput(int64_t stride, int64_t padding, int64_t dilation, int64_t gr,
+                     void *gd, int64_t wr, void *wd, int64_t dxr, void *dxd) {
+  std::vector<T> pg, pw;
+  Tensor4<T> g = tensor4<T>(gr, gd, pg), w = tensor4<T>(wr, wd, pw);
+  StridedView dxv = view_from_descriptor(dxr, dxd);
+  T *dx = output<T>(dxr, dxd, 4, "conv2d input gradient");
+  ConvShape s{dxv.sizes[1], dxv.sizes[2], dxv.sizes[3], w.n, w.h, w.w, g.h, g.w,
+              stride, padding, dilation};
+  std::vector<T> col(static_cast<size_t>(s.patch() * s.pixels()));
+  MatrixMap<T> Col(col.data(), s.patch(), s.pixels(), Eigen::OuterStride<>(s.pixels()));
+  ConstMatrixMap<T> W(w.data, s.f, s.patch(), Eigen::OuterStride<>(s.patch()));
+  int64_t image = s.c * s.h * s.w;
+  std::fill(dx, dx + dxv.sizes[0] * image, T(0));
+  for (int64_t b = 0; b < g.n; ++b) {
+    ConstMatrixMap<T> G(g.data + b * s.f * s.pixels(), s.f, s.pixels(), Eigen::OuterStride<>(s.pixels()));
+    Col.noalias() = W.transpose() * G;
+    col2imAdd(s, col.data(), dx + b * image);
+  }
+}
+
+} // namespace
+
+extern "C" {
+
+void mlp_rt_matmul_f32(int64_t flags, int64_t ar, void *a, int64_t br, void *b, int64_t cr, void *c) {
+  matmul<float>(flags, ar, a, br, b, cr, c);
+}
+void mlp_rt_matmul_f64(int64_t flags, int64_t ar, void *a, int64_t br, void *b, int64_t cr, void *c) {
+  matmul<double>(flags, ar, a, br, b, cr, c);
+}
+
+void mlp_rt_conv2d_f32(int64_t s, int64_t p, int64_t d, int64_t xr, void *x, int64_t wr,
+                       void *w, int64_t yr, void *y) {
+  conv2d<float>(s, p, d, xr, x, wr, w, yr, y);
+}
+void mlp_rt_conv2d_f64(int64_t s, int64_t p, int64_t d, int64_t xr, void *x, int64_t wr,
+                       void *w, int64_t yr, void *y) {
+  conv2d<double>(s, p, d, xr, x, wr, w, yr, y);
+}
+void mlp_rt_conv2d_grad_filter_f32(int64_t s, int64_t p, int64_t d, int64_t xr, void *x,
+                                   int64_t gr, void *g, int64_t dwr, void *dw) {
+  conv2dGradFilter<float>(s, p, d, xr, x, gr, g, dwr, dw);
+}
+void mlp_rt_conv2d_grad_filter_f64(int64_t s, int64_t p, int64_t d, int64_t xr, void *x,
+                                   int64_t gr, void *g, int64_t dwr, void *dw) {
+  conv2dGradFilter<double>(s, p, d, xr, x, gr, g, dwr, dw);
+}
+void mlp_rt_conv2d_grad_input_f32(int64_t s, int64_t p, int64_t d, int64_t gr, void *g,
+                                  int64_t wr, void *w, int64_t dxr, void *dx) {
+  conv2dGradInput<float>(s, p, d, gr, g, wr, w, dxr, dx);
+}
+void mlp_rt_conv2d_grad_input_f64(int64_t s, int64_t p, int64_t d, int64_t gr, void *g,
+                                  int64_t wr, void *w, int64_t dxr, void *dx) {
+  conv2dGradInput<double>(s, p, d, gr, g, wr, w, dxr, dx);
+}
+
+} // extern "C"
