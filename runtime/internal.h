@@ -5,6 +5,7 @@
 #define MLP_RUNTIME_INTERNAL_H
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,6 +20,19 @@ const std::string &program_name();
 const std::vector<std::string> &program_args();
 /// Flushes stdout, prints `error: <message>` to stderr, exits with `status`.
 [[noreturn]] void die(std::string_view message, int status);
+
+/* parallel.cpp */
+
+/// The cores this process may run on.
+int available_cores();
+/// The threads kernels use, the caller's included (1 until set).
+int thread_count();
+void set_thread_count(int threads);
+/// Calls part(0) .. part(parts - 1) on the pool's threads, the calling one
+/// included, and returns when all are done. Parts may run in any order and
+/// on any thread: give each its own output. Called from inside a part, it
+/// runs the parts serially.
+void parallel_parts(int parts, const std::function<void(int)> &part);
 
 /* params.cpp */
 

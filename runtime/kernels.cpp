@@ -70,11 +70,31 @@ void matmul(int64_t flags, int64_t ar, void *a, int64_t br, void *b, int64_t cr,
   bool ta = ((flags & 1) != 0) != A.transposed, tb = ((flags & 2) != 0) != B.transposed;
   int64_t m = ta ? A.map.cols() : A.map.rows(), n = tb ? B.map.rows() : B.map.cols();
   MatrixMap<T> C(output<T>(cr, c, 2, "matmul"), m, n, Eigen::OuterStride<>(n));
-  if (!ta && !tb) C.noalias() = A.map * B.map;
-  else if (ta && !tb) C.noalias() = A.map.transpose() * B.map;
-  else if (!ta && tb) C.noalias() = A.map * B.map.transpose();
-  else C.noalias() = A.map.transpose() * B.map.transpose();
+  int64_t k = ta ? A.map.rows() : A.map.cols();
+  // Each thread computes a band of C's rows (or columns, when C is wide
+  // and short): no two write the same element, and each element's sum runs
+  // in one thread, so a fixed thread count gives fixed results.
+  int parts = m * n * k >= (int64_t(1) << 18) ? thread_count() : 1;
+  bool byRows = m >= n;
+  int64_t extent = byRows ? m : n;
+  parts = static_cast<int>(std::min<int64_t>(parts, std::max<int64_t>(1, extent / 16)));
+  auto gemm = [&](const auto &a, const auto &b) {
+    parallel_parts(parts, [&](int p) {
+      int64_t begin = extent * p / parts, size = extent * (p + 1) / parts - begin;
+      if (byRows) C.middleRows(begin, size).noalias() = a.middleRows(begin, size) * b;
+      else C.middleCols(begin, size).noalias() = a * b.middleCols(begin, size);
+    });
+  };
+  if (!ta && !tb) gemm(A.map, B.map);
+  else if (ta && !tb) gemm(A.map.transpose(), B.map);
+  else if (!ta && tb) gemm(A.map, B.map.transpose());
+  else gemm(A.map.transpose(), B.map.transpose());
 }
+
+/// The parts a batch of `n` samples splits into: one per thread, each a
+/// contiguous range of samples.
+int sampleParts(int64_t n) { return static_cast<int>(std::min<int64_t>(n, thread_count())); }
+int64_t partBegin(int64_t n, int parts, int p) { return n * p / parts; }
 
 /// An NCHW tensor (or OIHW weights) as a contiguous array: the view itself
 /// when it is contiguous, else a packed copy in `packed`.
@@ -116,6 +136,19 @@ struct ConvShape {
   int64_t pixels() const { return oh * ow; }    // its columns
 };
 
+struct Columns {
+  int64_t x0, lo, hi;
+};
+
+/// Output column ow reads input column x0 + ow * stride for kernel column
+/// kw; those in [lo, hi) fall inside the image, the rest on padding.
+Columns columnsInside(const ConvShape &s, int64_t kw) {
+  int64_t x0 = kw * s.dilation - s.padding;
+  int64_t lo = x0 >= 0 ? 0 : std::min(s.ow, (-x0 + s.stride - 1) / s.stride);
+  int64_t hi = x0 >= s.w ? 0 : std::min(s.ow, (s.w - 1 - x0) / s.stride + 1);
+  return {x0, lo, std::max(hi, lo)};
+}
+
 /// col[(c, kh, kw), (oh, ow)] = x[c, oh*s - p + kh*d, ow*s - p + kw*d], 0 off the image.
 template <class T>
 void im2col(const ConvShape &s, const T *x, T *col) {
@@ -131,10 +164,14 @@ void im2col(const ConvShape &s, const T *x, T *col) {
             continue;
           }
           const T *in = x + (c * s.h + y) * s.w;
-          for (int64_t ow = 0; ow < s.ow; ++ow) {
-            int64_t xx = ow * s.stride - s.padding + kw * s.dilation;
-            out[ow] = xx >= 0 && xx < s.w ? in[xx] : T(0);
-          }
+          auto [x0, lo, hi] = columnsInside(s, kw);
+          // Rows are short (a few dozen pixels): plain loops, not memcpy calls.
+          for (int64_t ow = 0; ow < lo; ++ow) out[ow] = T(0);
+          if (s.stride == 1)
+            for (int64_t ow = lo; ow < hi; ++ow) out[ow] = in[x0 + ow];
+          else
+            for (int64_t ow = lo; ow < hi; ++ow) out[ow] = in[x0 + ow * s.stride];
+          for (int64_t ow = hi; ow < s.ow; ++ow) out[ow] = T(0);
         }
       }
 }
@@ -151,10 +188,8 @@ void col2imAdd(const ConvShape &s, const T *col, T *x) {
           if (y < 0 || y >= s.h) continue;
           T *out = x + (c * s.h + y) * s.w;
           const T *in = row + oh * s.ow;
-          for (int64_t ow = 0; ow < s.ow; ++ow) {
-            int64_t xx = ow * s.stride - s.padding + kw * s.dilation;
-            if (xx >= 0 && xx < s.w) out[xx] += in[ow];
-          }
+          auto [x0, lo, hi] = columnsInside(s, kw);
+          for (int64_t ow = lo; ow < hi; ++ow) out[x0 + ow * s.stride] += in[ow];
         }
       }
 }
@@ -174,14 +209,17 @@ void conv2d(int64_t stride, int64_t padding, int64_t dilation, int64_t xr, void 
   StridedView yv = view_from_descriptor(yr, yd);
   T *y = output<T>(yr, yd, 4, "conv2d");
   ConvShape s = convShape(x, w, yv.sizes[2], yv.sizes[3], stride, padding, dilation);
-  std::vector<T> col(static_cast<size_t>(s.patch() * s.pixels()));
   ConstMatrixMap<T> W(w.data, s.f, s.patch(), Eigen::OuterStride<>(s.patch()));
-  ConstMatrixMap<T> Col(col.data(), s.patch(), s.pixels(), Eigen::OuterStride<>(s.pixels()));
-  for (int64_t b = 0; b < x.n; ++b) {
-    im2col(s, x.data + b * s.c * s.h * s.w, col.data());
-    MatrixMap<T> Y(y + b * s.f * s.pixels(), s.f, s.pixels(), Eigen::OuterStride<>(s.pixels()));
-    Y.noalias() = W * Col;
-  }
+  int parts = sampleParts(x.n);
+  parallel_parts(parts, [&](int p) {
+    std::vector<T> col(static_cast<size_t>(s.patch() * s.pixels()));
+    ConstMatrixMap<T> Col(col.data(), s.patch(), s.pixels(), Eigen::OuterStride<>(s.pixels()));
+    for (int64_t b = partBegin(x.n, parts, p); b < partBegin(x.n, parts, p + 1); ++b) {
+      im2col(s, x.data + b * s.c * s.h * s.w, col.data());
+      MatrixMap<T> Y(y + b * s.f * s.pixels(), s.f, s.pixels(), Eigen::OuterStride<>(s.pixels()));
+      Y.noalias() = W * Col;
+    }
+  });
 }
 
 /// dW (F x C*KH*KW) = sum over b of g[b] (F x OH*OW) * im2col(x[b])^T.
@@ -193,15 +231,25 @@ void conv2dGradFilter(int64_t stride, int64_t padding, int64_t dilation, int64_t
   StridedView dwv = view_from_descriptor(dwr, dwd);
   T *dw = output<T>(dwr, dwd, 4, "conv2d filter gradient");
   ConvShape s{x.c, x.h, x.w, g.c, dwv.sizes[2], dwv.sizes[3], g.h, g.w, stride, padding, dilation};
-  std::vector<T> col(static_cast<size_t>(s.patch() * s.pixels()));
-  ConstMatrixMap<T> Col(col.data(), s.patch(), s.pixels(), Eigen::OuterStride<>(s.pixels()));
-  MatrixMap<T> DW(dw, s.f, s.patch(), Eigen::OuterStride<>(s.patch()));
-  DW.setZero();
-  for (int64_t b = 0; b < x.n; ++b) {
-    im2col(s, x.data + b * s.c * s.h * s.w, col.data());
-    ConstMatrixMap<T> G(g.data + b * s.f * s.pixels(), s.f, s.pixels(), Eigen::OuterStride<>(s.pixels()));
-    DW.noalias() += G * Col.transpose();
-  }
+  // Each part sums its samples into its own partial dW (part 0 into dw
+  // itself); the partials are then added in part order.
+  int parts = std::max(1, sampleParts(x.n));
+  int64_t size = s.f * s.patch();
+  std::vector<T> partials(static_cast<size_t>((parts - 1) * size));
+  parallel_parts(parts, [&](int p) {
+    std::vector<T> col(static_cast<size_t>(s.patch() * s.pixels()));
+    ConstMatrixMap<T> Col(col.data(), s.patch(), s.pixels(), Eigen::OuterStride<>(s.pixels()));
+    MatrixMap<T> DW(p == 0 ? dw : partials.data() + (p - 1) * size, s.f, s.patch(),
+                    Eigen::OuterStride<>(s.patch()));
+    DW.setZero();
+    for (int64_t b = partBegin(x.n, parts, p); b < partBegin(x.n, parts, p + 1); ++b) {
+      im2col(s, x.data + b * s.c * s.h * s.w, col.data());
+      ConstMatrixMap<T> G(g.data + b * s.f * s.pixels(), s.f, s.pixels(), Eigen::OuterStride<>(s.pixels()));
+      DW.noalias() += G * Col.transpose();
+    }
+  });
+  for (int p = 1; p < parts; ++p)
+    for (int64_t i = 0; i < size; ++i) dw[i] += partials[(p - 1) * size + i];
 }
 
 /// dx[b] = col2im(W^T (C*KH*KW x F) * g[b] (F x OH*OW)).
@@ -214,16 +262,19 @@ void conv2dGradInput(int64_t stride, int64_t padding, int64_t dilation, int64_t 
   T *dx = output<T>(dxr, dxd, 4, "conv2d input gradient");
   ConvShape s{dxv.sizes[1], dxv.sizes[2], dxv.sizes[3], w.n, w.h, w.w, g.h, g.w,
               stride, padding, dilation};
-  std::vector<T> col(static_cast<size_t>(s.patch() * s.pixels()));
-  MatrixMap<T> Col(col.data(), s.patch(), s.pixels(), Eigen::OuterStride<>(s.pixels()));
   ConstMatrixMap<T> W(w.data, s.f, s.patch(), Eigen::OuterStride<>(s.patch()));
   int64_t image = s.c * s.h * s.w;
-  std::fill(dx, dx + dxv.sizes[0] * image, T(0));
-  for (int64_t b = 0; b < g.n; ++b) {
-    ConstMatrixMap<T> G(g.data + b * s.f * s.pixels(), s.f, s.pixels(), Eigen::OuterStride<>(s.pixels()));
-    Col.noalias() = W.transpose() * G;
-    col2imAdd(s, col.data(), dx + b * image);
-  }
+  int parts = sampleParts(g.n);
+  parallel_parts(parts, [&](int p) {
+    std::vector<T> col(static_cast<size_t>(s.patch() * s.pixels()));
+    MatrixMap<T> Col(col.data(), s.patch(), s.pixels(), Eigen::OuterStride<>(s.pixels()));
+    for (int64_t b = partBegin(g.n, parts, p); b < partBegin(g.n, parts, p + 1); ++b) {
+      ConstMatrixMap<T> G(g.data + b * s.f * s.pixels(), s.f, s.pixels(), Eigen::OuterStride<>(s.pixels()));
+      Col.noalias() = W.transpose() * G;
+      std::fill(dx + b * image, dx + (b + 1) * image, T(0));
+      col2imAdd(s, col.data(), dx + b * image);
+    }
+  });
 }
 
 } // namespace

@@ -1,6 +1,7 @@
 /// \file lifecycle.cpp
 /// Process-level entry points: start-up, fatal errors and the final flush.
 
+#include <malloc.h>
 #include "runtime/internal.h"
 #include "runtime/mlp_runtime.h"
 
@@ -45,6 +46,12 @@ extern "C" void mlp_rt_init(int argc, char **argv) {
     g_args.emplace_back(argv[i] ? argv[i] : "");
   reset_params();
   line_buffer().clear();
+  // A training step allocates the same large buffers (activations, their
+  // gradients) every batch. glibc would mmap each and unmap it on free, so
+  // every step pays page faults to zero fresh pages; keeping freed memory in
+  // the heap lets the next step reuse it.
+  mallopt(M_MMAP_THRESHOLD, 1 << 30);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
 }
 
 extern "C" void mlp_rt_fail(const char *message) {

@@ -6,7 +6,9 @@
 /// functions as `llvm.func` with no C++ knowledge, and the header includes
 /// nothing from MLIR or LLVM: a built binary needs neither at run time.
 ///
-/// The runtime is single-threaded: all calls come from the program's one thread.
+/// All calls come from the program's one thread. The kernels (matmul,
+/// conv2d) split their work over the runtime's thread pool, `--threads` of
+/// them (default: every core the process may use).
 ///
 /// Error conventions:
 ///  - a user mistake on the command line prints `error: ...` to stderr and

@@ -230,6 +230,8 @@ void print_usage() {
     else right = "(default " + p.default_text + ")";
     rows.emplace_back(std::move(left), std::move(right));
   }
+  if (!find_param("threads"))
+    rows.emplace_back("--threads <n>", "threads for matmul and convolution (default 0: every core)");
   size_t width = 0;
   for (const auto &row : rows) width = std::max(width, row.first.size());
   for (const auto &row : rows)
@@ -289,12 +291,23 @@ extern "C" void mlp_rt_params_parse(void) {
     }
   }
 
+  int64_t threads = 0;
   const std::vector<std::string> &args = program_args();
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string &arg = args[i];
     if (arg == "-h" || arg == "--help") {
       print_usage();
       std::exit(0);
+    }
+    // The runtime's own option, unless the program declares a param of that name.
+    if ((arg == "--threads" || arg.rfind("--threads=", 0) == 0) && !find_param("threads")) {
+      std::string value = arg.size() > 9 ? arg.substr(10) : i + 1 < args.size() ? args[++i] : "";
+      Value parsed;
+      std::string why;
+      if (!parse_value(ParamType::I64, value, parsed, why) || parsed.i < 0 || parsed.i > 1024)
+        usage_error("invalid value '" + value + "' for --threads: expected a count of threads, 0 for every core");
+      threads = parsed.i;
+      continue;
     }
     if (arg.size() <= 2 || arg.compare(0, 2, "--") != 0) {
       if (arg.size() > 1 && arg[0] == '-') usage_error("unknown option '" + arg + "'");
@@ -337,6 +350,7 @@ extern "C" void mlp_rt_params_parse(void) {
   for (const Param &p : g_params)
     if (!p.has_value)
       usage_error("missing required option --" + p.name + " <" + type_name(p.type) + ">");
+  set_thread_count(threads == 0 ? available_cores() : static_cast<int>(threads));
 }
 
 extern "C" float mlp_rt_param_f32(const char *name) {

@@ -214,7 +214,8 @@ void test_params() {
       "  --lr <f32>        (default 0.01)\n"
       "  --epochs <i32>    (default 100)\n"
       "  --name <str>      (default \"iris\")\n"
-      "  --verbose <bool>  (default false)\n";
+      "  --verbose <bool>  (default false)\n"
+      "  --threads <n>     threads for matmul and convolution (default 0: every core)\n";
   for (const char *flag : {"--help", "-h"}) {
     Run r = run_child({"./build/iris", "--lr", "0.5", flag, "--bogus"}, [] {
       declare_iris_params();
@@ -227,7 +228,8 @@ void test_params() {
   {
     Run r = run_child({"tool", "--help"}, [] { mlp_rt_params_parse(); });
     check_exit(r, 0, "", "params: --help with no params");
-    check_eq(r.out, "usage: tool\n\noptions:\n  -h, --help  show this help and exit\n",
+    check_eq(r.out, "usage: tool\n\noptions:\n  -h, --help     show this help and exit\n"
+                    "  --threads <n>  threads for matmul and convolution (default 0: every core)\n",
              "params: --help with no params output");
   }
   {
@@ -235,8 +237,9 @@ void test_params() {
       mlp_rt_param_declare("data", "str", nullptr);
       mlp_rt_params_parse();
     });
-    check_eq(r.out, "usage: tool --data STR\n\noptions:\n  -h, --help    show this help and exit\n"
-                    "  --data <str>  (required)\n",
+    check_eq(r.out, "usage: tool --data STR\n\noptions:\n  -h, --help     show this help and exit\n"
+                    "  --data <str>   (required)\n"
+                    "  --threads <n>  threads for matmul and convolution (default 0: every core)\n",
              "params: --help shows a required param");
   }
   {
@@ -655,10 +658,102 @@ void test_tensors() {
 
 } // namespace
 
+/* ------------------------------------------------------------------ kernels */
+
+/// Sets the kernels' thread count the way a program's flags do.
+void use_threads(const char *count) {
+  const char *argv[] = {"kernels", "--threads", count};
+  mlp_rt_init(3, const_cast<char **>(argv));
+  mlp_rt_params_parse();
+}
+
+std::vector<double> pseudo_random(size_t n, uint32_t seed) {
+  std::vector<double> v(n);
+  for (double &x : v) {
+    seed = seed * 1103515245u + 12345u;
+    x = static_cast<double>((seed >> 8) % 2001) / 1000.0 - 1.0;
+  }
+  return v;
+}
+
+void check_close(const std::vector<double> &got, const std::vector<double> &want, const std::string &what) {
+  double worst = 0;
+  for (size_t i = 0; i < got.size(); ++i) worst = std::max(worst, std::fabs(got[i] - want[i]));
+  check(got.size() == want.size() && worst < 1e-10, what + " (max |diff| " + std::to_string(worst) + ")");
+}
+
+void test_kernels() {
+  // The thread split must not change the results beyond rounding: compare
+  // each kernel with plain loops at 1 and 3 threads, on shapes large enough
+  // to split, with strided views, stride, padding and dilation.
+  for (const char *threads : {"1", "3"}) {
+    std::string tag = std::string(" (") + threads + " threads)";
+    use_threads(threads);
+
+    const int64_t m = 70, k = 60, n = 90;
+    std::vector<double> at = pseudo_random(k * m, 1), b = pseudo_random(k * n, 2), want(m * n, 0.0);
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t p = 0; p < k; ++p)
+        for (int64_t j = 0; j < n; ++j) want[i * n + j] += at[p * m + i] * b[p * n + j];
+    std::vector<double> c(m * n);
+    Descriptor C = make_descriptor(c.data(), {m, n}), B = make_descriptor(b.data(), {k, n});
+    // A as a transposed view of the buffer at (column stride m) ...
+    Descriptor A = make_descriptor(at.data(), {m, k}, {1, m});
+    mlp_rt_matmul_f64(0, A.rank, A.get(), B.rank, B.get(), C.rank, C.get());
+    check_close(c, want, "kernels: matmul of a transposed view" + tag);
+    // ... and as the buffer itself with the transpose flag.
+    Descriptor AT = make_descriptor(at.data(), {k, m});
+    std::fill(c.begin(), c.end(), 0.0);
+    mlp_rt_matmul_f64(1, AT.rank, AT.get(), B.rank, B.get(), C.rank, C.get());
+    check_close(c, want, "kernels: matmul with A transposed by flag" + tag);
+
+    // conv2d, batch 5, 2 -> 4 channels, 9x8 image, 3x2 kernel, stride 2,
+    // padding 1, dilation 2: output 4x4.
+    const int64_t N = 5, C_ = 2, H = 9, W = 8, F = 4, KH = 3, KW = 2, S = 2, P = 1, D = 2, OH = 4, OW = 4;
+    std::vector<double> x = pseudo_random(N * C_ * H * W, 3), w = pseudo_random(F * C_ * KH * KW, 4),
+                        g = pseudo_random(N * F * OH * OW, 5);
+    std::vector<double> y_want(N * F * OH * OW, 0.0), dw_want(F * C_ * KH * KW, 0.0), dx_want(N * C_ * H * W, 0.0);
+    for (int64_t b_ = 0; b_ < N; ++b_)
+      for (int64_t f = 0; f < F; ++f)
+        for (int64_t c_ = 0; c_ < C_; ++c_)
+          for (int64_t kh = 0; kh < KH; ++kh)
+            for (int64_t kw = 0; kw < KW; ++kw)
+              for (int64_t oh = 0; oh < OH; ++oh)
+                for (int64_t ow = 0; ow < OW; ++ow) {
+                  int64_t yy = oh * S - P + kh * D, xx = ow * S - P + kw * D;
+                  if (yy < 0 || yy >= H || xx < 0 || xx >= W) continue;
+                  int64_t xi = ((b_ * C_ + c_) * H + yy) * W + xx, wi = ((f * C_ + c_) * KH + kh) * KW + kw,
+                          oi = ((b_ * F + f) * OH + oh) * OW + ow;
+                  y_want[oi] += x[xi] * w[wi];
+                  dw_want[wi] += x[xi] * g[oi];
+                  dx_want[xi] += g[oi] * w[wi];
+                }
+    std::vector<double> y(y_want.size()), dw(dw_want.size()), dx(dx_want.size(), 7.0);
+    Descriptor X = make_descriptor(x.data(), {N, C_, H, W}), Wd = make_descriptor(w.data(), {F, C_, KH, KW}),
+               G = make_descriptor(g.data(), {N, F, OH, OW}), Y = make_descriptor(y.data(), {N, F, OH, OW}),
+               DW = make_descriptor(dw.data(), {F, C_, KH, KW}), DX = make_descriptor(dx.data(), {N, C_, H, W});
+    mlp_rt_conv2d_f64(S, P, D, X.rank, X.get(), Wd.rank, Wd.get(), Y.rank, Y.get());
+    check_close(y, y_want, "kernels: conv2d" + tag);
+    mlp_rt_conv2d_grad_filter_f64(S, P, D, X.rank, X.get(), G.rank, G.get(), DW.rank, DW.get());
+    check_close(dw, dw_want, "kernels: conv2d filter gradient" + tag);
+    mlp_rt_conv2d_grad_input_f64(S, P, D, G.rank, G.get(), Wd.rank, Wd.get(), DX.rank, DX.get());
+    check_close(dx, dx_want, "kernels: conv2d input gradient (stale contents overwritten)" + tag);
+  }
+
+  // --threads is checked like a param.
+  for (const char *bad : {"abc", "-1"}) {
+    Run r = run_child({"prog", "--threads", bad}, [] { mlp_rt_params_parse(); });
+    check_exit(r, 2, std::string("error: invalid value '") + bad +
+                         "' for --threads: expected a count of threads, 0 for every core (run with --help to list the options)\n",
+               std::string("kernels: --threads ") + bad);
+  }
+}
+
 int main() {
   test_params();
   test_scalars();
   test_tensors();
+  test_kernels();
   std::printf("%d passed, %d failed\n", g_passed, g_failed);
   return g_failed > 0 ? 1 : 0;
 }
