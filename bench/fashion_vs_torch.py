@@ -2,32 +2,18 @@
 """Fashion-MNIST training time: mlpc against PyTorch, in the same run.
 
 Runs examples/fashion_mlp.mlp (or fashion_cnn.mlp) with `mlpc run`, then the
-same network, optimizer, batch size and epochs in PyTorch on one thread (the
-mlpc program runs on one core), and prints both wall times, the ratio and
-both test accuracies. Wall times cover the whole program: reading the IDX
+same network, optimizer, batch size and epochs in PyTorch on one thread, and
+prints both wall times, the ratio and both test accuracies (bench/run.py has
+the per-epoch figures against PyTorch at its best). Wall times cover the whole program: reading the IDX
 files, training and the test evaluation (and, for mlpc, JIT compilation).
 
   /usr/bin/python3 bench/fashion_vs_torch.py [mlp|cnn] [--epochs N] [--mlpc PATH]
 """
-import argparse, gzip, os, re, struct, subprocess, sys, time
+import argparse, os, re, subprocess, sys, time
 
-import numpy as np
+from run import ROOT, fashion, network  # first: it sets up OpenBLAS before torch loads
+
 import torch
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DATA = "/usr/share/datasets/fashion-mnist/"
-
-
-def images(path):
-    with gzip.open(path) as f:
-        _, n, r, c = struct.unpack(">IIII", f.read(16))
-        return np.frombuffer(f.read(), np.uint8).reshape(n, r * c).astype(np.float32) / 255
-
-
-def labels(path):
-    with gzip.open(path) as f:
-        f.read(8)
-        return np.frombuffer(f.read(), np.uint8).astype(np.int64)
 
 
 def torch_run(model, epochs):
@@ -35,17 +21,8 @@ def torch_run(model, epochs):
     start = time.perf_counter()
     torch.manual_seed(1)
     torch.set_num_threads(1)
-    xtr = torch.tensor(images(DATA + "train-images-idx3-ubyte.gz"))
-    ytr = torch.tensor(labels(DATA + "train-labels-idx1-ubyte.gz"))
-    xte = torch.tensor(images(DATA + "t10k-images-idx3-ubyte.gz"))
-    yte = torch.tensor(labels(DATA + "t10k-labels-idx1-ubyte.gz"))
-    nn = torch.nn
-    if model == "cnn":
-        net = nn.Sequential(nn.Unflatten(1, (1, 28, 28)), nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2),
-                            nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
-                            nn.Linear(1600, 128), nn.ReLU(), nn.Dropout(0.25), nn.Linear(128, 10))
-    else:
-        net = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))
+    xtr, ytr, xte, yte = fashion()
+    net = network(model)
     opt = torch.optim.Adam(net.parameters(), lr=0.001)
     for _ in range(epochs):
         net.train()
@@ -53,7 +30,7 @@ def torch_run(model, epochs):
         for i in range(0, len(xtr), 128):
             idx = perm[i:i + 128]
             opt.zero_grad()
-            nn.functional.cross_entropy(net(xtr[idx]), ytr[idx]).backward()
+            torch.nn.functional.cross_entropy(net(xtr[idx]), ytr[idx]).backward()
             opt.step()
     net.eval()
     with torch.no_grad():
