@@ -54,12 +54,20 @@ def network(model):
     return nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))
 
 
-def best_of_threads(measure, lower_is_better=True):
-    """measure() under 1 and under 2 PyTorch threads: the better result."""
-    results = []
-    for threads in (1, 2):
-        torch.set_num_threads(threads)
-        results.append(measure())
+def reference(expression, threads):
+    """Evaluates `expression` (a call of a function in this file) in a fresh
+    Python process limited to `threads` threads: OpenBLAS sizes its own pool
+    when it loads, from OPENBLAS_NUM_THREADS, and torch.set_num_threads does
+    not change it afterwards."""
+    env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads))
+    code = (f"import sys; sys.path.insert(0, {os.path.dirname(os.path.abspath(__file__))!r}); "
+            f"from run import *; torch.set_num_threads({threads}); print({expression})")
+    return float(run(["/usr/bin/python3", "-c", code], env=env))
+
+
+def best_of_threads(expression, lower_is_better=True):
+    """The reference's figure under 1 and under 2 threads: the better one."""
+    results = [reference(expression, threads) for threads in (1, 2)]
     return min(results) if lower_is_better else max(results)
 
 
@@ -86,6 +94,39 @@ def process(cmd, cwd):
         return seconds, int(report.read()) / 1024
 
 
+def torch_epoch(model):
+    """Seconds of one training epoch of the example's network in PyTorch."""
+    xtr, ytr, xte, yte = fashion()
+    torch.manual_seed(1)
+    net = network(model)
+    opt = torch.optim.Adam(net.parameters(), lr=0.001)
+    start = time.perf_counter()
+    net.train()
+    perm = torch.randperm(len(xtr))
+    for i in range(0, len(xtr), 128):
+        idx = perm[i:i + 128]
+        opt.zero_grad()
+        nn.functional.cross_entropy(net(xtr[idx]), ytr[idx]).backward()
+        opt.step()
+    if model == "mlp":  # fashion_mlp.mlp validates on the test set every epoch
+        net.eval()
+        with torch.no_grad():
+            nn.functional.cross_entropy(net(xte), yte)
+    return time.perf_counter() - start
+
+
+def torch_sgemm(n):
+    """GFLOP/s of torch.mm on n x n float32 matrices: the best of several runs."""
+    a, b = torch.rand(n, n), torch.rand(n, n)
+    torch.mm(a, b)
+    best = float("inf")
+    for _ in range(20 if n <= 1024 else 5):
+        start = time.perf_counter()
+        torch.mm(a, b)
+        best = min(best, time.perf_counter() - start)
+    return 2 * n ** 3 / best / 1e9
+
+
 class Bench:
     def __init__(self, mlpc, workdir):
         self.mlpc, self.workdir = mlpc, workdir
@@ -109,39 +150,12 @@ class Bench:
         t3 = timed([exe, "--epochs", "3"], cwd=self.workdir, env=env)
         ours = (t3 - t1) / 2
 
-        xtr, ytr, xte, yte = fashion()
-
-        def epoch():
-            torch.manual_seed(1)
-            net = network(model)
-            opt = torch.optim.Adam(net.parameters(), lr=0.001)
-            start = time.perf_counter()
-            net.train()
-            perm = torch.randperm(len(xtr))
-            for i in range(0, len(xtr), 128):
-                idx = perm[i:i + 128]
-                opt.zero_grad()
-                nn.functional.cross_entropy(net(xtr[idx]), ytr[idx]).backward()
-                opt.step()
-            if model == "mlp":  # fashion_mlp.mlp validates on the test set every epoch
-                net.eval()
-                with torch.no_grad():
-                    nn.functional.cross_entropy(net(xte), yte)
-            return time.perf_counter() - start
-        return ours, best_of_threads(epoch)
+        return ours, best_of_threads(f"torch_epoch({model!r})")
 
     def sgemm(self, n, threads):
         exe = os.path.join(os.path.dirname(self.mlpc), "mlp-bench-sgemm")
         ours = float(run([exe, str(n), str(threads)]))
-        torch.set_num_threads(threads)
-        a, b = torch.rand(n, n), torch.rand(n, n)
-        torch.mm(a, b)
-        best = float("inf")
-        for _ in range(20 if n <= 1024 else 5):
-            start = time.perf_counter()
-            torch.mm(a, b)
-            best = min(best, time.perf_counter() - start)
-        return ours, 2 * n ** 3 / best / 1e9
+        return ours, reference(f"torch_sgemm({n})", threads)
 
     def build_iris(self):
         exe = os.path.join(self.workdir, "iris_build_timed")
