@@ -5,6 +5,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/OpImplementation.h"
+#include "mlir/IR/PatternMatch.h"
 
 using namespace mlir;
 using namespace mlir::mlp;
@@ -184,6 +185,55 @@ LogicalResult ReshapeOp::verify() {
     return emitOpError("element count changes: ")
            << in.getNumElements() << " vs " << out.getNumElements();
   return success();
+}
+
+OpFoldResult TransposeOp::fold(FoldAdaptor) {
+  // transpose(transpose(x, inner), outer) picks x's dim inner[outer[i]].
+  if (auto producer = getOperand().getDefiningOp<TransposeOp>()) {
+    SmallVector<int64_t> composed;
+    for (int64_t p : getPerm())
+      composed.push_back(producer.getPerm()[p]);
+    setPerm(composed);
+    getOperandMutable().assign(producer.getOperand());
+    if (getOperand().getType() == getResult().getType() &&
+        llvm::equal(composed, llvm::seq<int64_t>(0, composed.size())))
+      return getOperand();
+    return getResult();
+  }
+  if (llvm::equal(getPerm(), llvm::seq<int64_t>(0, getPerm().size())) &&
+      getOperand().getType() == getResult().getType())
+    return getOperand();
+  return {};
+}
+
+namespace {
+/// transpose(matmul(a, b)) -> matmul(transpose(b), transpose(a)): the
+/// product is then written in the layout wanted, and each transpose either
+/// cancels one already there or is read in place by the GEMM. Autodiff makes
+/// this shape for every weight gradient of a dense layer.
+struct TransposeOfMatmul : OpRewritePattern<TransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(TransposeOp op,
+                                PatternRewriter &rewriter) const override {
+    auto product = op.getOperand().getDefiningOp<MatmulOp>();
+    if (!product || !product->hasOneUse() || op.getPerm()[0] != 1)
+      return failure();
+    auto transposed = [&](Value m) {
+      auto t = cast<RankedTensorType>(m.getType());
+      return rewriter.create<TransposeOp>(
+          op.getLoc(), t.clone({t.getDimSize(1), t.getDimSize(0)}), m,
+          ArrayRef<int64_t>{1, 0});
+    };
+    Value bt = transposed(product.getRhs()), at = transposed(product.getLhs());
+    rewriter.replaceOpWithNewOp<MatmulOp>(op, op.getResult().getType(), bt, at);
+    return success();
+  }
+};
+} // namespace
+
+void TransposeOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                              MLIRContext *context) {
+  results.add<TransposeOfMatmul>(context);
 }
 
 OpFoldResult ReshapeOp::fold(FoldAdaptor) {

@@ -253,6 +253,10 @@ def Mlp_TransposeOp : Mlp_Op<"transpose", [Pure]> {
   let assemblyFormat =
       "$operand `,` `perm` `=` $perm attr-dict `:` type($operand) `to` type($result)";
   let hasVerifier = 1;
+  // Folds the identity and a transpose of a transpose; (A B)^T becomes
+  // B^T A^T, whose transposes the matmul lowering reads in place.
+  let hasFolder = 1;
+  let hasCanonicalizer = 1;
 }
 
 def Mlp_ReshapeOp : Mlp_Op<"reshape", [Pure]> {
