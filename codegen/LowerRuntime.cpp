@@ -30,7 +30,9 @@ static std::string elementSuffix(Type t) {
 
 /// A tensor as the C ABI's unranked memref. The buffer may be a strided view
 /// (a slice, a transpose): the runtime reads offset and strides from the
-/// descriptor, so no copy is made.
+/// descriptor, so no copy is made. Tensors are values, so the runtime only
+/// reads them (results come back through rt_fill's fresh buffers): marking
+/// the buffer read-only spares the bufferization a defensive copy.
 static Value unrankedBuffer(OpBuilder &b, Location loc, Value tensor) {
   auto type = cast<RankedTensorType>(tensor.getType());
   SmallVector<int64_t> strides(type.getRank(), ShapedType::kDynamic);
@@ -38,7 +40,8 @@ static Value unrankedBuffer(OpBuilder &b, Location loc, Value tensor) {
                                        strides);
   auto memrefType =
       MemRefType::get(type.getShape(), type.getElementType(), layout);
-  Value buffer = b.create<bufferization::ToMemrefOp>(loc, memrefType, tensor);
+  Value buffer = b.create<bufferization::ToMemrefOp>(loc, memrefType, tensor,
+                                                     /*read_only=*/true);
   return b.create<memref::CastOp>(
       loc, UnrankedMemRefType::get(type.getElementType(), 0), buffer);
 }

@@ -77,6 +77,10 @@ void addLinalgPasses(OpPassManager &pm) {
   pm.addPass(createCanonicalizerPass());
   pm.addPass(mlir::mlp::createMlpFuseElementwise());
   pm.addPass(createCanonicalizerPass());
+  // Each result's tensor.empty becomes an allocation of its own before CSE,
+  // which would otherwise merge equal-shaped ones into one buffer allocated
+  // outside the training loop, overwritten every step and copied to be kept.
+  pm.addPass(bufferization::createEmptyTensorToAllocTensorPass());
   pm.addPass(createCSEPass());
 }
 

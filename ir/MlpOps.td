@@ -412,7 +412,7 @@ def Mlp_RuntimeCallOp : Mlp_Op<"rt_call"> {
   let summary = "Call a runtime service; tensors are passed as memrefs";
   let description = [{
     Each tensor operand reaches the C function as an unranked memref
-    `(rank, descriptor)`; other operands (pointers, integers, floats) as
+    `(rank, descriptor)`, which it only reads; other operands (pointers, integers, floats) as
     they are. Results are scalars or pointers.
     ```mlir
     %n = mlp.rt_call "mlp_rt_batcher_batches"(%b) : (!llvm.ptr) -> i64

@@ -3,6 +3,7 @@
 #include "codegen/Pipeline.h"
 #include "passes/Passes.h"
 
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 #include "mlir/Transforms/Passes.h"
 
@@ -12,6 +13,8 @@ int main(int argc, char **argv) {
   mlir::mlp::registerMlpPasses();
   mlir::mlp::registerMlpCodegenPasses();
   mlir::registerTransformsPasses();
+  // To look at the buffers of `mlpc emit --stage linalg` output.
+  mlir::bufferization::registerBufferizationPasses();
   mlir::PassPipelineRegistration<>(
       "mlp-to-linalg", "mlpc's mlp and linalg steps",
       [](mlir::OpPassManager &pm) {
