@@ -515,8 +515,8 @@ def Mlp_Pool2dGradOp : Mlp_Op<"pool2d_grad", [Pure,
     AllTypesMatch<["input", "result"]>, AllTypesMatch<["pooled", "grad"]>]> {
   let summary = "Gradient of pool2d: (x, y = pool2d(x), g) -> dx";
   let description = [{
-    max: each window's gradient goes to its first maximal element (in row
-    order, as PyTorch); avg: spread evenly. Left-over rows and columns get 0.
+    max: each window's gradient goes to its maximal elements (every one, on
+    ties); avg: spread evenly. Left-over rows and columns get 0.
   }];
   let arguments = (ins StrAttr:$kind, Mlp_FloatTensor:$input,
                        Mlp_FloatTensor:$pooled, Mlp_FloatTensor:$grad,

@@ -277,95 +277,9 @@ void conv2dGradInput(int64_t stride, int64_t padding, int64_t dilation, int64_t 
   });
 }
 
-/// The planes (sample, channel) of an NCHW tensor split over the threads.
-template <class F>
-void forEachPlane(int64_t planes, F plane) {
-  int parts = static_cast<int>(std::min<int64_t>(planes, thread_count()));
-  parallel_parts(parts, [&](int p) {
-    for (int64_t i = partBegin(planes, parts, p); i < partBegin(planes, parts, p + 1); ++i) plane(i);
-  });
-}
-
-/// Max (NaN wins, as in PyTorch) or mean over k x k windows with stride k.
-template <class T>
-void pool2d(int64_t isMax, int64_t k, int64_t xr, void *xd, int64_t yr, void *yd) {
-  std::vector<T> px;
-  Tensor4<T> x = tensor4<T>(xr, xd, px);
-  StridedView yv = view_from_descriptor(yr, yd);
-  T *y = output<T>(yr, yd, 4, "pool2d");
-  int64_t oh = yv.sizes[2], ow = yv.sizes[3];
-  T scale = T(1) / static_cast<T>(k * k);
-  forEachPlane(x.n * x.c, [&](int64_t plane) {
-    const T *in = x.data + plane * x.h * x.w;
-    T *out = y + plane * oh * ow;
-    for (int64_t i = 0; i < oh; ++i)
-      for (int64_t j = 0; j < ow; ++j) {
-        const T *window = in + i * k * x.w + j * k;
-        T acc = isMax ? window[0] : T(0);
-        for (int64_t a = 0; a < k; ++a)
-          for (int64_t b = 0; b < k; ++b) {
-            T v = window[a * x.w + b];
-            if (isMax) acc = (v > acc || v != v) ? v : acc;
-            else acc += v;
-          }
-        out[i * ow + j] = isMax ? acc : acc * scale;
-      }
-  });
-}
-
-/// dx from the output gradient g: max sends each window's gradient to its
-/// first maximal element (as PyTorch's max_pool2d), avg spreads it evenly;
-/// rows and columns no window covered get 0.
-template <class T>
-void pool2dGrad(int64_t isMax, int64_t k, int64_t xr, void *xd, int64_t gr, void *gd,
-                int64_t dxr, void *dxd) {
-  std::vector<T> px, pg;
-  Tensor4<T> x = tensor4<T>(xr, xd, px), g = tensor4<T>(gr, gd, pg);
-  T *dx = output<T>(dxr, dxd, 4, "pool2d gradient");
-  T scale = T(1) / static_cast<T>(k * k);
-  forEachPlane(x.n * x.c, [&](int64_t plane) {
-    const T *in = x.data + plane * x.h * x.w;
-    const T *grad = g.data + plane * g.h * g.w;
-    T *out = dx + plane * x.h * x.w;
-    std::fill(out, out + x.h * x.w, T(0));
-    for (int64_t i = 0; i < g.h; ++i)
-      for (int64_t j = 0; j < g.w; ++j) {
-        int64_t corner = i * k * x.w + j * k;
-        T gij = grad[i * g.w + j];
-        if (!isMax) {
-          for (int64_t a = 0; a < k; ++a)
-            for (int64_t b = 0; b < k; ++b) out[corner + a * x.w + b] = gij * scale;
-          continue;
-        }
-        int64_t best = corner;
-        for (int64_t a = 0; a < k; ++a)
-          for (int64_t b = 0; b < k; ++b) {
-            int64_t at = corner + a * x.w + b;
-            if (in[at] > in[best] || (in[at] != in[at] && in[best] == in[best])) best = at;
-          }
-        out[best] = gij;
-      }
-  });
-}
-
 } // namespace
 
 extern "C" {
-
-void mlp_rt_pool2d_f32(int64_t isMax, int64_t k, int64_t xr, void *x, int64_t yr, void *y) {
-  pool2d<float>(isMax, k, xr, x, yr, y);
-}
-void mlp_rt_pool2d_f64(int64_t isMax, int64_t k, int64_t xr, void *x, int64_t yr, void *y) {
-  pool2d<double>(isMax, k, xr, x, yr, y);
-}
-void mlp_rt_pool2d_grad_f32(int64_t isMax, int64_t k, int64_t xr, void *x, int64_t gr, void *g,
-                            int64_t dxr, void *dx) {
-  pool2dGrad<float>(isMax, k, xr, x, gr, g, dxr, dx);
-}
-void mlp_rt_pool2d_grad_f64(int64_t isMax, int64_t k, int64_t xr, void *x, int64_t gr, void *g,
-                            int64_t dxr, void *dx) {
-  pool2dGrad<double>(isMax, k, xr, x, gr, g, dxr, dx);
-}
 
 void mlp_rt_matmul_f32(int64_t flags, int64_t ar, void *a, int64_t br, void *b, int64_t cr, void *c) {
   matmul<float>(flags, ar, a, br, b, cr, c);

@@ -473,19 +473,6 @@ void mlp_rt_conv2d_grad_input_f32(int64_t stride, int64_t padding, int64_t dilat
 void mlp_rt_conv2d_grad_input_f64(int64_t stride, int64_t padding, int64_t dilation, int64_t gr,
                                   void *g, int64_t wr, void *w, int64_t dxr, void *dx);
 
-/// Pooling over k x k windows with stride k (NCHW, no padding; rows and
-/// columns left over are dropped): max when `is_max` is 1 (a NaN wins, as in
-/// PyTorch), else the mean. y's sizes give the output size.
-void mlp_rt_pool2d_f32(int64_t is_max, int64_t k, int64_t xr, void *x, int64_t yr, void *y);
-void mlp_rt_pool2d_f64(int64_t is_max, int64_t k, int64_t xr, void *x, int64_t yr, void *y);
-/// The gradient of pool2d with respect to x given the output gradient g:
-/// max sends each window's gradient to its first maximal element (as
-/// PyTorch), the mean spreads it evenly; uncovered pixels get 0.
-void mlp_rt_pool2d_grad_f32(int64_t is_max, int64_t k, int64_t xr, void *x, int64_t gr, void *g,
-                            int64_t dxr, void *dx);
-void mlp_rt_pool2d_grad_f64(int64_t is_max, int64_t k, int64_t xr, void *x, int64_t gr, void *g,
-                            int64_t dxr, void *dx);
-
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

@@ -16,6 +16,21 @@ func.func @chain(%x: tensor<8xf32>) -> tensor<f32> {
 
 // -----
 
+// exp before a pooling window: the window's indexing map is no permutation
+// of the loops, so the exp keeps its own loop.
+// CHECK-LABEL: func.func @windowed
+// CHECK:         %[[E:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "parallel"]
+// CHECK:           math.exp
+// CHECK:         linalg.generic {{.*}}ins(%[[E]], %{{.*}} :
+// CHECK:           arith.maximumf
+func.func @windowed(%x: tensor<1x1x6x6xf32>) -> tensor<1x1x3x3xf32> {
+  %e = mlp.exp %x : tensor<1x1x6x6xf32>
+  %y = mlp.pool2d "max", %e window 2 : tensor<1x1x6x6xf32> to tensor<1x1x3x3xf32>
+  return %y : tensor<1x1x3x3xf32>
+}
+
+// -----
+
 // A matmul is a call to the runtime's GEMM: exp is computed into a tensor
 // the call reads.
 // CHECK-LABEL: func.func @matmul_operand

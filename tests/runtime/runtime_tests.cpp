@@ -738,40 +738,6 @@ void test_kernels() {
     check_close(dw, dw_want, "kernels: conv2d filter gradient" + tag);
     mlp_rt_conv2d_grad_input_f64(S, P, D, G.rank, G.get(), Wd.rank, Wd.get(), DX.rank, DX.get());
     check_close(dx, dx_want, "kernels: conv2d input gradient (stale contents overwritten)" + tag);
-
-    // Pooling 2x2 over 5x5 planes (the last row and column are left over).
-    const int64_t PN = 2, PC = 3, PH = 5, K = 2, PO = 2;
-    std::vector<double> px = pseudo_random(PN * PC * PH * PH, 6), pg = pseudo_random(PN * PC * PO * PO, 7);
-    px[0] = px[1] = px[5] = px[6] = 0.5; // a tie in the first window: the first element wins
-    std::vector<double> max_want(PN * PC * PO * PO), avg_want(max_want.size()), dmax_want(px.size(), 0.0),
-        davg_want(px.size(), 0.0);
-    for (int64_t plane = 0; plane < PN * PC; ++plane)
-      for (int64_t i = 0; i < PO; ++i)
-        for (int64_t j = 0; j < PO; ++j) {
-          int64_t o = plane * PO * PO + i * PO + j, best = -1;
-          double sum = 0;
-          for (int64_t a = 0; a < K; ++a)
-            for (int64_t b2 = 0; b2 < K; ++b2) {
-              int64_t at = plane * PH * PH + (i * K + a) * PH + j * K + b2;
-              sum += px[at];
-              if (best < 0 || px[at] > px[best]) best = at;
-              davg_want[at] = pg[o] / 4;
-            }
-          max_want[o] = px[best];
-          avg_want[o] = sum / 4;
-          dmax_want[best] = pg[o];
-        }
-    std::vector<double> pooled(max_want.size()), dpool(px.size(), 7.0);
-    Descriptor PX = make_descriptor(px.data(), {PN, PC, PH, PH}), PG = make_descriptor(pg.data(), {PN, PC, PO, PO}),
-               PY = make_descriptor(pooled.data(), {PN, PC, PO, PO}), PD = make_descriptor(dpool.data(), {PN, PC, PH, PH});
-    mlp_rt_pool2d_f64(1, K, PX.rank, PX.get(), PY.rank, PY.get());
-    check_close(pooled, max_want, "kernels: max pool" + tag);
-    mlp_rt_pool2d_f64(0, K, PX.rank, PX.get(), PY.rank, PY.get());
-    check_close(pooled, avg_want, "kernels: average pool" + tag);
-    mlp_rt_pool2d_grad_f64(1, K, PX.rank, PX.get(), PG.rank, PG.get(), PD.rank, PD.get());
-    check_close(dpool, dmax_want, "kernels: max pool gradient (first maximum of a tie)" + tag);
-    mlp_rt_pool2d_grad_f64(0, K, PX.rank, PX.get(), PG.rank, PG.get(), PD.rank, PD.get());
-    check_close(dpool, davg_want, "kernels: average pool gradient" + tag);
   }
 
   // --threads is checked like a param.
