@@ -1012,6 +1012,12 @@ Value MLIRGen::genMutate(const Expr &e) {
   Location l = loc(e);
   const Expr *source = positionalArg(e, 0);
   Value table = gen(*source).value;
+  // A table that a source or an earlier mutate made for this one alone is
+  // freed once replaced: `idx(...) |> mutate(image = image / 255.0)` keeps
+  // one copy of the images, not two. (Columns left as they were are shared
+  // with the new table and live on.)
+  bool temporary = source->kind == ExprKind::Call &&
+                   llvm::is_contained({"csv", "idx", "mutate"}, source->operands[0]->name);
   for (const Arg &a : e.args) {
     if (a.name.empty())
       continue;
@@ -1059,7 +1065,11 @@ Value MLIRGen::genMutate(const Expr &e) {
       rtCall(std::string("mlp_rt_column_set_row_") + suffix, {}, {column, row, value}, l);
       scopes.pop_back();
     }
+    Value replaced = table;
     table = rtCall("mlp_rt_table_with_column", ptrType(), {table, column}, l);
+    if (temporary)
+      rtCall("mlp_rt_table_free", {}, {replaced}, l);
+    temporary = true;
   }
   return table;
 }

@@ -245,6 +245,9 @@ void mlp_rt_column_set_row_i64(MlpColumnBuilder *c, int64_t row, int64_t rank, v
 /// an internal error). This consumes `c`: its data moves into the table and
 /// the handle is freed.
 MlpTable *mlp_rt_table_with_column(MlpTable *t, MlpColumnBuilder *c);
+/// Frees a table no longer used (a pipeline step's input that only that step
+/// read); columns other tables share stay alive. NULL is ignored.
+void mlp_rt_table_free(MlpTable *t);
 
 /* ---------------------------------------------------------------- batches */
 

@@ -644,6 +644,8 @@ extern "C" MlpTable *mlp_rt_table_with_column(MlpTable *t_arg, MlpColumnBuilder 
   return keep_alive(std::move(out));
 }
 
+extern "C" void mlp_rt_table_free(MlpTable *t) { release(t, "mlp_rt_table_free"); }
+
 /* ---------------------------------------------------------- whole columns */
 
 namespace {
