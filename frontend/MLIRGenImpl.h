@@ -76,8 +76,9 @@ public:
   void genTrain(const Stmt &s);
   void genPlot(const Stmt &s);
   void genSave(const Stmt &s);
+  /// The model's forward for `batch` examples (0: the training batch size).
   mlir::func::FuncOp forwardFunction(const TrainedInfo &info,
-                                     bool training = false);
+                                     bool training = false, int64_t batch = 0);
   mlir::func::FuncOp lossFunction(const TrainedInfo &info);
   mlir::func::FuncOp valueAndGradFunction(const TrainedInfo &info);
   int optimizerBuffers(const TrainedInfo &info);
@@ -174,8 +175,9 @@ public:
   mlir::Value graphStep;
   bool graphTraining = false;
   std::map<std::string, mlir::func::FuncOp> gradFns;
-  std::map<const TrainedInfo *, mlir::func::FuncOp> forwardFns, trainForwardFns,
-      lossFns, vgFns;
+  std::map<std::pair<const TrainedInfo *, int64_t>, mlir::func::FuncOp>
+      forwardFns, trainForwardFns;
+  std::map<const TrainedInfo *, mlir::func::FuncOp> lossFns, vgFns;
 };
 
 } // namespace mlp

@@ -129,13 +129,16 @@ static SmallVector<mlir::Type> paramTypes(OpBuilder &b, const TrainedInfo &info)
 /// The model on one batch: (params..., x [B, features]) -> [B, outputs].
 /// The training variant takes the step count too, for dropout's masks;
 /// evaluation runs without dropout.
-func::FuncOp MLIRGen::forwardFunction(const TrainedInfo &info, bool training) {
+func::FuncOp MLIRGen::forwardFunction(const TrainedInfo &info, bool training,
+                                      int64_t batch) {
+  if (batch == 0)
+    batch = info.batch;
   auto &cache = training ? trainForwardFns : forwardFns;
-  auto found = cache.find(&info);
+  auto found = cache.find({&info, batch});
   if (found != cache.end())
     return found->second;
   Location l = module.getLoc();
-  int64_t batch = info.batch, inputs = info.features;
+  int64_t inputs = info.features;
   SmallVector<mlir::Type> args = paramTypes(b, info);
   args.push_back(RankedTensorType::get({batch, inputs}, b.getF32Type()));
   if (training) {
@@ -156,7 +159,7 @@ func::FuncOp MLIRGen::forwardFunction(const TrainedInfo &info, bool training) {
                      std::to_string(cache.size());
   auto fn = b.create<func::FuncOp>(l, name, b.getFunctionType(args, resultTypes));
   fn.setPrivate();
-  cache[&info] = fn;
+  cache[{&info, batch}] = fn;
   Block *entry = fn.addEntryBlock();
   b.setInsertionPointToStart(entry);
   OpBuilderHelper h{b, l};
@@ -1078,6 +1081,19 @@ GenValue MLIRGen::genPredict(const Expr &e) {
   Location l = loc(e);
   const TrainedInfo &info = *typeOf(*e.operands[0]).trained;
   GenValue net = gen(*e.operands[0]);
+  if (typeOf(*e.args[0].value).kind == Type::Tensor) {
+    // net(x): one call of the eval-mode forward, made for x's row count.
+    Type xType = typeOf(*e.args[0].value);
+    xType.elem = ElemType::F32;
+    Value x = coerce(tensorOf(*e.args[0].value), xType, l);
+    int64_t rows = cast<RankedTensorType>(x.getType()).getDimSize(0);
+    x = reshapeBatch(x, {info.features}, l);
+    SmallVector<Value> args = paramValues(net);
+    args.push_back(x);
+    return GenValue::tensor(
+        b.create<func::CallOp>(l, forwardFunction(info, /*training=*/false, rows), args)
+            .getResult(0));
+  }
   Value table = gen(*e.args[0].value).value;
   Value batches = batcher(info, table, /*shuffled=*/false, l, /*withTarget=*/false);
   Value eval = evaluate(info, paramValues(net), batches, l);

@@ -1445,13 +1445,34 @@ Type Sema::checkLoad(const Expr &e) {
 
 /// `net(table)`: one prediction per row, known only at run time: class
 /// indices for a classifier, values for a regressor.
+/// `net(x)` on a tensor of N examples: the model's outputs f32[N, outputs]
+/// (logits for a classifier), as PyTorch's net(x) in eval mode.
 Type Sema::checkPredict(const Expr &e, const Type &model) {
   if (e.args.size() != 1 || !e.args[0].name.empty())
-    error(e, "a trained model takes one table, as in net(test_set)");
+    error(e, "a trained model takes one table or tensor, as in net(test_set)");
   const Expr &arg = *e.args[0].value;
   Type t = check(arg);
+  const TrainedInfo &info = *model.trained;
+  if (t.kind == Type::Tensor) {
+    std::string expected = "f32[N, " + std::to_string(info.features) + "]";
+    int64_t perExample = 1;
+    for (size_t i = 1; i < t.dims.size(); ++i)
+      perExample *= t.dims[i].known() ? t.dims[i].size : -1;
+    // Integer inputs (an embedding's token ids) are converted, as the
+    // batches of a table are.
+    bool numeric = t.elem == ElemType::F32 || t.elem == ElemType::I64;
+    if (!numeric || t.dims.size() < 2 || perExample != info.features)
+      error(arg, "the model takes " + expected + " (N examples of " +
+                     std::to_string(info.features) + " values), got " + t.str());
+    if (!t.dims[0].known())
+      error(arg, "net(x) needs the number of examples in x known when compiling, got " +
+                     t.str() + " (net(table) predicts for a table of any size)");
+    Dim outputs;
+    outputs.size = info.outputs;
+    return record(e, Type::tensor(ElemType::F32, {t.dims[0], outputs}));
+  }
   if (t.kind != Type::Table)
-    error(arg, "a trained model predicts from a table, got " + t.str());
+    error(arg, "a trained model predicts from a table or a tensor, got " + t.str());
   checkModelInputs(arg, *model.trained, *t.table, /*needTarget=*/false);
   Dim rows;  // unknown until the table is read
   return record(e, Type::tensor(model.trained->classification ? ElemType::I64
