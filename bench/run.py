@@ -127,6 +127,20 @@ def torch_sgemm(n):
     return 2 * n ** 3 / best / 1e9
 
 
+def torch_inference(batch, calls):
+    """Seconds per call of the MLP's net(x) in eval mode on a batch of rows."""
+    torch.manual_seed(1)
+    net = network("mlp").eval()
+    x = torch.rand(batch, 784)
+    with torch.no_grad():
+        for _ in range(10):
+            net(x)
+        start = time.perf_counter()
+        for _ in range(calls):
+            net(x)
+    return (time.perf_counter() - start) / calls
+
+
 class Bench:
     def __init__(self, mlpc, workdir):
         self.mlpc, self.workdir = mlpc, workdir
@@ -157,6 +171,18 @@ class Bench:
         exe = os.path.join(os.path.dirname(self.mlpc), "mlp-bench-sgemm")
         ours = float(run([exe, str(n), str(threads)]))
         return ours, reference(f"torch_sgemm({n})", threads)
+
+    def inference(self, batch, calls):
+        """Seconds per net(x) call on `batch` rows. Ours: bench/mlp_inference.mlp
+        built, timed with no calls and with `calls` calls (best of two each)."""
+        exe = os.path.join(self.workdir, "mlp_inference")
+        if not os.path.exists(exe):
+            run([self.mlpc, "build", os.path.join(ROOT, "bench", "mlp_inference.mlp"), "-o", exe])
+        flag = "--small" if batch == 1 else "--large"
+        env = dict(os.environ, MLP_PROGRESS="0")
+        base = min(timed([exe], env=env) for _ in range(2))
+        loaded = min(timed([exe, flag, str(calls)], env=env) for _ in range(2))
+        return (loaded - base) / calls, best_of_threads(f"torch_inference({batch}, {calls})")
 
     def build_iris(self):
         exe = os.path.join(self.workdir, "iris_build_timed")
@@ -218,7 +244,7 @@ print((net(xte).argmax(1) == yte).float().mean().item())
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--mlpc", default=os.path.join(ROOT, "build", "bin", "mlpc"))
-    p.add_argument("--only", nargs="*", help="any of: mlp cnn sgemm build iris rss")
+    p.add_argument("--only", nargs="*", help="any of: mlp cnn inference sgemm build iris rss")
     a = p.parse_args()
     workdir = tempfile.mkdtemp(prefix="mlpc-bench-")
     b = Bench(a.mlpc, workdir)
@@ -236,6 +262,12 @@ def main():
         row("Fashion MLP epoch, Adam, batch 128", "s", *b.epoch_seconds("mlp"), target="ratio <= 0.5")
     if want("cnn"):
         row("Fashion CNN epoch (fashion_cnn.mlp)", "s", *b.epoch_seconds("cnn"), target="ratio <= 0.5")
+    if want("inference"):
+        ours, theirs = b.inference(1, 200000)
+        row("MLP inference, batch 1: latency", "us", ours * 1e6, theirs * 1e6, target="ratio <= 0.2")
+        ours, theirs = b.inference(1024, 1000)
+        row("MLP inference, batch 1024: throughput", "k rows/s", 1.024 / ours, 1.024 / theirs,
+            target="ratio >= 1.5")
     if want("sgemm"):
         for n in (1024, 2048):
             for threads in (1, 2):
