@@ -1036,7 +1036,7 @@ Value MLIRGen::genMutate(const Expr &e) {
     Type outType = rowType;
     outType.elem = isFloat ? ElemType::F32 : ElemType::I64;
     const char *suffix = isFloat ? "f32" : "i64";
-    Value column = rtCall("mlp_rt_column_new", ptrType(),
+    Value column = rtCall(temporary ? "mlp_rt_column_overwrite" : "mlp_rt_column_new", ptrType(),
                           {table, str(a.name, l), str(suffix, l),
                            str(TrainedInfo::shapeText(shape), l)},
                           l);

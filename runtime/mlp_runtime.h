@@ -233,6 +233,12 @@ typedef struct MlpColumnBuilder MlpColumnBuilder;
 /// A new column `name` of `type` ("f32" or "i64") and per-row `shape`
 /// ("1x28x28"; "" for a scalar column), for a table with t's rows.
 MlpColumnBuilder *mlp_rt_column_new(MlpTable *t, const char *name, const char *type, const char *shape);
+/// mlp_rt_column_new for a table that is freed right after the column
+/// replaces its namesake (a pipeline's temporary): when t has a column of
+/// that name, type and shape that no other table shares, the rows are written
+/// into it in place, which is safe because a mutate reads each row before it
+/// writes it. The dataset is then never held twice.
+MlpColumnBuilder *mlp_rt_column_overwrite(MlpTable *t, const char *name, const char *type, const char *shape);
 
 /// Sets row `row` from a memref of exactly the column's per-row shape (any
 /// strides). Setting a row again overwrites it.

@@ -457,6 +457,9 @@ extern "C" MlpTable *mlp_rt_idx_read(const char *images_arg, const char *labels_
 struct MlpColumnBuilder {
   int64_t rows = 0;
   mlp::rt::Column column;
+  /// Set by mlp_rt_column_overwrite: the table's own column, written in place
+  /// (`column` then only describes it and holds no data).
+  mlp::rt::Column *in_place = nullptr;
   int64_t width = 1;
   std::vector<unsigned char> done; ///< per row: set already
   int64_t count = 0;               ///< rows set so far
@@ -612,14 +615,14 @@ extern "C" void mlp_rt_column_set_row_f32(MlpColumnBuilder *c_arg, int64_t row, 
   const char *function = "mlp_rt_column_set_row_f32";
   MlpColumnBuilder &c = builder_row(c_arg, row, ColumnType::F32, function);
   StridedView v = row_view(c.column, rank, desc, function);
-  from_memref<float>(v, c.column.f32.data() + row * c.width, c.width);
+  from_memref<float>(v, (c.in_place ? c.in_place : &c.column)->f32.data() + row * c.width, c.width);
 }
 
 extern "C" void mlp_rt_column_set_row_i64(MlpColumnBuilder *c_arg, int64_t row, int64_t rank, void *desc) {
   const char *function = "mlp_rt_column_set_row_i64";
   MlpColumnBuilder &c = builder_row(c_arg, row, ColumnType::I64, function);
   StridedView v = row_view(c.column, rank, desc, function);
-  from_memref<int64_t>(v, c.column.i64.data() + row * c.width, c.width);
+  from_memref<int64_t>(v, (c.in_place ? c.in_place : &c.column)->i64.data() + row * c.width, c.width);
 }
 
 extern "C" MlpTable *mlp_rt_table_with_column(MlpTable *t_arg, MlpColumnBuilder *c) {
@@ -635,6 +638,10 @@ extern "C" MlpTable *mlp_rt_table_with_column(MlpTable *t_arg, MlpColumnBuilder 
                    std::to_string(c->rows) + " were)");
   }
   auto out = std::make_unique<MlpTable>(t);
+  if (c->in_place) { // already in t's column, which `out` shares
+    release(c, "mlp_rt_table_with_column");
+    return keep_alive(std::move(out));
+  }
   auto column = std::make_shared<const Column>(std::move(c->column));
   bool replaced = false;
   for (auto &slot : out->columns)
@@ -645,6 +652,27 @@ extern "C" MlpTable *mlp_rt_table_with_column(MlpTable *t_arg, MlpColumnBuilder 
 }
 
 extern "C" void mlp_rt_table_free(MlpTable *t) { release(t, "mlp_rt_table_free"); }
+
+extern "C" MlpColumnBuilder *mlp_rt_column_overwrite(MlpTable *t, const char *name, const char *type,
+                                                     const char *shape) {
+  // Built for no rows, to check the arguments and describe the column.
+  MlpTable empty;
+  if (!t) internal_error("mlp_rt_column_overwrite: null table");
+  MlpColumnBuilder *c = mlp_rt_column_new(&empty, name, type, shape);
+  c->rows = t->rows;
+  c->done.assign(static_cast<size_t>(t->rows), 0);
+  for (auto &slot : t->columns)
+    if (slot->name == c->column.name && slot->type == c->column.type && slot->shape == c->column.shape &&
+        slot.use_count() == 1) {
+      c->in_place = const_cast<Column *>(slot.get()); // no other table sees it
+      return c;
+    }
+  // No column to reuse: allocate as mlp_rt_column_new does.
+  size_t elements = static_cast<size_t>(c->rows * c->width);
+  if (c->column.type == ColumnType::F32) c->column.f32.resize(elements);
+  else c->column.i64.resize(elements);
+  return c;
+}
 
 /* ---------------------------------------------------------- whole columns */
 

@@ -958,6 +958,40 @@ void test_tensor_columns() {
     check_floats(row_f32(t4, "grid", 1, {3, 2}), {1, 2, 3, 4, 5, 6}, "tensor columns: i64 tensor read as f32");
   }
 
+  // The mutate of a temporary table (column_overwrite). `temp` alone holds
+  // its image column: the rows go into it in place, and the new table
+  // shares it. t4, whose image column it replaced, is unchanged.
+  MlpColumnBuilder *copy = mlp_rt_column_new(t4, "image", "f32", "1x2x3");
+  for (int64_t r = 0; r < 5; ++r) {
+    std::vector<float> v = row_f32(t4, "image", r, {1, 2, 3});
+    Descriptor d = make_descriptor(v.data(), {1, 2, 3});
+    mlp_rt_column_set_row_f32(copy, r, d.rank, d.get());
+  }
+  MlpTable *temp = mlp_rt_table_with_column(t4, copy);
+  MlpColumnBuilder *over = mlp_rt_column_overwrite(temp, "image", "f32", "1x2x3");
+  for (int64_t r = 0; r < 5; ++r) {
+    std::vector<float> v = row_f32(temp, "image", r, {1, 2, 3});
+    for (float &x : v) x *= 10;
+    Descriptor d = make_descriptor(v.data(), {1, 2, 3});
+    mlp_rt_column_set_row_f32(over, r, d.rank, d.get());
+  }
+  MlpTable *t5 = mlp_rt_table_with_column(temp, over);
+  check_floats(row_f32(t5, "image", 2, {1, 2, 3}), {20, 21, 22, 23, 24, 25}, "overwrite: the new values");
+  check_floats(row_f32(temp, "image", 2, {1, 2, 3}), {20, 21, 22, 23, 24, 25}, "overwrite: written in place");
+  check_floats(row_f32(t4, "image", 2, {1, 2, 3}), {2, 2.1, 2.2, 2.3, 2.4, 2.5}, "overwrite: other tables unchanged");
+  mlp_rt_table_free(temp);
+  check_floats(row_f32(t5, "image", 4, {1, 2, 3}), {40, 41, 42, 43, 44, 45}, "overwrite: outlives the freed table");
+  // t3 and t4 share the twice column: overwriting it makes a fresh one.
+  MlpColumnBuilder *shared = mlp_rt_column_overwrite(t5, "twice", "i64", "");
+  for (int64_t r = 0; r < 5; ++r) {
+    int64_t v = 100 + r;
+    Descriptor d = make_descriptor(&v, {});
+    mlp_rt_column_set_row_i64(shared, r, d.rank, d.get());
+  }
+  MlpTable *t6 = mlp_rt_table_with_column(t5, shared);
+  check_list(values_i64(t6, "twice"), {100, 101, 102, 103, 104}, "overwrite: a shared column is replaced");
+  check_list(values_i64(t3, "twice"), {0, 2, 4, 6, 8}, "overwrite: the tables sharing it are unchanged");
+
   // split moves whole tensor rows.
   {
     MlpTable *a, *b;
