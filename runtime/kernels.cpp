@@ -74,7 +74,7 @@ void matmul(int64_t flags, int64_t ar, void *a, int64_t br, void *b, int64_t cr,
   // Each thread computes a band of C's rows (or columns, when C is wide
   // and short): no two write the same element, and each element's sum runs
   // in one thread, so a fixed thread count gives fixed results.
-  int parts = m * n * k >= (int64_t(1) << 18) ? thread_count() : 1;
+  int parts = m * n * k >= (int64_t(1) << 16) ? thread_count() : 1;
   bool byRows = m >= n;
   int64_t extent = byRows ? m : n;
   parts = static_cast<int>(std::min<int64_t>(parts, std::max<int64_t>(1, extent / 16)));

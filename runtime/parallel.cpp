@@ -5,6 +5,7 @@
 #include "runtime/internal.h"
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <mutex>
@@ -28,10 +29,21 @@ struct Pool {
   const std::function<void(int)> *job = nullptr;
   int parts = 0;
   std::atomic<int> next{0};
-  int unfinished = 0; // parts not yet done
-  int busy = 0;       // workers inside the current job
-  uint64_t generation = 0;
-  bool stopping = false;
+  // Changed under the lock; read without it only to spin on.
+  std::atomic<int> unfinished{0}; // parts not yet done
+  std::atomic<int> busy{0};       // workers inside the current job
+  std::atomic<uint64_t> generation{0};
+  std::atomic<bool> stopping{false};
+
+  /// Spins while `pending()` holds, for at most about 100 microseconds.
+  template <class F>
+  static void spinWhile(F pending) {
+    auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(100);
+    for (int i = 0; pending(); ++i) {
+      __builtin_ia32_pause();
+      if (i % 64 == 63 && std::chrono::steady_clock::now() > until) return;
+    }
+  }
 
   /// Runs parts until none is left; the lock is not held.
   void runParts() {
@@ -47,6 +59,12 @@ struct Pool {
     std::unique_lock<std::mutex> lock(mutex);
     uint64_t seen = generation;
     for (;;) {
+      // Kernel calls come in quick succession (a training step makes
+      // several): spin a while before sleeping, as waking a sleeping thread
+      // costs more than a small matmul.
+      lock.unlock();
+      spinWhile([&] { return generation.load(std::memory_order_acquire) == seen && !stopping; });
+      lock.lock();
       wake.wait(lock, [&] { return stopping || generation != seen; });
       if (stopping) return;
       seen = generation;
@@ -118,6 +136,7 @@ void parallel_parts(int parts, const std::function<void(int)> &part) {
   t_inside_part = false;
   // Wait for the parts and for every worker to leave the job, so none is
   // still reading `job` when the next one starts.
+  Pool::spinWhile([&] { return p.unfinished != 0 || p.busy != 0; });
   std::unique_lock<std::mutex> lock(p.mutex);
   p.done.wait(lock, [&] { return p.unfinished == 0 && p.busy == 0; });
 }
