@@ -288,29 +288,20 @@ void mlp_rt_matmul_f64(int64_t flags, int64_t ar, void *a, int64_t br, void *b, 
   matmul<double>(flags, ar, a, br, b, cr, c);
 }
 
-void mlp_rt_conv2d_f32(int64_t s, int64_t p, int64_t d, int64_t xr, void *x, int64_t wr,
-                       void *w, int64_t yr, void *y) {
-  conv2d<float>(s, p, d, xr, x, wr, w, yr, y);
-}
-void mlp_rt_conv2d_f64(int64_t s, int64_t p, int64_t d, int64_t xr, void *x, int64_t wr,
-                       void *w, int64_t yr, void *y) {
-  conv2d<double>(s, p, d, xr, x, wr, w, yr, y);
-}
-void mlp_rt_conv2d_grad_filter_f32(int64_t s, int64_t p, int64_t d, int64_t xr, void *x,
-                                   int64_t gr, void *g, int64_t dwr, void *dw) {
-  conv2dGradFilter<float>(s, p, d, xr, x, gr, g, dwr, dw);
-}
-void mlp_rt_conv2d_grad_filter_f64(int64_t s, int64_t p, int64_t d, int64_t xr, void *x,
-                                   int64_t gr, void *g, int64_t dwr, void *dw) {
-  conv2dGradFilter<double>(s, p, d, xr, x, gr, g, dwr, dw);
-}
-void mlp_rt_conv2d_grad_input_f32(int64_t s, int64_t p, int64_t d, int64_t gr, void *g,
-                                  int64_t wr, void *w, int64_t dxr, void *dx) {
-  conv2dGradInput<float>(s, p, d, gr, g, wr, w, dxr, dx);
-}
-void mlp_rt_conv2d_grad_input_f64(int64_t s, int64_t p, int64_t d, int64_t gr, void *g,
-                                  int64_t wr, void *w, int64_t dxr, void *dx) {
-  conv2dGradInput<double>(s, p, d, gr, g, wr, w, dxr, dx);
-}
+// The three convolution kernels share one signature: settings, then two
+// inputs and the output as (rank, descriptor) pairs.
+#define MLP_CONV_KERNEL(name, impl)                                                            \
+  void name##_f32(int64_t s, int64_t p, int64_t d, int64_t ar, void *a, int64_t br, void *b,   \
+                  int64_t cr, void *c) {                                                       \
+    impl<float>(s, p, d, ar, a, br, b, cr, c);                                                 \
+  }                                                                                            \
+  void name##_f64(int64_t s, int64_t p, int64_t d, int64_t ar, void *a, int64_t br, void *b,   \
+                  int64_t cr, void *c) {                                                       \
+    impl<double>(s, p, d, ar, a, br, b, cr, c);                                                \
+  }
+MLP_CONV_KERNEL(mlp_rt_conv2d, conv2d)
+MLP_CONV_KERNEL(mlp_rt_conv2d_grad_filter, conv2dGradFilter)
+MLP_CONV_KERNEL(mlp_rt_conv2d_grad_input, conv2dGradInput)
+#undef MLP_CONV_KERNEL
 
 } // extern "C"
