@@ -1,7 +1,8 @@
 //===- FuseElementwise.cpp - the mlp-fuse-elementwise pass ----------------===//
 //
 // Upstream's elementwise fusion patterns with a control function that keeps
-// producers out of windowed consumers (conv2d, pooling), see Passes.td.
+// producers out of consumers that would recompute them: windowed ones
+// (pooling) and ones inside a loop the producer is outside of.
 //
 //===----------------------------------------------------------------------===//
 
@@ -24,10 +25,13 @@ namespace {
 /// loops. A map that leaves a loop out (matmul's A ignores n, a conv's
 /// output gradient ignores c, kh, kw) or combines loops (a window) reads
 /// elements repeatedly, and the fused producer would be recomputed each time.
+/// So would a producer computed once before a loop and fused into a
+/// consumer in the loop's body: both must be in the same block.
 bool readsEachElementOnce(OpOperand *operand) {
   Operation *producer = operand->get().getDefiningOp();
   auto consumer = dyn_cast<linalg::GenericOp>(operand->getOwner());
-  if (!producer || !producer->hasOneUse() || !consumer)
+  if (!producer || !producer->hasOneUse() || !consumer ||
+      producer->getBlock() != consumer->getBlock())
     return false;
   return consumer.getMatchingIndexingMap(operand).isPermutation();
 }

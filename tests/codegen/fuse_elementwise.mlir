@@ -1,5 +1,5 @@
 // Elementwise producers fuse into consumers that read each element once,
-// and stay out of windowed and broadcasting reads.
+// and stay out of windowed and broadcasting reads and out of loops.
 // RUN: mlp-opt %s -split-input-file -mlp-lower-to-linalg -mlp-fuse-elementwise | FileCheck %s
 
 // exp then the sum over all of it: one loop nest.
@@ -43,3 +43,26 @@ func.func @matmul_operand(%a: tensor<4x8xf32>, %b: tensor<8x16xf32>) -> tensor<4
   %p = mlp.matmul %e, %b : tensor<4x8xf32>, tensor<8x16xf32> to tensor<4x16xf32>
   return %p : tensor<4x16xf32>
 }
+
+// -----
+
+// exp computed once before the loop stays there: fused into the loop's
+// consumer it would be recomputed every iteration.
+// CHECK-LABEL: func.func @outside_loop
+// CHECK:         %[[E:.*]] = linalg.generic
+// CHECK:           math.exp
+// CHECK:         scf.for
+// CHECK:           linalg.generic {{.*}}ins(%{{.*}}, %[[E]] :
+// CHECK-NOT:         math.exp
+// CHECK:             arith.addf
+func.func @outside_loop(%x: tensor<8xf32>, %n: index) -> tensor<8xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %e = mlp.exp %x : tensor<8xf32>
+  %r = scf.for %i = %c0 to %n step %c1 iter_args(%acc = %x) -> (tensor<8xf32>) {
+    %s = mlp.add %acc, %e : tensor<8xf32>
+    scf.yield %s : tensor<8xf32>
+  }
+  return %r : tensor<8xf32>
+}
+
