@@ -952,6 +952,19 @@ GenValue MLIRGen::genTableBuiltin(const Expr &e, const std::string &name) {
   }
   if (name == "mutate")
     return handle(genMutate(e));
+  if (isDataStep(name)) {
+    Value table = gen(*positional(0)).value;
+    const std::string &spec = notes->strings.at(&e);
+    if (name == "select" || name == "drop")
+      return handle(rtCall("mlp_rt_table_select", ptrType(), {table, str(spec, l)}, l));
+    if (name == "drop_na")
+      return handle(rtCall("mlp_rt_table_drop_na", ptrType(), {table, str(spec, l)}, l));
+    if (name == "fill_na")
+      return handle(rtCall("mlp_rt_table_fill_na", ptrType(), {table, str(spec, l)}, l));
+    for (const auto &[column, labels] : notes->stepLabels.at(&e))
+      table = rtCall("mlp_rt_table_onehot", ptrType(), {table, str(column, l), str(labels, l)}, l);
+    return handle(table);
+  }
   if (name == "standardize")
     return handle(b.create<ops::StandardizeOp>(
         l, ptrType(), gen(*positional(0)).value,

@@ -51,6 +51,9 @@ struct Annotations {
   std::unordered_map<const Expr *, std::string> strings;
   /// The table a mutate assignment's expression reads its row from.
   std::unordered_map<const Expr *, std::shared_ptr<const TableSchema>> rowSchemas;
+  /// onehot: per column it replaces, (column, its values newline-separated).
+  std::unordered_map<const Expr *, std::vector<std::pair<std::string, std::string>>>
+      stepLabels;
 
   const Type &type(const Expr *e) const { return types.at(e); }
 };
@@ -163,6 +166,7 @@ private:
   Type checkIdx(const Expr &e);
   Type checkMutate(const Expr &e);
   Type checkTableBuiltin(const Expr &e, const std::string &name);
+  Type checkDataStep(const Expr &e, const std::string &name);  // SemaSteps.cpp
   Type checkMember(const Expr &e);
   Type checkLoad(const Expr &e);
   Type checkPredict(const Expr &e, const Type &model);
@@ -240,6 +244,8 @@ std::string closestName(const std::string &name,
                         const std::vector<std::string> &candidates);
 /// Builtins typed by SemaPipeline.cpp: tables and metrics.
 bool isPipelineBuiltin(const std::string &name);
+/// select drop drop_na fill_na onehot (SemaSteps.cpp).
+bool isDataStep(const std::string &name);
 /// The element type a type name spells (`f32`, `int`, ...), if any.
 std::optional<ElemType> elemTypeNamed(const std::string &name);
 

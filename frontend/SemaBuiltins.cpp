@@ -25,14 +25,14 @@ const std::set<std::string> kOther = {
 const std::set<std::string> kLater = {
     "text",     "json",      "write_csv",
     "describe",  "scatter",   "adjusted_rand",
-    "select",    "drop",     "rename",   "filter",    "drop_na",
-    "fill_na",   "minmax", "onehot",   "label_encode", "shuffle",
+    "rename",   "filter",
+    "minmax", "label_encode", "shuffle",
     "sort",      "head",     "group_by", "agg",       "join",      "window",
     "tokenize",  "dense",    "dropout",
     "batchnorm", "layernorm", "embedding", "lstm",    "gru",       "attention"};
 /// Tables and metrics (SemaPipeline.cpp).
 const std::set<std::string> kPipeline = {
-    "csv", "idx", "mutate", "standardize", "split", "accuracy", "precision", "recall", "f1",
+    "csv", "idx", "mutate", "standardize", "split", "select", "drop", "drop_na", "fill_na", "onehot", "accuracy", "precision", "recall", "f1",
     "confusion", "mse", "mae", "r2", "log_loss"};
 } // namespace
 

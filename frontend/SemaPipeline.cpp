@@ -330,6 +330,8 @@ Type Sema::checkTableBuiltin(const Expr &e, const std::string &name) {
     return checkIdx(e);
   if (name == "mutate")
     return checkMutate(e);
+  if (isDataStep(name))
+    return checkDataStep(e, name);
   std::vector<const Expr *> positional;
   for (const Arg &a : e.args)
     if (a.name.empty())

@@ -187,6 +187,23 @@ MlpTable *mlp_rt_table_standardize(MlpTable *t, const char *columns);
 void mlp_rt_table_split(MlpTable *t, double fraction, int64_t seed, MlpTable **first,
                         MlpTable **second);
 
+/// Data steps (steps.cpp). Each returns a new table; columns it leaves
+/// alone are shared with `t`. Column names are comma lists.
+/// select/drop: the table with just `columns`, in that order.
+MlpTable *mlp_rt_table_select(MlpTable *t, const char *columns);
+/// The rows with no missing value (NaN, or an empty/NA str field) in any of
+/// `columns` ("" = every column), in their order.
+MlpTable *mlp_rt_table_drop_na(MlpTable *t, const char *columns);
+/// Fills missing values. `spec` has one line per column, `name<TAB>how`,
+/// how being mean, median or mode (learned from t's present values, as
+/// pandas computes them), value:<number> or label:<text> (a str column).
+MlpTable *mlp_rt_table_fill_na(MlpTable *t, const char *spec);
+/// Replaces the str column `column` by one f32 0/1 column per label of
+/// `labels` (newline-separated, the values seen when compiling), named
+/// `column_label` and added last, as pandas.get_dummies; a missing value
+/// gives all zeros, a value not in `labels` is an error naming its row.
+MlpTable *mlp_rt_table_onehot(MlpTable *t, const char *column, const char *labels);
+
 /// The number of rows (data lines) of `t`.
 int64_t mlp_rt_table_rows(MlpTable *t);
 

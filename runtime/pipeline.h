@@ -155,6 +155,13 @@ struct MlpTable {
   std::string where(int64_t row) const;
 };
 
+namespace mlp::rt {
+/// A new table of rows `rows[0..count)` of t, in that order (tables.cpp).
+MlpTable *take_rows(const MlpTable &t, const int64_t *rows, int64_t count);
+/// *t, or an internal error naming `function` when t is null.
+MlpTable &checked(MlpTable *t, const char *function);
+} // namespace mlp::rt
+
 /// The batcher behind MlpBatcher (batches.cpp); metrics.cpp reads it too.
 struct MlpBatcher {
   enum Kind { NoTarget, Regression, Classification };

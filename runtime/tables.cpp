@@ -231,6 +231,8 @@ Column gather(const Column &c, const int64_t *rows, int64_t count) {
   return out;
 }
 
+} // namespace
+
 MlpTable *take_rows(const MlpTable &t, const int64_t *rows, int64_t count) {
   auto out = std::make_unique<MlpTable>();
   out->rows = count;
@@ -248,7 +250,6 @@ MlpTable &checked(MlpTable *t, const char *function) {
   return *t;
 }
 
-} // namespace
 } // namespace mlp::rt
 
 using namespace mlp::rt;

@@ -32,6 +32,6 @@ def _python_has(module):
                                stderr=subprocess.DEVNULL) == 0
     except OSError:
         return False
-for _module in ["torch", "numpy"]:
+for _module in ["torch", "numpy", "pandas"]:
     if _python_has(_module):
         config.available_features.add(_module)

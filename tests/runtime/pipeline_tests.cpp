@@ -1901,6 +1901,47 @@ int read_safetensors_mode(const char *path) {
 
 } // namespace
 
+void test_steps() {
+  std::string path = write_file("steps.csv",
+                                "id,city,score\n"
+                                "1,Paris,3.5\n"
+                                "2,,4.0\n"
+                                "3,Oslo,\n"
+                                "4,Oslo,2.5\n"
+                                "5,Paris,NA\n");
+  MlpTable *t = mlp_rt_csv_read(path.c_str(), "id:i64,city:str,score:f32");
+  const double nan = std::nan("");
+
+  MlpTable *sel = mlp_rt_table_select(t, "score,id");
+  check_eq(column_names(sel), "score, id", "steps: select keeps the order asked");
+  check_eq(mlp_rt_table_rows(mlp_rt_table_drop_na(t, "")), 2, "steps: drop_na over every column");
+  MlpTable *some = mlp_rt_table_drop_na(t, "city");
+  check_list(values_i64(some, "id"), {1, 3, 4, 5}, "steps: drop_na(city) keeps the other rows in order");
+  check_floats(column_values(some, "score"), {3.5, nan, 2.5, nan}, "steps: drop_na(city) keeps missing scores");
+
+  // Mode on a tie (Oslo 2, Paris 2): the first in sorted order, as pandas.
+  // (str columns are read back through onehot.)
+  MlpTable *mode = mlp_rt_table_fill_na(t, "city\tmode\nscore\tmedian");
+  check_floats(column_values(mlp_rt_table_onehot(mode, "city", "Oslo\nParis"), "city_Oslo"), {0, 1, 1, 1, 0},
+               "steps: fill_na mode of a str column");
+  check_floats(column_values(mode, "score"), {3.5, 4.0, 3.5, 2.5, 3.5}, "steps: fill_na median (odd count)");
+  check_floats(column_values(mlp_rt_table_fill_na(t, "score\tmean"), "score"), {3.5, 4.0, 10.0 / 3, 2.5, 10.0 / 3},
+               "steps: fill_na mean");
+  MlpTable *lima = mlp_rt_table_fill_na(t, "city\tlabel:Lima\nscore\tvalue:-1");
+  check_floats(column_values(mlp_rt_table_onehot(lima, "city", "Lima\nOslo\nParis"), "city_Lima"), {0, 1, 0, 0, 0},
+               "steps: fill_na with a new label");
+  check_floats(column_values(lima, "score"), {3.5, 4.0, -1, 2.5, -1}, "steps: fill_na with a number");
+
+  MlpTable *hot = mlp_rt_table_onehot(t, "city", "Oslo\nParis\nRome");
+  check_eq(column_names(hot), "id, score, city_Oslo, city_Paris, city_Rome", "steps: onehot columns go last");
+  check_floats(column_values(hot, "city_Oslo"), {0, 0, 1, 1, 0},
+               "steps: onehot Oslo (a missing value gives 0s; fill_na left its input alone)");
+  check_floats(column_values(hot, "city_Rome"), {0, 0, 0, 0, 0}, "steps: onehot of a value with no rows");
+  check_error([&] { mlp_rt_table_onehot(t, "city", "Oslo"); },
+              path + ":2: column 'city': 'Paris' is not one of the values onehot was compiled for (Oslo)",
+              "steps: onehot of a value not compiled for");
+}
+
 int main(int argc, char **argv) {
   if (argc == 3 && std::string(argv[1]) == "--write-safetensors") return write_safetensors_mode(argv[2]);
   if (argc == 3 && std::string(argv[1]) == "--read-safetensors") return read_safetensors_mode(argv[2]);
@@ -1915,6 +1956,7 @@ int main(int argc, char **argv) {
   test_csv_values();
   test_csv_infer();
   test_tables();
+  test_steps();
   test_batches();
   test_idx();
   test_tensor_columns();

@@ -1,0 +1,192 @@
+// Data steps that reshape a table: select (and drop), drop_na, fill_na and
+// onehot. Each returns a new table; the columns it leaves alone are shared
+// with the input, not copied. The compiler checked every column name and
+// type against the schema, so a bad one here is an internal error.
+#include "runtime/internal.h"
+#include "runtime/mlp_runtime.h"
+#include "runtime/pipeline.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+using namespace mlp::rt;
+
+namespace {
+
+bool missing(const Column &c, int64_t row) {
+  if (c.type == ColumnType::F32) {
+    for (int64_t i = 0; i < c.width(); ++i)
+      if (std::isnan(c.f32[row * c.width() + i])) return true;
+    return false;
+  }
+  return c.type == ColumnType::Str && c.codes[row] < 0;
+}
+
+/// `text` split at `separator`, empty pieces kept ("" gives none).
+std::vector<std::string> pieces(std::string_view text, char separator) {
+  std::vector<std::string> out;
+  if (text.empty()) return out;
+  for (;;) {
+    size_t at = text.find(separator);
+    out.emplace_back(text.substr(0, at));
+    if (at == std::string_view::npos) return out;
+    text.remove_prefix(at + 1);
+  }
+}
+
+/// The statistic fill_na replaces a numeric column's missing values with,
+/// over its present values as pandas computes it: mean, median (the mean of
+/// the two middle values for an even count), or mode (the smallest of the
+/// most frequent values). NaN when no value is present.
+double statistic(const Column &c, int64_t rows, const std::string &kind) {
+  std::vector<double> present;
+  for (int64_t r = 0; r < rows; ++r)
+    if (!missing(c, r)) present.push_back(c.number(r));
+  if (present.empty()) return NAN;
+  if (kind == "mean") {
+    double sum = 0;
+    for (double x : present) sum += x;
+    return sum / static_cast<double>(present.size());
+  }
+  std::sort(present.begin(), present.end());
+  size_t n = present.size();
+  if (kind == "median") return n % 2 ? present[n / 2] : (present[n / 2 - 1] + present[n / 2]) / 2;
+  double best = present[0];
+  size_t bestCount = 0;
+  for (size_t i = 0; i < n;) {
+    size_t j = i;
+    while (j < n && present[j] == present[i]) ++j;
+    if (j - i > bestCount) best = present[i], bestCount = j - i;
+    i = j;
+  }
+  return best;
+}
+
+/// The label code fill_na("mode") gives a str column: the most frequent
+/// label, the first in sorted order on a tie; -1 when no value is present.
+int32_t modeCode(const Column &c, int64_t rows) {
+  std::vector<int64_t> counts(c.labels.size(), 0);
+  for (int64_t r = 0; r < rows; ++r)
+    if (c.codes[r] >= 0) ++counts[c.codes[r]];
+  int32_t best = -1;
+  for (size_t i = 0; i < counts.size(); ++i)
+    if (counts[i] > 0 && (best < 0 || counts[i] > counts[best])) best = static_cast<int32_t>(i);
+  return best;
+}
+
+/// c with its missing values replaced as `how` says: "mean", "median",
+/// "mode", "value:<number>" or "label:<text>".
+std::shared_ptr<const Column> filled(const Column &c, int64_t rows, const std::string &how) {
+  auto out = std::make_shared<Column>(c);
+  if (c.type == ColumnType::Str) {
+    int32_t code = -1;
+    if (how == "mode") {
+      code = modeCode(c, rows);
+    } else if (how.rfind("label:", 0) == 0) {
+      std::string text = how.substr(6);
+      auto at = std::lower_bound(out->labels.begin(), out->labels.end(), text);
+      if (at == out->labels.end() || *at != text) {
+        // A new label: insert it in sorted order and renumber the codes after it.
+        auto index = static_cast<int32_t>(at - out->labels.begin());
+        out->labels.insert(at, text);
+        for (int32_t &k : out->codes)
+          if (k >= index) ++k;
+      }
+      code = static_cast<int32_t>(std::lower_bound(out->labels.begin(), out->labels.end(), text) -
+                                  out->labels.begin());
+    } else {
+      internal_error("fill_na: '" + how + "' for the str column '" + c.name + "'");
+    }
+    for (int32_t &k : out->codes)
+      if (k < 0) k = code;
+    return out;
+  }
+  if (c.type != ColumnType::F32) return out; // an i64 column has no missing values
+  double value = how.rfind("value:", 0) == 0 ? std::stod(how.substr(6)) : statistic(c, rows, how);
+  for (float &x : out->f32)
+    if (std::isnan(x)) x = static_cast<float>(value);
+  return out;
+}
+
+} // namespace
+
+extern "C" MlpTable *mlp_rt_table_select(MlpTable *t_arg, const char *columns) {
+  const MlpTable &t = checked(t_arg, "mlp_rt_table_select");
+  auto out = std::make_unique<MlpTable>(t);
+  out->columns.clear();
+  for (const std::string &name : split_list(arg(columns)))
+    for (const auto &c : t.columns)
+      if (c->name == name) out->columns.push_back(c);
+  return keep_alive(std::move(out));
+}
+
+extern "C" MlpTable *mlp_rt_table_drop_na(MlpTable *t_arg, const char *columns) {
+  const MlpTable &t = checked(t_arg, "mlp_rt_table_drop_na");
+  std::vector<const Column *> checkedColumns;
+  std::vector<std::string> names = split_list(arg(columns));
+  for (const auto &c : t.columns)
+    if (names.empty() || std::find(names.begin(), names.end(), c->name) != names.end())
+      checkedColumns.push_back(c.get());
+  std::vector<int64_t> kept;
+  for (int64_t r = 0; r < t.rows; ++r)
+    if (std::none_of(checkedColumns.begin(), checkedColumns.end(),
+                     [&](const Column *c) { return missing(*c, r); }))
+      kept.push_back(r);
+  return take_rows(t, kept.data(), static_cast<int64_t>(kept.size()));
+}
+
+extern "C" MlpTable *mlp_rt_table_fill_na(MlpTable *t_arg, const char *spec) {
+  const MlpTable &t = checked(t_arg, "mlp_rt_table_fill_na");
+  auto out = std::make_unique<MlpTable>(t);
+  for (const std::string &entry : pieces(arg(spec), '\n')) {
+    size_t tab = entry.find('\t');
+    if (tab == std::string::npos) internal_error("mlp_rt_table_fill_na: bad entry '" + entry + "'");
+    std::string name = entry.substr(0, tab);
+    auto replacement = filled(t.column(name), t.rows, entry.substr(tab + 1));
+    for (auto &slot : out->columns)
+      if (slot->name == name) slot = replacement;
+  }
+  return keep_alive(std::move(out));
+}
+
+extern "C" MlpTable *mlp_rt_table_onehot(MlpTable *t_arg, const char *column, const char *labels) {
+  const MlpTable &t = checked(t_arg, "mlp_rt_table_onehot");
+  const Column &c = t.column(arg(column));
+  if (c.type != ColumnType::Str) internal_error("mlp_rt_table_onehot: '" + c.name + "' is not a str column");
+  std::vector<std::string> expected = pieces(arg(labels), '\n');
+  // Each of the column's labels -> its position among the compiled ones.
+  std::vector<int64_t> position(c.labels.size(), -1);
+  for (size_t i = 0; i < c.labels.size(); ++i) {
+    auto at = std::find(expected.begin(), expected.end(), c.labels[i]);
+    if (at != expected.end()) position[i] = at - expected.begin();
+  }
+  auto out = std::make_unique<MlpTable>(t);
+  out->columns.erase(std::remove_if(out->columns.begin(), out->columns.end(),
+                                    [&](const auto &slot) { return slot->name == c.name; }),
+                     out->columns.end());
+  std::vector<std::shared_ptr<Column>> dummies;
+  for (const std::string &label : expected) {
+    auto d = std::make_shared<Column>();
+    d->name = c.name + "_" + label;
+    d->type = ColumnType::F32;
+    d->f32.assign(static_cast<size_t>(t.rows), 0.0f);
+    dummies.push_back(d);
+  }
+  for (int64_t r = 0; r < t.rows; ++r) {
+    int32_t code = c.codes[r];
+    if (code < 0) continue; // missing: every dummy 0, as pandas.get_dummies
+    if (position[code] < 0) {
+      std::vector<std::string> shown(expected.begin(), expected.end());
+      die(t.where(r) + ": column '" + c.name + "': '" + c.labels[code] +
+              "' is not one of the values onehot was compiled for (" + join(shown) + ")",
+          1);
+    }
+    dummies[position[code]]->f32[r] = 1.0f;
+  }
+  for (auto &d : dummies) out->columns.push_back(std::move(d));
+  return keep_alive(std::move(out));
+}

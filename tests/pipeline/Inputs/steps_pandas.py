@@ -1,0 +1,29 @@
+"""The pipelines of steps.mlp in pandas; compares each printed column sum
+(1e-5 relative)."""
+import sys
+
+import pandas as pd
+
+cars = pd.read_csv(sys.argv[2] + "/cars.csv").drop(columns=["name"])
+cars = cars.dropna(subset=["miles_per_gallon"])
+cars["horsepower"] = cars["horsepower"].fillna(cars["horsepower"].median())
+cars = pd.get_dummies(cars, columns=["origin"], dtype=float)
+
+raw = lambda: pd.read_csv(sys.argv[2] + "/missing.csv")
+means = raw()
+means["city"] = means["city"].fillna(means["city"].mode()[0])
+means["score"] = means["score"].fillna(means["score"].mean())
+means = pd.get_dummies(means, columns=["city"], dtype=float)
+values = raw().fillna({"city": "Lima", "score": 0.5})[["city", "score"]]
+values = pd.get_dummies(values, columns=["city"], dtype=float)
+tables = {"cars": cars, "means": means, "values": values,
+          "complete": raw().dropna(), "some": raw().dropna(subset=["score"])}
+
+bad = 0
+for line in open(sys.argv[1]):
+    table, column, ours = line.split()
+    want = float(tables[table][column].sum())
+    ok = abs(float(ours) - want) <= 1e-5 * max(1.0, abs(want))
+    bad += not ok
+    print(f"{table}.{column}: {'match' if ok else f'MISMATCH mlpc {ours} pandas {want}'}")
+sys.exit(1 if bad else 0)
