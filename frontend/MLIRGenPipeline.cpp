@@ -961,8 +961,21 @@ GenValue MLIRGen::genTableBuiltin(const Expr &e, const std::string &name) {
       return handle(rtCall("mlp_rt_table_drop_na", ptrType(), {table, str(spec, l)}, l));
     if (name == "fill_na")
       return handle(rtCall("mlp_rt_table_fill_na", ptrType(), {table, str(spec, l)}, l));
+    if (name == "minmax")
+      return handle(rtCall("mlp_rt_table_minmax", ptrType(), {table, str(spec, l)}, l));
+    if (name == "head")
+      return handle(rtCall("mlp_rt_table_head", ptrType(), {table, i64(std::stoll(spec), l)}, l));
+    if (name == "shuffle")
+      return handle(rtCall("mlp_rt_table_shuffle", ptrType(), {table, i64(std::stoll(spec), l)}, l));
+    if (name == "sort") {
+      size_t tab = spec.find('\t');
+      Value descending = b.create<arith::ConstantIntOp>(l, spec.substr(tab + 1) == "1", 32);
+      return handle(rtCall("mlp_rt_table_sort", ptrType(),
+                           {table, str(spec.substr(0, tab), l), descending}, l));
+    }
+    const char *fn = name == "onehot" ? "mlp_rt_table_onehot" : "mlp_rt_table_label_encode";
     for (const auto &[column, labels] : notes->stepLabels.at(&e))
-      table = rtCall("mlp_rt_table_onehot", ptrType(), {table, str(column, l), str(labels, l)}, l);
+      table = rtCall(fn, ptrType(), {table, str(column, l), str(labels, l)}, l);
     return handle(table);
   }
   if (name == "standardize")

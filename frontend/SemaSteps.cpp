@@ -1,5 +1,5 @@
 // Sema for the data steps that reshape a table: select, drop, drop_na,
-// fill_na and onehot. Each gives the schema of its result, and leaves the
+// fill_na, onehot, label_encode, minmax, head, shuffle and sort. Each gives the schema of its result, and leaves the
 // runtime its arguments as one string (notes->strings), see steps.cpp.
 #include "frontend/Sema.h"
 
@@ -19,7 +19,8 @@ std::string joined(const std::vector<std::string> &names, const char *sep) {
 
 bool isDataStep(const std::string &name) {
   return name == "select" || name == "drop" || name == "drop_na" || name == "fill_na" ||
-         name == "onehot";
+         name == "onehot" || name == "label_encode" || name == "minmax" || name == "head" ||
+         name == "shuffle" || name == "sort";
 }
 
 Type Sema::checkDataStep(const Expr &e, const std::string &name) {
@@ -37,6 +38,67 @@ Type Sema::checkDataStep(const Expr &e, const std::string &name) {
   auto schema = std::make_shared<TableSchema>(in);
   auto named = [&](const Expr &x) { return column(x, in).name; };
   std::string spec;
+
+  if (name == "head" || name == "shuffle" || name == "sort") {
+    // head(t, n), shuffle(t, seed: s), sort(t, col, descending: bool)
+    bool descending = false;
+    for (const Arg &a : e.args) {
+      if (a.name.empty())
+        continue;
+      if (name == "shuffle" && a.name == "seed") {
+        spec = std::to_string(constInt(*a.value, "shuffle's seed"));
+      } else if (name == "sort" && a.name == "descending") {
+        if (a.value->kind != ExprKind::Bool)
+          error(*a.value, "descending is true or false");
+        record(*a.value, Type::scalar(ElemType::Bool));
+        descending = a.value->boolean;
+      } else {
+        diags.error(a.nameRange, "'" + name + "' has no parameter '" + a.name + "'");
+      }
+    }
+    if (name == "head") {
+      if (columns.size() != 1)
+        error(e, "head takes a row count, as in head(t, 10)");
+      int64_t n = constInt(*columns[0], "head's row count");
+      if (n < 0)
+        error(*columns[0], "head's row count must not be negative");
+      spec = std::to_string(n);
+    } else if (name == "shuffle") {
+      if (spec.empty())
+        error(e, "shuffle needs a seed, as in shuffle(t, seed: 1)");
+      if (!columns.empty())
+        error(*columns[0], "shuffle takes only a seed");
+    } else {
+      if (columns.size() != 1)
+        error(e, "sort takes one column, as in sort(t, year, descending: true)");
+      const Column &c = column(*columns[0], in);
+      if (!c.shape.empty())
+        error(*columns[0], "sort needs a column of single values; '" + c.name + "' holds tensors");
+      spec = c.name + (descending ? "\t1" : "\t0");
+    }
+    ctx->notes->strings[&e] = spec;
+    Type r = t;
+    r.table = schema;
+    return record(e, r);
+  }
+  if (name == "minmax") {
+    std::vector<std::string> scaled;
+    for (const Expr *x : columns)
+      for (const std::string &c : columnList(*x, in, "scaled column")) {
+        if (!in.find(c)->shape.empty())
+          unsupported(x->range, "scaling a tensor column ('" + c + "')");
+        scaled.push_back(c);
+      }
+    if (scaled.empty())
+      error(e, "minmax needs the columns to scale, or 'numeric'");
+    for (Column &c : schema->columns)
+      if (std::find(scaled.begin(), scaled.end(), c.name) != scaled.end())
+        c.elem = ElemType::F32;
+    ctx->notes->strings[&e] = joined(scaled, ",");
+    Type r = t;
+    r.table = schema;
+    return record(e, r);
+  }
 
   if (name == "fill_na") {
     // fill_na(col: mean|median|mode|<number>|"text", ...)
@@ -121,17 +183,26 @@ Type Sema::checkDataStep(const Expr &e, const std::string &name) {
       spec = joined(names, ",");
     } else if (name == "drop_na") {
       spec = joined(listed, ",");
-    } else { // onehot: the str column -> one f32 column per value seen now
+    } else { // onehot, label_encode: a str column, by the values seen now
       for (size_t i = 0; i < listed.size(); ++i) {
         const Column &c = *in.find(listed[i]);
         if (c.elem != ElemType::Str || !c.shape.empty())
           error(*columns[std::min(i, columns.size() - 1)],
-                "onehot needs a str column; '" + c.name + "' holds " +
+                name + " needs a str column; '" + c.name + "' holds " +
                     (c.elem == ElemType::Str ? "tensors" : "numbers"));
         if (c.labels.empty())
           error(*columns[std::min(i, columns.size() - 1)],
-                "onehot: the column '" + c.name + "' has no values");
+                name + ": the column '" + c.name + "' has no values");
+        ctx->notes->stepLabels[&e].push_back({c.name, joined(c.labels, "\n")});
         auto &cols = schema->columns;
+        if (name == "label_encode") {
+          for (Column &x : cols)
+            if (x.name == c.name) {
+              x.elem = ElemType::I64;
+              x.labels.clear();
+            }
+          continue;
+        }
         cols.erase(std::remove_if(cols.begin(), cols.end(),
                                   [&](const Column &x) { return x.name == c.name; }),
                    cols.end());
@@ -144,7 +215,6 @@ Type Sema::checkDataStep(const Expr &e, const std::string &name) {
                   "onehot would make the column '" + dummy.name + "', which the table has already");
           cols.push_back(dummy);
         }
-        ctx->notes->stepLabels[&e].push_back({c.name, joined(c.labels, "\n")});
       }
     }
   }

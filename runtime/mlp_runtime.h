@@ -203,6 +203,20 @@ MlpTable *mlp_rt_table_fill_na(MlpTable *t, const char *spec);
 /// `column_label` and added last, as pandas.get_dummies; a missing value
 /// gives all zeros, a value not in `labels` is an error naming its row.
 MlpTable *mlp_rt_table_onehot(MlpTable *t, const char *column, const char *labels);
+/// Replaces the str column `column` by its i64 position in `labels` (the
+/// values seen when compiling, sorted, as scikit-learn's LabelEncoder); a
+/// missing or unknown value is an error naming its row.
+MlpTable *mlp_rt_table_label_encode(MlpTable *t, const char *column, const char *labels);
+/// Scales each of `columns` to [0, 1]: (x - min) / (max - min) over the
+/// present values (a constant column becomes 0); they become f32.
+MlpTable *mlp_rt_table_minmax(MlpTable *t, const char *columns);
+/// The first n rows (all of them if there are fewer).
+MlpTable *mlp_rt_table_head(MlpTable *t, int64_t n);
+/// The rows in the seeded order of mlp_rt_table_split's permutation.
+MlpTable *mlp_rt_table_shuffle(MlpTable *t, int64_t seed);
+/// The rows stably sorted by `column` (str columns alphabetically), missing
+/// values last.
+MlpTable *mlp_rt_table_sort(MlpTable *t, const char *column, int32_t descending);
 
 /// The number of rows (data lines) of `t`.
 int64_t mlp_rt_table_rows(MlpTable *t);

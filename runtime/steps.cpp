@@ -1,5 +1,5 @@
-// Data steps that reshape a table: select (and drop), drop_na, fill_na and
-// onehot. Each returns a new table; the columns it leaves alone are shared
+// Data steps that reshape a table: select (and drop), drop_na, fill_na,
+// onehot, label_encode, minmax, head, shuffle and sort. Each returns a new table; the columns it leaves alone are shared
 // with the input, not copied. The compiler checked every column name and
 // type against the schema, so a bad one here is an internal error.
 #include "runtime/internal.h"
@@ -112,6 +112,24 @@ std::shared_ptr<const Column> filled(const Column &c, int64_t rows, const std::s
   return out;
 }
 
+/// Each of c's labels -> its index in `expected` (the values the compiler
+/// saw), or -1.
+std::vector<int64_t> positions(const Column &c, const std::vector<std::string> &expected) {
+  std::vector<int64_t> position(c.labels.size(), -1);
+  for (size_t i = 0; i < c.labels.size(); ++i) {
+    auto at = std::find(expected.begin(), expected.end(), c.labels[i]);
+    if (at != expected.end()) position[i] = at - expected.begin();
+  }
+  return position;
+}
+
+[[noreturn]] void unknownValue(const MlpTable &t, int64_t row, const Column &c, const char *step,
+                               const std::vector<std::string> &expected) {
+  die(t.where(row) + ": column '" + c.name + "': '" + c.labels[c.codes[row]] + "' is not one of the values " +
+          step + " was compiled for (" + join(expected) + ")",
+      1);
+}
+
 } // namespace
 
 extern "C" MlpTable *mlp_rt_table_select(MlpTable *t_arg, const char *columns) {
@@ -158,12 +176,7 @@ extern "C" MlpTable *mlp_rt_table_onehot(MlpTable *t_arg, const char *column, co
   const Column &c = t.column(arg(column));
   if (c.type != ColumnType::Str) internal_error("mlp_rt_table_onehot: '" + c.name + "' is not a str column");
   std::vector<std::string> expected = pieces(arg(labels), '\n');
-  // Each of the column's labels -> its position among the compiled ones.
-  std::vector<int64_t> position(c.labels.size(), -1);
-  for (size_t i = 0; i < c.labels.size(); ++i) {
-    auto at = std::find(expected.begin(), expected.end(), c.labels[i]);
-    if (at != expected.end()) position[i] = at - expected.begin();
-  }
+  std::vector<int64_t> position = positions(c, expected);
   auto out = std::make_unique<MlpTable>(t);
   out->columns.erase(std::remove_if(out->columns.begin(), out->columns.end(),
                                     [&](const auto &slot) { return slot->name == c.name; }),
@@ -179,14 +192,85 @@ extern "C" MlpTable *mlp_rt_table_onehot(MlpTable *t_arg, const char *column, co
   for (int64_t r = 0; r < t.rows; ++r) {
     int32_t code = c.codes[r];
     if (code < 0) continue; // missing: every dummy 0, as pandas.get_dummies
-    if (position[code] < 0) {
-      std::vector<std::string> shown(expected.begin(), expected.end());
-      die(t.where(r) + ": column '" + c.name + "': '" + c.labels[code] +
-              "' is not one of the values onehot was compiled for (" + join(shown) + ")",
-          1);
-    }
+    if (position[code] < 0) unknownValue(t, r, c, "onehot", expected);
     dummies[position[code]]->f32[r] = 1.0f;
   }
   for (auto &d : dummies) out->columns.push_back(std::move(d));
   return keep_alive(std::move(out));
+}
+
+extern "C" MlpTable *mlp_rt_table_label_encode(MlpTable *t_arg, const char *column, const char *labels) {
+  const MlpTable &t = checked(t_arg, "mlp_rt_table_label_encode");
+  const Column &c = t.column(arg(column));
+  if (c.type != ColumnType::Str) internal_error("mlp_rt_table_label_encode: '" + c.name + "' is not a str column");
+  std::vector<std::string> expected = pieces(arg(labels), '\n');
+  std::vector<int64_t> position = positions(c, expected);
+  auto codes = std::make_shared<Column>();
+  codes->name = c.name;
+  codes->type = ColumnType::I64;
+  codes->i64.resize(static_cast<size_t>(t.rows));
+  for (int64_t r = 0; r < t.rows; ++r) {
+    if (c.codes[r] < 0) die(t.where(r) + ": column '" + c.name + "' has a missing value (label_encode needs one)", 1);
+    if (position[c.codes[r]] < 0) unknownValue(t, r, c, "label_encode", expected);
+    codes->i64[r] = position[c.codes[r]];
+  }
+  auto out = std::make_unique<MlpTable>(t);
+  for (auto &slot : out->columns)
+    if (slot->name == c.name) slot = codes;
+  return keep_alive(std::move(out));
+}
+
+extern "C" MlpTable *mlp_rt_table_minmax(MlpTable *t_arg, const char *columns) {
+  const MlpTable &t = checked(t_arg, "mlp_rt_table_minmax");
+  auto out = std::make_unique<MlpTable>(t);
+  for (const std::string &name : split_list(arg(columns))) {
+    const Column &c = t.column(name);
+    if (!c.numeric() || c.tensor()) internal_error("mlp_rt_table_minmax: '" + name + "' is not a numeric scalar column");
+    // Over the present values, as scikit-learn's MinMaxScaler; a constant
+    // column becomes 0 (its range counts as 1), missing values stay NaN.
+    double lo = INFINITY, hi = -INFINITY;
+    for (int64_t r = 0; r < t.rows; ++r) {
+      double x = c.number(r);
+      if (!std::isnan(x)) lo = std::min(lo, x), hi = std::max(hi, x);
+    }
+    double range = hi > lo ? hi - lo : 1.0;
+    auto scaled = std::make_shared<Column>();
+    scaled->name = c.name;
+    scaled->type = ColumnType::F32;
+    scaled->f32.resize(static_cast<size_t>(t.rows));
+    for (int64_t r = 0; r < t.rows; ++r) scaled->f32[r] = static_cast<float>((c.number(r) - lo) / range);
+    for (auto &slot : out->columns)
+      if (slot->name == name) slot = std::move(scaled);
+  }
+  return keep_alive(std::move(out));
+}
+
+extern "C" MlpTable *mlp_rt_table_head(MlpTable *t_arg, int64_t n) {
+  const MlpTable &t = checked(t_arg, "mlp_rt_table_head");
+  std::vector<int64_t> rows(static_cast<size_t>(std::clamp<int64_t>(n, 0, t.rows)));
+  for (size_t r = 0; r < rows.size(); ++r) rows[r] = static_cast<int64_t>(r);
+  return take_rows(t, rows.data(), static_cast<int64_t>(rows.size()));
+}
+
+extern "C" MlpTable *mlp_rt_table_shuffle(MlpTable *t_arg, int64_t seed) {
+  const MlpTable &t = checked(t_arg, "mlp_rt_table_shuffle");
+  std::vector<int64_t> order = permutation(t.rows, seed, 0);
+  return take_rows(t, order.data(), t.rows);
+}
+
+extern "C" MlpTable *mlp_rt_table_sort(MlpTable *t_arg, const char *column, int32_t descending) {
+  const MlpTable &t = checked(t_arg, "mlp_rt_table_sort");
+  const Column &c = t.column(arg(column));
+  if (c.tensor()) internal_error("mlp_rt_table_sort: '" + c.name + "' is a tensor column");
+  std::vector<int64_t> order(static_cast<size_t>(t.rows));
+  for (int64_t r = 0; r < t.rows; ++r) order[r] = r;
+  // Stable, missing values last either way (pandas' sort_values with
+  // kind="stable", na_position="last"). Labels are sorted, so codes order str.
+  auto key = [&](int64_t r) { return c.type == ColumnType::Str ? double(c.codes[r]) : c.number(r); };
+  auto isMissing = [&](int64_t r) { return missing(c, r); };
+  std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
+    if (isMissing(a) || isMissing(b)) return !isMissing(a) && isMissing(b);
+    return descending ? key(a) > key(b) : key(a) < key(b);
+  });
+  return take_rows(t, order.data(), t.rows);
 }

@@ -1937,6 +1937,18 @@ void test_steps() {
   check_floats(column_values(hot, "city_Oslo"), {0, 0, 1, 1, 0},
                "steps: onehot Oslo (a missing value gives 0s; fill_na left its input alone)");
   check_floats(column_values(hot, "city_Rome"), {0, 0, 0, 0, 0}, "steps: onehot of a value with no rows");
+  // shuffle: the seeded permutation split uses.
+  MlpTable *a = nullptr, *b = nullptr;
+  mlp_rt_table_split(t, 1.0, 9, &a, &b);
+  check_list(values_i64(mlp_rt_table_shuffle(t, 9), "id"), values_i64(a, "id"), "steps: shuffle is split's order");
+  check_list(values_i64(mlp_rt_table_head(t, 2), "id"), {1, 2}, "steps: head");
+  check_eq(mlp_rt_table_rows(mlp_rt_table_head(t, 99)), 5, "steps: head of more rows than there are");
+  check_list(values_i64(mlp_rt_table_sort(t, "city", 0), "id"), {3, 4, 1, 5, 2}, "steps: sort a str column, missing last");
+  check_list(values_i64(mlp_rt_table_label_encode(mlp_rt_table_drop_na(t, "city"), "city", "Oslo\nParis"), "city"),
+             {1, 0, 0, 1}, "steps: label_encode");
+  check_error([&] { mlp_rt_table_label_encode(t, "city", "Oslo\nParis"); },
+              path + ":3: column 'city' has a missing value (label_encode needs one)",
+              "steps: label_encode of a missing value");
   check_error([&] { mlp_rt_table_onehot(t, "city", "Oslo"); },
               path + ":2: column 'city': 'Paris' is not one of the values onehot was compiled for (Oslo)",
               "steps: onehot of a value not compiled for");

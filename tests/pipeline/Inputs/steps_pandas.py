@@ -16,8 +16,15 @@ means["score"] = means["score"].fillna(means["score"].mean())
 means = pd.get_dummies(means, columns=["city"], dtype=float)
 values = raw().fillna({"city": "Lima", "score": 0.5})[["city", "score"]]
 values = pd.get_dummies(values, columns=["city"], dtype=float)
+top = raw().sort_values("score", ascending=False, kind="stable", na_position="last").head(4)
+scaled = pd.read_csv(sys.argv[2] + "/cars.csv").dropna()
+for c in ["horsepower", "weight_in_lbs"]:
+    scaled[c] = (scaled[c] - scaled[c].min()) / (scaled[c].max() - scaled[c].min())
+coded = raw().dropna(subset=["city"])
+coded["city"] = coded["city"].astype("category").cat.codes  # sorted categories, as LabelEncoder
 tables = {"cars": cars, "means": means, "values": values,
-          "complete": raw().dropna(), "some": raw().dropna(subset=["score"])}
+          "complete": raw().dropna(), "some": raw().dropna(subset=["score"]),
+          "top": top, "first": top.head(1), "last": top.tail(1), "scaled": scaled, "coded": coded}
 
 bad = 0
 for line in open(sys.argv[1]):
