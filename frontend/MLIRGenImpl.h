@@ -72,6 +72,8 @@ public:
   GenValue genLoad(const Expr &e);
   GenValue genMember(const Expr &e);
   GenValue genPredict(const Expr &e);
+  void fillPerRow(mlir::Value table, mlir::Value column, const Expr &value, const Type &outType,
+                  const std::string &suffix, mlir::Location l);
   mlir::Value genMutate(const Expr &e);
   void genTrain(const Stmt &s);
   void genPlot(const Stmt &s);

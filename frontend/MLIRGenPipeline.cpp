@@ -952,6 +952,14 @@ GenValue MLIRGen::genTableBuiltin(const Expr &e, const std::string &name) {
   }
   if (name == "mutate")
     return handle(genMutate(e));
+  if (name == "filter") {
+    // The condition per row as a 0/1 column, then the rows where it is 1.
+    Value table = gen(*positional(0)).value;
+    Value keep = rtCall("mlp_rt_column_new", ptrType(),
+                        {table, str("keep", l), str("i64", l), str("", l)}, l);
+    fillPerRow(table, keep, *positional(1), Type::scalar(ElemType::I64), "i64", l);
+    return handle(rtCall("mlp_rt_table_filter", ptrType(), {table, keep}, l));
+  }
   if (isDataStep(name)) {
     Value table = gen(*positional(0)).value;
     const std::string &spec = notes->strings.at(&e);
@@ -1038,6 +1046,45 @@ GenValue MLIRGen::genLoad(const Expr &e) {
   return net;
 }
 
+/// The generated loop of mutate and filter: for each row of `table`, the
+/// row's values of the columns `value` reads, `value` computed from them,
+/// and the result stored in row r of the column being built.
+void MLIRGen::fillPerRow(Value table, Value column, const Expr &value, const Type &outType,
+                         const std::string &suffix, Location l) {
+  const TableSchema *schema = notes->rowSchemas.at(&value).get();
+  auto loop = countedLoop(rtCall("mlp_rt_table_rows", b.getI64Type(), {table}, l),
+                          {}, l);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value row = indexToI64(loop.getInductionVar(), l);
+    scopes.emplace_back();
+    // The columns the expression reads, as this row's values.
+    llvm::SmallVector<llvm::StringRef> used;
+    llvm::StringRef(notes->strings.at(&value)).split(used, ',', -1, false);
+    for (llvm::StringRef name : used) {
+      const Column &c = *schema->find(name.str());
+      std::vector<Dim> dims;
+      for (int64_t d : c.shape) {
+        Dim dim;
+        dim.size = d;
+        dims.push_back(dim);
+      }
+      bool intColumn = c.elem == ElemType::I64;
+      Type valueType = Type::tensor(c.elem, dims);
+      Value v = b.create<ops::RuntimeFillOp>(
+                     l, TypeRange{tensorType(valueType)},
+                     intColumn ? "mlp_rt_table_get_row_i64" : "mlp_rt_table_get_row_f32",
+                     ValueRange{table, str(name, l), row})
+                    .getResult(0);
+      bindLocal(name.str(), GenValue::tensor(v));
+    }
+    Value v = coerce(tensorOf(value), outType, l);
+    rtCall(std::string("mlp_rt_column_set_row_") + suffix, {}, {column, row, v}, l);
+    scopes.pop_back();
+  }
+}
+
 /// mutate: a generated loop over the rows computes each new column from the
 /// row's values, which the runtime hands out and collects.
 Value MLIRGen::genMutate(const Expr &e) {
@@ -1053,7 +1100,6 @@ Value MLIRGen::genMutate(const Expr &e) {
   for (const Arg &a : e.args) {
     if (a.name.empty())
       continue;
-    const TableSchema *schema = notes->rowSchemas.at(a.value.get()).get();
     const Type &rowType = typeOf(*a.value);
     bool isFloat = isFloatElem(rowType.elem);
     std::vector<int64_t> shape;
@@ -1066,37 +1112,7 @@ Value MLIRGen::genMutate(const Expr &e) {
                           {table, str(a.name, l), str(suffix, l),
                            str(TrainedInfo::shapeText(shape), l)},
                           l);
-    auto loop = countedLoop(rtCall("mlp_rt_table_rows", b.getI64Type(), {table}, l),
-                            {}, l);
-    {
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(loop.getBody());
-      Value row = indexToI64(loop.getInductionVar(), l);
-      scopes.emplace_back();
-      // The columns the expression reads, as this row's values.
-      llvm::SmallVector<llvm::StringRef> used;
-      llvm::StringRef(notes->strings.at(a.value.get())).split(used, ',', -1, false);
-      for (llvm::StringRef name : used) {
-        const Column &c = *schema->find(name.str());
-        std::vector<Dim> dims;
-        for (int64_t d : c.shape) {
-          Dim dim;
-          dim.size = d;
-          dims.push_back(dim);
-        }
-        bool intColumn = c.elem == ElemType::I64;
-        Type valueType = Type::tensor(c.elem, dims);
-        Value v = b.create<ops::RuntimeFillOp>(
-                       l, TypeRange{tensorType(valueType)},
-                       intColumn ? "mlp_rt_table_get_row_i64" : "mlp_rt_table_get_row_f32",
-                       ValueRange{table, str(name, l), row})
-                      .getResult(0);
-        bindLocal(name.str(), GenValue::tensor(v));
-      }
-      Value value = coerce(tensorOf(*a.value), outType, l);
-      rtCall(std::string("mlp_rt_column_set_row_") + suffix, {}, {column, row, value}, l);
-      scopes.pop_back();
-    }
+    fillPerRow(table, column, *a.value, outType, suffix, l);
     Value replaced = table;
     table = rtCall("mlp_rt_table_with_column", ptrType(), {table, column}, l);
     if (temporary)

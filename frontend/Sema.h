@@ -165,6 +165,8 @@ private:
   Type checkCsv(const Expr &e);
   Type checkIdx(const Expr &e);
   Type checkMutate(const Expr &e);
+  Type checkRowExpr(const Expr &value, const TableSchema &schema);
+  Type checkFilter(const Expr &e);  // SemaSteps.cpp
   Type checkTableBuiltin(const Expr &e, const std::string &name);
   Type checkDataStep(const Expr &e, const std::string &name);  // SemaSteps.cpp
   Type checkMember(const Expr &e);

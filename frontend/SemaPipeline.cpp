@@ -263,6 +263,35 @@ static void columnsRead(const Expr &e, const TableSchema &schema,
 
 /// `mutate(t, c = expr, ...)`: each expression is computed per row, with
 /// the row's columns as values (an image column is an f32[28, 28]).
+/// An expression computed per row of a table (mutate, filter): each numeric
+/// column is a local holding the row's value. Records what MLIRGen needs:
+/// the columns it reads and the schema it reads them from.
+Type Sema::checkRowExpr(const Expr &value, const TableSchema &schema) {
+  ctx->scopes.emplace_back();
+  for (const Column &c : schema.columns)
+    if (c.elem != ElemType::Str) {
+      Local l;
+      std::vector<Dim> dims;
+      for (int64_t d : c.shape) {
+        Dim dim;
+        dim.size = d;
+        dims.push_back(dim);
+      }
+      l.type = Type::tensor(c.elem, dims);
+      bind(c.name, value.range, l, false);
+    }
+  Type v = check(value);
+  ctx->scopes.pop_back();
+  std::vector<std::string> used;
+  columnsRead(value, schema, used);
+  std::string list;
+  for (const std::string &c : used)
+    list += (list.empty() ? "" : ",") + c;
+  ctx->notes->strings[&value] = list;
+  ctx->notes->rowSchemas[&value] = std::make_shared<TableSchema>(schema);
+  return v;
+}
+
 Type Sema::checkMutate(const Expr &e) {
   const Expr *source = positionalArg(e, 0);
   if (!source)
@@ -280,30 +309,9 @@ Type Sema::checkMutate(const Expr &e) {
     if (!a.isAssign)
       diags.error(a.nameRange, "mutate takes assignments: write '" + a.name +
                                    " = ...'");
-    ctx->scopes.emplace_back();
-    for (const Column &c : schema->columns)
-      if (c.elem != ElemType::Str) {
-        Local l;
-        std::vector<Dim> dims;
-        for (int64_t d : c.shape) {
-          Dim dim;
-          dim.size = d;
-          dims.push_back(dim);
-        }
-        l.type = Type::tensor(c.elem, dims);
-        bind(c.name, a.nameRange, l, false);
-      }
-    Type v = check(*a.value);
-    ctx->scopes.pop_back();
+    Type v = checkRowExpr(*a.value, *schema);
     if (!v.isTensor() || !isNumeric(v.elem))
       error(*a.value, "a mutated column must hold numbers, got " + v.str());
-    std::vector<std::string> used;
-    columnsRead(*a.value, *schema, used);
-    std::string list;
-    for (const std::string &c : used)
-      list += (list.empty() ? "" : ",") + c;
-    ctx->notes->strings[a.value.get()] = list;
-    ctx->notes->rowSchemas[a.value.get()] = std::make_shared<TableSchema>(*schema);
     Column out;
     out.name = a.name;
     out.elem = isFloatElem(v.elem) ? ElemType::F32 : ElemType::I64;
@@ -330,6 +338,8 @@ Type Sema::checkTableBuiltin(const Expr &e, const std::string &name) {
     return checkIdx(e);
   if (name == "mutate")
     return checkMutate(e);
+  if (name == "filter")
+    return checkFilter(e);
   if (isDataStep(name))
     return checkDataStep(e, name);
   std::vector<const Expr *> positional;

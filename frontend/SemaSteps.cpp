@@ -23,6 +23,26 @@ bool isDataStep(const std::string &name) {
          name == "shuffle" || name == "sort";
 }
 
+/// filter(t, condition): the rows where a per-row condition holds.
+Type Sema::checkFilter(const Expr &e) {
+  std::vector<const Expr *> positional;
+  for (const Arg &a : e.args) {
+    if (!a.name.empty())
+      error(*a.value, "filter takes a condition on the row, as in filter(year >= 1972)");
+    positional.push_back(a.value.get());
+  }
+  if (positional.size() != 2)
+    error(e, "filter takes a table and one condition, as in filter(year >= 1972)");
+  Type t = check(*positional[0]);
+  if (t.kind != Type::Table)
+    error(*positional[0], "filter needs a table, got " + t.str());
+  Type v = checkRowExpr(*positional[1], *t.table);
+  if (!v.isTensor() || v.elem != ElemType::Bool || !v.dims.empty())
+    error(*positional[1], "filter keeps the rows where a condition holds: it needs a bool, got " +
+                              v.str());
+  return record(e, t);
+}
+
 Type Sema::checkDataStep(const Expr &e, const std::string &name) {
   std::vector<const Expr *> columns;
   const Expr *source = nullptr;

@@ -264,6 +264,9 @@ typedef struct MlpColumnBuilder MlpColumnBuilder;
 /// A new column `name` of `type` ("f32" or "i64") and per-row `shape`
 /// ("1x28x28"; "" for a scalar column), for a table with t's rows.
 MlpColumnBuilder *mlp_rt_column_new(MlpTable *t, const char *name, const char *type, const char *shape);
+/// The rows of t whose entry in `keep` (an i64 column of t's length, every
+/// row set: a filter's condition per row) is not 0, in order. Consumes `keep`.
+MlpTable *mlp_rt_table_filter(MlpTable *t, MlpColumnBuilder *keep);
 /// mlp_rt_column_new for a table that is freed right after the column
 /// replaces its namesake (a pipeline's temporary): when t has a column of
 /// that name, type and shape that no other table shares, the rows are written

@@ -654,6 +654,18 @@ extern "C" MlpTable *mlp_rt_table_with_column(MlpTable *t_arg, MlpColumnBuilder 
 
 extern "C" void mlp_rt_table_free(MlpTable *t) { release(t, "mlp_rt_table_free"); }
 
+extern "C" MlpTable *mlp_rt_table_filter(MlpTable *t_arg, MlpColumnBuilder *keep) {
+  const MlpTable &t = checked(t_arg, "mlp_rt_table_filter");
+  if (!keep || !kept_objects().count(keep)) internal_error("mlp_rt_table_filter: unknown or used column");
+  if (keep->column.type != ColumnType::I64 || keep->rows != t.rows || keep->count != keep->rows)
+    internal_error("mlp_rt_table_filter: the condition column must give an i64 for every row");
+  std::vector<int64_t> rows;
+  for (int64_t r = 0; r < t.rows; ++r)
+    if (keep->column.i64[r] != 0) rows.push_back(r);
+  release(keep, "mlp_rt_table_filter");
+  return take_rows(t, rows.data(), static_cast<int64_t>(rows.size()));
+}
+
 extern "C" MlpColumnBuilder *mlp_rt_column_overwrite(MlpTable *t, const char *name, const char *type,
                                                      const char *shape) {
   // Built for no rows, to check the arguments and describe the column.

@@ -16,6 +16,8 @@ means["score"] = means["score"].fillna(means["score"].mean())
 means = pd.get_dummies(means, columns=["city"], dtype=float)
 values = raw().fillna({"city": "Lima", "score": 0.5})[["city", "score"]]
 values = pd.get_dummies(values, columns=["city"], dtype=float)
+recent = pd.read_csv(sys.argv[2] + "/cars.csv")
+recent = recent[((recent.year >= 1980) & (recent.cylinders == 4)) | (recent.horsepower > 200)].dropna()
 top = raw().sort_values("score", ascending=False, kind="stable", na_position="last").head(4)
 scaled = pd.read_csv(sys.argv[2] + "/cars.csv").dropna()
 for c in ["horsepower", "weight_in_lbs"]:
@@ -24,7 +26,7 @@ coded = raw().dropna(subset=["city"])
 coded["city"] = coded["city"].astype("category").cat.codes  # sorted categories, as LabelEncoder
 tables = {"cars": cars, "means": means, "values": values,
           "complete": raw().dropna(), "some": raw().dropna(subset=["score"]),
-          "top": top, "first": top.head(1), "last": top.tail(1), "scaled": scaled, "coded": coded}
+          "recent": recent, "top": top, "first": top.head(1), "last": top.tail(1), "scaled": scaled, "coded": coded}
 
 bad = 0
 for line in open(sys.argv[1]):
