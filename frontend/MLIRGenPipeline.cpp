@@ -952,6 +952,13 @@ GenValue MLIRGen::genTableBuiltin(const Expr &e, const std::string &name) {
   }
   if (name == "mutate")
     return handle(genMutate(e));
+  if (name == "describe") {
+    GenValue text;
+    text.kind = GenValue::Str;
+    text.pieces.push_back(
+        {"", rtCall("mlp_rt_table_describe", ptrType(), {gen(*positional(0)).value}, l), ""});
+    return text;
+  }
   if (name == "filter") {
     // The condition per row as a 0/1 column, then the rows where it is 1.
     Value table = gen(*positional(0)).value;

@@ -340,6 +340,16 @@ Type Sema::checkTableBuiltin(const Expr &e, const std::string &name) {
     return checkMutate(e);
   if (name == "filter")
     return checkFilter(e);
+  if (name == "describe") {
+    // describe(t): pandas' summary of the numeric columns, as text.
+    const Expr *table = positionalArg(e, 0);
+    if (!table || e.args.size() != 1)
+      error(e, "describe takes one table, as in describe(train_set)");
+    Type t = check(*table);
+    if (t.kind != Type::Table)
+      error(*table, "describe needs a table, got " + t.str());
+    return record(e, Type::scalar(ElemType::Str));
+  }
   if (isDataStep(name))
     return checkDataStep(e, name);
   std::vector<const Expr *> positional;

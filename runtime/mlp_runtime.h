@@ -217,6 +217,10 @@ MlpTable *mlp_rt_table_shuffle(MlpTable *t, int64_t seed);
 /// The rows stably sorted by `column` (str columns alphabetically), missing
 /// values last.
 MlpTable *mlp_rt_table_sort(MlpTable *t, const char *column, int32_t descending);
+/// pandas' describe() of the numeric scalar columns as text: count, mean,
+/// std (ddof 1), min, quartiles (linear interpolation), max, each "%.6f",
+/// in blocks of columns 80 characters wide. Valid until the next call.
+const char *mlp_rt_table_describe(MlpTable *t);
 
 /// The number of rows (data lines) of `t`.
 int64_t mlp_rt_table_rows(MlpTable *t);

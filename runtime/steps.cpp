@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <string>
@@ -273,4 +275,76 @@ extern "C" MlpTable *mlp_rt_table_sort(MlpTable *t_arg, const char *column, int3
     return descending ? key(a) > key(b) : key(a) < key(b);
   });
   return take_rows(t, order.data(), t.rows);
+}
+
+/* --------------------------------------------------------------- describe */
+
+namespace {
+
+/// The q-quantile of sorted values with linear interpolation (pandas' and
+/// NumPy's default).
+double quantile(const std::vector<double> &sorted, double q) {
+  double at = q * static_cast<double>(sorted.size() - 1);
+  auto lo = static_cast<size_t>(std::floor(at));
+  size_t hi = std::min(lo + 1, sorted.size() - 1);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (at - static_cast<double>(lo));
+}
+
+std::string fixed6(double x) {
+  if (std::isnan(x)) return "NaN";
+  char text[64];
+  std::snprintf(text, sizeof text, "%.6f", x);
+  return text;
+}
+
+} // namespace
+
+extern "C" const char *mlp_rt_table_describe(MlpTable *t_arg) {
+  const MlpTable &t = checked(t_arg, "mlp_rt_table_describe");
+  static const char *const kRows[] = {"count", "mean", "std", "min", "25%", "50%", "75%", "max"};
+  // One column of text per numeric scalar column, as pandas' describe().
+  std::vector<std::vector<std::string>> cells; // [column][0 = name, 1.. = stats]
+  for (const auto &c : t.columns) {
+    if (!c->numeric() || c->tensor()) continue;
+    std::vector<double> v;
+    for (int64_t r = 0; r < t.rows; ++r)
+      if (!missing(*c, r)) v.push_back(c->number(r));
+    std::sort(v.begin(), v.end());
+    double n = static_cast<double>(v.size()), sum = 0, squares = 0;
+    for (double x : v) sum += x;
+    double mean = v.empty() ? NAN : sum / n;
+    for (double x : v) squares += (x - mean) * (x - mean);
+    double std = v.size() > 1 ? std::sqrt(squares / (n - 1)) : NAN; // sample std (ddof 1)
+    std::vector<std::string> col = {c->name, fixed6(n), fixed6(mean), fixed6(std)};
+    for (double q : {0.0, 0.25, 0.5, 0.75, 1.0}) col.push_back(v.empty() ? "NaN" : fixed6(quantile(v, q)));
+    cells.push_back(std::move(col));
+  }
+  // Blocks of columns that fit in 80 characters, as pandas wraps them.
+  static std::string text;
+  text.clear();
+  size_t first = 0;
+  while (first < cells.size() || (first == 0 && cells.empty())) {
+    size_t width = 5, last = first;
+    std::vector<size_t> widths;
+    while (last < cells.size()) {
+      size_t w = 0;
+      for (const std::string &s : cells[last]) w = std::max(w, s.size());
+      if (last > first && width + 2 + w > 80) break;
+      widths.push_back(w);
+      width += 2 + w;
+      ++last;
+    }
+    if (!text.empty()) text += "\n\n";
+    for (size_t row = 0; row < 9; ++row) {
+      std::string line = row == 0 ? std::string(5, ' ') : kRows[row - 1] + std::string(5 - std::strlen(kRows[row - 1]), ' ');
+      for (size_t c = first; c < last; ++c) {
+        const std::string &s = cells[c][row];
+        line += std::string(2 + widths[c - first] - s.size(), ' ') + s;
+      }
+      text += line + (row < 8 ? "\n" : "");
+    }
+    if (cells.empty()) break;
+    first = last;
+  }
+  return text.c_str();
 }
