@@ -173,9 +173,15 @@ struct CsvReadPattern : OpConversionPattern<CsvReadOp> {
   matchAndRewrite(CsvReadOp op, OpAdaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    auto call = callRuntime(rewriter, loc, "mlp_rt_csv_read", op.getType(),
-                            ValueRange{stringPointer(rewriter, loc, op.getPath()),
-                                       stringPointer(rewriter, loc, op.getSchema())});
+    Value path = stringPointer(rewriter, loc, op.getPath());
+    Value schema = stringPointer(rewriter, loc, op.getSchema());
+    auto call = op.getSep() == ','
+                    ? callRuntime(rewriter, loc, "mlp_rt_csv_read", op.getType(),
+                                  ValueRange{path, schema})
+                    : callRuntime(rewriter, loc, "mlp_rt_csv_read_sep", op.getType(),
+                                  ValueRange{path, rewriter.create<arith::ConstantIntOp>(
+                                                       loc, op.getSep(), 32),
+                                             schema});
     rewriter.replaceOp(op, call.getResults());
     return success();
   }

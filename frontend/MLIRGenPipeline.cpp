@@ -938,10 +938,13 @@ GenValue MLIRGen::genTableBuiltin(const Expr &e, const std::string &name) {
   };
   auto positional = [&](size_t i) { return positionalArg(e, i); };
   const Type &type = typeOf(e);
-  if (name == "csv")
+  if (name == "csv") {
+    const Expr *sep = namedArg(e, "sep");  // a one-character literal (Sema)
     return handle(b.create<ops::CsvReadOp>(
         l, ptrType(), b.getStringAttr(notes->strings.at(&e)),
-        b.getStringAttr(type.table->runtimeSchema())));
+        b.getStringAttr(type.table->runtimeSchema()),
+        b.getI32IntegerAttr(sep ? sep->parts[0].text[0] : ',')));
+  }
   if (name == "idx") {
     Value paths[2];
     const char *keys[2] = {"images", "labels"};

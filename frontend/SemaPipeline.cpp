@@ -155,13 +155,24 @@ std::vector<std::string> Sema::columnList(const Expr &e,
 /// `csv(path)`: the file is read now to learn its columns.
 Type Sema::checkCsv(const Expr &e) {
   const Expr *path = nullptr;
+  char sep = ',';
   for (const Arg &a : e.args) {
-    if (a.name.empty() && !path)
+    if (a.name.empty() && !path) {
       path = a.value.get();
-    else if (a.name == "sep" || a.name == "header")
-      unsupported(a.nameRange, "csv's '" + a.name + "' option");
-    else
+    } else if (a.name == "sep") {
+      const Expr &v = *a.value;
+      bool oneByte = v.kind == ExprKind::String && v.parts.size() == 1 && !v.parts[0].isExpr &&
+                     v.parts[0].text.size() == 1;
+      char c = oneByte ? v.parts[0].text[0] : 0;
+      if (!oneByte || c == '"' || c == '\n' || c == '\r' || static_cast<unsigned char>(c) > 127)
+        error(v, "csv's sep is one character other than a quote or a newline, as in sep: \";\"");
+      record(v, Type::scalar(ElemType::Str));
+      sep = c;
+    } else if (a.name == "header") {
+      unsupported(a.nameRange, "csv's 'header' option");
+    } else {
       error(*a.value, "csv takes a file path");
+    }
   }
   if (!path)
     error(e, "csv needs a file path, as in csv(\"data/iris.csv\")");
@@ -176,7 +187,7 @@ Type Sema::checkCsv(const Expr &e) {
     file += p.text;
   CsvSchema inferred;
   std::string problem;
-  if (!inferCsvSchema(file, ',', inferred, problem))
+  if (!inferCsvSchema(file, sep, inferred, problem))
     error(*path, problem);
   auto schema = std::make_shared<TableSchema>();
   schema->source = file;
