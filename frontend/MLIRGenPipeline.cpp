@@ -981,6 +981,8 @@ GenValue MLIRGen::genTableBuiltin(const Expr &e, const std::string &name) {
       return handle(rtCall("mlp_rt_table_fill_na", ptrType(), {table, str(spec, l)}, l));
     if (name == "minmax")
       return handle(rtCall("mlp_rt_table_minmax", ptrType(), {table, str(spec, l)}, l));
+    if (name == "rename")
+      return handle(rtCall("mlp_rt_table_rename", ptrType(), {table, str(spec, l)}, l));
     if (name == "head")
       return handle(rtCall("mlp_rt_table_head", ptrType(), {table, i64(std::stoll(spec), l)}, l));
     if (name == "shuffle")

@@ -25,12 +25,12 @@ const std::set<std::string> kOther = {
 const std::set<std::string> kLater = {
     "text",     "json",      "write_csv",
     "scatter",   "adjusted_rand",
-    "rename",   "group_by", "agg",       "join",      "window",
+    "group_by", "agg",       "join",      "window",
     "tokenize",  "dense",    "dropout",
     "batchnorm", "layernorm", "embedding", "lstm",    "gru",       "attention"};
 /// Tables and metrics (SemaPipeline.cpp).
 const std::set<std::string> kPipeline = {
-    "csv", "idx", "mutate", "standardize", "split", "describe", "filter", "select", "drop", "drop_na", "fill_na", "onehot", "label_encode", "minmax", "head", "shuffle", "sort", "accuracy", "precision", "recall", "f1",
+    "csv", "idx", "mutate", "standardize", "split", "describe", "filter", "rename", "select", "drop", "drop_na", "fill_na", "onehot", "label_encode", "minmax", "head", "shuffle", "sort", "accuracy", "precision", "recall", "f1",
     "confusion", "mse", "mae", "r2", "log_loss"};
 } // namespace
 

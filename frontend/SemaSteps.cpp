@@ -20,7 +20,7 @@ std::string joined(const std::vector<std::string> &names, const char *sep) {
 bool isDataStep(const std::string &name) {
   return name == "select" || name == "drop" || name == "drop_na" || name == "fill_na" ||
          name == "onehot" || name == "label_encode" || name == "minmax" || name == "head" ||
-         name == "shuffle" || name == "sort";
+         name == "shuffle" || name == "sort" || name == "rename";
 }
 
 /// filter(t, condition): the rows where a per-row condition holds.
@@ -96,6 +96,32 @@ Type Sema::checkDataStep(const Expr &e, const std::string &name) {
         error(*columns[0], "sort needs a column of single values; '" + c.name + "' holds tensors");
       spec = c.name + (descending ? "\t1" : "\t0");
     }
+    ctx->notes->strings[&e] = spec;
+    Type r = t;
+    r.table = schema;
+    return record(e, r);
+  }
+  if (name == "rename") {
+    // rename(new = old, ...), as dplyr's rename.
+    if (!columns.empty())
+      error(*columns[0], "rename takes `new = old` pairs, as in rename(hp = horsepower)");
+    for (const Arg &a : e.args) {
+      if (a.name.empty())
+        continue;
+      if (!a.isAssign)
+        diags.error(a.nameRange, "rename takes `new = old`: write '" + a.name + " = ...'");
+      std::string old = named(*a.value);
+      for (const Column &c : schema->columns)
+        if (c.name == a.name && c.name != old)
+          error(*a.value, "rename would make a second column '" + a.name + "'");
+      for (Column &c : schema->columns)
+        if (c.name == old)
+          c.name = a.name;
+      spec += old + "\t" + a.name + "\n";
+    }
+    if (spec.empty())
+      error(e, "rename needs `new = old` pairs, as in rename(hp = horsepower)");
+    spec.pop_back();
     ctx->notes->strings[&e] = spec;
     Type r = t;
     r.table = schema;

@@ -191,6 +191,8 @@ void mlp_rt_table_split(MlpTable *t, double fraction, int64_t seed, MlpTable **f
 /// alone are shared with `t`. Column names are comma lists.
 /// select/drop: the table with just `columns`, in that order.
 MlpTable *mlp_rt_table_select(MlpTable *t, const char *columns);
+/// Renames columns: `spec` has one line per column, `old<TAB>new`.
+MlpTable *mlp_rt_table_rename(MlpTable *t, const char *spec);
 /// The rows with no missing value (NaN, or an empty/NA str field) in any of
 /// `columns` ("" = every column), in their order.
 MlpTable *mlp_rt_table_drop_na(MlpTable *t, const char *columns);

@@ -144,6 +144,22 @@ extern "C" MlpTable *mlp_rt_table_select(MlpTable *t_arg, const char *columns) {
   return keep_alive(std::move(out));
 }
 
+extern "C" MlpTable *mlp_rt_table_rename(MlpTable *t_arg, const char *spec) {
+  const MlpTable &t = checked(t_arg, "mlp_rt_table_rename");
+  auto out = std::make_unique<MlpTable>(t);
+  for (const std::string &entry : pieces(arg(spec), '\n')) {
+    size_t tab = entry.find('\t');
+    if (tab == std::string::npos) internal_error("mlp_rt_table_rename: bad entry '" + entry + "'");
+    for (auto &slot : out->columns)
+      if (slot->name == entry.substr(0, tab)) {
+        auto renamed = std::make_shared<Column>(*slot); // the name lives in the column
+        renamed->name = entry.substr(tab + 1);
+        slot = std::move(renamed);
+      }
+  }
+  return keep_alive(std::move(out));
+}
+
 extern "C" MlpTable *mlp_rt_table_drop_na(MlpTable *t_arg, const char *columns) {
   const MlpTable &t = checked(t_arg, "mlp_rt_table_drop_na");
   std::vector<const Column *> checkedColumns;
