@@ -955,6 +955,11 @@ GenValue MLIRGen::genTableBuiltin(const Expr &e, const std::string &name) {
   }
   if (name == "mutate")
     return handle(genMutate(e));
+  if (name == "write_csv") {
+    rtCall("mlp_rt_table_write_csv", {},
+           {gen(*positional(0)).value, runtimeString(gen(*positional(1)), l)}, l);
+    return GenValue();
+  }
   if (name == "describe") {
     GenValue text;
     text.kind = GenValue::Str;

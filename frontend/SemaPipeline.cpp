@@ -351,6 +351,25 @@ Type Sema::checkTableBuiltin(const Expr &e, const std::string &name) {
     return checkMutate(e);
   if (name == "filter")
     return checkFilter(e);
+  if (name == "write_csv") {
+    // write_csv(t, "path"): the path may interpolate params.
+    std::vector<const Expr *> positional;
+    for (const Arg &a : e.args)
+      if (a.name.empty())
+        positional.push_back(a.value.get());
+    if (positional.size() != 2 || positional.size() != e.args.size())
+      error(e, "write_csv takes a table and a path, as in write_csv(t, \"clean.csv\")");
+    Type t = check(*positional[0]);
+    if (t.kind != Type::Table)
+      error(*positional[0], "write_csv needs a table, got " + t.str());
+    for (const Column &c : t.table->columns)
+      if (!c.shape.empty())
+        unsupported(positional[0]->range, "writing the tensor column '" + c.name + "' to CSV");
+    Type p = check(*positional[1]);
+    if (!p.isTensor() || p.elem != ElemType::Str)
+      error(*positional[1], "write_csv's path must be a str, got " + p.str());
+    return record(e, Type::unit());
+  }
   if (name == "describe") {
     // describe(t): pandas' summary of the numeric columns, as text.
     const Expr *table = positionalArg(e, 0);

@@ -223,6 +223,10 @@ MlpTable *mlp_rt_table_sort(MlpTable *t, const char *column, int32_t descending)
 /// std (ddof 1), min, quartiles (linear interpolation), max, each "%.6f",
 /// in blocks of columns 80 characters wide. Valid until the next call.
 const char *mlp_rt_table_describe(MlpTable *t);
+/// Writes t as CSV (a header, then one line per row; floats in their
+/// shortest exact form, missing values as empty fields, str values quoted
+/// when needed) to a temporary file renamed over `path` when complete.
+void mlp_rt_table_write_csv(MlpTable *t, const char *path);
 
 /// The number of rows (data lines) of `t`.
 int64_t mlp_rt_table_rows(MlpTable *t);

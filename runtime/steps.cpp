@@ -364,3 +364,51 @@ extern "C" const char *mlp_rt_table_describe(MlpTable *t_arg) {
   }
   return text.c_str();
 }
+
+/* -------------------------------------------------------------- write_csv */
+
+namespace {
+
+/// A str value as a CSV field: quoted (quotes doubled) when it holds the
+/// separator, a quote, a newline or surrounding spaces.
+void appendField(std::string &out, const std::string &text) {
+  bool quote = text.find_first_of(",\"\n\r") != std::string::npos ||
+               (!text.empty() && (text.front() == ' ' || text.back() == ' '));
+  if (!quote) {
+    out += text;
+    return;
+  }
+  out += '"';
+  for (char c : text) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  out += '"';
+}
+
+} // namespace
+
+extern "C" void mlp_rt_table_write_csv(MlpTable *t_arg, const char *path) {
+  const MlpTable &t = checked(t_arg, "mlp_rt_table_write_csv");
+  std::string text;
+  for (size_t i = 0; i < t.columns.size(); ++i) {
+    if (t.columns[i]->tensor()) internal_error("write_csv: '" + t.columns[i]->name + "' is a tensor column");
+    if (i) text += ',';
+    appendField(text, t.columns[i]->name);
+  }
+  text += '\n';
+  // Written whole to a temporary file, then renamed over `path`: a reader
+  // (or a crash) never sees half a file.
+  OutputFile file{std::string(arg(path))};
+  for (int64_t r = 0; r < t.rows; ++r) {
+    for (size_t i = 0; i < t.columns.size(); ++i) {
+      const Column &c = *t.columns[i];
+      if (i) text += ',';
+      if (missing(c, r)) continue; // an empty field, as pandas writes NaN
+      if (c.type == ColumnType::F32) append_f32(text, c.f32[r], "");
+      else if (c.type == ColumnType::I64) text += std::to_string(c.i64[r]);
+      else appendField(text, c.labels[c.codes[r]]);
+    }
+    text += '\n';
+    if (text.size() > (1 << 20)) file.write(text.data(), text.size()), text.clear();
+  }
+  file.write(text.data(), text.size());
+  file.commit();
+}

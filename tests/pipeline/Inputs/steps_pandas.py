@@ -35,4 +35,10 @@ for line in open(sys.argv[1]):
     ok = abs(float(ours) - want) <= 1e-5 * max(1.0, abs(want))
     bad += not ok
     print(f"{table}.{column}: {'match' if ok else f'MISMATCH mlpc {ours} pandas {want}'}")
-sys.exit(1 if bad else 0)
+# write_csv's file reads back in pandas as the table pandas made itself.
+import numpy as np
+clean = pd.read_csv(sys.argv[2] + "/clean.csv")
+same = list(clean.columns) == list(cars.columns) and np.allclose(
+    clean.to_numpy(float), cars.to_numpy(float), rtol=1e-6, equal_nan=True)
+print("write_csv:", "match" if same else f"MISMATCH {list(clean.columns)}")
+sys.exit(1 if bad or not same else 0)
