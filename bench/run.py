@@ -9,7 +9,8 @@ mlpc uses its default, every core.
 
   /usr/bin/python3 bench/run.py [--only NAME ...] [--mlpc PATH]
 
-Prints one row per benchmark: our figure, PyTorch's, the ratio and the target.
+Prints one row per benchmark: our figure, PyTorch's (pandas' for the CSV
+row), the ratio and the target.
 """
 import os
 
@@ -141,6 +142,35 @@ def torch_inference(batch, calls):
     return (time.perf_counter() - start) / calls
 
 
+def pandas_csv(path):
+    """Seconds for pandas to read the CSV, standardize its numeric columns
+    and one-hot its str column (the work of CSV_PROGRAM)."""
+    import pandas as pd
+    start = time.perf_counter()
+    d = pd.read_csv(path)
+    num = [c for c in d.columns if c != "cat"]
+    d[num] = (d[num] - d[num].mean()) / d[num].std(ddof=0)
+    d = pd.get_dummies(d, columns=["cat"], dtype=float)
+    return time.perf_counter() - start
+
+
+CSV_PROGRAM = """data t = csv("big.csv") |> standardize(numeric) |> onehot(cat)
+print "{sum(t.x3)} {sum(t.cat_beta)}"
+"""
+
+
+def write_big_csv(path, rows=1000000):
+    """rows x 11 columns: 10 floats and a str of 5 values, fixed seed."""
+    rng = np.random.default_rng(1)
+    cats = np.array(["alpha", "beta", "gamma", "delta", "epsilon"])
+    with open(path, "w") as f:
+        f.write(",".join([f"x{i}" for i in range(10)] + ["cat"]) + "\n")
+        for start in range(0, rows, 100000):
+            x = rng.standard_normal((min(100000, rows - start), 10)).astype(np.float32)
+            c = cats[rng.integers(0, 5, len(x))]
+            f.write("\n".join(",".join(f"{v:.6f}" for v in row) + "," + k for row, k in zip(x, c)) + "\n")
+
+
 class Bench:
     def __init__(self, mlpc, workdir):
         self.mlpc, self.workdir = mlpc, workdir
@@ -183,6 +213,18 @@ class Bench:
         base = min(timed([exe], env=env) for _ in range(2))
         loaded = min(timed([exe, flag, str(calls)], env=env) for _ in range(2))
         return (loaded - base) / calls, best_of_threads(f"torch_inference({batch}, {calls})")
+
+    def csv(self):
+        """Seconds to read a 1,000,000 x 11 CSV, standardize and one-hot it:
+        the built program's whole run, against pandas' calls alone."""
+        write_big_csv(os.path.join(self.workdir, "big.csv"))
+        with open(os.path.join(self.workdir, "big.mlp"), "w") as f:
+            f.write(CSV_PROGRAM)
+        exe = os.path.join(self.workdir, "big")
+        run([self.mlpc, "build", "big.mlp", "-o", exe], cwd=self.workdir)
+        ours = min(timed([exe], cwd=self.workdir) for _ in range(2))
+        theirs = min(reference(f"pandas_csv({os.path.join(self.workdir, 'big.csv')!r})", 2) for _ in range(2))
+        return ours, theirs
 
     def build_iris(self):
         exe = os.path.join(self.workdir, "iris_build_timed")
@@ -244,7 +286,7 @@ print((net(xte).argmax(1) == yte).float().mean().item())
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--mlpc", default=os.path.join(ROOT, "build", "bin", "mlpc"))
-    p.add_argument("--only", nargs="*", help="any of: mlp cnn inference sgemm build iris rss")
+    p.add_argument("--only", nargs="*", help="any of: mlp cnn inference sgemm csv build iris rss")
     a = p.parse_args()
     workdir = tempfile.mkdtemp(prefix="mlpc-bench-")
     b = Bench(a.mlpc, workdir)
@@ -273,6 +315,8 @@ def main():
             for threads in (1, 2):
                 row(f"sgemm {n}^3, {threads} thread{'s' if threads > 1 else ''}", "GFLOP/s",
                     *b.sgemm(n, threads), target="ratio >= 0.9")
+    if want("csv"):
+        row("CSV 1M x 11: read, standardize, onehot", "s", *b.csv(), target="ratio <= 0.5")
     if want("build"):
         row("mlpc build examples/iris.mlp", "s", b.build_iris(), target="<= 2 s")
     if want("iris"):
