@@ -988,6 +988,12 @@ GenValue MLIRGen::genTableBuiltin(const Expr &e, const std::string &name) {
       return handle(rtCall("mlp_rt_table_minmax", ptrType(), {table, str(spec, l)}, l));
     if (name == "rename")
       return handle(rtCall("mlp_rt_table_rename", ptrType(), {table, str(spec, l)}, l));
+    if (name == "group_by")  // only names the keys; agg does the work
+      return handle(table);
+    if (name == "agg") {
+      const std::string &keys = notes->strings.at(positional(0));
+      return handle(rtCall("mlp_rt_table_agg", ptrType(), {table, str(keys, l), str(spec, l)}, l));
+    }
     if (name == "head")
       return handle(rtCall("mlp_rt_table_head", ptrType(), {table, i64(std::stoll(spec), l)}, l));
     if (name == "shuffle")

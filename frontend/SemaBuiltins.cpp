@@ -23,14 +23,14 @@ const std::set<std::string> kOther = {
 /// Builtins of later parts of the language: they are known names, so using
 /// one says "not supported yet" rather than "unknown name".
 const std::set<std::string> kLater = {
-    "text",     "json",
-    "scatter",   "adjusted_rand",
-    "group_by", "agg",       "join",      "window",
-    "tokenize",  "dense",    "dropout",
+    "text",      "json",      "scatter",   "adjusted_rand", "join",
+    "window",    "tokenize",  "dense",     "dropout",
     "batchnorm", "layernorm", "embedding", "lstm",    "gru",       "attention"};
 /// Tables and metrics (SemaPipeline.cpp).
 const std::set<std::string> kPipeline = {
-    "csv", "idx", "mutate", "standardize", "split", "describe", "write_csv", "filter", "rename", "select", "drop", "drop_na", "fill_na", "onehot", "label_encode", "minmax", "head", "shuffle", "sort", "accuracy", "precision", "recall", "f1",
+    "csv", "idx", "mutate", "standardize", "split", "describe", "write_csv", "group_by",
+    "agg", "filter", "rename", "select", "drop", "drop_na", "fill_na", "onehot",
+    "label_encode", "minmax", "head", "shuffle", "sort", "accuracy", "precision", "recall", "f1",
     "confusion", "mse", "mae", "r2", "log_loss"};
 } // namespace
 

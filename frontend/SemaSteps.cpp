@@ -4,6 +4,10 @@
 #include "frontend/Sema.h"
 
 #include <algorithm>
+#include <set>
+
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringRef.h"
 #include <cstdio>
 
 namespace mlp {
@@ -20,7 +24,8 @@ std::string joined(const std::vector<std::string> &names, const char *sep) {
 bool isDataStep(const std::string &name) {
   return name == "select" || name == "drop" || name == "drop_na" || name == "fill_na" ||
          name == "onehot" || name == "label_encode" || name == "minmax" || name == "head" ||
-         name == "shuffle" || name == "sort" || name == "rename";
+         name == "shuffle" || name == "sort" || name == "rename" || name == "group_by" ||
+         name == "agg";
 }
 
 /// filter(t, condition): the rows where a per-row condition holds.
@@ -96,6 +101,58 @@ Type Sema::checkDataStep(const Expr &e, const std::string &name) {
         error(*columns[0], "sort needs a column of single values; '" + c.name + "' holds tensors");
       spec = c.name + (descending ? "\t1" : "\t0");
     }
+    ctx->notes->strings[&e] = spec;
+    Type r = t;
+    r.table = schema;
+    return record(e, r);
+  }
+  if (name == "agg") {
+    // group_by(keys) |> agg(name = function(column), ..., n = count())
+    if (source->kind != ExprKind::Call || source->operands[0]->name != "group_by")
+      error(*source, "agg summarizes groups: write t |> group_by(key) |> agg(...)");
+    if (!columns.empty())
+      error(*columns[0], "agg takes `name = function(column)`, as in agg(mpg = mean(miles_per_gallon))");
+    std::vector<Column> out;
+    llvm::SmallVector<llvm::StringRef> keys;
+    llvm::StringRef(ctx->notes->strings.at(source)).split(keys, ',');
+    for (llvm::StringRef k : keys)
+      out.push_back(*in.find(k.str()));
+    static const std::set<std::string> functions = {"count", "sum", "mean", "min", "max", "std"};
+    for (const Arg &a : e.args) {
+      if (a.name.empty())
+        continue;
+      const Expr &call = *a.value;
+      std::string fn = call.kind == ExprKind::Call ? call.operands[0]->name : "";
+      if (!a.isAssign || !functions.count(fn))
+        error(call, "agg takes `name = function(column)` with count, sum, mean, min, max or std");
+      record(call, Type::unit());
+      record(*call.operands[0], Type::unit());
+      std::string col;
+      if (call.args.size() > 1 || (call.args.size() == 1 && !call.args[0].name.empty()))
+        error(call, fn + " takes one column");
+      if (call.args.empty() && fn != "count")
+        error(call, fn + " needs a column, as in " + fn + "(horsepower)");
+      if (!call.args.empty()) {
+        const Column &c = column(*call.args[0].value, in);
+        if (!c.shape.empty())
+          error(*call.args[0].value, "agg works on columns of single values; '" + c.name + "' holds tensors");
+        if (c.elem == ElemType::Str && fn != "count")
+          requireNumeric(*call.args[0].value, c, "aggregated column");
+        col = c.name;
+      }
+      for (const Column &c : out)
+        if (c.name == a.name)
+          diags.error(a.nameRange, "agg makes the column '" + a.name + "' twice");
+      Column result;
+      result.name = a.name;
+      result.elem = fn == "count" ? ElemType::I64 : ElemType::F32;
+      out.push_back(result);
+      spec += a.name + "\t" + fn + "\t" + col + "\n";
+    }
+    if (spec.empty())
+      error(e, "agg needs at least one `name = function(column)`");
+    spec.pop_back();
+    schema->columns = out;
     ctx->notes->strings[&e] = spec;
     Type r = t;
     r.table = schema;
@@ -228,6 +285,12 @@ Type Sema::checkDataStep(const Expr &e, const std::string &name) {
         names.push_back(c.name);
       spec = joined(names, ",");
     } else if (name == "drop_na") {
+      spec = joined(listed, ",");
+    } else if (name == "group_by") {
+      for (size_t i = 0; i < listed.size(); ++i)
+        if (!in.find(listed[i])->shape.empty())
+          error(*columns[std::min(i, columns.size() - 1)],
+                "group_by needs columns of single values; '" + listed[i] + "' holds tensors");
       spec = joined(listed, ",");
     } else { // onehot, label_encode: a str column, by the values seen now
       for (size_t i = 0; i < listed.size(); ++i) {

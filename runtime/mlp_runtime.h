@@ -223,6 +223,13 @@ MlpTable *mlp_rt_table_sort(MlpTable *t, const char *column, int32_t descending)
 /// std (ddof 1), min, quartiles (linear interpolation), max, each "%.6f",
 /// in blocks of columns 80 characters wide. Valid until the next call.
 const char *mlp_rt_table_describe(MlpTable *t);
+/// group_by(keys) |> agg(...): one row per distinct value of the `keys`
+/// columns (comma list), in sorted order, rows with a missing key left out
+/// (as pandas' groupby). `spec` has one line per result column,
+/// `name<TAB>function<TAB>column`: count (i64; of present values, or of rows
+/// when the column is ""), sum, mean, min, max, std (ddof 1), all f32 and
+/// over present values.
+MlpTable *mlp_rt_table_agg(MlpTable *t, const char *keys, const char *spec);
 /// Writes t as CSV (a header, then one line per row; floats in their
 /// shortest exact form, missing values as empty fields, str values quoted
 /// when needed) to a temporary file renamed over `path` when complete.

@@ -412,3 +412,69 @@ extern "C" void mlp_rt_table_write_csv(MlpTable *t_arg, const char *path) {
   file.write(text.data(), text.size());
   file.commit();
 }
+
+/* ---------------------------------------------------------- group_by, agg */
+
+extern "C" MlpTable *mlp_rt_table_agg(MlpTable *t_arg, const char *keys, const char *spec) {
+  const MlpTable &t = checked(t_arg, "mlp_rt_table_agg");
+  std::vector<const Column *> keyColumns;
+  for (const std::string &k : split_list(arg(keys))) keyColumns.push_back(&t.column(k));
+  // A row's key: its key columns' values (str by label code, which sorts as
+  // the labels do). Rows with a missing key are left out, as pandas does.
+  auto keyOf = [&](int64_t r) {
+    std::vector<double> key;
+    for (const Column *c : keyColumns) key.push_back(c->type == ColumnType::Str ? c->codes[r] : c->number(r));
+    return key;
+  };
+  std::map<std::vector<double>, std::vector<int64_t>> groups; // sorted keys, as groupby(sort=True)
+  for (int64_t r = 0; r < t.rows; ++r)
+    if (std::none_of(keyColumns.begin(), keyColumns.end(), [&](const Column *c) { return missing(*c, r); }))
+      groups[keyOf(r)].push_back(r);
+
+  auto out = std::make_unique<MlpTable>();
+  out->rows = static_cast<int64_t>(groups.size());
+  out->path = t.path;
+  out->items = t.items;
+  auto lines = std::make_shared<std::vector<int64_t>>();
+  std::vector<int64_t> firstRows;
+  for (const auto &[key, rows] : groups) firstRows.push_back(rows.front()), lines->push_back((*t.lines)[rows.front()]);
+  out->lines = lines;
+  // The key columns: each group's first row.
+  MlpTable *firsts = take_rows(t, firstRows.data(), static_cast<int64_t>(firstRows.size()));
+  for (const Column *c : keyColumns) out->columns.push_back(std::make_shared<const Column>(firsts->column(c->name)));
+  release(firsts, "mlp_rt_table_agg");
+  for (const std::string &entry : pieces(arg(spec), '\n')) {
+    std::vector<std::string> f = pieces(entry, '\t'); // name, function, column ("" for count())
+    if (f.size() != 3) internal_error("mlp_rt_table_agg: bad entry '" + entry + "'");
+    auto result = std::make_shared<Column>();
+    result->name = f[0];
+    result->type = f[1] == "count" ? ColumnType::I64 : ColumnType::F32;
+    const Column *c = f[2].empty() ? nullptr : &t.column(f[2]);
+    for (const auto &[key, rows] : groups) {
+      std::vector<double> v;
+      for (int64_t r : rows)
+        if (!c || !missing(*c, r)) v.push_back(c ? c->number(r) : 0.0);
+      if (f[1] == "count") {
+        result->i64.push_back(static_cast<int64_t>(v.size()));
+        continue;
+      }
+      double sum = 0, value = NAN;
+      for (double x : v) sum += x;
+      if (f[1] == "sum") value = sum;
+      else if (v.empty()) value = NAN;
+      else if (f[1] == "mean") value = sum / static_cast<double>(v.size());
+      else if (f[1] == "min") value = *std::min_element(v.begin(), v.end());
+      else if (f[1] == "max") value = *std::max_element(v.begin(), v.end());
+      else if (f[1] == "std") {
+        double mean = sum / static_cast<double>(v.size()), squares = 0;
+        for (double x : v) squares += (x - mean) * (x - mean);
+        value = v.size() > 1 ? std::sqrt(squares / static_cast<double>(v.size() - 1)) : NAN;
+      } else {
+        internal_error("mlp_rt_table_agg: unknown function '" + f[1] + "'");
+      }
+      result->f32.push_back(static_cast<float>(value));
+    }
+    out->columns.push_back(std::move(result));
+  }
+  return keep_alive(std::move(out));
+}

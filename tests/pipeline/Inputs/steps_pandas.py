@@ -18,6 +18,10 @@ values = raw().fillna({"city": "Lima", "score": 0.5})[["city", "score"]]
 values = pd.get_dummies(values, columns=["city"], dtype=float)
 recent = pd.read_csv(sys.argv[2] + "/cars.csv")
 recent = recent[((recent.year >= 1980) & (recent.cylinders == 4)) | (recent.horsepower > 200)].dropna()
+groups = pd.read_csv(sys.argv[2] + "/cars.csv").groupby(["origin", "cylinders"]).agg(
+    mpg=("miles_per_gallon", "mean"), n=("miles_per_gallon", "size"), cars=("miles_per_gallon", "count"),
+    hp=("horsepower", "max"), low=("acceleration", "min"), total=("year", "sum"),
+    sd=("weight_in_lbs", "std")).reset_index()
 top = raw().sort_values("score", ascending=False, kind="stable", na_position="last").head(4)
 scaled = pd.read_csv(sys.argv[2] + "/cars.csv").dropna()
 for c in ["horsepower", "weight_in_lbs"]:
@@ -26,7 +30,8 @@ coded = raw().dropna(subset=["city"])
 coded["city"] = coded["city"].astype("category").cat.codes  # sorted categories, as LabelEncoder
 tables = {"cars": cars, "means": means, "values": values,
           "complete": raw().dropna(), "some": raw().dropna(subset=["score"]),
-          "recent": recent, "top": top, "first": top.head(1), "last": top.tail(1), "scaled": scaled, "coded": coded}
+          "recent": recent, "groups": groups,
+          "g0": groups.iloc[[0]], "g4": groups.iloc[[4]], "g8": groups.iloc[[8]], "top": top, "first": top.head(1), "last": top.tail(1), "scaled": scaled, "coded": coded}
 
 bad = 0
 for line in open(sys.argv[1]):
