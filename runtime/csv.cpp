@@ -74,6 +74,7 @@ bool Reader::open(const std::string &path, char sep, std::string &error) {
   path_ = path;
   sep_ = sep;
   data_.clear();
+  text_ = {};
   pos_ = 0;
   nextLine_ = 1;
   recordLine_ = 0;
@@ -94,13 +95,18 @@ bool Reader::open(const std::string &path, char sep, std::string &error) {
     return false;
   }
   if (data_.compare(0, 3, "\xEF\xBB\xBF") == 0) pos_ = 3; // UTF-8 byte order mark
+  text_ = data_;
   return true;
 }
+
+Reader::Reader(const Reader &whole, size_t begin, size_t end, int64_t line)
+    : path_(whole.path_), text_(whole.text_.substr(0, end)), pos_(begin), sep_(whole.sep_),
+      nextLine_(line), expected_(whole.expected_) {}
 
 bool Reader::next(std::vector<std::string_view> &fields, std::string &error) {
   error.clear();
   fields.clear();
-  const size_t size = data_.size();
+  const size_t size = text_.size();
   if (pos_ >= size) return false;
   recordLine_ = nextLine_;
   auto fail = [&](const std::string &what) {
@@ -110,8 +116,8 @@ bool Reader::next(std::vector<std::string_view> &fields, std::string &error) {
   };
 
   // An empty line: the end of the file if only line breaks follow.
-  if (data_[pos_] == '\n' || (data_[pos_] == '\r' && pos_ + 1 < size && data_[pos_ + 1] == '\n')) {
-    if (data_.find_first_not_of("\r\n", pos_) == std::string::npos) {
+  if (text_[pos_] == '\n' || (text_[pos_] == '\r' && pos_ + 1 < size && text_[pos_ + 1] == '\n')) {
+    if (text_.find_first_not_of("\r\n", pos_) == std::string_view::npos) {
       pos_ = size;
       return false;
     }
@@ -124,7 +130,7 @@ bool Reader::next(std::vector<std::string_view> &fields, std::string &error) {
   scratch_.clear();
   std::vector<Span> spans;
   spans.reserve(expected_ > 0 ? static_cast<size_t>(expected_) : 8);
-  const char *d = data_.data();
+  const char *d = text_.data();
   for (;;) {
     if (pos_ < size && d[pos_] == '"') {
       // Quoted: up to the closing quote; "" stands for one quote.

@@ -65,6 +65,11 @@ bool parseNumber(std::string_view value, double &out);
 /// ignored, an empty line elsewhere is an error.
 class Reader {
 public:
+  Reader() = default;
+  /// A reader of the records of `whole`'s text in [begin, end), `begin`
+  /// being the start of line `line`, with `whole`'s separator and field
+  /// count (read its header first). `whole` must outlive it.
+  Reader(const Reader &whole, size_t begin, size_t end, int64_t line);
   /// Reads the whole file into memory (one read: fast, and the fields can be
   /// views into it).
   bool open(const std::string &path, char sep, std::string &error);
@@ -77,10 +82,15 @@ public:
   /// The line where the record last returned by next() starts (1-based).
   int64_t line() const { return recordLine_; }
   const std::string &path() const { return path_; }
+  /// The file's text, and where the next record starts in it.
+  std::string_view text() const { return text_; }
+  size_t position() const { return pos_; }
+  int64_t nextLine() const { return nextLine_; }
 
 private:
   std::string path_;
-  std::string data_;
+  std::string data_;      ///< the file, when this reader read it
+  std::string_view text_; ///< what it reads: data_, or part of another's
   std::string scratch_; ///< unescaped text of quoted fields
   size_t pos_ = 0;
   char sep_ = ',';

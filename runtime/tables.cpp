@@ -145,51 +145,121 @@ MlpTable *read_csv(const char *path_arg, char sep, const char *schema_text) {
   if (!reader.open(path, sep, error) || !csv::readHeader(reader, names, error)) die(error, 1);
   check_header(path, names, schema);
 
+  // The rows are parsed in parts, one per thread, each into columns of its
+  // own that are then joined in order. Splitting at line breaks needs a file
+  // with no quoted field (which may hold one) and no empty line at a split.
   const size_t n = schema.size();
-  std::vector<Column> columns(n);
-  std::vector<std::unordered_map<std::string, int32_t>> ids(n); // Str values seen so far
-  for (size_t i = 0; i < n; ++i) {
-    columns[i].name = schema[i].name;
-    columns[i].type = schema[i].type;
-  }
-  auto lines = std::make_shared<std::vector<int64_t>>();
-  std::vector<std::string_view> fields;
-  std::string key;
-  const float nan = std::numeric_limits<float>::quiet_NaN();
-  while (reader.next(fields, error)) {
-    lines->push_back(reader.line());
+  struct Part {
+    std::vector<Column> columns;
+    std::vector<std::unordered_map<std::string, int32_t>> ids; // Str values seen so far
+    std::vector<int64_t> lines;
+    std::string error;         // the reader's, if it stopped on one
+    int64_t changedLine = 0;   // > 0: a value no longer fits its column's type
+    std::string changedValue;
+  };
+  auto parse = [&](csv::Reader &r, Part &p) {
+    auto misfit = [&](std::string_view v) {
+      p.changedLine = r.line();
+      p.changedValue = std::string(v);
+    };
+    p.columns.resize(n);
+    p.ids.resize(n);
     for (size_t i = 0; i < n; ++i) {
-      Column &c = columns[i];
-      std::string_view v = fields[i];
-      switch (c.type) {
-      case ColumnType::I64: {
-        int64_t x;
-        if (!csv::parseInt(v, x)) changed(path, sep, schema, reader.line(), v);
-        c.i64.push_back(x);
-        break;
-      }
-      case ColumnType::F32: {
-        double x;
-        if (csv::parseNumber(v, x)) c.f32.push_back(static_cast<float>(x));
-        else if (csv::isMissing(v)) c.f32.push_back(nan);
-        else changed(path, sep, schema, reader.line(), v);
-        break;
-      }
-      case ColumnType::Str: {
-        if (csv::isMissing(v)) {
-          c.codes.push_back(-1);
+      p.columns[i].name = schema[i].name;
+      p.columns[i].type = schema[i].type;
+    }
+    std::vector<std::string_view> fields;
+    std::string key;
+    const float nan = std::numeric_limits<float>::quiet_NaN();
+    while (r.next(fields, p.error)) {
+      p.lines.push_back(r.line());
+      for (size_t i = 0; i < n; ++i) {
+        Column &c = p.columns[i];
+        std::string_view v = fields[i];
+        switch (c.type) {
+        case ColumnType::I64: {
+          int64_t x;
+          if (!csv::parseInt(v, x)) return misfit(v);
+          c.i64.push_back(x);
           break;
         }
-        key.assign(v);
-        auto [it, added] = ids[i].try_emplace(key, static_cast<int32_t>(c.labels.size()));
-        if (added) c.labels.push_back(key);
-        c.codes.push_back(it->second);
-        break;
-      }
+        case ColumnType::F32: {
+          double x;
+          if (csv::parseNumber(v, x)) c.f32.push_back(static_cast<float>(x));
+          else if (csv::isMissing(v)) c.f32.push_back(nan);
+          else return misfit(v);
+          break;
+        }
+        case ColumnType::Str: {
+          if (csv::isMissing(v)) {
+            c.codes.push_back(-1);
+            break;
+          }
+          key.assign(v);
+          auto [it, added] = p.ids[i].try_emplace(key, static_cast<int32_t>(c.labels.size()));
+          if (added) c.labels.push_back(key);
+          c.codes.push_back(it->second);
+          break;
+        }
+        }
       }
     }
+  };
+
+  std::string_view text = reader.text();
+  size_t begin = reader.position();
+  int parts = thread_count();
+  if (text.size() - begin < (size_t(4) << 20) || text.find('"', begin) != std::string_view::npos) parts = 1;
+  std::vector<size_t> bounds = {begin};
+  std::vector<int64_t> firstLines = {reader.nextLine()};
+  for (int k = 1; k < parts; ++k) {
+    size_t at = text.find('\n', begin + (text.size() - begin) * k / parts);
+    if (at == std::string_view::npos || at + 1 >= text.size() || text[at + 1] == '\n' || text[at + 1] == '\r') {
+      parts = 1; // an empty line (or the end) at a split: read it all in one part
+      break;
+    }
+    firstLines.push_back(firstLines.back() + std::count(text.data() + bounds.back(), text.data() + at + 1, '\n'));
+    bounds.push_back(at + 1);
   }
-  if (!error.empty()) die(error, 1);
+  bounds.resize(parts);
+  firstLines.resize(parts);
+  bounds.push_back(text.size());
+  std::vector<Part> results(static_cast<size_t>(parts));
+  if (parts == 1) {
+    parse(reader, results[0]);
+  } else {
+    parallel_parts(parts, [&](int k) {
+      csv::Reader part(reader, bounds[k], bounds[k + 1], firstLines[k]);
+      parse(part, results[k]);
+    });
+  }
+  // The first part that stopped has the file's first problem.
+  for (Part &p : results) {
+    if (p.changedLine) changed(path, sep, schema, p.changedLine, p.changedValue);
+    if (!p.error.empty()) die(p.error, 1);
+  }
+
+  // Join the parts; str values get one numbering across them.
+  std::vector<Column> columns = std::move(results[0].columns);
+  std::vector<std::unordered_map<std::string, int32_t>> ids = std::move(results[0].ids);
+  auto lines = std::make_shared<std::vector<int64_t>>(std::move(results[0].lines));
+  for (size_t k = 1; k < results.size(); ++k) {
+    Part &p = results[k];
+    lines->insert(lines->end(), p.lines.begin(), p.lines.end());
+    for (size_t i = 0; i < n; ++i) {
+      Column &c = columns[i], &more = p.columns[i];
+      c.f32.insert(c.f32.end(), more.f32.begin(), more.f32.end());
+      c.i64.insert(c.i64.end(), more.i64.begin(), more.i64.end());
+      if (c.type != ColumnType::Str) continue;
+      std::vector<int32_t> renumber(more.labels.size());
+      for (size_t j = 0; j < more.labels.size(); ++j) {
+        auto [it, added] = ids[i].try_emplace(more.labels[j], static_cast<int32_t>(c.labels.size()));
+        if (added) c.labels.push_back(more.labels[j]);
+        renumber[j] = it->second;
+      }
+      for (int32_t code : more.codes) c.codes.push_back(code < 0 ? code : renumber[code]);
+    }
+  }
 
   auto table = std::make_unique<MlpTable>();
   table->rows = static_cast<int64_t>(lines->size());

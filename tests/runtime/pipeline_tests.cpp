@@ -1954,6 +1954,51 @@ void test_steps() {
               "steps: onehot of a value not compiled for");
 }
 
+/// Sets the runtime's thread count as a program's --threads flag does.
+void use_threads(const char *count) {
+  const char *argv[] = {"tests", "--threads", count};
+  mlp_rt_init(3, const_cast<char **>(argv));
+  mlp_rt_params_parse();
+}
+
+void test_parallel_csv() {
+  // Over 4 MB, a file without quotes is read in parts by the threads; the
+  // table must be the one a single thread reads, str numbering included.
+  std::string text = "id,x,city\n";
+  const char *cities[] = {"Oslo", "Paris", "Rome", "Lima", "Kyiv"};
+  const int64_t rows = 300000;
+  for (int64_t r = 0; r < rows; ++r)
+    text += std::to_string(r) + "," + std::to_string(r % 1000) + ".25," +
+            (r % 97 == 0 ? "" : cities[(r * 7 + r / 1000) % 5]) + "\n";
+  std::string path = write_file("big.csv", text);
+  const char *schema = "id:i64,x:f32,city:str";
+  use_threads("1");
+  MlpTable *serial = mlp_rt_csv_read(path.c_str(), schema);
+  use_threads("3");
+  MlpTable *parallel = mlp_rt_csv_read(path.c_str(), schema);
+  check_eq(mlp_rt_table_rows(parallel), rows, "parallel csv: rows");
+  check(values_i64(parallel, "id") == values_i64(serial, "id"), "parallel csv: i64 column in order");
+  check(column_values(parallel, "x") == column_values(serial, "x"), "parallel csv: f32 column");
+  const char *all = "Kyiv\nLima\nOslo\nParis\nRome";
+  for (const char *c : {"city_Kyiv", "city_Rome"})
+    check(column_values(mlp_rt_table_onehot(parallel, "city", all), c) ==
+              column_values(mlp_rt_table_onehot(serial, "city", all), c),
+          std::string("parallel csv: str column (") + c + ")");
+  // Errors name the first bad line, wherever the split falls.
+  std::string bad = text;
+  bad.insert(bad.find("\n250000,"), ",extra");
+  std::string badPath = write_file("big_bad.csv", bad);
+  check_error([&] { mlp_rt_csv_read(badPath.c_str(), schema); },
+              badPath + ":250001: expected 3 fields, found 4", "parallel csv: a bad row in a later part");
+  std::string changed = text;
+  changed.replace(changed.find("\n200000,") + 1, 6, "2.5e5");
+  std::string changedPath = write_file("big_changed.csv", changed);
+  check_error([&] { mlp_rt_csv_read(changedPath.c_str(), schema); },
+              "'" + changedPath + "' changed since compile time: column 'id' is now f32 (row 200002: '2.5e5')",
+              "parallel csv: a value that no longer fits, in a later part");
+  use_threads("1");
+}
+
 int main(int argc, char **argv) {
   if (argc == 3 && std::string(argv[1]) == "--write-safetensors") return write_safetensors_mode(argv[2]);
   if (argc == 3 && std::string(argv[1]) == "--read-safetensors") return read_safetensors_mode(argv[2]);
@@ -1969,6 +2014,7 @@ int main(int argc, char **argv) {
   test_csv_infer();
   test_tables();
   test_steps();
+  test_parallel_csv();
   test_batches();
   test_idx();
   test_tensor_columns();
