@@ -255,7 +255,8 @@ void MLIRGen::genStmt(const Stmt &s, bool topLevel) {
   case StmtKind::Model:
     return;  // emitted on first use, once per instance
   case StmtKind::Data:
-    bindName(0, gen(*s.value));
+    if (!s.isTransform)  // a transform is generated where it is applied
+      bindName(0, gen(*s.value));
     return;
   case StmtKind::Train:
     return genTrain(s);
@@ -611,6 +612,8 @@ GenValue MLIRGen::genFor(const Expr &e) {
 //===----------------------------------------------------------------------===//
 
 GenValue MLIRGen::genCall(const Expr &e) {
+  if (auto t = notes->transformCalls.find(&e); t != notes->transformCalls.end())
+    return genTransformCall(e, *t->second.first, t->second.second);
   if (typeOf(*e.operands[0]).kind == Type::Trained)
     return genPredict(e);
   auto it = notes->calls.find(&e);

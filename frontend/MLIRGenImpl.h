@@ -72,6 +72,12 @@ public:
   GenValue genLoad(const Expr &e);
   GenValue genMember(const Expr &e);
   GenValue genPredict(const Expr &e);
+  GenValue genTransformCall(const Expr &e, const Stmt &transform, bool first);
+  mlir::Value learnedStep(const char *function, const Expr &e, mlir::Location l);
+  /// Inside a reusable transform: 1 while its first application learns,
+  /// 0 while a later one reuses; -1 elsewhere.
+  int transformLearning = -1;
+  std::map<const Expr *, int64_t> learnedSlots;
   void fillPerRow(mlir::Value table, mlir::Value column, const Expr &value, const Type &outType,
                   const std::string &suffix, mlir::Location l);
   mlir::Value genMutate(const Expr &e);

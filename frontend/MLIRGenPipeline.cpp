@@ -928,6 +928,33 @@ static SmallVector<Value> paramValues(const GenValue &net) {
   return out;
 }
 
+/// `t |> prep`: the transform's steps with `_` bound to t; the steps that
+/// learn statistics learn them in the first application and reuse them after.
+GenValue MLIRGen::genTransformCall(const Expr &e, const Stmt &transform, bool first) {
+  GenValue input = gen(*e.args[0].value);
+  scopes.emplace_back();
+  bindLocal("_", input);
+  int saved = transformLearning;
+  transformLearning = first ? 1 : 0;
+  GenValue result = gen(*transform.value);
+  transformLearning = saved;
+  scopes.pop_back();
+  return result;
+}
+
+/// A step of a reusable transform that learns from its table (standardize,
+/// minmax, fill_na): its statistics live in a runtime slot of its own, set by
+/// the first application and read by the others.
+Value MLIRGen::learnedStep(const char *function, const Expr &e, Location l) {
+  Value table = gen(*positionalArg(e, 0)).value;
+  auto [slot, added] = learnedSlots.try_emplace(&e, (int64_t)learnedSlots.size());
+  (void)added;
+  return rtCall(function, ptrType(),
+                {table, str(notes->strings.at(&e), l), i64(slot->second, l),
+                 b.create<arith::ConstantIntOp>(l, transformLearning, 32)},
+                l);
+}
+
 GenValue MLIRGen::genTableBuiltin(const Expr &e, const std::string &name) {
   Location l = loc(e);
   auto handle = [](Value v) {
@@ -982,8 +1009,12 @@ GenValue MLIRGen::genTableBuiltin(const Expr &e, const std::string &name) {
       return handle(rtCall("mlp_rt_table_select", ptrType(), {table, str(spec, l)}, l));
     if (name == "drop_na")
       return handle(rtCall("mlp_rt_table_drop_na", ptrType(), {table, str(spec, l)}, l));
+    if (name == "fill_na" && transformLearning >= 0)
+      return handle(learnedStep("mlp_rt_table_fill_na_slot", e, l));
     if (name == "fill_na")
       return handle(rtCall("mlp_rt_table_fill_na", ptrType(), {table, str(spec, l)}, l));
+    if (name == "minmax" && transformLearning >= 0)
+      return handle(learnedStep("mlp_rt_table_minmax_slot", e, l));
     if (name == "minmax")
       return handle(rtCall("mlp_rt_table_minmax", ptrType(), {table, str(spec, l)}, l));
     if (name == "rename")
@@ -1009,6 +1040,8 @@ GenValue MLIRGen::genTableBuiltin(const Expr &e, const std::string &name) {
       table = rtCall(fn, ptrType(), {table, str(column, l), str(labels, l)}, l);
     return handle(table);
   }
+  if (name == "standardize" && transformLearning >= 0)
+    return handle(learnedStep("mlp_rt_table_standardize_slot", e, l));
   if (name == "standardize")
     return handle(b.create<ops::StandardizeOp>(
         l, ptrType(), gen(*positional(0)).value,

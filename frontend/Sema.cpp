@@ -870,6 +870,10 @@ Type Sema::checkCall(const Expr &e) {
       record(callee, l->type);
       return checkPredict(e, l->type);
     }
+    if (l->transform) {
+      record(callee, l->type);
+      return checkTransformCall(e, *l->transform);
+    }
     if (l->layer >= 0) {
       record(callee, l->type);
       return checkLayerCall(e, l->layer);

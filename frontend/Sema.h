@@ -54,6 +54,10 @@ struct Annotations {
   /// onehot: per column it replaces, (column, its values newline-separated).
   std::unordered_map<const Expr *, std::vector<std::pair<std::string, std::string>>>
       stepLabels;
+  /// Applications of a reusable transform (`t |> prep`): the transform, and
+  /// whether this application is the first, which learns the statistics the
+  /// later ones reuse.
+  std::unordered_map<const Expr *, std::pair<const Stmt *, bool>> transformCalls;
 
   const Type &type(const Expr *e) const { return types.at(e); }
 };
@@ -116,6 +120,7 @@ private:
     std::optional<std::string> string;
     int global = -1;
     int layer = -1;  // a named layer of the model whose forward is checked
+    const Stmt *transform = nullptr;  // a reusable `data name = |> ...`
   };
   using Scope = std::map<std::string, Local>;
 
@@ -167,6 +172,9 @@ private:
   Type checkMutate(const Expr &e);
   Type checkRowExpr(const Expr &value, const TableSchema &schema);
   Type checkFilter(const Expr &e);  // SemaSteps.cpp
+  Type checkTransformCall(const Expr &e, const Stmt &transform);  // SemaSteps.cpp
+  /// Per reusable transform: the schema of the table it was first applied to.
+  std::map<const Stmt *, std::string> transformInputs;
   Type checkTableBuiltin(const Expr &e, const std::string &name);
   Type checkDataStep(const Expr &e, const std::string &name);  // SemaSteps.cpp
   Type checkMember(const Expr &e);

@@ -540,9 +540,14 @@ void Sema::checkModelInputs(const Expr &where, const TrainedInfo &info,
 //===----------------------------------------------------------------------===//
 
 void Sema::checkData(const Stmt &s) {
-  if (s.isTransform)
-    unsupported(s.range, "a reusable data transform ('data " + s.name() +
-                             " = |> ...')");
+  if (s.isTransform) {
+    // Checked where it is applied, against the table it is applied to.
+    Local l;
+    l.type = Type::unit();
+    l.transform = &s;
+    bind(s.name(), s.nameRanges.front(), l, true);
+    return;
+  }
   Type t = check(*s.value);
   if (t.kind != Type::Table)
     error(*s.value, "'data' needs a table, such as csv(\"file.csv\") |> ..., "

@@ -28,6 +28,35 @@ bool isDataStep(const std::string &name) {
          name == "agg";
 }
 
+/// `t |> prep` for `data prep = |> steps`: the steps applied to t. The first
+/// application learns the statistics of standardize, minmax and fill_na;
+/// the later ones reuse them, so test data is scaled as the training data
+/// was. All applications must see the same columns.
+Type Sema::checkTransformCall(const Expr &e, const Stmt &transform) {
+  if (e.args.size() != 1 || !e.args[0].name.empty())
+    error(e, "the transform '" + transform.name() + "' takes one table, as in t |> " +
+                 transform.name());
+  Type t = check(*e.args[0].value);
+  if (t.kind != Type::Table)
+    error(*e.args[0].value, "the transform '" + transform.name() + "' needs a table, got " + t.str());
+  std::string columns = tableColumns(*t.table);
+  auto [first, isFirst] = transformInputs.try_emplace(&transform, columns);
+  if (!isFirst && first->second != columns)
+    error(*e.args[0].value, "the transform '" + transform.name() +
+                                "' learned on a table with columns " + first->second +
+                                "; this one has " + columns);
+  ctx->scopes.emplace_back();
+  Local input;
+  input.type = t;
+  bind("_", e.args[0].value->range, input, false);
+  Type r = check(*transform.value);
+  ctx->scopes.pop_back();
+  if (r.kind != Type::Table)
+    error(e, "the transform '" + transform.name() + "' gives " + r.str() + ", not a table");
+  ctx->notes->transformCalls[&e] = {&transform, isFirst};
+  return record(e, r);
+}
+
 /// filter(t, condition): the rows where a per-row condition holds.
 Type Sema::checkFilter(const Expr &e) {
   std::vector<const Expr *> positional;
@@ -293,6 +322,7 @@ Type Sema::checkDataStep(const Expr &e, const std::string &name) {
                 "group_by needs columns of single values; '" + listed[i] + "' holds tensors");
       spec = joined(listed, ",");
     } else { // onehot, label_encode: a str column, by the values seen now
+      ctx->notes->stepLabels[&e].clear();  // a transform's steps are checked per application
       for (size_t i = 0; i < listed.size(); ++i) {
         const Column &c = *in.find(listed[i]);
         if (c.elem != ElemType::Str || !c.shape.empty())

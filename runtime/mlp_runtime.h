@@ -214,6 +214,12 @@ MlpTable *mlp_rt_table_label_encode(MlpTable *t, const char *column, const char 
 MlpTable *mlp_rt_table_minmax(MlpTable *t, const char *columns);
 /// The first n rows (all of them if there are fewer).
 MlpTable *mlp_rt_table_head(MlpTable *t, int64_t n);
+/// standardize, minmax and fill_na in a reusable transform: with `learn`
+/// set, the statistics are learned from t and kept in `slot`; without, the
+/// ones slot holds are applied (test data scaled as the training data was).
+MlpTable *mlp_rt_table_standardize_slot(MlpTable *t, const char *columns, int64_t slot, int32_t learn);
+MlpTable *mlp_rt_table_minmax_slot(MlpTable *t, const char *columns, int64_t slot, int32_t learn);
+MlpTable *mlp_rt_table_fill_na_slot(MlpTable *t, const char *spec, int64_t slot, int32_t learn);
 /// The rows in the seeded order of mlp_rt_table_split's permutation.
 MlpTable *mlp_rt_table_shuffle(MlpTable *t, int64_t seed);
 /// The rows stably sorted by `column` (str columns alphabetically), missing

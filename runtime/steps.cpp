@@ -132,6 +132,24 @@ std::vector<int64_t> positions(const Column &c, const std::vector<std::string> &
       1);
 }
 
+/// Statistics a step of a reusable transform learned, by slot. `learn`
+/// starts the slot afresh (a slot < 0 is scratch, never kept); reading a
+/// slot never learned is a compiler bug.
+std::vector<double> &learned(int64_t slot, int32_t learn) {
+  static std::map<int64_t, std::vector<double>> slots;
+  static std::vector<double> scratch;
+  if (slot < 0) return scratch.clear(), scratch;
+  if (learn) return slots[slot].clear(), slots[slot];
+  auto found = slots.find(slot);
+  if (found == slots.end()) internal_error("a transform's statistics were read before they were learned");
+  return found->second;
+}
+
+double stat(const std::vector<double> &stats, size_t k) {
+  if (k >= stats.size()) internal_error("a transform's statistics do not match its columns");
+  return stats[k];
+}
+
 } // namespace
 
 extern "C" MlpTable *mlp_rt_table_select(MlpTable *t_arg, const char *columns) {
@@ -175,18 +193,40 @@ extern "C" MlpTable *mlp_rt_table_drop_na(MlpTable *t_arg, const char *columns) 
   return take_rows(t, kept.data(), static_cast<int64_t>(kept.size()));
 }
 
-extern "C" MlpTable *mlp_rt_table_fill_na(MlpTable *t_arg, const char *spec) {
+extern "C" MlpTable *mlp_rt_table_fill_na_slot(MlpTable *t_arg, const char *spec, int64_t slot,
+                                               int32_t learn) {
   const MlpTable &t = checked(t_arg, "mlp_rt_table_fill_na");
   auto out = std::make_unique<MlpTable>(t);
+  std::vector<double> &stats = learned(slot, learn);
+  size_t k = 0;
   for (const std::string &entry : pieces(arg(spec), '\n')) {
     size_t tab = entry.find('\t');
     if (tab == std::string::npos) internal_error("mlp_rt_table_fill_na: bad entry '" + entry + "'");
-    std::string name = entry.substr(0, tab);
-    auto replacement = filled(t.column(name), t.rows, entry.substr(tab + 1));
-    for (auto &slot : out->columns)
-      if (slot->name == name) slot = replacement;
+    std::string name = entry.substr(0, tab), how = entry.substr(tab + 1);
+    const Column &c = t.column(name);
+    // A learned statistic becomes a fixed value for this and later tables:
+    // a number, or a str column's label.
+    if (how == "mean" || how == "median" || how == "mode") {
+      if (c.type == ColumnType::Str) {
+        if (learn) stats.push_back(modeCode(c, t.rows));
+        auto code = static_cast<int64_t>(stat(stats, k++));
+        how = code < 0 ? "mode" : "label:" + c.labels[code];
+      } else {
+        if (learn) stats.push_back(statistic(c, t.rows, how));
+        char value[40];
+        std::snprintf(value, sizeof value, "value:%.17g", stat(stats, k++));
+        how = value;
+      }
+    }
+    auto replacement = filled(c, t.rows, how);
+    for (auto &slot_ : out->columns)
+      if (slot_->name == name) slot_ = replacement;
   }
   return keep_alive(std::move(out));
+}
+
+extern "C" MlpTable *mlp_rt_table_fill_na(MlpTable *t, const char *spec) {
+  return mlp_rt_table_fill_na_slot(t, spec, -1, 1);
 }
 
 extern "C" MlpTable *mlp_rt_table_onehot(MlpTable *t_arg, const char *column, const char *labels) {
@@ -238,27 +278,79 @@ extern "C" MlpTable *mlp_rt_table_label_encode(MlpTable *t_arg, const char *colu
   return keep_alive(std::move(out));
 }
 
-extern "C" MlpTable *mlp_rt_table_minmax(MlpTable *t_arg, const char *columns) {
+extern "C" MlpTable *mlp_rt_table_minmax_slot(MlpTable *t_arg, const char *columns, int64_t slot,
+                                              int32_t learn) {
   const MlpTable &t = checked(t_arg, "mlp_rt_table_minmax");
   auto out = std::make_unique<MlpTable>(t);
+  std::vector<double> &stats = learned(slot, learn);
+  size_t k = 0;
   for (const std::string &name : split_list(arg(columns))) {
     const Column &c = t.column(name);
     if (!c.numeric() || c.tensor()) internal_error("mlp_rt_table_minmax: '" + name + "' is not a numeric scalar column");
     // Over the present values, as scikit-learn's MinMaxScaler; a constant
     // column becomes 0 (its range counts as 1), missing values stay NaN.
-    double lo = INFINITY, hi = -INFINITY;
-    for (int64_t r = 0; r < t.rows; ++r) {
-      double x = c.number(r);
-      if (!std::isnan(x)) lo = std::min(lo, x), hi = std::max(hi, x);
+    if (learn) {
+      double lo = INFINITY, hi = -INFINITY;
+      for (int64_t r = 0; r < t.rows; ++r) {
+        double x = c.number(r);
+        if (!std::isnan(x)) lo = std::min(lo, x), hi = std::max(hi, x);
+      }
+      stats.push_back(lo);
+      stats.push_back(hi > lo ? hi - lo : 1.0);
     }
-    double range = hi > lo ? hi - lo : 1.0;
+    double lo = stat(stats, k++), range = stat(stats, k++);
     auto scaled = std::make_shared<Column>();
     scaled->name = c.name;
     scaled->type = ColumnType::F32;
     scaled->f32.resize(static_cast<size_t>(t.rows));
     for (int64_t r = 0; r < t.rows; ++r) scaled->f32[r] = static_cast<float>((c.number(r) - lo) / range);
-    for (auto &slot : out->columns)
-      if (slot->name == name) slot = std::move(scaled);
+    for (auto &slot_ : out->columns)
+      if (slot_->name == name) slot_ = std::move(scaled);
+  }
+  return keep_alive(std::move(out));
+}
+
+extern "C" MlpTable *mlp_rt_table_minmax(MlpTable *t, const char *columns) {
+  return mlp_rt_table_minmax_slot(t, columns, -1, 1);
+}
+
+extern "C" MlpTable *mlp_rt_table_standardize_slot(MlpTable *t_arg, const char *columns, int64_t slot,
+                                                   int32_t learn) {
+  const MlpTable &t = checked(t_arg, "mlp_rt_table_standardize");
+  auto out = std::make_unique<MlpTable>(t);
+  std::vector<double> &stats = learned(slot, learn);
+  size_t k = 0;
+  for (const std::string &name : split_list(arg(columns))) {
+    const Column &c = t.column(name);
+    if (!c.numeric()) internal_error("cannot standardize the str column '" + name + "'");
+    if (c.tensor()) internal_error("cannot standardize the tensor column '" + name + "' (" + c.type_text() + ")");
+    if (learn) {
+      // Two passes in double: exact enough for any column length, and NaN
+      // (missing) values are left out as sklearn's StandardScaler does.
+      double sum = 0;
+      int64_t count = 0;
+      for (int64_t r = 0; r < t.rows; ++r) {
+        double x = c.number(r);
+        if (!std::isnan(x)) sum += x, ++count;
+      }
+      double mean = count ? sum / count : 0.0;
+      double squares = 0;
+      for (int64_t r = 0; r < t.rows; ++r) {
+        double x = c.number(r);
+        if (!std::isnan(x)) squares += (x - mean) * (x - mean);
+      }
+      double std = count ? std::sqrt(squares / count) : 0.0;
+      stats.push_back(mean);
+      stats.push_back(std == 0 ? 1 : std); // a constant column: only centred, like sklearn
+    }
+    double mean = stat(stats, k++), std = stat(stats, k++);
+    auto scaled = std::make_shared<Column>();
+    scaled->name = c.name;
+    scaled->type = ColumnType::F32;
+    scaled->f32.resize(static_cast<size_t>(t.rows));
+    for (int64_t r = 0; r < t.rows; ++r) scaled->f32[r] = static_cast<float>((c.number(r) - mean) / std);
+    for (auto &slot_ : out->columns)
+      if (slot_->name == name) slot_ = std::move(scaled);
   }
   return keep_alive(std::move(out));
 }

@@ -347,38 +347,8 @@ extern "C" MlpTable *mlp_rt_csv_read_sep(const char *path, int32_t sep, const ch
   return read_csv(path, static_cast<char>(sep), schema);
 }
 
-extern "C" MlpTable *mlp_rt_table_standardize(MlpTable *t_arg, const char *columns) {
-  const MlpTable &t = checked(t_arg, "mlp_rt_table_standardize");
-  auto out = std::make_unique<MlpTable>(t);
-  for (const std::string &name : split_list(arg(columns))) {
-    const Column &c = t.column(name);
-    if (!c.numeric()) internal_error("cannot standardize the str column '" + name + "'");
-    if (c.tensor()) internal_error("cannot standardize the tensor column '" + name + "' (" + c.type_text() + ")");
-    // Two passes in double: exact enough for any column length, and NaN
-    // (missing) values are left out as sklearn's StandardScaler does.
-    double sum = 0;
-    int64_t count = 0;
-    for (int64_t r = 0; r < t.rows; ++r) {
-      double x = c.number(r);
-      if (!std::isnan(x)) sum += x, ++count;
-    }
-    double mean = count ? sum / count : 0.0;
-    double squares = 0;
-    for (int64_t r = 0; r < t.rows; ++r) {
-      double x = c.number(r);
-      if (!std::isnan(x)) squares += (x - mean) * (x - mean);
-    }
-    double std = count ? std::sqrt(squares / count) : 0.0;
-    if (std == 0) std = 1; // a constant column: only centred, like sklearn
-    auto scaled = std::make_shared<Column>();
-    scaled->name = c.name;
-    scaled->type = ColumnType::F32;
-    scaled->f32.resize(t.rows);
-    for (int64_t r = 0; r < t.rows; ++r) scaled->f32[r] = static_cast<float>((c.number(r) - mean) / std);
-    for (auto &slot : out->columns)
-      if (slot->name == name) slot = std::move(scaled);
-  }
-  return keep_alive(std::move(out));
+extern "C" MlpTable *mlp_rt_table_standardize(MlpTable *t, const char *columns) {
+  return mlp_rt_table_standardize_slot(t, columns, -1, 1);
 }
 
 extern "C" void mlp_rt_table_split(MlpTable *t_arg, double fraction, int64_t seed, MlpTable **first,
