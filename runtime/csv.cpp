@@ -71,22 +71,15 @@ bool parseNumber(std::string_view value, double &out) {
 }
 
 bool Reader::open(const std::string &path, char sep, std::string &error) {
-  path_ = path;
-  sep_ = sep;
-  data_.clear();
-  text_ = {};
-  pos_ = 0;
-  nextLine_ = 1;
-  recordLine_ = 0;
-  expected_ = -1;
   FILE *f = std::fopen(path.c_str(), "rb");
   if (!f) {
     error = "cannot open '" + path + "': " + std::strerror(errno);
     return false;
   }
+  std::string data;
   char buf[1 << 16];
   size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) data_.append(buf, n);
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) data.append(buf, n);
   bool failed = std::ferror(f);
   int err = errno;
   std::fclose(f);
@@ -94,9 +87,23 @@ bool Reader::open(const std::string &path, char sep, std::string &error) {
     error = "cannot read '" + path + "': " + std::strerror(err);
     return false;
   }
-  if (data_.compare(0, 3, "\xEF\xBB\xBF") == 0) pos_ = 3; // UTF-8 byte order mark
-  text_ = data_;
+  openText(path, std::move(data), sep);
   return true;
+}
+
+void Reader::openText(const std::string &path, std::string text, char sep) {
+  path_ = path;
+  sep_ = sep;
+  data_ = std::move(text);
+  text_ = data_;
+  rewind();
+}
+
+void Reader::rewind() {
+  pos_ = text_.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0; // UTF-8 byte order mark
+  nextLine_ = 1;
+  recordLine_ = 0;
+  expected_ = -1;
 }
 
 Reader::Reader(const Reader &whole, size_t begin, size_t end, int64_t line)
@@ -223,9 +230,13 @@ const char *csvTypeName(CsvColumn::Type type) {
 /// column's distinct values. Collecting them in the first pass would hash
 /// every value of every numeric column too (47 million for an MNIST CSV).
 bool inferCsvSchema(const std::string &path, char sep, CsvSchema &out, std::string &error) {
-  out = CsvSchema();
   csv::Reader reader;
-  if (!reader.open(path, sep, error)) return false;
+  out = CsvSchema();
+  return reader.open(path, sep, error) && inferCsvSchema(reader, out, error);
+}
+
+bool inferCsvSchema(csv::Reader &reader, CsvSchema &out, std::string &error) {
+  out = CsvSchema();
   std::vector<std::string> names;
   if (!csv::readHeader(reader, names, error)) return false;
   for (std::string &name : names) {
@@ -268,7 +279,7 @@ bool inferCsvSchema(const std::string &path, char sep, CsvSchema &out, std::stri
 
   // Second pass: the distinct values of the Str columns.
   std::vector<std::unordered_set<std::string>> distinct(n);
-  if (!reader.open(path, sep, error)) return false;
+  reader.rewind();
   std::vector<std::string> header;
   csv::readHeader(reader, header, error); // the same header again
   while (reader.next(fields, error))

@@ -42,6 +42,9 @@ struct CsvSchema {
 /// Reads the whole file and infers its schema. Returns false with `error` set
 /// when the file cannot be read or is not strict CSV.
 bool inferCsvSchema(const std::string &path, char sep, CsvSchema &out, std::string &error);
+namespace csv { class Reader; }
+/// The same from an opened reader, at the start of its header.
+bool inferCsvSchema(csv::Reader &reader, CsvSchema &out, std::string &error);
 
 /// The spelling of a type in schemas and messages: "i64", "f32", "str".
 const char *csvTypeName(CsvColumn::Type type);
@@ -73,6 +76,10 @@ public:
   /// Reads the whole file into memory (one read: fast, and the fields can be
   /// views into it).
   bool open(const std::string &path, char sep, std::string &error);
+  /// Reads `text` as the contents of a file called `path` (for messages).
+  void openText(const std::string &path, std::string text, char sep);
+  /// Back to the start of the text, the header to be read again.
+  void rewind();
 
   /// Reads the next record into `fields` (views valid until the next call).
   /// Returns false at the end of the file, or on an error, which `error` then

@@ -11,7 +11,7 @@ packages=(cmake ninja-build ccache clang-19 g++ python3
           libantlr4-runtime-dev antlr4 libeigen3-dev libfmt-dev
           zlib1g-dev libzstd-dev dataset-fashion-mnist)
 if [ "${1:-}" = "--with-references" ]; then
-  packages+=(python3-numpy python3-torch python3-pandas)
+  packages+=(python3-numpy python3-torch python3-pandas libclang-rt-19-dev)
 fi
 missing=()
 for p in "${packages[@]}"; do

@@ -19,7 +19,7 @@ llvm_config.with_system_environment(["HOME", "TMPDIR"])
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.mlp_tools_dir, append_path=True)
-llvm_config.add_tool_substitutions(["mlpc", "mlp-opt", "mlprt-tests", "mlprt-pipeline-tests"],
+llvm_config.add_tool_substitutions(["mlpc", "mlp-opt", "mlprt-tests", "mlprt-pipeline-tests", "mlp-csv-fuzz"],
                                    [config.mlp_tools_dir])
 
 # Reference libraries for comparison tests: `REQUIRES: torch` skips a test
@@ -35,3 +35,8 @@ def _python_has(module):
 for _module in ["torch", "numpy", "pandas"]:
     if _python_has(_module):
         config.available_features.add(_module)
+
+# `REQUIRES: fuzzer`: the libFuzzer targets were built (clang's libFuzzer
+# runtime, Debian's libclang-rt-19-dev, was found when configuring).
+if os.path.exists(os.path.join(config.mlp_tools_dir, "mlp-csv-fuzz")):
+    config.available_features.add("fuzzer")
