@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs what is missing (Debian packages), then configures and builds mlpc
 # into build/. Safe to run again: it only does what is left to do.
-# --with-references also installs the reference libraries the comparison
-# tests run against (Debian's python3-numpy and python3-torch).
+# --with-references also installs what the test suite needs beyond the
+# compiler: the reference libraries the comparison tests run against
+# (Debian's python3-numpy, python3-torch and python3-pandas) and clang's
+# libFuzzer runtime for the fuzz targets (libclang-rt-19-dev).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
