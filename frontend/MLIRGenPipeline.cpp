@@ -1019,6 +1019,13 @@ GenValue MLIRGen::genTableBuiltin(const Expr &e, const std::string &name) {
       return handle(rtCall("mlp_rt_table_minmax", ptrType(), {table, str(spec, l)}, l));
     if (name == "rename")
       return handle(rtCall("mlp_rt_table_rename", ptrType(), {table, str(spec, l)}, l));
+    if (name == "join") {
+      size_t tab = spec.find('\t');
+      Value other = gen(*positional(1)).value;
+      Value keepAll = b.create<arith::ConstantIntOp>(l, spec.substr(tab + 1) == "1", 32);
+      return handle(rtCall("mlp_rt_table_join", ptrType(),
+                           {table, other, str(spec.substr(0, tab), l), keepAll}, l));
+    }
     if (name == "group_by")  // only names the keys; agg does the work
       return handle(table);
     if (name == "agg") {

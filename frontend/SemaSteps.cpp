@@ -25,7 +25,7 @@ bool isDataStep(const std::string &name) {
   return name == "select" || name == "drop" || name == "drop_na" || name == "fill_na" ||
          name == "onehot" || name == "label_encode" || name == "minmax" || name == "head" ||
          name == "shuffle" || name == "sort" || name == "rename" || name == "group_by" ||
-         name == "agg";
+         name == "agg" || name == "join";
 }
 
 /// `t |> prep` for `data prep = |> steps`: the steps applied to t. The first
@@ -131,6 +131,58 @@ Type Sema::checkDataStep(const Expr &e, const std::string &name) {
       spec = c.name + (descending ? "\t1" : "\t0");
     }
     ctx->notes->strings[&e] = spec;
+    Type r = t;
+    r.table = schema;
+    return record(e, r);
+  }
+  if (name == "join") {
+    // join(t, other, on: key, how: "inner" | "left"), as pandas' merge.
+    if (columns.size() != 1)
+      error(e, "join takes a second table and the key, as in join(t, other, on: id)");
+    Type o = check(*columns[0]);
+    if (o.kind != Type::Table)
+      error(*columns[0], "join needs a second table, got " + o.str());
+    const TableSchema &other = *o.table;
+    const Expr *on = nullptr;
+    bool left = false;
+    for (const Arg &a : e.args) {
+      if (a.name == "on") {
+        on = a.value.get();
+      } else if (a.name == "how") {
+        const Expr &v = *a.value;
+        std::string how = v.kind == ExprKind::String && v.parts.size() == 1 ? v.parts[0].text : "";
+        if (how != "inner" && how != "left")
+          error(v, "join's how is \"inner\" or \"left\"");
+        record(v, Type::scalar(ElemType::Str));
+        left = how == "left";
+      } else if (!a.name.empty()) {
+        diags.error(a.nameRange, "join has no parameter '" + a.name + "'");
+      }
+    }
+    if (!on)
+      error(e, "join needs the key column, as in join(t, other, on: id)");
+    const Column &mine = column(*on, in);
+    const Column *theirs = other.find(mine.name);
+    if (!theirs)
+      error(*on, "the second table has no column '" + mine.name + "'; its columns are " +
+                     tableColumns(other));
+    if ((mine.elem == ElemType::Str) != (theirs->elem == ElemType::Str) || !mine.shape.empty() ||
+        !theirs->shape.empty())
+      error(*on, "join's key '" + mine.name +
+                     "' must hold single values of one kind (numbers, or str) in both tables");
+    for (const Column &c : other.columns) {
+      if (c.name == mine.name)
+        continue;
+      if (!c.shape.empty())
+        unsupported(columns[0]->range, "joining the tensor column '" + c.name + "'");
+      if (in.find(c.name))
+        error(*columns[0], "both tables have a column '" + c.name + "': rename one first");
+      Column added = c;
+      if (left && added.elem == ElemType::I64)
+        added.elem = ElemType::F32;  // unmatched rows are missing
+      schema->columns.push_back(added);
+    }
+    ctx->notes->strings[&e] = mine.name + (left ? "\t1" : "\t0");
     Type r = t;
     r.table = schema;
     return record(e, r);

@@ -236,6 +236,11 @@ const char *mlp_rt_table_describe(MlpTable *t);
 /// when the column is ""), sum, mean, min, max, std (ddof 1), all f32 and
 /// over present values.
 MlpTable *mlp_rt_table_agg(MlpTable *t, const char *keys, const char *spec);
+/// join(left, right, on: key): the rows of `left` with each row of `right`
+/// whose key equals theirs (a missing key matches nothing), in left's order;
+/// with `keep_all` (a left join) also the unmatched left rows, right's
+/// columns missing there (i64 ones become f32). Right's key column is left out.
+MlpTable *mlp_rt_table_join(MlpTable *left, MlpTable *right, const char *key, int32_t keep_all);
 /// Writes t as CSV (a header, then one line per row; floats in their
 /// shortest exact form, missing values as empty fields, str values quoted
 /// when needed) to a temporary file renamed over `path` when complete.

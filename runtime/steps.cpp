@@ -570,3 +570,61 @@ extern "C" MlpTable *mlp_rt_table_agg(MlpTable *t_arg, const char *keys, const c
   }
   return keep_alive(std::move(out));
 }
+
+/* ------------------------------------------------------------------- join */
+
+namespace {
+
+/// A key value as text, so i64 and str keys of the two tables compare; ""
+/// for a missing key (which matches nothing, as in pandas).
+std::string keyText(const Column &c, int64_t row) {
+  if (missing(c, row)) return "";
+  if (c.type == ColumnType::Str) return "s" + c.labels[c.codes[row]];
+  if (c.type == ColumnType::I64) return "n" + std::to_string(c.i64[row]);
+  char text[40];
+  std::snprintf(text, sizeof text, "n%.17g", static_cast<double>(c.f32[row]));
+  return text;
+}
+
+} // namespace
+
+extern "C" MlpTable *mlp_rt_table_join(MlpTable *left_arg, MlpTable *right_arg, const char *key, int32_t keepAll) {
+  const MlpTable &left = checked(left_arg, "mlp_rt_table_join");
+  const MlpTable &right = checked(right_arg, "mlp_rt_table_join");
+  const Column &lk = left.column(arg(key)), &rk = right.column(arg(key));
+  std::map<std::string, std::vector<int64_t>> index;
+  for (int64_t r = 0; r < right.rows; ++r) {
+    std::string k = keyText(rk, r);
+    if (!k.empty()) index[k].push_back(r);
+  }
+  // Pairs (left row, right row or -1), in the left table's order, each
+  // left row's matches in the right table's order (pandas' merge order).
+  std::vector<int64_t> lrows, rrows;
+  for (int64_t r = 0; r < left.rows; ++r) {
+    auto found = index.find(keyText(lk, r));
+    if (found != index.end()) {
+      for (int64_t m : found->second) lrows.push_back(r), rrows.push_back(m);
+    } else if (keepAll) {
+      lrows.push_back(r), rrows.push_back(-1);
+    }
+  }
+  MlpTable *out = take_rows(left, lrows.data(), static_cast<int64_t>(lrows.size()));
+  for (const auto &c : right.columns) {
+    if (c->name == rk.name) continue;
+    if (c->tensor()) internal_error("mlp_rt_table_join: '" + c->name + "' is a tensor column");
+    auto joined = std::make_shared<Column>();
+    joined->name = c->name;
+    // A left join's unmatched rows are missing: an i64 column becomes f32 (NaN), as in pandas.
+    joined->type = keepAll && c->type == ColumnType::I64 ? ColumnType::F32 : c->type;
+    joined->labels = c->labels;
+    for (int64_t m : rrows) {
+      switch (joined->type) {
+      case ColumnType::F32: joined->f32.push_back(m < 0 ? NAN : static_cast<float>(c->number(m))); break;
+      case ColumnType::I64: joined->i64.push_back(c->i64[m]); break;
+      case ColumnType::Str: joined->codes.push_back(m < 0 ? -1 : c->codes[m]); break;
+      }
+    }
+    out->columns.push_back(std::move(joined));
+  }
+  return out;
+}

@@ -46,4 +46,20 @@ clean = pd.read_csv(sys.argv[2] + "/clean.csv")
 same = list(clean.columns) == list(cars.columns) and np.allclose(
     clean.to_numpy(float), cars.to_numpy(float), rtol=1e-6, equal_nan=True)
 print("write_csv:", "match" if same else f"MISMATCH {list(clean.columns)}")
+# join as pandas' merge, inner and left: the files write_csv wrote.
+regions = pd.read_csv(sys.argv[2] + "/regions.csv")
+joins = pd.read_csv(sys.argv[2] + "/cars.csv")[["name", "origin", "weight_in_lbs"]]
+for how, name in [("inner", "joined"), ("left", "lefty")]:
+    want = joins.merge(regions, on="origin", how=how)
+    ours = pd.read_csv(f"{sys.argv[2]}/{name}.csv")
+    if how == "inner":  # mlpc keeps the left rows' order, as pandas >= 2.2; 1.5 groups by key
+        order = list(want.columns)
+        want = want.sort_values(order, kind="stable").reset_index(drop=True)
+        ours = ours.sort_values(order, kind="stable").reset_index(drop=True)
+    same_join = list(ours.columns) == list(want.columns) and len(ours) == len(want) and all(
+        (ours[c].astype(str) == want[c].astype(str)).all() if want[c].dtype == object
+        else np.allclose(ours[c].to_numpy(float), want[c].to_numpy(float), equal_nan=True)
+        for c in want.columns)
+    print(f"join {how}:", "match" if same_join else "MISMATCH")
+    same = same and same_join
 sys.exit(1 if bad or not same else 0)
