@@ -1019,6 +1019,17 @@ GenValue MLIRGen::genTableBuiltin(const Expr &e, const std::string &name) {
       return handle(rtCall("mlp_rt_table_minmax", ptrType(), {table, str(spec, l)}, l));
     if (name == "rename")
       return handle(rtCall("mlp_rt_table_rename", ptrType(), {table, str(spec, l)}, l));
+    if (name == "parse_dates" || name == "window") {
+      llvm::SmallVector<llvm::StringRef> f;
+      llvm::StringRef(spec).split(f, '\t');
+      if (name == "parse_dates")
+        return handle(rtCall("mlp_rt_table_parse_dates", ptrType(),
+                             {table, str(f[0].str(), l), str(f[1].str(), l)}, l));
+      return handle(rtCall("mlp_rt_table_window", ptrType(),
+                           {table, str(f[0].str(), l), i64(std::stoll(f[1].str()), l),
+                            i64(std::stoll(f[2].str()), l), str(f[3].str(), l)},
+                           l));
+    }
     if (name == "join") {
       size_t tab = spec.find('\t');
       Value other = gen(*positional(1)).value;

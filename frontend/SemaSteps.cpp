@@ -25,7 +25,7 @@ bool isDataStep(const std::string &name) {
   return name == "select" || name == "drop" || name == "drop_na" || name == "fill_na" ||
          name == "onehot" || name == "label_encode" || name == "minmax" || name == "head" ||
          name == "shuffle" || name == "sort" || name == "rename" || name == "group_by" ||
-         name == "agg" || name == "join";
+         name == "agg" || name == "join" || name == "parse_dates" || name == "window";
 }
 
 /// `t |> prep` for `data prep = |> steps`: the steps applied to t. The first
@@ -129,6 +129,69 @@ Type Sema::checkDataStep(const Expr &e, const std::string &name) {
       if (!c.shape.empty())
         error(*columns[0], "sort needs a column of single values; '" + c.name + "' holds tensors");
       spec = c.name + (descending ? "\t1" : "\t0");
+    }
+    ctx->notes->strings[&e] = spec;
+    Type r = t;
+    r.table = schema;
+    return record(e, r);
+  }
+  if (name == "parse_dates" || name == "window") {
+    // parse_dates(t, col, format: "%b %d %Y"); window(t, col, size:, horizon:, by:)
+    if (columns.size() != 1)
+      error(e, name == "window" ? "window takes one column, as in window(t, price, size: 12, horizon: 1)"
+                                : "parse_dates takes one column, as in parse_dates(t, date, format: \"%Y-%m-%d\")");
+    const Column &c = column(*columns[0], in);
+    std::string format, by;
+    int64_t size = 0, horizon = 1;
+    for (const Arg &a : e.args) {
+      if (a.name.empty())
+        continue;
+      const Expr &v = *a.value;
+      if (name == "parse_dates" && a.name == "format" && v.kind == ExprKind::String &&
+          v.parts.size() == 1 && !v.parts[0].isExpr) {
+        record(v, Type::scalar(ElemType::Str));
+        format = v.parts[0].text;
+      } else if (name == "window" && (a.name == "size" || a.name == "horizon")) {
+        int64_t n = constInt(v, a.name == "size" ? "window's size" : "window's horizon");
+        if (n < 1)
+          error(v, "window's " + a.name + " must be at least 1");
+        (a.name == "size" ? size : horizon) = n;
+      } else if (name == "window" && a.name == "by") {
+        const Column &g = column(v, in);
+        if (!g.shape.empty())
+          error(v, "window's by needs a column of single values");
+        by = g.name;
+      } else {
+        error(v, "'" + name + "' has no parameter '" + a.name + "' of that kind");
+      }
+    }
+    if (name == "parse_dates") {
+      if (c.elem != ElemType::Str)
+        error(*columns[0], "parse_dates reads text; '" + c.name + "' holds numbers");
+      if (format.empty())
+        error(e, "parse_dates needs the format, as in format: \"%Y-%m-%d\" (strptime's)");
+      for (Column &x : schema->columns)
+        if (x.name == c.name) {
+          x.elem = ElemType::I64;
+          x.labels.clear();
+        }
+      spec = c.name + "\t" + format;
+    } else {
+      if (c.elem == ElemType::Str || !c.shape.empty())
+        error(*columns[0], "window needs a numeric column of single values; '" + c.name + "' is not");
+      if (size == 0)
+        error(e, "window needs its size, as in window(t, price, size: 12, horizon: 1)");
+      std::vector<Column> out;
+      if (!by.empty())
+        out.push_back(*in.find(by));
+      Column past, future;
+      past.name = "past";
+      past.shape = {size};
+      future.name = "future";
+      out.push_back(past);
+      out.push_back(future);
+      schema->columns = out;
+      spec = c.name + "\t" + std::to_string(size) + "\t" + std::to_string(horizon) + "\t" + by;
     }
     ctx->notes->strings[&e] = spec;
     Type r = t;

@@ -241,6 +241,15 @@ MlpTable *mlp_rt_table_agg(MlpTable *t, const char *keys, const char *spec);
 /// with `keep_all` (a left join) also the unmatched left rows, right's
 /// columns missing there (i64 ones become f32). Right's key column is left out.
 MlpTable *mlp_rt_table_join(MlpTable *left, MlpTable *right, const char *key, int32_t keep_all);
+/// Replaces the str column `column` by the i64 day (since 1970-01-01) its
+/// text names in strptime's `format` ("%b %d %Y": "Jan 1 2000"); a text that
+/// is not such a date is an error naming its row.
+MlpTable *mlp_rt_table_parse_dates(MlpTable *t, const char *column, const char *format);
+/// A time series as a forecasting table: for each run of rows with the same
+/// `by` value ("" = the whole table, in its order), one row per position
+/// with `size` values of `column` (`past`, f32[size]) and the value
+/// `horizon` rows after the last of them (`future`, f32); `by` is kept.
+MlpTable *mlp_rt_table_window(MlpTable *t, const char *column, int64_t size, int64_t horizon, const char *by);
 /// Writes t as CSV (a header, then one line per row; floats in their
 /// shortest exact form, missing values as empty fields, str values quoted
 /// when needed) to a temporary file renamed over `path` when complete.

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <map>
 #include <memory>
 #include <string>
@@ -626,5 +627,80 @@ extern "C" MlpTable *mlp_rt_table_join(MlpTable *left_arg, MlpTable *right_arg, 
     }
     out->columns.push_back(std::move(joined));
   }
+  return out;
+}
+
+/* ------------------------------------------------------ dates and windows */
+
+extern "C" MlpTable *mlp_rt_table_parse_dates(MlpTable *t_arg, const char *column, const char *format) {
+  const MlpTable &t = checked(t_arg, "mlp_rt_table_parse_dates");
+  const Column &c = t.column(arg(column));
+  if (c.type != ColumnType::Str) internal_error("mlp_rt_table_parse_dates: '" + c.name + "' is not a str column");
+  // Each distinct text is parsed once: days since 1970-01-01 (UTC).
+  std::vector<int64_t> days(c.labels.size(), 0);
+  std::vector<bool> ok(c.labels.size(), false);
+  for (size_t i = 0; i < c.labels.size(); ++i) {
+    std::tm tm{};
+    const char *end = strptime(c.labels[i].c_str(), arg(format).data(), &tm);
+    if (!end || *end != '\0') continue;
+    tm.tm_hour = 12; // away from any day boundary
+    days[i] = static_cast<int64_t>(timegm(&tm)) / 86400;
+    ok[i] = true;
+  }
+  auto out = std::make_unique<MlpTable>(t);
+  auto parsed = std::make_shared<Column>();
+  parsed->name = c.name;
+  parsed->type = ColumnType::I64;
+  parsed->i64.resize(static_cast<size_t>(t.rows));
+  for (int64_t r = 0; r < t.rows; ++r) {
+    int32_t code = c.codes[r];
+    if (code < 0) die(t.where(r) + ": column '" + c.name + "' has no date (a missing value)", 1);
+    if (!ok[code])
+      die(t.where(r) + ": column '" + c.name + "': '" + c.labels[code] + "' is not a date in the format '" +
+              std::string(arg(format)) + "'",
+          1);
+    parsed->i64[r] = days[code];
+  }
+  for (auto &slot : out->columns)
+    if (slot->name == c.name) slot = parsed;
+  return keep_alive(std::move(out));
+}
+
+extern "C" MlpTable *mlp_rt_table_window(MlpTable *t_arg, const char *column, int64_t size, int64_t horizon,
+                                         const char *by) {
+  const MlpTable &t = checked(t_arg, "mlp_rt_table_window");
+  const Column &c = t.column(arg(column));
+  const Column *group = arg(by).empty() ? nullptr : &t.column(arg(by));
+  if (!c.numeric() || c.tensor() || size < 1 || horizon < 1) internal_error("mlp_rt_table_window: bad arguments");
+  // Runs of consecutive rows with the same `by` value (the whole table
+  // without one); each run gives a row per window that has its future.
+  auto sameGroup = [&](int64_t a, int64_t b) {
+    return !group || keyText(*group, a) == keyText(*group, b);
+  };
+  auto past = std::make_shared<Column>(), future = std::make_shared<Column>();
+  past->name = "past";
+  past->type = ColumnType::F32;
+  past->shape = {size};
+  future->name = "future";
+  future->type = ColumnType::F32;
+  std::vector<int64_t> firstRows;
+  for (int64_t start = 0; start < t.rows;) {
+    int64_t end = start;
+    while (end < t.rows && sameGroup(start, end)) ++end;
+    for (int64_t i = start; i + size - 1 + horizon < end; ++i) {
+      for (int64_t k = 0; k < size; ++k) past->f32.push_back(static_cast<float>(c.number(i + k)));
+      future->f32.push_back(static_cast<float>(c.number(i + size - 1 + horizon)));
+      firstRows.push_back(i + size - 1); // the window's last known row
+    }
+    start = end;
+  }
+  MlpTable *out = take_rows(t, firstRows.data(), static_cast<int64_t>(firstRows.size()));
+  std::shared_ptr<const Column> groupColumn;
+  for (const auto &kept : out->columns)
+    if (group && kept->name == group->name) groupColumn = kept;
+  out->columns.clear();
+  if (groupColumn) out->columns.push_back(groupColumn);
+  out->columns.push_back(std::move(past));
+  out->columns.push_back(std::move(future));
   return out;
 }
