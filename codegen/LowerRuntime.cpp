@@ -175,13 +175,15 @@ struct CsvReadPattern : OpConversionPattern<CsvReadOp> {
     Location loc = op.getLoc();
     Value path = stringPointer(rewriter, loc, op.getPath());
     Value schema = stringPointer(rewriter, loc, op.getSchema());
-    auto call = op.getSep() == ','
+    Value sep = rewriter.create<arith::ConstantIntOp>(loc, op.getSep(), 32);
+    auto call = op.getSkipBadRows()
+                    ? callRuntime(rewriter, loc, "mlp_rt_csv_read_skipping", op.getType(),
+                                  ValueRange{path, sep, schema})
+                : op.getSep() == ','
                     ? callRuntime(rewriter, loc, "mlp_rt_csv_read", op.getType(),
                                   ValueRange{path, schema})
                     : callRuntime(rewriter, loc, "mlp_rt_csv_read_sep", op.getType(),
-                                  ValueRange{path, rewriter.create<arith::ConstantIntOp>(
-                                                       loc, op.getSep(), 32),
-                                             schema});
+                                  ValueRange{path, sep, schema});
     rewriter.replaceOp(op, call.getResults());
     return success();
   }

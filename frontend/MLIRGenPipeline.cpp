@@ -967,10 +967,12 @@ GenValue MLIRGen::genTableBuiltin(const Expr &e, const std::string &name) {
   const Type &type = typeOf(e);
   if (name == "csv") {
     const Expr *sep = namedArg(e, "sep");  // a one-character literal (Sema)
+    const Expr *onError = namedArg(e, "on_error");
     return handle(b.create<ops::CsvReadOp>(
         l, ptrType(), b.getStringAttr(notes->strings.at(&e)),
         b.getStringAttr(type.table->runtimeSchema()),
-        b.getI32IntegerAttr(sep ? sep->parts[0].text[0] : ',')));
+        b.getI32IntegerAttr(sep ? sep->parts[0].text[0] : ','),
+        b.getBoolAttr(onError && onError->parts[0].text == "skip")));
   }
   if (name == "idx") {
     Value paths[2];

@@ -156,6 +156,7 @@ std::vector<std::string> Sema::columnList(const Expr &e,
 Type Sema::checkCsv(const Expr &e) {
   const Expr *path = nullptr;
   char sep = ',';
+  bool skipBad = false;
   for (const Arg &a : e.args) {
     if (a.name.empty() && !path) {
       path = a.value.get();
@@ -168,6 +169,14 @@ Type Sema::checkCsv(const Expr &e) {
         error(v, "csv's sep is one character other than a quote or a newline, as in sep: \";\"");
       record(v, Type::scalar(ElemType::Str));
       sep = c;
+    } else if (a.name == "on_error") {
+      const Expr &v = *a.value;
+      std::string policy = v.kind == ExprKind::String && v.parts.size() == 1 ? v.parts[0].text : "";
+      if (policy != "skip" && policy != "fail")
+        error(v, "csv's on_error is \"fail\" (the default: stop at the first bad row) or \"skip\" "
+                 "(leave out rows with the wrong number of fields, and say how many)");
+      record(v, Type::scalar(ElemType::Str));
+      skipBad = policy == "skip";
     } else if (a.name == "header") {
       unsupported(a.nameRange, "csv's 'header' option");
     } else {
@@ -187,7 +196,7 @@ Type Sema::checkCsv(const Expr &e) {
     file += p.text;
   CsvSchema inferred;
   std::string problem;
-  if (!inferCsvSchema(file, sep, inferred, problem))
+  if (!inferCsvSchema(file, sep, inferred, problem, skipBad))
     error(*path, problem);
   auto schema = std::make_shared<TableSchema>();
   schema->source = file;

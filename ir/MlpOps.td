@@ -371,14 +371,16 @@ def Mlp_CsvReadOp : Mlp_Op<"csv_read", [MemoryEffects<[MemRead]>]> {
   let description = [{
     `schema` lists `name:type` pairs (f32, i64, str) inferred at compile time;
     the runtime fails with a clear error if the file no longer matches.
-    `sep` is the field separator, a byte (default `,`).
+    `sep` is the field separator, a byte (default `,`); `skip_bad_rows`
+    leaves out rows with the wrong number of fields (`on_error: "skip"`).
     ```mlir
     %t = mlp.csv_read "data/iris.csv" schema "a:f32,b:str"
     %u = mlp.csv_read "data/eu.csv" schema "a:f32" {sep = 59 : i32}
     ```
   }];
   let arguments = (ins StrAttr:$path, StrAttr:$schema,
-                       DefaultValuedAttr<I32Attr, "44">:$sep);
+                       DefaultValuedAttr<I32Attr, "44">:$sep,
+                       DefaultValuedAttr<BoolAttr, "false">:$skip_bad_rows);
   let results = (outs Mlp_Handle:$result);
   let assemblyFormat = "$path `schema` $schema attr-dict";
 }

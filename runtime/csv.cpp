@@ -104,14 +104,16 @@ void Reader::rewind() {
   nextLine_ = 1;
   recordLine_ = 0;
   expected_ = -1;
+  skipped_ = 0;
 }
 
 Reader::Reader(const Reader &whole, size_t begin, size_t end, int64_t line)
     : path_(whole.path_), text_(whole.text_.substr(0, end)), pos_(begin), sep_(whole.sep_),
-      nextLine_(line), expected_(whole.expected_) {}
+      nextLine_(line), expected_(whole.expected_), skipBadWidth_(whole.skipBadWidth_) {}
 
 bool Reader::next(std::vector<std::string_view> &fields, std::string &error) {
   error.clear();
+  for (;;) { // once per record; again after a record skipped for its width
   fields.clear();
   const size_t size = text_.size();
   if (pos_ >= size) return false;
@@ -127,6 +129,12 @@ bool Reader::next(std::vector<std::string_view> &fields, std::string &error) {
     if (text_.find_first_not_of("\r\n", pos_) == std::string_view::npos) {
       pos_ = size;
       return false;
+    }
+    if (expected_ > 1 && skipBadWidth_) { // an empty line has the wrong width too
+      pos_ += text_[pos_] == '\r' ? 2 : 1;
+      ++nextLine_;
+      ++skipped_;
+      continue;
     }
     if (expected_ != 1)
       return fail(expected_ < 0 ? std::string("the header line is empty")
@@ -186,9 +194,12 @@ bool Reader::next(std::vector<std::string_view> &fields, std::string &error) {
   int64_t found = static_cast<int64_t>(fields.size());
   if (expected_ < 0)
     expected_ = found;
-  else if (found != expected_)
+  if (found == expected_)
+    return true;
+  if (!skipBadWidth_)
     return fail("expected " + std::to_string(expected_) + " fields, found " + std::to_string(found));
-  return true;
+  ++skipped_; // and on to the next record
+  }
 }
 
 bool readHeader(Reader &reader, std::vector<std::string> &names, std::string &error) {
@@ -229,10 +240,13 @@ const char *csvTypeName(CsvColumn::Type type) {
 /// column's type, the second, only if some column is Str, collects that
 /// column's distinct values. Collecting them in the first pass would hash
 /// every value of every numeric column too (47 million for an MNIST CSV).
-bool inferCsvSchema(const std::string &path, char sep, CsvSchema &out, std::string &error) {
+bool inferCsvSchema(const std::string &path, char sep, CsvSchema &out, std::string &error,
+                    bool skipBadWidth) {
   csv::Reader reader;
   out = CsvSchema();
-  return reader.open(path, sep, error) && inferCsvSchema(reader, out, error);
+  if (!reader.open(path, sep, error)) return false;
+  reader.skipBadWidth(skipBadWidth);
+  return inferCsvSchema(reader, out, error);
 }
 
 bool inferCsvSchema(csv::Reader &reader, CsvSchema &out, std::string &error) {

@@ -41,7 +41,10 @@ struct CsvSchema {
 
 /// Reads the whole file and infers its schema. Returns false with `error` set
 /// when the file cannot be read or is not strict CSV.
-bool inferCsvSchema(const std::string &path, char sep, CsvSchema &out, std::string &error);
+/// skipBadWidth: records with the wrong number of fields are left out
+/// (`on_error: "skip"`).
+bool inferCsvSchema(const std::string &path, char sep, CsvSchema &out, std::string &error,
+                    bool skipBadWidth = false);
 namespace csv { class Reader; }
 /// The same from an opened reader, at the start of its header.
 bool inferCsvSchema(csv::Reader &reader, CsvSchema &out, std::string &error);
@@ -80,6 +83,10 @@ public:
   void openText(const std::string &path, std::string text, char sep);
   /// Back to the start of the text, the header to be read again.
   void rewind();
+  /// `on_error: "skip"`: a record with the wrong number of fields is skipped
+  /// (and counted) instead of stopping the read.
+  void skipBadWidth(bool skip) { skipBadWidth_ = skip; }
+  int64_t skipped() const { return skipped_; }
 
   /// Reads the next record into `fields` (views valid until the next call).
   /// Returns false at the end of the file, or on an error, which `error` then
@@ -104,6 +111,8 @@ private:
   int64_t nextLine_ = 1;
   int64_t recordLine_ = 0;
   int64_t expected_ = -1; ///< fields per record, from the header
+  bool skipBadWidth_ = false;
+  int64_t skipped_ = 0;
 };
 
 /// Reads the header record: the column names, with surrounding spaces

@@ -171,6 +171,9 @@ typedef struct MlpTable MlpTable;
 MlpTable *mlp_rt_csv_read(const char *path, const char *schema);
 /// The same with another separator (`csv(path, sep: ";")`), a single byte.
 MlpTable *mlp_rt_csv_read_sep(const char *path, int32_t sep, const char *schema);
+/// The same with `on_error: "skip"`: rows with the wrong number of fields
+/// (empty lines too) are left out, and a note on stderr says how many.
+MlpTable *mlp_rt_csv_read_skipping(const char *path, int32_t sep, const char *schema);
 
 /// A new table where each of `columns` (a comma list of numeric columns) is
 /// replaced by (x - mean) / std, with the population std (ddof = 0) like

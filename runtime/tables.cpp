@@ -9,6 +9,7 @@
 #include "runtime/pipeline.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -136,13 +137,15 @@ void sort_labels(Column &c) {
     if (code >= 0) code = newCode[code];
 }
 
-MlpTable *read_csv(const char *path_arg, char sep, const char *schema_text) {
+MlpTable *read_csv(const char *path_arg, char sep, const char *schema_text, bool skipBadWidth = false) {
   std::string path(arg(path_arg));
   std::vector<SchemaColumn> schema = parse_schema(arg(schema_text));
   csv::Reader reader;
   std::string error;
   std::vector<std::string> names;
-  if (!reader.open(path, sep, error) || !csv::readHeader(reader, names, error)) die(error, 1);
+  if (!reader.open(path, sep, error)) die(error, 1);
+  reader.skipBadWidth(skipBadWidth);
+  if (!csv::readHeader(reader, names, error)) die(error, 1);
   check_header(path, names, schema);
 
   // The rows are parsed in parts, one per thread, each into columns of its
@@ -156,6 +159,7 @@ MlpTable *read_csv(const char *path_arg, char sep, const char *schema_text) {
     std::string error;         // the reader's, if it stopped on one
     int64_t changedLine = 0;   // > 0: a value no longer fits its column's type
     std::string changedValue;
+    int64_t skipped = 0;       // records of the wrong width (on_error: "skip")
   };
   auto parse = [&](csv::Reader &r, Part &p) {
     auto misfit = [&](std::string_view v) {
@@ -171,6 +175,11 @@ MlpTable *read_csv(const char *path_arg, char sep, const char *schema_text) {
     std::vector<std::string_view> fields;
     std::string key;
     const float nan = std::numeric_limits<float>::quiet_NaN();
+    struct CountSkipped {
+      csv::Reader &r;
+      Part &p;
+      ~CountSkipped() { p.skipped = r.skipped(); }
+    } counted{r, p};
     while (r.next(fields, p.error)) {
       p.lines.push_back(r.line());
       for (size_t i = 0; i < n; ++i) {
@@ -238,6 +247,12 @@ MlpTable *read_csv(const char *path_arg, char sep, const char *schema_text) {
     if (p.changedLine) changed(path, sep, schema, p.changedLine, p.changedValue);
     if (!p.error.empty()) die(p.error, 1);
   }
+
+  int64_t skipped = 0;
+  for (const Part &p : results) skipped += p.skipped;
+  if (skipped > 0)
+    std::fprintf(stderr, "note: '%s': skipped %lld rows with the wrong number of fields (on_error: \"skip\")\n",
+                 path.c_str(), static_cast<long long>(skipped));
 
   // Join the parts; str values get one numbering across them.
   std::vector<Column> columns = std::move(results[0].columns);
@@ -345,6 +360,12 @@ extern "C" MlpTable *mlp_rt_csv_read_sep(const char *path, int32_t sep, const ch
   if (sep <= 0 || sep > 127 || sep == '"' || sep == '\n' || sep == '\r')
     internal_error("bad csv separator " + std::to_string(sep));
   return read_csv(path, static_cast<char>(sep), schema);
+}
+
+extern "C" MlpTable *mlp_rt_csv_read_skipping(const char *path, int32_t sep, const char *schema) {
+  if (sep <= 0 || sep > 127 || sep == '"' || sep == '\n' || sep == '\r')
+    internal_error("bad csv separator " + std::to_string(sep));
+  return read_csv(path, static_cast<char>(sep), schema, /*skipBadWidth=*/true);
 }
 
 extern "C" MlpTable *mlp_rt_table_standardize(MlpTable *t, const char *columns) {
