@@ -1021,6 +1021,15 @@ GenValue MLIRGen::genTableBuiltin(const Expr &e, const std::string &name) {
       return handle(rtCall("mlp_rt_table_minmax", ptrType(), {table, str(spec, l)}, l));
     if (name == "rename")
       return handle(rtCall("mlp_rt_table_rename", ptrType(), {table, str(spec, l)}, l));
+    if (name == "tokenize") {
+      const auto &[column, vocabulary] = notes->stepLabels.at(&e).front();
+      size_t tab = spec.find('\t');
+      Value chars = b.create<arith::ConstantIntOp>(l, spec.substr(0, tab) == "1", 32);
+      return handle(rtCall("mlp_rt_table_tokenize", ptrType(),
+                           {table, str(column, l), chars, i64(std::stoll(spec.substr(tab + 1)), l),
+                            str(vocabulary, l)},
+                           l));
+    }
     if (name == "parse_dates" || name == "window") {
       llvm::SmallVector<llvm::StringRef> f;
       llvm::StringRef(spec).split(f, '\t');

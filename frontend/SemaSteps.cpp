@@ -2,6 +2,7 @@
 // fill_na, onehot, label_encode, minmax, head, shuffle and sort. Each gives the schema of its result, and leaves the
 // runtime its arguments as one string (notes->strings), see steps.cpp.
 #include "frontend/Sema.h"
+#include "runtime/tokens.h"
 
 #include <algorithm>
 #include <set>
@@ -25,7 +26,8 @@ bool isDataStep(const std::string &name) {
   return name == "select" || name == "drop" || name == "drop_na" || name == "fill_na" ||
          name == "onehot" || name == "label_encode" || name == "minmax" || name == "head" ||
          name == "shuffle" || name == "sort" || name == "rename" || name == "group_by" ||
-         name == "agg" || name == "join" || name == "parse_dates" || name == "window";
+         name == "agg" || name == "join" || name == "parse_dates" || name == "window" ||
+         name == "tokenize";
 }
 
 /// `t |> prep` for `data prep = |> steps`: the steps applied to t. The first
@@ -131,6 +133,52 @@ Type Sema::checkDataStep(const Expr &e, const std::string &name) {
       spec = c.name + (descending ? "\t1" : "\t0");
     }
     ctx->notes->strings[&e] = spec;
+    Type r = t;
+    r.table = schema;
+    return record(e, r);
+  }
+  if (name == "tokenize") {
+    // tokenize(t, col, vocab: "whitespace" | "char", length: n): the
+    // vocabulary is every token of the values the file holds when compiling.
+    if (columns.size() != 1)
+      error(e, "tokenize takes one str column, as in tokenize(t, review, length: 50)");
+    const Column &c = column(*columns[0], in);
+    if (c.elem != ElemType::Str || !c.shape.empty())
+      error(*columns[0], "tokenize reads text; '" + c.name + "' holds numbers");
+    bool chars = false;
+    int64_t length = 0;
+    for (const Arg &a : e.args) {
+      if (a.name.empty())
+        continue;
+      const Expr &v = *a.value;
+      if (a.name == "vocab") {
+        std::string kind = v.kind == ExprKind::String && v.parts.size() == 1 ? v.parts[0].text : "";
+        if (kind != "whitespace" && kind != "char")
+          error(v, "tokenize's vocab is \"whitespace\" (words) or \"char\" (characters)");
+        record(v, Type::scalar(ElemType::Str));
+        chars = kind == "char";
+      } else if (a.name == "length") {
+        length = constInt(v, "tokenize's length");
+        if (length < 1)
+          error(v, "tokenize's length must be at least 1");
+      } else {
+        diags.error(a.nameRange, "tokenize has no parameter '" + a.name + "'");
+      }
+    }
+    if (length == 0)
+      error(e, "tokenize needs the length of its token rows, as in length: 50");
+    std::set<std::string> vocabulary;
+    for (const std::string &value : c.labels)
+      for (std::string_view token : splitTokens(value, chars))
+        vocabulary.emplace(token);
+    for (Column &x : schema->columns)
+      if (x.name == c.name) {
+        x.elem = ElemType::I64;
+        x.shape = {length};
+        x.labels.clear();
+      }
+    ctx->notes->stepLabels[&e] = {{c.name, joined({vocabulary.begin(), vocabulary.end()}, "\n")}};
+    ctx->notes->strings[&e] = std::string(chars ? "1" : "0") + "\t" + std::to_string(length);
     Type r = t;
     r.table = schema;
     return record(e, r);

@@ -253,6 +253,12 @@ MlpTable *mlp_rt_table_parse_dates(MlpTable *t, const char *column, const char *
 /// with `size` values of `column` (`past`, f32[size]) and the value
 /// `horizon` rows after the last of them (`future`, f32); `by` is kept.
 MlpTable *mlp_rt_table_window(MlpTable *t, const char *column, int64_t size, int64_t horizon, const char *by);
+/// Replaces the str column `column` by an i64[length] column of token ids:
+/// its text split at white space (or, with `chars`, into UTF-8 characters),
+/// each token its position in `vocabulary` (newline-separated) plus 2, 1 for
+/// a token not in it, 0 padding the rest; longer texts are cut.
+MlpTable *mlp_rt_table_tokenize(MlpTable *t, const char *column, int32_t chars, int64_t length,
+                                const char *vocabulary);
 /// Writes t as CSV (a header, then one line per row; floats in their
 /// shortest exact form, missing values as empty fields, str values quoted
 /// when needed) to a temporary file renamed over `path` when complete.

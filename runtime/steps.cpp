@@ -5,12 +5,15 @@
 #include "runtime/internal.h"
 #include "runtime/mlp_runtime.h"
 #include "runtime/pipeline.h"
+#include "runtime/tokens.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <cctype>
 #include <ctime>
+#include <unordered_map>
 #include <map>
 #include <memory>
 #include <string>
@@ -703,4 +706,41 @@ extern "C" MlpTable *mlp_rt_table_window(MlpTable *t_arg, const char *column, in
   out->columns.push_back(std::move(past));
   out->columns.push_back(std::move(future));
   return out;
+}
+
+/* --------------------------------------------------------------- tokenize */
+
+extern "C" MlpTable *mlp_rt_table_tokenize(MlpTable *t_arg, const char *column, int32_t chars, int64_t length,
+                                           const char *vocabulary) {
+  const MlpTable &t = checked(t_arg, "mlp_rt_table_tokenize");
+  const Column &c = t.column(arg(column));
+  if (c.type != ColumnType::Str || length < 1) internal_error("mlp_rt_table_tokenize: bad arguments");
+  // Token ids: 0 pads, 1 stands for a token the vocabulary lacks, the
+  // vocabulary's tokens are 2, 3, ... in its order.
+  std::unordered_map<std::string, int64_t> ids;
+  int64_t next = 2;
+  for (const std::string &token : pieces(arg(vocabulary), '\n')) ids.emplace(token, next++);
+  // Each distinct text is tokenized once.
+  std::vector<std::vector<int64_t>> encoded(c.labels.size());
+  for (size_t i = 0; i < c.labels.size(); ++i) {
+    for (std::string_view token : mlp::splitTokens(c.labels[i], chars != 0)) {
+      if (static_cast<int64_t>(encoded[i].size()) == length) break;
+      auto found = ids.find(std::string(token));
+      encoded[i].push_back(found == ids.end() ? 1 : found->second);
+    }
+  }
+  auto tokens = std::make_shared<Column>();
+  tokens->name = c.name;
+  tokens->type = ColumnType::I64;
+  tokens->shape = {length};
+  tokens->i64.assign(static_cast<size_t>(t.rows * length), 0);
+  for (int64_t r = 0; r < t.rows; ++r)
+    if (c.codes[r] >= 0) {
+      const std::vector<int64_t> &e = encoded[c.codes[r]];
+      std::copy(e.begin(), e.end(), tokens->i64.begin() + r * length);
+    }
+  auto out = std::make_unique<MlpTable>(t);
+  for (auto &slot : out->columns)
+    if (slot->name == c.name) slot = tokens;
+  return keep_alive(std::move(out));
 }

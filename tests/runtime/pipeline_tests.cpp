@@ -1937,6 +1937,16 @@ void test_steps() {
   check_floats(column_values(hot, "city_Oslo"), {0, 0, 1, 1, 0},
                "steps: onehot Oslo (a missing value gives 0s; fill_na left its input alone)");
   check_floats(column_values(hot, "city_Rome"), {0, 0, 0, 0, 0}, "steps: onehot of a value with no rows");
+  // tokenize: a value the vocabulary lacks is 1, the row is cut at length.
+  MlpTable *words = mlp_rt_table_tokenize(mlp_rt_table_drop_na(t, "city"), "city", 1, 3, "O\ns");
+  std::vector<int64_t> ids;
+  for (int64_t r = 0; r < mlp_rt_table_rows(words); ++r) {
+    std::vector<int64_t> row(3);
+    Descriptor d = make_descriptor(row.data(), {3});
+    mlp_rt_table_get_row_i64(words, "city", r, d.rank, d.get());
+    ids.insert(ids.end(), row.begin(), row.end());
+  }
+  check_list(ids, {1, 1, 1, 2, 3, 1, 2, 3, 1, 1, 1, 1}, "steps: tokenize characters (Paris, Oslo, Oslo, Paris)");
   // shuffle: the seeded permutation split uses.
   MlpTable *a = nullptr, *b = nullptr;
   mlp_rt_table_split(t, 1.0, 9, &a, &b);
