@@ -989,6 +989,8 @@ GenValue MLIRGen::genTableBuiltin(const Expr &e, const std::string &name) {
            {gen(*positional(0)).value, runtimeString(gen(*positional(1)), l)}, l);
     return GenValue();
   }
+  if (name == "text")
+    return handle(rtCall("mlp_rt_text_read", ptrType(), {str(notes->strings.at(&e), l)}, l));
   if (name == "describe") {
     GenValue text;
     text.kind = GenValue::Str;

@@ -360,6 +360,37 @@ Type Sema::checkTableBuiltin(const Expr &e, const std::string &name) {
     return checkMutate(e);
   if (name == "filter")
     return checkFilter(e);
+  if (name == "text") {
+    // text("path"): one row per line, in a str column `text`; the file is
+    // read now, as a csv source is, for the values tokenize learns from.
+    const Expr *path = positionalArg(e, 0);
+    if (!path || e.args.size() != 1 || path->kind != ExprKind::String ||
+        std::any_of(path->parts.begin(), path->parts.end(),
+                    [](const StringPart &p) { return p.isExpr; }))
+      error(e, "text takes its file's path as a string literal, as in text(\"reviews.txt\")");
+    record(*path, Type::scalar(ElemType::Str));
+    std::string file;
+    for (const StringPart &p : path->parts)
+      file += p.text;
+    std::vector<std::string> lines;
+    std::string problem;
+    if (!csv::readLines(file, lines, problem))
+      error(*path, problem);
+    Column text;
+    text.name = "text";
+    text.elem = ElemType::Str;
+    std::sort(lines.begin(), lines.end());
+    lines.erase(std::unique(lines.begin(), lines.end()), lines.end());
+    text.labels = lines;
+    auto schema = std::make_shared<TableSchema>();
+    schema->source = file;
+    schema->columns.push_back(text);
+    ctx->notes->strings[&e] = file;
+    Type t;
+    t.kind = Type::Table;
+    t.table = schema;
+    return record(e, t);
+  }
   if (name == "write_csv") {
     // write_csv(t, "path"): the path may interpolate params.
     std::vector<const Expr *> positional;

@@ -107,6 +107,22 @@ void Reader::rewind() {
   skipped_ = 0;
 }
 
+bool readLines(const std::string &path, std::vector<std::string> &lines, std::string &error) {
+  Reader whole;
+  if (!whole.open(path, ',', error)) return false;
+  lines.clear();
+  std::string_view text = whole.text();
+  for (size_t start = whole.position(); start < text.size();) {
+    size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = text.substr(start, end - start);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    lines.emplace_back(line);
+    start = end + 1;
+  }
+  return true;
+}
+
 Reader::Reader(const Reader &whole, size_t begin, size_t end, int64_t line)
     : path_(whole.path_), text_(whole.text_.substr(0, end)), pos_(begin), sep_(whole.sep_),
       nextLine_(line), expected_(whole.expected_), skipBadWidth_(whole.skipBadWidth_) {}

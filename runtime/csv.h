@@ -115,6 +115,10 @@ private:
   int64_t skipped_ = 0;
 };
 
+/// The lines of a text file, for `text(path)` sources: line ends (\n or
+/// \r\n) removed, the final line break making no empty last line.
+bool readLines(const std::string &path, std::vector<std::string> &lines, std::string &error);
+
 /// Reads the header record: the column names, with surrounding spaces
 /// removed. Fails on an empty file, a column without a name, or a name that
 /// appears twice.

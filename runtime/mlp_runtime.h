@@ -259,6 +259,9 @@ MlpTable *mlp_rt_table_window(MlpTable *t, const char *column, int64_t size, int
 /// a token not in it, 0 padding the rest; longer texts are cut.
 MlpTable *mlp_rt_table_tokenize(MlpTable *t, const char *column, int32_t chars, int64_t length,
                                 const char *vocabulary);
+/// `text(path)`: a table of one str column, `text`, one row per line of the
+/// file (line ends removed; the final line break does not make a row).
+MlpTable *mlp_rt_text_read(const char *path);
 /// Writes t as CSV (a header, then one line per row; floats in their
 /// shortest exact form, missing values as empty fields, str values quoted
 /// when needed) to a temporary file renamed over `path` when complete.

@@ -158,6 +158,8 @@ struct MlpTable {
 namespace mlp::rt {
 /// A new table of rows `rows[0..count)` of t, in that order (tables.cpp).
 MlpTable *take_rows(const MlpTable &t, const int64_t *rows, int64_t count);
+/// Renumbers a str column's codes so its labels are sorted (tables.cpp).
+void sort_labels(Column &c);
 /// *t, or an internal error naming `function` when t is null.
 MlpTable &checked(MlpTable *t, const char *function);
 } // namespace mlp::rt

@@ -5,6 +5,7 @@
 #include "runtime/internal.h"
 #include "runtime/mlp_runtime.h"
 #include "runtime/pipeline.h"
+#include "runtime/csv.h"
 #include "runtime/tokens.h"
 
 #include <algorithm>
@@ -12,6 +13,7 @@
 #include <cstdio>
 #include <cstring>
 #include <cctype>
+#include <cerrno>
 #include <ctime>
 #include <unordered_map>
 #include <map>
@@ -743,4 +745,31 @@ extern "C" MlpTable *mlp_rt_table_tokenize(MlpTable *t_arg, const char *column, 
   for (auto &slot : out->columns)
     if (slot->name == c.name) slot = tokens;
   return keep_alive(std::move(out));
+}
+
+/* ------------------------------------------------------------------- text */
+
+
+extern "C" MlpTable *mlp_rt_text_read(const char *path_arg) {
+  std::string path(arg(path_arg)), error;
+  std::vector<std::string> lines;
+  if (!mlp::csv::readLines(path, lines, error)) die(error, 1);
+  auto text = std::make_shared<Column>();
+  text->name = "text";
+  text->type = ColumnType::Str;
+  std::unordered_map<std::string, int32_t> ids;
+  for (const std::string &line : lines) {
+    auto [it, added] = ids.try_emplace(line, static_cast<int32_t>(text->labels.size()));
+    if (added) text->labels.push_back(line);
+    text->codes.push_back(it->second);
+  }
+  sort_labels(*text); // as every str column's
+  auto table = std::make_unique<MlpTable>();
+  table->rows = static_cast<int64_t>(lines.size());
+  table->path = path;
+  auto numbers = std::make_shared<std::vector<int64_t>>();
+  for (int64_t r = 0; r < table->rows; ++r) numbers->push_back(r + 1);
+  table->lines = std::move(numbers);
+  table->columns.push_back(std::move(text));
+  return keep_alive(std::move(table));
 }

@@ -119,24 +119,6 @@ void check_header(const std::string &path, const std::vector<std::string> &names
           1);
 }
 
-/// Gives a Str column its sorted labels: values were numbered in order of
-/// first appearance while reading; renumber them in sorted order.
-void sort_labels(Column &c) {
-  std::vector<int32_t> byName(c.labels.size());
-  std::iota(byName.begin(), byName.end(), 0);
-  std::sort(byName.begin(), byName.end(),
-            [&](int32_t a, int32_t b) { return c.labels[a] < c.labels[b]; });
-  std::vector<int32_t> newCode(c.labels.size());
-  std::vector<std::string> sorted(c.labels.size());
-  for (size_t k = 0; k < byName.size(); ++k) {
-    newCode[byName[k]] = static_cast<int32_t>(k);
-    sorted[k] = std::move(c.labels[byName[k]]);
-  }
-  c.labels = std::move(sorted);
-  for (int32_t &code : c.codes)
-    if (code >= 0) code = newCode[code];
-}
-
 MlpTable *read_csv(const char *path_arg, char sep, const char *schema_text, bool skipBadWidth = false) {
   std::string path(arg(path_arg));
   std::vector<SchemaColumn> schema = parse_schema(arg(schema_text));
@@ -317,6 +299,24 @@ Column gather(const Column &c, const int64_t *rows, int64_t count) {
 }
 
 } // namespace
+
+/// Gives a Str column its sorted labels: values were numbered in order of
+/// first appearance while reading; renumber them in sorted order.
+void sort_labels(Column &c) {
+  std::vector<int32_t> byName(c.labels.size());
+  std::iota(byName.begin(), byName.end(), 0);
+  std::sort(byName.begin(), byName.end(),
+            [&](int32_t a, int32_t b) { return c.labels[a] < c.labels[b]; });
+  std::vector<int32_t> newCode(c.labels.size());
+  std::vector<std::string> sorted(c.labels.size());
+  for (size_t k = 0; k < byName.size(); ++k) {
+    newCode[byName[k]] = static_cast<int32_t>(k);
+    sorted[k] = std::move(c.labels[byName[k]]);
+  }
+  c.labels = std::move(sorted);
+  for (int32_t &code : c.codes)
+    if (code >= 0) code = newCode[code];
+}
 
 MlpTable *take_rows(const MlpTable &t, const int64_t *rows, int64_t count) {
   auto out = std::make_unique<MlpTable>();
