@@ -26,12 +26,16 @@ top = raw().sort_values("score", ascending=False, kind="stable", na_position="la
 scaled = pd.read_csv(sys.argv[2] + "/cars.csv").dropna()
 for c in ["horsepower", "weight_in_lbs"]:
     scaled[c] = (scaled[c] - scaled[c].min()) / (scaled[c].max() - scaled[c].min())
+scaled2 = pd.read_csv(sys.argv[2] + "/cars.csv").dropna().reset_index(drop=True)
+for c in ["horsepower", "weight_in_lbs"]:  # population std, as scikit-learn's StandardScaler
+    scaled2[c] = (scaled2[c] - scaled2[c].mean()) / scaled2[c].std(ddof=0)
 coded = raw().dropna(subset=["city"])
 coded["city"] = coded["city"].astype("category").cat.codes  # sorted categories, as LabelEncoder
 tables = {"cars": cars, "means": means, "values": values,
           "complete": raw().dropna(), "some": raw().dropna(subset=["score"]),
           "recent": recent, "groups": groups,
-          "g0": groups.iloc[[0]], "g4": groups.iloc[[4]], "g8": groups.iloc[[8]], "top": top, "first": top.head(1), "last": top.tail(1), "scaled": scaled, "coded": coded}
+          "g0": groups.iloc[[0]], "g4": groups.iloc[[4]], "g8": groups.iloc[[8]], "top": top, "first": top.head(1), "last": top.tail(1), "scaled": scaled, "coded": coded,
+          "s0": scaled2.iloc[[0]], "s5": scaled2.iloc[[5]]}
 
 bad = 0
 for line in open(sys.argv[1]):
