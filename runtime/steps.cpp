@@ -138,6 +138,22 @@ std::vector<int64_t> positions(const Column &c, const std::vector<std::string> &
       1);
 }
 
+/// Puts `column` in the place of t's column called `name`.
+void replaceColumn(MlpTable &t, const std::string &name, std::shared_ptr<const Column> column) {
+  for (auto &slot : t.columns)
+    if (slot->name == name) slot = column;
+}
+
+/// c's values as f32 (x - shift) / scale: standardize's and minmax's output.
+std::shared_ptr<const Column> rescaled(const Column &c, int64_t rows, double shift, double scale) {
+  auto out = std::make_shared<Column>();
+  out->name = c.name;
+  out->type = ColumnType::F32;
+  out->f32.resize(static_cast<size_t>(rows));
+  for (int64_t r = 0; r < rows; ++r) out->f32[r] = static_cast<float>((c.number(r) - shift) / scale);
+  return out;
+}
+
 /// Statistics a step of a reusable transform learned, by slot. `learn`
 /// starts the slot afresh (a slot < 0 is scratch, never kept); reading a
 /// slot never learned is a compiler bug.
@@ -224,9 +240,7 @@ extern "C" MlpTable *mlp_rt_table_fill_na_slot(MlpTable *t_arg, const char *spec
         how = value;
       }
     }
-    auto replacement = filled(c, t.rows, how);
-    for (auto &slot_ : out->columns)
-      if (slot_->name == name) slot_ = replacement;
+    replaceColumn(*out, name, filled(c, t.rows, how));
   }
   return keep_alive(std::move(out));
 }
@@ -279,8 +293,7 @@ extern "C" MlpTable *mlp_rt_table_label_encode(MlpTable *t_arg, const char *colu
     codes->i64[r] = position[c.codes[r]];
   }
   auto out = std::make_unique<MlpTable>(t);
-  for (auto &slot : out->columns)
-    if (slot->name == c.name) slot = codes;
+  replaceColumn(*out, c.name, codes);
   return keep_alive(std::move(out));
 }
 
@@ -305,13 +318,7 @@ extern "C" MlpTable *mlp_rt_table_minmax_slot(MlpTable *t_arg, const char *colum
       stats.push_back(hi > lo ? hi - lo : 1.0);
     }
     double lo = stat(stats, k++), range = stat(stats, k++);
-    auto scaled = std::make_shared<Column>();
-    scaled->name = c.name;
-    scaled->type = ColumnType::F32;
-    scaled->f32.resize(static_cast<size_t>(t.rows));
-    for (int64_t r = 0; r < t.rows; ++r) scaled->f32[r] = static_cast<float>((c.number(r) - lo) / range);
-    for (auto &slot_ : out->columns)
-      if (slot_->name == name) slot_ = std::move(scaled);
+    replaceColumn(*out, name, rescaled(c, t.rows, lo, range));
   }
   return keep_alive(std::move(out));
 }
@@ -350,13 +357,7 @@ extern "C" MlpTable *mlp_rt_table_standardize_slot(MlpTable *t_arg, const char *
       stats.push_back(std == 0 ? 1 : std); // a constant column: only centred, like sklearn
     }
     double mean = stat(stats, k++), std = stat(stats, k++);
-    auto scaled = std::make_shared<Column>();
-    scaled->name = c.name;
-    scaled->type = ColumnType::F32;
-    scaled->f32.resize(static_cast<size_t>(t.rows));
-    for (int64_t r = 0; r < t.rows; ++r) scaled->f32[r] = static_cast<float>((c.number(r) - mean) / std);
-    for (auto &slot_ : out->columns)
-      if (slot_->name == name) slot_ = std::move(scaled);
+    replaceColumn(*out, name, rescaled(c, t.rows, mean, std));
   }
   return keep_alive(std::move(out));
 }
@@ -666,8 +667,7 @@ extern "C" MlpTable *mlp_rt_table_parse_dates(MlpTable *t_arg, const char *colum
           1);
     parsed->i64[r] = days[code];
   }
-  for (auto &slot : out->columns)
-    if (slot->name == c.name) slot = parsed;
+  replaceColumn(*out, c.name, parsed);
   return keep_alive(std::move(out));
 }
 
@@ -742,8 +742,7 @@ extern "C" MlpTable *mlp_rt_table_tokenize(MlpTable *t_arg, const char *column, 
       std::copy(e.begin(), e.end(), tokens->i64.begin() + r * length);
     }
   auto out = std::make_unique<MlpTable>(t);
-  for (auto &slot : out->columns)
-    if (slot->name == c.name) slot = tokens;
+  replaceColumn(*out, c.name, tokens);
   return keep_alive(std::move(out));
 }
 
