@@ -94,6 +94,13 @@ Type Sema::checkDataStep(const Expr &e, const std::string &name) {
   auto schema = std::make_shared<TableSchema>(in);
   auto named = [&](const Expr &x) { return column(x, in).name; };
   std::string spec;
+  // The step's type: the table with its new schema; `spec` for the runtime.
+  auto result = [&] {
+    ctx->notes->strings[&e] = spec;
+    Type r = t;
+    r.table = schema;
+    return record(e, r);
+  };
 
   if (name == "head" || name == "shuffle" || name == "sort") {
     // head(t, n), shuffle(t, seed: s), sort(t, col, descending: bool)
@@ -132,10 +139,7 @@ Type Sema::checkDataStep(const Expr &e, const std::string &name) {
         error(*columns[0], "sort needs a column of single values; '" + c.name + "' holds tensors");
       spec = c.name + (descending ? "\t1" : "\t0");
     }
-    ctx->notes->strings[&e] = spec;
-    Type r = t;
-    r.table = schema;
-    return record(e, r);
+    return result();
   }
   if (name == "tokenize") {
     // tokenize(t, col, vocab: "whitespace" | "char", length: n): the
@@ -178,10 +182,8 @@ Type Sema::checkDataStep(const Expr &e, const std::string &name) {
         x.labels.clear();
       }
     ctx->notes->stepLabels[&e] = {{c.name, joined({vocabulary.begin(), vocabulary.end()}, "\n")}};
-    ctx->notes->strings[&e] = std::string(chars ? "1" : "0") + "\t" + std::to_string(length);
-    Type r = t;
-    r.table = schema;
-    return record(e, r);
+    spec = std::string(chars ? "1" : "0") + "\t" + std::to_string(length);
+    return result();
   }
   if (name == "parse_dates" || name == "window") {
     // parse_dates(t, col, format: "%b %d %Y"); window(t, col, size:, horizon:, by:)
@@ -241,10 +243,7 @@ Type Sema::checkDataStep(const Expr &e, const std::string &name) {
       schema->columns = out;
       spec = c.name + "\t" + std::to_string(size) + "\t" + std::to_string(horizon) + "\t" + by;
     }
-    ctx->notes->strings[&e] = spec;
-    Type r = t;
-    r.table = schema;
-    return record(e, r);
+    return result();
   }
   if (name == "join") {
     // join(t, other, on: key, how: "inner" | "left"), as pandas' merge.
@@ -293,10 +292,8 @@ Type Sema::checkDataStep(const Expr &e, const std::string &name) {
         added.elem = ElemType::F32;  // unmatched rows are missing
       schema->columns.push_back(added);
     }
-    ctx->notes->strings[&e] = mine.name + (left ? "\t1" : "\t0");
-    Type r = t;
-    r.table = schema;
-    return record(e, r);
+    spec = mine.name + (left ? "\t1" : "\t0");
+    return result();
   }
   if (name == "agg") {
     // group_by(keys) |> agg(name = function(column), ..., n = count())
@@ -345,10 +342,7 @@ Type Sema::checkDataStep(const Expr &e, const std::string &name) {
       error(e, "agg needs at least one `name = function(column)`");
     spec.pop_back();
     schema->columns = out;
-    ctx->notes->strings[&e] = spec;
-    Type r = t;
-    r.table = schema;
-    return record(e, r);
+    return result();
   }
   if (name == "rename") {
     // rename(new = old, ...), as dplyr's rename.
@@ -371,10 +365,7 @@ Type Sema::checkDataStep(const Expr &e, const std::string &name) {
     if (spec.empty())
       error(e, "rename needs `new = old` pairs, as in rename(hp = horsepower)");
     spec.pop_back();
-    ctx->notes->strings[&e] = spec;
-    Type r = t;
-    r.table = schema;
-    return record(e, r);
+    return result();
   }
   if (name == "minmax") {
     std::vector<std::string> scaled;
@@ -389,10 +380,8 @@ Type Sema::checkDataStep(const Expr &e, const std::string &name) {
     for (Column &c : schema->columns)
       if (std::find(scaled.begin(), scaled.end(), c.name) != scaled.end())
         c.elem = ElemType::F32;
-    ctx->notes->strings[&e] = joined(scaled, ",");
-    Type r = t;
-    r.table = schema;
-    return record(e, r);
+    spec = joined(scaled, ",");
+    return result();
   }
 
   if (name == "fill_na") {
@@ -520,10 +509,7 @@ Type Sema::checkDataStep(const Expr &e, const std::string &name) {
       }
     }
   }
-  ctx->notes->strings[&e] = spec;
-  Type r = t;
-  r.table = schema;
-  return record(e, r);
+  return result();
 }
 
 } // namespace mlp
