@@ -297,69 +297,72 @@ extern "C" MlpTable *mlp_rt_table_label_encode(MlpTable *t_arg, const char *colu
   return keep_alive(std::move(out));
 }
 
-extern "C" MlpTable *mlp_rt_table_minmax_slot(MlpTable *t_arg, const char *columns, int64_t slot,
-                                              int32_t learn) {
-  const MlpTable &t = checked(t_arg, "mlp_rt_table_minmax");
+namespace {
+
+/// standardize and minmax: each column becomes (x - shift) / scale, the two
+/// learned by `learn(column)` (kept in `slot`) or read from the slot.
+template <class Learn>
+MlpTable *scaleColumns(MlpTable *t_arg, const char *columns, int64_t slot, int32_t learnNow,
+                       const char *step, Learn learn) {
+  const MlpTable &t = checked(t_arg, step);
   auto out = std::make_unique<MlpTable>(t);
-  std::vector<double> &stats = learned(slot, learn);
+  std::vector<double> &stats = learned(slot, learnNow);
   size_t k = 0;
   for (const std::string &name : split_list(arg(columns))) {
     const Column &c = t.column(name);
-    if (!c.numeric() || c.tensor()) internal_error("mlp_rt_table_minmax: '" + name + "' is not a numeric scalar column");
-    // Over the present values, as scikit-learn's MinMaxScaler; a constant
-    // column becomes 0 (its range counts as 1), missing values stay NaN.
-    if (learn) {
-      double lo = INFINITY, hi = -INFINITY;
-      for (int64_t r = 0; r < t.rows; ++r) {
-        double x = c.number(r);
-        if (!std::isnan(x)) lo = std::min(lo, x), hi = std::max(hi, x);
-      }
-      stats.push_back(lo);
-      stats.push_back(hi > lo ? hi - lo : 1.0);
+    if (!c.numeric() || c.tensor())
+      internal_error(std::string(step) + ": '" + name + "' is not a numeric column of single values");
+    if (learnNow) {
+      auto [shift, scale] = learn(c, t.rows);
+      stats.push_back(shift);
+      stats.push_back(scale);
     }
-    double lo = stat(stats, k++), range = stat(stats, k++);
-    replaceColumn(*out, name, rescaled(c, t.rows, lo, range));
+    double shift = stat(stats, k++), scale = stat(stats, k++);
+    replaceColumn(*out, name, rescaled(c, t.rows, shift, scale));
   }
   return keep_alive(std::move(out));
+}
+
+} // namespace
+
+extern "C" MlpTable *mlp_rt_table_minmax_slot(MlpTable *t, const char *columns, int64_t slot,
+                                              int32_t learn) {
+  // Over the present values, as scikit-learn's MinMaxScaler; a constant
+  // column becomes 0 (its range counts as 1), missing values stay NaN.
+  return scaleColumns(t, columns, slot, learn, "mlp_rt_table_minmax", [](const Column &c, int64_t rows) {
+    double lo = INFINITY, hi = -INFINITY;
+    for (int64_t r = 0; r < rows; ++r) {
+      double x = c.number(r);
+      if (!std::isnan(x)) lo = std::min(lo, x), hi = std::max(hi, x);
+    }
+    return std::make_pair(lo, hi > lo ? hi - lo : 1.0);
+  });
 }
 
 extern "C" MlpTable *mlp_rt_table_minmax(MlpTable *t, const char *columns) {
   return mlp_rt_table_minmax_slot(t, columns, -1, 1);
 }
 
-extern "C" MlpTable *mlp_rt_table_standardize_slot(MlpTable *t_arg, const char *columns, int64_t slot,
+extern "C" MlpTable *mlp_rt_table_standardize_slot(MlpTable *t, const char *columns, int64_t slot,
                                                    int32_t learn) {
-  const MlpTable &t = checked(t_arg, "mlp_rt_table_standardize");
-  auto out = std::make_unique<MlpTable>(t);
-  std::vector<double> &stats = learned(slot, learn);
-  size_t k = 0;
-  for (const std::string &name : split_list(arg(columns))) {
-    const Column &c = t.column(name);
-    if (!c.numeric()) internal_error("cannot standardize the str column '" + name + "'");
-    if (c.tensor()) internal_error("cannot standardize the tensor column '" + name + "' (" + c.type_text() + ")");
-    if (learn) {
-      // Two passes in double: exact enough for any column length, and NaN
-      // (missing) values are left out as sklearn's StandardScaler does.
-      double sum = 0;
-      int64_t count = 0;
-      for (int64_t r = 0; r < t.rows; ++r) {
-        double x = c.number(r);
-        if (!std::isnan(x)) sum += x, ++count;
-      }
-      double mean = count ? sum / count : 0.0;
-      double squares = 0;
-      for (int64_t r = 0; r < t.rows; ++r) {
-        double x = c.number(r);
-        if (!std::isnan(x)) squares += (x - mean) * (x - mean);
-      }
-      double std = count ? std::sqrt(squares / count) : 0.0;
-      stats.push_back(mean);
-      stats.push_back(std == 0 ? 1 : std); // a constant column: only centred, like sklearn
+  // Two passes in double: exact enough for any column length, and NaN
+  // (missing) values are left out as sklearn's StandardScaler does, with the
+  // population std; a constant column is only centred.
+  return scaleColumns(t, columns, slot, learn, "mlp_rt_table_standardize", [](const Column &c, int64_t rows) {
+    double sum = 0;
+    int64_t count = 0;
+    for (int64_t r = 0; r < rows; ++r) {
+      double x = c.number(r);
+      if (!std::isnan(x)) sum += x, ++count;
     }
-    double mean = stat(stats, k++), std = stat(stats, k++);
-    replaceColumn(*out, name, rescaled(c, t.rows, mean, std));
-  }
-  return keep_alive(std::move(out));
+    double mean = count ? sum / count : 0.0, squares = 0;
+    for (int64_t r = 0; r < rows; ++r) {
+      double x = c.number(r);
+      if (!std::isnan(x)) squares += (x - mean) * (x - mean);
+    }
+    double std = count ? std::sqrt(squares / count) : 0.0;
+    return std::make_pair(mean, std == 0 ? 1.0 : std);
+  });
 }
 
 extern "C" MlpTable *mlp_rt_table_head(MlpTable *t_arg, int64_t n) {
