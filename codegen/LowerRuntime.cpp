@@ -59,25 +59,53 @@ static ValueRange inAllocaScope(OpBuilder &b, Location loc, TypeRange results,
   return scope.getResults();
 }
 
+/// Allocates one buffer per result type (their dynamic sizes taken from
+/// `sizes` in order), calls `callee` with the arguments `makeArgs` builds
+/// inside the call's alloca scope followed by each buffer as an unranked
+/// memref, and returns the buffers as tensors.
+static SmallVector<Value>
+callFilling(OpBuilder &b, Location loc, StringRef callee, TypeRange results,
+            ValueRange sizes,
+            function_ref<SmallVector<Value>(OpBuilder &)> makeArgs) {
+  SmallVector<Value> buffers;
+  for (Type t : results) {
+    auto type = cast<RankedTensorType>(t);
+    int64_t dynamic = type.getNumDynamicDims();
+    buffers.push_back(b.create<memref::AllocOp>(
+        loc, MemRefType::get(type.getShape(), type.getElementType()),
+        sizes.take_front(dynamic)));
+    sizes = sizes.drop_front(dynamic);
+  }
+  inAllocaScope(b, loc, {}, [&](OpBuilder &nb) {
+    SmallVector<Value> args = makeArgs(nb);
+    for (Value buffer : buffers) {
+      auto type = cast<MemRefType>(buffer.getType());
+      args.push_back(nb.create<memref::CastOp>(
+          loc, UnrankedMemRefType::get(type.getElementType(), 0), buffer));
+    }
+    callRuntime(nb, loc, callee, {}, args);
+    return ValueRange{};
+  });
+  SmallVector<Value> tensors;
+  for (auto [t, buffer] : llvm::zip(results, buffers))
+    tensors.push_back(b.create<bufferization::ToTensorOp>(
+        loc, t, buffer, /*restrict=*/true, /*writable=*/true));
+  return tensors;
+}
+
 Value mlir::mlp::callKernel(OpBuilder &b, Location loc, StringRef name,
                            ArrayRef<int64_t> flags, ValueRange inputs,
                            RankedTensorType resultType, ValueRange sizes) {
-  Type elem = resultType.getElementType();
-  auto memrefType = MemRefType::get(resultType.getShape(), elem);
-  Value buffer = b.create<memref::AllocOp>(loc, memrefType, sizes);
-  inAllocaScope(b, loc, {}, [&](OpBuilder &nb) {
+  std::string callee =
+      (name + "_" + elementSuffix(resultType.getElementType())).str();
+  return callFilling(b, loc, callee, resultType, sizes, [&](OpBuilder &nb) {
     SmallVector<Value> args;
     for (int64_t f : flags)
       args.push_back(nb.create<arith::ConstantIntOp>(loc, f, 64));
     for (Value input : inputs)
       args.push_back(unrankedBuffer(nb, loc, input));
-    args.push_back(nb.create<memref::CastOp>(
-        loc, UnrankedMemRefType::get(elem, 0), buffer));
-    callRuntime(nb, loc, (name + "_" + elementSuffix(elem)).str(), {}, args);
-    return ValueRange{};
-  });
-  return b.create<bufferization::ToTensorOp>(loc, resultType, buffer,
-                                             /*restrict=*/true, /*writable=*/true);
+    return args;
+  })[0];
 }
 
 namespace {
@@ -278,33 +306,12 @@ struct RuntimeFillPattern : OpConversionPattern<RuntimeFillOp> {
   LogicalResult
   matchAndRewrite(RuntimeFillOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    SmallVector<Value> buffers;
-    ValueRange sizes = adaptor.getSizes();
-    for (Type t : op.getResultTypes()) {
-      auto type = cast<RankedTensorType>(t);
-      auto memrefType = MemRefType::get(type.getShape(), type.getElementType());
-      int64_t dynamic = type.getNumDynamicDims();
-      Value buffer = rewriter.create<memref::AllocOp>(
-          loc, memrefType, sizes.take_front(dynamic));
-      sizes = sizes.drop_front(dynamic);
-      buffers.push_back(buffer);
-    }
-    inAllocaScope(rewriter, loc, {}, [&](OpBuilder &b) {
-      SmallVector<Value> args(adaptor.getArgs().begin(), adaptor.getArgs().end());
-      for (Value buffer : buffers) {
-        auto type = cast<MemRefType>(buffer.getType());
-        args.push_back(b.create<memref::CastOp>(
-            loc, UnrankedMemRefType::get(type.getElementType(), 0), buffer));
-      }
-      callRuntime(b, loc, op.getCallee(), {}, args);
-      return ValueRange{};
-    });
-    SmallVector<Value> tensors;
-    for (auto [t, buffer] : llvm::zip(op.getResultTypes(), buffers))
-      tensors.push_back(rewriter.create<bufferization::ToTensorOp>(
-          loc, t, buffer, /*restrict=*/true, /*writable=*/true));
-    rewriter.replaceOp(op, tensors);
+    rewriter.replaceOp(
+        op, callFilling(rewriter, op.getLoc(), op.getCallee(), op.getResultTypes(),
+                        adaptor.getSizes(), [&](OpBuilder &) {
+                          return SmallVector<Value>(adaptor.getArgs().begin(),
+                                                    adaptor.getArgs().end());
+                        }));
     return success();
   }
 };
