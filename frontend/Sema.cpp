@@ -184,6 +184,18 @@ void Sema::bind(const std::string &name, SrcRange range, Local local,
   ctx->scopes.back()[name] = std::move(local);
 }
 
+std::optional<std::string> literalText(const Expr &e) {
+  if (e.kind != ExprKind::String)
+    return std::nullopt;
+  std::string text;
+  for (const StringPart &p : e.parts) {
+    if (p.isExpr)
+      return std::nullopt;
+    text += p.text;
+  }
+  return text;
+}
+
 void Sema::checkTopLevel(const Stmt &s) {
   stmtGlobals[&s] = (int)globals.size();
   std::string later = laterFeature(s.kind, /*inBlock=*/false);
@@ -214,16 +226,15 @@ void Sema::checkTopLevel(const Stmt &s) {
       // The default is also the value the compiler checks with (a data
       // file's path is read when compiling).
       const Expr &v = *s.value;
-      bool plain = v.kind == ExprKind::String &&
-                   std::none_of(v.parts.begin(), v.parts.end(),
-                                [](const StringPart &p) { return p.isExpr; });
-      if (!plain)
+      text = literalText(v);
+      if (!text) {
         diags.error(v.range, "param '" + s.name() +
                                  "' is str: its default must be a string "
                                  "literal without {}");
-      text = "";
-      for (const StringPart &p : v.parts)
-        *text += p.text;
+        text = "";
+        for (const StringPart &p : v.parts)
+          *text += p.text;
+      }
     } else if (declared.elem == ElemType::Bool) {
       if (!isBoolLiteral)
         diags.error(s.value->range, "param '" + s.name() +

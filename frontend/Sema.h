@@ -254,6 +254,9 @@ std::string closestName(const std::string &name,
                         const std::vector<std::string> &candidates);
 /// Builtins typed by SemaPipeline.cpp: tables and metrics.
 bool isPipelineBuiltin(const std::string &name);
+/// The text of a string literal without `{}` interpolation, else nothing:
+/// what a path, a default or an option spelled in the program must be.
+std::optional<std::string> literalText(const Expr &e);
 /// select drop drop_na fill_na onehot (SemaSteps.cpp).
 bool isDataStep(const std::string &name);
 /// The element type a type name spells (`f32`, `int`, ...), if any.

@@ -162,16 +162,16 @@ Type Sema::checkCsv(const Expr &e) {
       path = a.value.get();
     } else if (a.name == "sep") {
       const Expr &v = *a.value;
-      bool oneByte = v.kind == ExprKind::String && v.parts.size() == 1 && !v.parts[0].isExpr &&
-                     v.parts[0].text.size() == 1;
-      char c = oneByte ? v.parts[0].text[0] : 0;
+      std::optional<std::string> text = literalText(v);
+      bool oneByte = text && text->size() == 1;
+      char c = oneByte ? (*text)[0] : 0;
       if (!oneByte || c == '"' || c == '\n' || c == '\r' || static_cast<unsigned char>(c) > 127)
         error(v, "csv's sep is one character other than a quote or a newline, as in sep: \";\"");
       record(v, Type::scalar(ElemType::Str));
       sep = c;
     } else if (a.name == "on_error") {
       const Expr &v = *a.value;
-      std::string policy = v.kind == ExprKind::String && v.parts.size() == 1 ? v.parts[0].text : "";
+      std::string policy = literalText(v).value_or("");
       if (policy != "skip" && policy != "fail")
         error(v, "csv's on_error is \"fail\" (the default: stop at the first bad row) or \"skip\" "
                  "(leave out rows with the wrong number of fields, and say how many)");
@@ -185,15 +185,12 @@ Type Sema::checkCsv(const Expr &e) {
   }
   if (!path)
     error(e, "csv needs a file path, as in csv(\"data/iris.csv\")");
-  if (path->kind != ExprKind::String ||
-      std::any_of(path->parts.begin(), path->parts.end(),
-                  [](const StringPart &p) { return p.isExpr; }))
+  std::optional<std::string> literal = literalText(*path);
+  if (!literal)
     error(*path, "csv needs its path as a string literal: the file is read "
                  "when the program is compiled, to check its columns");
   record(*path, Type::scalar(ElemType::Str));
-  std::string file;
-  for (const StringPart &p : path->parts)
-    file += p.text;
+  const std::string &file = *literal;
   CsvSchema inferred;
   std::string problem;
   if (!inferCsvSchema(file, sep, inferred, problem, skipBad))
@@ -364,17 +361,13 @@ Type Sema::checkTableBuiltin(const Expr &e, const std::string &name) {
     // text("path"): one row per line, in a str column `text`; the file is
     // read now, as a csv source is, for the values tokenize learns from.
     const Expr *path = positionalArg(e, 0);
-    if (!path || e.args.size() != 1 || path->kind != ExprKind::String ||
-        std::any_of(path->parts.begin(), path->parts.end(),
-                    [](const StringPart &p) { return p.isExpr; }))
+    std::optional<std::string> file = path ? literalText(*path) : std::nullopt;
+    if (!file || e.args.size() != 1)
       error(e, "text takes its file's path as a string literal, as in text(\"reviews.txt\")");
     record(*path, Type::scalar(ElemType::Str));
-    std::string file;
-    for (const StringPart &p : path->parts)
-      file += p.text;
     std::vector<std::string> lines;
     std::string problem;
-    if (!csv::readLines(file, lines, problem))
+    if (!csv::readLines(*file, lines, problem))
       error(*path, problem);
     Column text;
     text.name = "text";
@@ -383,9 +376,9 @@ Type Sema::checkTableBuiltin(const Expr &e, const std::string &name) {
     lines.erase(std::unique(lines.begin(), lines.end()), lines.end());
     text.labels = lines;
     auto schema = std::make_shared<TableSchema>();
-    schema->source = file;
+    schema->source = *file;
     schema->columns.push_back(text);
-    ctx->notes->strings[&e] = file;
+    ctx->notes->strings[&e] = *file;
     Type t;
     t.kind = Type::Table;
     t.table = schema;

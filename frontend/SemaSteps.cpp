@@ -156,7 +156,7 @@ Type Sema::checkDataStep(const Expr &e, const std::string &name) {
         continue;
       const Expr &v = *a.value;
       if (a.name == "vocab") {
-        std::string kind = v.kind == ExprKind::String && v.parts.size() == 1 ? v.parts[0].text : "";
+        std::string kind = literalText(v).value_or("");
         if (kind != "whitespace" && kind != "char")
           error(v, "tokenize's vocab is \"whitespace\" (words) or \"char\" (characters)");
         record(v, Type::scalar(ElemType::Str));
@@ -197,10 +197,9 @@ Type Sema::checkDataStep(const Expr &e, const std::string &name) {
       if (a.name.empty())
         continue;
       const Expr &v = *a.value;
-      if (name == "parse_dates" && a.name == "format" && v.kind == ExprKind::String &&
-          v.parts.size() == 1 && !v.parts[0].isExpr) {
+      if (name == "parse_dates" && a.name == "format" && literalText(v)) {
         record(v, Type::scalar(ElemType::Str));
-        format = v.parts[0].text;
+        format = *literalText(v);
       } else if (name == "window" && (a.name == "size" || a.name == "horizon")) {
         int64_t n = constInt(v, a.name == "size" ? "window's size" : "window's horizon");
         if (n < 1)
@@ -260,7 +259,7 @@ Type Sema::checkDataStep(const Expr &e, const std::string &name) {
         on = a.value.get();
       } else if (a.name == "how") {
         const Expr &v = *a.value;
-        std::string how = v.kind == ExprKind::String && v.parts.size() == 1 ? v.parts[0].text : "";
+        std::string how = literalText(v).value_or("");
         if (how != "inner" && how != "left")
           error(v, "join's how is \"inner\" or \"left\"");
         record(v, Type::scalar(ElemType::Str));
@@ -405,10 +404,9 @@ Type Sema::checkDataStep(const Expr &e, const std::string &name) {
                          "; fill it with mode or a string");
         record(how, Type::unit());
         entry = how.name;
-      } else if (how.kind == ExprKind::String && text) {
+      } else if (text && literalText(how)) {
         record(how, Type::scalar(ElemType::Str));
-        for (const StringPart &p : how.parts)
-          entry += p.isExpr ? "" : p.text;
+        entry = *literalText(how);
         // A new value joins the column's labels (onehot makes its column).
         auto &labels = std::find_if(schema->columns.begin(), schema->columns.end(),
                                     [&](const Column &x) { return x.name == c.name; })
