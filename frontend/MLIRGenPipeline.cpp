@@ -947,10 +947,9 @@ GenValue MLIRGen::genTransformCall(const Expr &e, const Stmt &transform, bool fi
 /// the first application and read by the others.
 Value MLIRGen::learnedStep(const char *function, const Expr &e, Location l) {
   Value table = gen(*positionalArg(e, 0)).value;
-  auto [slot, added] = learnedSlots.try_emplace(&e, (int64_t)learnedSlots.size());
-  (void)added;
+  int64_t slot = learnedSlots.try_emplace(&e, (int64_t)learnedSlots.size()).first->second;
   return rtCall(function, ptrType(),
-                {table, str(notes->strings.at(&e), l), i64(slot->second, l),
+                {table, str(notes->strings.at(&e), l), i64(slot, l),
                  b.create<arith::ConstantIntOp>(l, transformLearning, 32)},
                 l);
 }

@@ -1545,9 +1545,10 @@ Type Sema::checkPredict(const Expr &e, const Type &model) {
   const TrainedInfo &info = *model.trained;
   if (t.kind == Type::Tensor) {
     std::string expected = "f32[N, " + std::to_string(info.features) + "]";
+    // Values per example, if every dimension after N is known (else 0).
     int64_t perExample = 1;
     for (size_t i = 1; i < t.dims.size(); ++i)
-      perExample *= t.dims[i].known() ? t.dims[i].size : -1;
+      perExample *= t.dims[i].known() ? t.dims[i].size : 0;
     // Integer inputs (an embedding's token ids) are converted, as the
     // batches of a table are.
     bool numeric = t.elem == ElemType::F32 || t.elem == ElemType::I64;

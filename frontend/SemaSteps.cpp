@@ -82,9 +82,14 @@ Type Sema::checkFilter(const Expr &e) {
 Type Sema::checkDataStep(const Expr &e, const std::string &name) {
   std::vector<const Expr *> columns;
   const Expr *source = nullptr;
-  for (const Arg &a : e.args)
-    if (a.name.empty())
-      (source ? columns.push_back(a.value.get()) : void(source = a.value.get()));
+  for (const Arg &a : e.args) {
+    if (!a.name.empty())
+      continue;
+    if (!source)
+      source = a.value.get();
+    else
+      columns.push_back(a.value.get());
+  }
   if (!source)
     error(e, "'" + name + "' needs a table");
   Type t = check(*source);

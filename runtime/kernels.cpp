@@ -54,12 +54,13 @@ Operand<T> operand(int64_t rank, const void *descriptor, std::vector<T> &packed)
   return {ConstMatrixMap<T>(packed.data(), rows, cols, Eigen::OuterStride<>(cols)), false};
 }
 
-/// A freshly allocated, contiguous result (the generated code allocates it).
+/// A freshly allocated, contiguous result (the generated code allocates it):
+/// its data, and in `view` its sizes.
 template <class T>
-T *output(int64_t rank, void *descriptor, int64_t expectedRank, const char *what) {
-  StridedView v = view_from_descriptor(rank, descriptor);
-  if (v.rank != expectedRank) die(std::string("internal error: ") + what + " output rank", 1);
-  return const_cast<T *>(static_cast<const T *>(v.aligned)) + v.offset;
+T *output(int64_t rank, void *descriptor, int64_t expectedRank, const char *what, StridedView &view) {
+  view = view_from_descriptor(rank, descriptor);
+  if (view.rank != expectedRank) die(std::string("internal error: ") + what + " output rank", 1);
+  return const_cast<T *>(static_cast<const T *>(view.aligned)) + view.offset;
 }
 
 template <class T>
@@ -69,7 +70,8 @@ void matmul(int64_t flags, int64_t ar, void *a, int64_t br, void *b, int64_t cr,
   // Bit 0 asks for A's transpose, bit 1 for B's; a transposed view flips it again.
   bool ta = ((flags & 1) != 0) != A.transposed, tb = ((flags & 2) != 0) != B.transposed;
   int64_t m = ta ? A.map.cols() : A.map.rows(), n = tb ? B.map.rows() : B.map.cols();
-  MatrixMap<T> C(output<T>(cr, c, 2, "matmul"), m, n, Eigen::OuterStride<>(n));
+  StridedView cv;
+  MatrixMap<T> C(output<T>(cr, c, 2, "matmul", cv), m, n, Eigen::OuterStride<>(n));
   int64_t k = ta ? A.map.rows() : A.map.cols();
   // Each thread computes a band of C's rows (or columns, when C is wide
   // and short): no two write the same element, and each element's sum runs
@@ -206,8 +208,8 @@ void conv2d(int64_t stride, int64_t padding, int64_t dilation, int64_t xr, void 
             int64_t wr, void *wd, int64_t yr, void *yd) {
   std::vector<T> px, pw;
   Tensor4<T> x = tensor4<T>(xr, xd, px), w = tensor4<T>(wr, wd, pw);
-  StridedView yv = view_from_descriptor(yr, yd);
-  T *y = output<T>(yr, yd, 4, "conv2d");
+  StridedView yv;
+  T *y = output<T>(yr, yd, 4, "conv2d", yv);
   ConvShape s = convShape(x, w, yv.sizes[2], yv.sizes[3], stride, padding, dilation);
   ConstMatrixMap<T> W(w.data, s.f, s.patch(), Eigen::OuterStride<>(s.patch()));
   int parts = sampleParts(x.n);
@@ -228,8 +230,8 @@ void conv2dGradFilter(int64_t stride, int64_t padding, int64_t dilation, int64_t
                       void *xd, int64_t gr, void *gd, int64_t dwr, void *dwd) {
   std::vector<T> px, pg;
   Tensor4<T> x = tensor4<T>(xr, xd, px), g = tensor4<T>(gr, gd, pg);
-  StridedView dwv = view_from_descriptor(dwr, dwd);
-  T *dw = output<T>(dwr, dwd, 4, "conv2d filter gradient");
+  StridedView dwv;
+  T *dw = output<T>(dwr, dwd, 4, "conv2d filter gradient", dwv);
   ConvShape s{x.c, x.h, x.w, g.c, dwv.sizes[2], dwv.sizes[3], g.h, g.w, stride, padding, dilation};
   // Each part sums its samples into its own partial dW (part 0 into dw
   // itself); the partials are then added in part order.
@@ -258,8 +260,8 @@ void conv2dGradInput(int64_t stride, int64_t padding, int64_t dilation, int64_t 
                      void *gd, int64_t wr, void *wd, int64_t dxr, void *dxd) {
   std::vector<T> pg, pw;
   Tensor4<T> g = tensor4<T>(gr, gd, pg), w = tensor4<T>(wr, wd, pw);
-  StridedView dxv = view_from_descriptor(dxr, dxd);
-  T *dx = output<T>(dxr, dxd, 4, "conv2d input gradient");
+  StridedView dxv;
+  T *dx = output<T>(dxr, dxd, 4, "conv2d input gradient", dxv);
   ConvShape s{dxv.sizes[1], dxv.sizes[2], dxv.sizes[3], w.n, w.h, w.w, g.h, g.w,
               stride, padding, dilation};
   ConstMatrixMap<T> W(w.data, s.f, s.patch(), Eigen::OuterStride<>(s.patch()));

@@ -131,6 +131,22 @@ std::vector<int64_t> positions(const Column &c, const std::vector<std::string> &
   return position;
 }
 
+/// The str column onehot and label_encode encode, with the values the
+/// compiler saw (`labels`, newline-separated) and each label's index in them.
+struct Encoding {
+  const Column &column;
+  std::vector<std::string> expected;
+  std::vector<int64_t> position;
+};
+
+Encoding encoding(const MlpTable &t, const char *column, const char *labels, const char *step) {
+  const Column &c = t.column(arg(column));
+  if (c.type != ColumnType::Str) internal_error(std::string(step) + ": '" + c.name + "' is not a str column");
+  std::vector<std::string> expected = pieces(arg(labels), '\n');
+  std::vector<int64_t> position = positions(c, expected);
+  return {c, std::move(expected), std::move(position)};
+}
+
 [[noreturn]] void unknownValue(const MlpTable &t, int64_t row, const Column &c, const char *step,
                                const std::vector<std::string> &expected) {
   die(t.where(row) + ": column '" + c.name + "': '" + c.labels[c.codes[row]] + "' is not one of the values " +
@@ -251,10 +267,10 @@ extern "C" MlpTable *mlp_rt_table_fill_na(MlpTable *t, const char *spec) {
 
 extern "C" MlpTable *mlp_rt_table_onehot(MlpTable *t_arg, const char *column, const char *labels) {
   const MlpTable &t = checked(t_arg, "mlp_rt_table_onehot");
-  const Column &c = t.column(arg(column));
-  if (c.type != ColumnType::Str) internal_error("mlp_rt_table_onehot: '" + c.name + "' is not a str column");
-  std::vector<std::string> expected = pieces(arg(labels), '\n');
-  std::vector<int64_t> position = positions(c, expected);
+  Encoding enc = encoding(t, column, labels, "mlp_rt_table_onehot");
+  const Column &c = enc.column;
+  const std::vector<std::string> &expected = enc.expected;
+  const std::vector<int64_t> &position = enc.position;
   auto out = std::make_unique<MlpTable>(t);
   out->columns.erase(std::remove_if(out->columns.begin(), out->columns.end(),
                                     [&](const auto &slot) { return slot->name == c.name; }),
@@ -279,10 +295,10 @@ extern "C" MlpTable *mlp_rt_table_onehot(MlpTable *t_arg, const char *column, co
 
 extern "C" MlpTable *mlp_rt_table_label_encode(MlpTable *t_arg, const char *column, const char *labels) {
   const MlpTable &t = checked(t_arg, "mlp_rt_table_label_encode");
-  const Column &c = t.column(arg(column));
-  if (c.type != ColumnType::Str) internal_error("mlp_rt_table_label_encode: '" + c.name + "' is not a str column");
-  std::vector<std::string> expected = pieces(arg(labels), '\n');
-  std::vector<int64_t> position = positions(c, expected);
+  Encoding enc = encoding(t, column, labels, "mlp_rt_table_label_encode");
+  const Column &c = enc.column;
+  const std::vector<std::string> &expected = enc.expected;
+  const std::vector<int64_t> &position = enc.position;
   auto codes = std::make_shared<Column>();
   codes->name = c.name;
   codes->type = ColumnType::I64;
@@ -682,8 +698,18 @@ extern "C" MlpTable *mlp_rt_table_window(MlpTable *t_arg, const char *column, in
   if (!c.numeric() || c.tensor() || size < 1 || horizon < 1) internal_error("mlp_rt_table_window: bad arguments");
   // Runs of consecutive rows with the same `by` value (the whole table
   // without one); each run gives a row per window that has its future.
+  // Compared in place, as keyText would compare them, without making text
+  // for every row: missing values are one group.
   auto sameGroup = [&](int64_t a, int64_t b) {
-    return !group || keyText(*group, a) == keyText(*group, b);
+    if (!group) return true;
+    bool ma = missing(*group, a), mb = missing(*group, b);
+    if (ma || mb) return ma && mb;
+    switch (group->type) {
+    case ColumnType::Str: return group->codes[a] == group->codes[b];
+    case ColumnType::I64: return group->i64[a] == group->i64[b];
+    case ColumnType::F32: return group->f32[a] == group->f32[b];
+    }
+    return false;
   };
   auto past = std::make_shared<Column>(), future = std::make_shared<Column>();
   past->name = "past";
