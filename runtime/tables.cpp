@@ -157,11 +157,6 @@ MlpTable *read_csv(const char *path_arg, char sep, const char *schema_text, bool
     std::vector<std::string_view> fields;
     std::string key;
     const float nan = std::numeric_limits<float>::quiet_NaN();
-    struct CountSkipped {
-      csv::Reader &r;
-      Part &p;
-      ~CountSkipped() { p.skipped = r.skipped(); }
-    } counted{r, p};
     while (r.next(fields, p.error)) {
       p.lines.push_back(r.line());
       for (size_t i = 0; i < n; ++i) {
@@ -195,6 +190,7 @@ MlpTable *read_csv(const char *path_arg, char sep, const char *schema_text, bool
         }
       }
     }
+    p.skipped = r.skipped(); // (a part that stopped early stops the read)
   };
 
   std::string_view text = reader.text();
@@ -356,16 +352,19 @@ extern "C" MlpTable *mlp_rt_csv_read(const char *path, const char *schema) {
   return read_csv(path, ',', schema);
 }
 
-extern "C" MlpTable *mlp_rt_csv_read_sep(const char *path, int32_t sep, const char *schema) {
+/// A separator generated code passes: one byte, not a quote or a line break.
+static char checked_separator(int32_t sep) {
   if (sep <= 0 || sep > 127 || sep == '"' || sep == '\n' || sep == '\r')
     internal_error("bad csv separator " + std::to_string(sep));
-  return read_csv(path, static_cast<char>(sep), schema);
+  return static_cast<char>(sep);
+}
+
+extern "C" MlpTable *mlp_rt_csv_read_sep(const char *path, int32_t sep, const char *schema) {
+  return read_csv(path, checked_separator(sep), schema);
 }
 
 extern "C" MlpTable *mlp_rt_csv_read_skipping(const char *path, int32_t sep, const char *schema) {
-  if (sep <= 0 || sep > 127 || sep == '"' || sep == '\n' || sep == '\r')
-    internal_error("bad csv separator " + std::to_string(sep));
-  return read_csv(path, static_cast<char>(sep), schema, /*skipBadWidth=*/true);
+  return read_csv(path, checked_separator(sep), schema, /*skipBadWidth=*/true);
 }
 
 extern "C" MlpTable *mlp_rt_table_standardize(MlpTable *t, const char *columns) {
