@@ -203,15 +203,15 @@ struct CsvReadPattern : OpConversionPattern<CsvReadOp> {
     Location loc = op.getLoc();
     Value path = stringPointer(rewriter, loc, op.getPath());
     Value schema = stringPointer(rewriter, loc, op.getSchema());
-    Value sep = rewriter.create<arith::ConstantIntOp>(loc, op.getSep(), 32);
-    auto call = op.getSkipBadRows()
-                    ? callRuntime(rewriter, loc, "mlp_rt_csv_read_skipping", op.getType(),
-                                  ValueRange{path, sep, schema})
-                : op.getSep() == ','
+    // Flags as in mlp_runtime.h: 1 skips bad rows, 2 reads no header.
+    int32_t flags = (op.getSkipBadRows() ? 1 : 0) | (op.getHeader() ? 0 : 2);
+    auto call = flags == 0 && op.getSep() == ','
                     ? callRuntime(rewriter, loc, "mlp_rt_csv_read", op.getType(),
                                   ValueRange{path, schema})
-                    : callRuntime(rewriter, loc, "mlp_rt_csv_read_sep", op.getType(),
-                                  ValueRange{path, sep, schema});
+                    : callRuntime(rewriter, loc, "mlp_rt_csv_read_with", op.getType(),
+                                  ValueRange{path, schema,
+                                             rewriter.create<arith::ConstantIntOp>(loc, op.getSep(), 32),
+                                             rewriter.create<arith::ConstantIntOp>(loc, flags, 32)});
     rewriter.replaceOp(op, call.getResults());
     return success();
   }

@@ -59,6 +59,7 @@ enum class ExprKind {
   For,       // for i in a..b with (s = init, ...) { body }
   Block,     // { stmts; result }  (fn bodies, for bodies, model/train bodies)
   Load,      // load Model(args) from "path"
+  Record,    // {name: value, ...}: the fields are in `args`
 };
 
 /// One argument of a call: positional when `name` is empty.

@@ -265,6 +265,11 @@ private:
       for (const ExprPtr &op : e.operands)
         expr(*op, inner);
       break;
+    case ExprKind::Record:
+      line(depth, role, "Record" + ty, e.range);
+      for (const Arg &arg : e.args)
+        expr(*arg.value, inner, arg.name + ": ");
+      break;
     case ExprKind::If:
       line(depth, role, "If" + ty, e.range);
       expr(*e.operands[0], inner, "cond: ");

@@ -967,11 +967,13 @@ GenValue MLIRGen::genTableBuiltin(const Expr &e, const std::string &name) {
   if (name == "csv") {
     const Expr *sep = namedArg(e, "sep");  // a one-character literal (Sema)
     const Expr *onError = namedArg(e, "on_error");
+    const Expr *header = namedArg(e, "header");  // a bool literal (Sema)
     return handle(b.create<ops::CsvReadOp>(
         l, ptrType(), b.getStringAttr(notes->strings.at(&e)),
         b.getStringAttr(type.table->runtimeSchema()),
         b.getI32IntegerAttr(sep ? sep->parts[0].text[0] : ','),
-        b.getBoolAttr(onError && onError->parts[0].text == "skip")));
+        b.getBoolAttr(onError && onError->parts[0].text == "skip"),
+        b.getBoolAttr(!header || header->boolean)));
   }
   if (name == "idx") {
     Value paths[2];
@@ -988,6 +990,9 @@ GenValue MLIRGen::genTableBuiltin(const Expr &e, const std::string &name) {
            {gen(*positional(0)).value, runtimeString(gen(*positional(1)), l)}, l);
     return GenValue();
   }
+  if (name == "json")
+    return handle(rtCall("mlp_rt_json_read", ptrType(),
+                         {str(notes->strings.at(&e), l), str(type.table->runtimeSchema(), l)}, l));
   if (name == "text")
     return handle(rtCall("mlp_rt_text_read", ptrType(), {str(notes->strings.at(&e), l)}, l));
   if (name == "describe") {
@@ -1182,7 +1187,7 @@ Value MLIRGen::genMutate(const Expr &e) {
   // one copy of the images, not two. (Columns left as they were are shared
   // with the new table and live on.)
   bool temporary = source->kind == ExprKind::Call &&
-                   llvm::is_contained({"csv", "idx", "mutate"}, source->operands[0]->name);
+                   llvm::is_contained({"csv", "json", "idx", "mutate"}, source->operands[0]->name);
   for (const Arg &a : e.args) {
     if (a.name.empty())
       continue;

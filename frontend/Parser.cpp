@@ -674,6 +674,18 @@ public:
     return done(std::move(e));
   }
 
+  antlrcpp::Any visitRecordExpr(MlpParser::RecordExprContext *ctx) override {
+    auto e = makeExpr(ExprKind::Record, ctx);
+    for (auto *field : ctx->recordField()) {
+      Arg arg;
+      arg.name = field->anyName()->getText();
+      arg.nameRange = range(field->anyName());
+      arg.value = expr(field->expr());
+      e->args.push_back(std::move(arg));
+    }
+    return done(std::move(e));
+  }
+
   antlrcpp::Any visitBlockExpr(MlpParser::BlockExprContext *ctx) override {
     return done(block(ctx->block()));
   }

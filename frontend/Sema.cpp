@@ -151,6 +151,8 @@ void Sema::checkNames(const Expr &e, std::vector<std::set<std::string>> &scopes,
     walk(e.result.get());
     scopes.pop_back();
     return;
+  case ExprKind::Record: // csv's types: its values are type names
+    return;
   default:
     for (const ExprPtr &x : e.operands)
       walk(x.get());
@@ -570,6 +572,8 @@ Type Sema::check(const Expr &e) {
   case ExprKind::List:
     error(e, "a list is only allowed as a shape or an argument of "
              "concat/stack");
+  case ExprKind::Record:
+    error(e, "a {name: value} record is only allowed as csv's types: option");
   case ExprKind::If:
     return checkIf(e);
   case ExprKind::For:

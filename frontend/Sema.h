@@ -18,6 +18,7 @@
 #include <unordered_map>
 
 namespace mlp {
+struct CsvSchema; // runtime/csv.h
 
 /// A compile-time function value: a `fn`, or the gradient of one.
 struct FnRef {
@@ -168,6 +169,8 @@ private:
   void checkPlot(const Stmt &s);
   void checkSave(const Stmt &s);
   Type checkCsv(const Expr &e);
+  Type checkJson(const Expr &e);
+  Type inferredTable(const Expr &e, const std::string &file, const CsvSchema &inferred);
   Type checkIdx(const Expr &e);
   Type checkMutate(const Expr &e);
   Type checkRowExpr(const Expr &value, const TableSchema &schema);

@@ -155,8 +155,8 @@ std::vector<std::string> Sema::columnList(const Expr &e,
 /// `csv(path)`: the file is read now to learn its columns.
 Type Sema::checkCsv(const Expr &e) {
   const Expr *path = nullptr;
-  char sep = ',';
-  bool skipBad = false;
+  const Expr *types = nullptr;
+  CsvOptions options;
   for (const Arg &a : e.args) {
     if (a.name.empty() && !path) {
       path = a.value.get();
@@ -168,7 +168,7 @@ Type Sema::checkCsv(const Expr &e) {
       if (!oneByte || c == '"' || c == '\n' || c == '\r' || static_cast<unsigned char>(c) > 127)
         error(v, "csv's sep is one character other than a quote or a newline, as in sep: \";\"");
       record(v, Type::scalar(ElemType::Str));
-      sep = c;
+      options.sep = c;
     } else if (a.name == "on_error") {
       const Expr &v = *a.value;
       std::string policy = literalText(v).value_or("");
@@ -176,11 +176,30 @@ Type Sema::checkCsv(const Expr &e) {
         error(v, "csv's on_error is \"fail\" (the default: stop at the first bad row) or \"skip\" "
                  "(leave out rows with the wrong number of fields, and say how many)");
       record(v, Type::scalar(ElemType::Str));
-      skipBad = policy == "skip";
+      options.skipBadWidth = policy == "skip";
     } else if (a.name == "header") {
-      unsupported(a.nameRange, "csv's 'header' option");
+      if (a.value->kind != ExprKind::Bool)
+        error(*a.value, "csv's header is true (the default: the first line names the columns) or "
+                        "false (the first line is data; the columns are column_1, column_2, ...)");
+      record(*a.value, Type::scalar(ElemType::Bool));
+      options.header = a.value->boolean;
+    } else if (a.name == "types") {
+      types = a.value.get();
+      if (types->kind != ExprKind::Record)
+        error(*types, "csv's types are written {column: type, ...}, as in types: {zip: str}");
+      for (const Arg &t : types->args) {
+        const Expr &v = *t.value;
+        std::string name = v.kind == ExprKind::Name ? v.name : "";
+        if (name != "str" && name != "f32" && name != "i64")
+          error(v, "a column's type is str, f32 or i64");
+        record(v, Type::unit());
+        options.types.emplace_back(t.name, name == "str"   ? CsvColumn::Str
+                                           : name == "f32" ? CsvColumn::F32
+                                                           : CsvColumn::I64);
+      }
+      record(*types, Type::unit());
     } else {
-      error(*a.value, "csv takes a file path");
+      error(*a.value, "csv takes a file path and the options sep:, header:, types: and on_error:");
     }
   }
   if (!path)
@@ -193,8 +212,38 @@ Type Sema::checkCsv(const Expr &e) {
   const std::string &file = *literal;
   CsvSchema inferred;
   std::string problem;
-  if (!inferCsvSchema(file, sep, inferred, problem, skipBad))
+  if (!inferCsvSchema(file, options, inferred, problem))
+    error(types && problem.find("is given type") != std::string::npos ? *types : *path, problem);
+  if (types) {
+    std::vector<std::string> names;
+    for (const CsvColumn &c : inferred.columns)
+      names.push_back(c.name);
+    for (const Arg &t : types->args)
+      if (std::find(names.begin(), names.end(), t.name) == names.end()) {
+        std::string hint = closestName(t.name, names);
+        diags.error(t.nameRange, "'" + file + "' has no column '" + t.name + "'" +
+                                 (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
+      }
+  }
+  return inferredTable(e, file, inferred);
+}
+
+/// `json(path)`: an array of flat records, read now to learn its columns.
+Type Sema::checkJson(const Expr &e) {
+  const Expr *path = positionalArg(e, 0);
+  std::optional<std::string> file = path ? literalText(*path) : std::nullopt;
+  if (!file || e.args.size() != 1)
+    error(e, "json takes its file's path as a string literal, as in json(\"records.json\")");
+  record(*path, Type::scalar(ElemType::Str));
+  CsvSchema inferred;
+  std::string problem;
+  if (!inferJsonSchema(*file, inferred, problem))
     error(*path, problem);
+  return inferredTable(e, *file, inferred);
+}
+
+/// The table type of a csv or json source from the file's inferred schema.
+Type Sema::inferredTable(const Expr &e, const std::string &file, const CsvSchema &inferred) {
   auto schema = std::make_shared<TableSchema>();
   schema->source = file;
   for (const CsvColumn &c : inferred.columns) {
@@ -357,6 +406,8 @@ Type Sema::checkTableBuiltin(const Expr &e, const std::string &name) {
     return checkMutate(e);
   if (name == "filter")
     return checkFilter(e);
+  if (name == "json")
+    return checkJson(e);
   if (name == "text") {
     // text("path"): one row per line, in a str column `text`; the file is
     // read now, as a csv source is, for the values tokenize learns from.

@@ -372,7 +372,8 @@ def Mlp_CsvReadOp : Mlp_Op<"csv_read", [MemoryEffects<[MemRead]>]> {
     `schema` lists `name:type` pairs (f32, i64, str) inferred at compile time;
     the runtime fails with a clear error if the file no longer matches.
     `sep` is the field separator, a byte (default `,`); `skip_bad_rows`
-    leaves out rows with the wrong number of fields (`on_error: "skip"`).
+    leaves out rows with the wrong number of fields (`on_error: "skip"`);
+    `header = false`: the first line is data (`header: false`).
     ```mlir
     %t = mlp.csv_read "data/iris.csv" schema "a:f32,b:str"
     %u = mlp.csv_read "data/eu.csv" schema "a:f32" {sep = 59 : i32}
@@ -380,7 +381,8 @@ def Mlp_CsvReadOp : Mlp_Op<"csv_read", [MemoryEffects<[MemRead]>]> {
   }];
   let arguments = (ins StrAttr:$path, StrAttr:$schema,
                        DefaultValuedAttr<I32Attr, "44">:$sep,
-                       DefaultValuedAttr<BoolAttr, "false">:$skip_bad_rows);
+                       DefaultValuedAttr<BoolAttr, "false">:$skip_bad_rows,
+                       DefaultValuedAttr<BoolAttr, "true">:$header);
   let results = (outs Mlp_Handle:$result);
   let assemblyFormat = "$path `schema` $schema attr-dict";
 }

@@ -105,6 +105,7 @@ primary
   | 'if' expr 'then' expr 'else' expr                             # ifExpr
   | 'for' ID 'in' expr ('with' '(' stateInit (',' stateInit)* ','? ')')? block  # forExpr
   | 'load' expr 'from' primary                                    # loadExpr
+  | '{' bsep* recordField (bsep+ recordField)* bsep* '}'            # recordExpr
   | block                                                         # blockExpr
   ;
 
@@ -124,6 +125,9 @@ indexItem
   ;
 
 stateInit : ID '=' expr ;
+
+/// `{zip: str, id: str}`: names with values (csv's `types:`).
+recordField : anyName ':' expr ;
 
 /// Argument names, member names and column names may be keywords (`on:`).
 anyName

@@ -241,6 +241,19 @@ bool readHeader(Reader &reader, std::vector<std::string> &names, std::string &er
   return true;
 }
 
+bool readNames(Reader &reader, bool header, std::vector<std::string> &names, std::string &error) {
+  if (header) return readHeader(reader, names, error);
+  names.clear();
+  std::vector<std::string_view> fields;
+  if (!reader.next(fields, error)) {
+    if (error.empty()) error = "'" + reader.path() + "' is empty: it has no rows";
+    return false;
+  }
+  for (size_t i = 1; i <= fields.size(); ++i) names.push_back("column_" + std::to_string(i));
+  reader.rewind(); // the first record is data
+  return true;
+}
+
 } // namespace csv
 
 const char *csvTypeName(CsvColumn::Type type) {
@@ -256,29 +269,43 @@ const char *csvTypeName(CsvColumn::Type type) {
 /// column's type, the second, only if some column is Str, collects that
 /// column's distinct values. Collecting them in the first pass would hash
 /// every value of every numeric column too (47 million for an MNIST CSV).
-bool inferCsvSchema(const std::string &path, char sep, CsvSchema &out, std::string &error,
-                    bool skipBadWidth) {
+bool inferCsvSchema(const std::string &path, const CsvOptions &options, CsvSchema &out,
+                    std::string &error) {
   csv::Reader reader;
   out = CsvSchema();
-  if (!reader.open(path, sep, error)) return false;
-  reader.skipBadWidth(skipBadWidth);
-  return inferCsvSchema(reader, out, error);
+  if (!reader.open(path, options.sep, error)) return false;
+  reader.skipBadWidth(options.skipBadWidth);
+  return inferCsvSchema(reader, options, out, error);
 }
 
-bool inferCsvSchema(csv::Reader &reader, CsvSchema &out, std::string &error) {
+bool inferCsvSchema(csv::Reader &reader, const CsvOptions &options, CsvSchema &out,
+                    std::string &error) {
   out = CsvSchema();
   std::vector<std::string> names;
-  if (!csv::readHeader(reader, names, error)) return false;
-  for (std::string &name : names) {
+  if (!csv::readNames(reader, options.header, names, error)) return false;
+  const size_t n = names.size();
+  std::vector<bool> given(n, false); // the type comes from `types:`
+  for (size_t i = 0; i < n; ++i) {
     CsvColumn c;
-    c.name = std::move(name);
+    c.name = std::move(names[i]);
+    for (const auto &[name, type] : options.types)
+      if (name == c.name) {
+        c.type = type;
+        given[i] = true;
+      }
     out.columns.push_back(std::move(c));
   }
   std::vector<std::string_view> fields;
 
-  const size_t n = out.columns.size();
   std::vector<bool> anyMissing(n, false);
   bool anyStr = false;
+  for (const CsvColumn &c : out.columns) anyStr = anyStr || c.type == CsvColumn::Str;
+  auto misfit = [&](const CsvColumn &c, std::string_view v) {
+    error = reader.path() + ":" + std::to_string(reader.line()) + ": column '" + c.name +
+            "' is given type " + csvTypeName(c.type) + " but holds " +
+            (csv::isMissing(v) ? std::string("a missing value") : "'" + std::string(v) + "'");
+    return false;
+  };
   while (reader.next(fields, error)) {
     ++out.rows;
     for (size_t i = 0; i < n; ++i) {
@@ -288,6 +315,7 @@ bool inferCsvSchema(csv::Reader &reader, CsvSchema &out, std::string &error) {
       int64_t iv;
       double dv;
       if (c.type == CsvColumn::I64 && csv::parseInt(v, iv)) continue;
+      if (given[i] && c.type == CsvColumn::I64) return misfit(c, v);
       if (csv::isMissing(v)) {
         anyMissing[i] = true;
         continue;
@@ -296,6 +324,7 @@ bool inferCsvSchema(csv::Reader &reader, CsvSchema &out, std::string &error) {
         c.type = CsvColumn::F32;
         continue;
       }
+      if (given[i]) return misfit(c, v);
       c.type = CsvColumn::Str;
       c.badRow = reader.line();
       c.badValue = std::string(v);
@@ -310,8 +339,8 @@ bool inferCsvSchema(csv::Reader &reader, CsvSchema &out, std::string &error) {
   // Second pass: the distinct values of the Str columns.
   std::vector<std::unordered_set<std::string>> distinct(n);
   reader.rewind();
-  std::vector<std::string> header;
-  csv::readHeader(reader, header, error); // the same header again
+  std::vector<std::string> again;
+  csv::readNames(reader, options.header, again, error); // the same header again
   while (reader.next(fields, error))
     for (size_t i = 0; i < n; ++i)
       if (out.columns[i].type == CsvColumn::Str && !csv::isMissing(fields[i]))

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace mlp {
@@ -39,15 +40,38 @@ struct CsvSchema {
   int64_t rows = 0;               ///< data rows (the header not counted)
 };
 
+/// The options of a `csv(path, ...)` source.
+struct CsvOptions {
+  char sep = ',';
+  /// false: the first line is data, and the columns are called column_1,
+  /// column_2, ... (as Polars names them).
+  bool header = true;
+  /// Records with the wrong number of fields are left out (`on_error: "skip"`).
+  bool skipBadWidth = false;
+  /// Types the user gave (`types: {zip: str}`) instead of inferred ones. A
+  /// value that does not fit its given type is an error; names that are not
+  /// columns are ignored here (the compiler reports them).
+  std::vector<std::pair<std::string, CsvColumn::Type>> types;
+};
+
 /// Reads the whole file and infers its schema. Returns false with `error` set
 /// when the file cannot be read or is not strict CSV.
-/// skipBadWidth: records with the wrong number of fields are left out
-/// (`on_error: "skip"`).
-bool inferCsvSchema(const std::string &path, char sep, CsvSchema &out, std::string &error,
-                    bool skipBadWidth = false);
+bool inferCsvSchema(const std::string &path, const CsvOptions &options, CsvSchema &out,
+                    std::string &error);
 namespace csv { class Reader; }
-/// The same from an opened reader, at the start of its header.
-bool inferCsvSchema(csv::Reader &reader, CsvSchema &out, std::string &error);
+/// The same from an opened reader, at its start (its separator and
+/// skipBadWidth already set).
+bool inferCsvSchema(csv::Reader &reader, const CsvOptions &options, CsvSchema &out,
+                    std::string &error);
+
+/// The same for a `json(path)` source (json_table.cpp): one JSON array of
+/// flat records, read as pandas.read_json(path, orient="records") does.
+/// Columns are the keys in order of first appearance. I64: every record has
+/// an integer (true/false count as 1/0); Str: some value is a string
+/// (numbers and booleans become their JSON text: "3", "2.5", "true");
+/// F32: otherwise (an absent key or null is missing). Rows, badRow: records,
+/// counted from 1.
+bool inferJsonSchema(const std::string &path, CsvSchema &out, std::string &error);
 
 /// The spelling of a type in schemas and messages: "i64", "f32", "str".
 const char *csvTypeName(CsvColumn::Type type);
@@ -123,6 +147,9 @@ bool readLines(const std::string &path, std::vector<std::string> &lines, std::st
 /// removed. Fails on an empty file, a column without a name, or a name that
 /// appears twice.
 bool readHeader(Reader &reader, std::vector<std::string> &names, std::string &error);
+/// readHeader, or with `header` false: column_1 ... column_N for the N fields
+/// of the first record, which is left to be read again as data.
+bool readNames(Reader &reader, bool header, std::vector<std::string> &names, std::string &error);
 
 } // namespace csv
 } // namespace mlp

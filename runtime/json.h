@@ -1,36 +1,33 @@
 /// \file json.h
-/// A small strict JSON reader (RFC 8259) for the headers of safetensors
-/// files. Strict because a file is only trusted after it is fully checked:
-/// no comments, no trailing commas, no duplicate keys, valid UTF-8, valid
-/// escapes. Numbers keep their text, so 64-bit offsets are read exactly.
+/// Strict JSON reading (RFC 8259) on top of nlohmann-json, for safetensors
+/// headers and `json(path)` table sources. Strict because a file is only
+/// trusted after it is fully checked: no comments, no trailing commas, no
+/// duplicate keys, valid UTF-8, at most 64 levels of nesting.
+///
+/// nlohmann's header is large: only json.cpp, safetensors.cpp and
+/// json_table.cpp include this file.
 #ifndef MLP_RUNTIME_JSON_H
 #define MLP_RUNTIME_JSON_H
 
-#include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
-#include <utility>
-#include <vector>
 
 namespace mlp::rt {
 
-struct Json {
-  enum Kind { Null, Bool, Number, String, Array, Object } kind = Null;
-  bool boolean = false;
-  std::string text; ///< String: the unescaped value; Number: as written
-  std::vector<Json> items;                            ///< Array
-  std::vector<std::pair<std::string, Json>> members; ///< Object, in file order
+/// A parsed JSON value. Objects keep their keys in file order (a safetensors
+/// file lists its tensors, a record its fields, as written); integers stay
+/// exact (non-negative ones are number_unsigned, so uint64 offsets fit).
+using Json = nlohmann::ordered_json;
 
-  /// A Number that is a non-negative integer fitting in uint64.
-  bool unsigned_integer(uint64_t &out) const;
-  /// The member called `key`, or null.
-  const Json *member(std::string_view key) const;
-};
-
-/// Parses `text` as one JSON value; trailing whitespace is allowed, anything
-/// else after the value is not. On failure returns false and sets `error`
-/// (e.g. `expected ':' at byte 17`).
+/// Parses `text` as one JSON value (whitespace around it allowed). On
+/// failure returns false and sets `error` to where and what, e.g.
+/// `line 1, column 11: duplicate key 'a'`.
 bool parse_json(std::string_view text, Json &out, std::string &error);
+
+/// Reads a whole file into `out`. On failure returns false with `error`
+/// `cannot open 'path': <reason>` or `cannot read 'path': <reason>`.
+bool read_file(const std::string &path, std::string &out, std::string &error);
 
 } // namespace mlp::rt
 

@@ -169,11 +169,24 @@ typedef struct MlpTable MlpTable;
 /// in a different order (...)`). Widening is accepted: integer data in an f32 column, and
 /// numeric data in a str column, read fine, since the program stays valid.
 MlpTable *mlp_rt_csv_read(const char *path, const char *schema);
-/// The same with another separator (`csv(path, sep: ";")`), a single byte.
-MlpTable *mlp_rt_csv_read_sep(const char *path, int32_t sep, const char *schema);
-/// The same with `on_error: "skip"`: rows with the wrong number of fields
-/// (empty lines too) are left out, and a note on stderr says how many.
-MlpTable *mlp_rt_csv_read_skipping(const char *path, int32_t sep, const char *schema);
+/// The same with csv's options: another separator (`csv(path, sep: ";")`, a
+/// single byte) and flags. MLP_CSV_SKIP_BAD_ROWS (`on_error: "skip"`): rows
+/// with the wrong number of fields (empty lines too) are left out, and a note
+/// on stderr says how many. MLP_CSV_NO_HEADER (`header: false`): the first
+/// line is data, the columns are column_1, column_2, ...
+enum { MLP_CSV_SKIP_BAD_ROWS = 1, MLP_CSV_NO_HEADER = 2 };
+MlpTable *mlp_rt_csv_read_with(const char *path, const char *schema, int32_t sep, int32_t flags);
+/// Reads a `json(path)` source: one JSON array of flat records (objects),
+/// as pandas.read_json(path, orient="records"). `schema` is as for csv, from
+/// inferJsonSchema (csv.h) at compile time; a record without a key, or with
+/// null, has a missing value there. Errors about a row name its record
+/// (1-based): `path: record 3: ...`. The file is read strictly (no
+/// duplicate keys, no nested arrays or objects), and a file that no longer
+/// matches the schema fails like a csv one
+/// (`'path' changed since compile time: column 'x' is now str (record 12: "abc")`);
+/// widening is accepted the same way (integers in an f32 column, numbers and
+/// booleans in a str column as their JSON text).
+MlpTable *mlp_rt_json_read(const char *path, const char *schema);
 
 /// A new table where each of `columns` (a comma list of numeric columns) is
 /// replaced by (x - mean) / std, with the population std (ddof = 0) like
@@ -564,6 +577,40 @@ void mlp_rt_conv2d_grad_input_f32(int64_t stride, int64_t padding, int64_t dilat
                                   void *g, int64_t wr, void *w, int64_t dxr, void *dx);
 void mlp_rt_conv2d_grad_input_f64(int64_t stride, int64_t padding, int64_t dilation, int64_t gr,
                                   void *g, int64_t wr, void *w, int64_t dxr, void *dx);
+
+/* -------------------------------------------------------------------- fit */
+
+/// A model fitted by `fit` (runtime/fit/): a classical estimator.
+typedef struct MlpFitted MlpFitted;
+
+/// Fits `estimator` (a name of runtime/fit/catalog.h) on the rows of the
+/// batcher's table: its inputs, and its target as a class (classification)
+/// or a value (regression), or none (kmeans, pca). `options` is
+/// `name=value,...` with numbers (bools 1/0); options left out take the
+/// catalog's defaults. A missing input or target value, a classifier's
+/// single class, and the estimator's own conditions (k larger than the rows)
+/// are user errors. The batcher may be freed after.
+MlpFitted *mlp_rt_fit(const char *estimator, const char *options, MlpBatcher *b);
+
+/// The model's prediction for every row of `t` (which has the model's
+/// inputs), in table order, into a rank-1 memref: i64 class indices (into
+/// the target's sorted labels) or cluster numbers; f32 values (regression).
+/// A rank-2 f32 memref [rows, k] takes pca's components.
+void mlp_rt_fitted_predict_i64(MlpFitted *m, MlpTable *t, int64_t rank, void *descriptor);
+void mlp_rt_fitted_predict_f32(MlpFitted *m, MlpTable *t, int64_t rank, void *descriptor);
+
+/// Adds the model's outputs for every row of the evaluation's batcher (whose
+/// batch must hold the whole table) to `e`, so mlp_rt_eval_metric and
+/// mlp_rt_fmt_confusion work as for a trained net. Classification outputs
+/// are the log-probabilities.
+void mlp_rt_fitted_eval_add(MlpFitted *m, MlpEval *e, MlpBatcher *b);
+
+/// A number the model learned (`km.inertia`); NaN if it has no such number.
+double mlp_rt_fitted_number(MlpFitted *m, const char *name);
+
+/// Appends the model to the current print line: the estimator and its
+/// options, what it was fitted on, and its learned parameters.
+void mlp_rt_fmt_fitted(MlpFitted *m);
 
 #ifdef __cplusplus
 } /* extern "C" */

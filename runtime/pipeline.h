@@ -143,15 +143,18 @@ struct MlpTable {
   std::vector<std::shared_ptr<const mlp::rt::Column>> columns;
   /// The CSV file the rows came from and each row's line in it, so an error
   /// about a row can name `path:line` even after split and shuffles. For an
-  /// IDX source: the labels file and each row's item index (0-based).
+  /// IDX source: the labels file and each row's item index (0-based); for a
+  /// JSON source: each row's record number (1-based).
   std::string path;
   std::shared_ptr<const std::vector<int64_t>> lines;
-  bool items = false; ///< `lines` holds IDX item indices, not line numbers
+  /// What `lines` counts when not lines: "item" (IDX), "record" (JSON).
+  const char *rowWord = nullptr;
 
   /// The column called `name`; an internal error if there is none (the
   /// compiler checked the names against the schema).
   const mlp::rt::Column &column(std::string_view name) const;
-  /// `path:line` (or `path: item N`) of a row, the prefix of messages about it.
+  /// `path:line` (or `path: item N`, `path: record N`) of a row, the prefix
+  /// of messages about it.
   std::string where(int64_t row) const;
 };
 
@@ -162,6 +165,19 @@ MlpTable *take_rows(const MlpTable &t, const int64_t *rows, int64_t count);
 void sort_labels(Column &c);
 /// *t, or an internal error naming `function` when t is null.
 MlpTable &checked(MlpTable *t, const char *function);
+
+/// One `name:type` item of the schema the compiler passes to a table reader.
+struct SchemaColumn {
+  std::string name;
+  ColumnType type;
+};
+/// Parses `name:type,...` (f32, i64, str); a bad item is an internal error
+/// (tables.cpp).
+std::vector<SchemaColumn> parse_schema(std::string_view schema);
+/// Fails with `'path' changed since compile time: ...` unless `names` are the
+/// schema's columns in the same order (tables.cpp).
+void check_header(const std::string &path, const std::vector<std::string> &names,
+                  const std::vector<SchemaColumn> &schema);
 } // namespace mlp::rt
 
 /// The batcher behind MlpBatcher (batches.cpp); metrics.cpp reads it too.

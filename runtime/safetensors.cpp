@@ -16,7 +16,6 @@
 #include "runtime/pipeline.h"
 
 #include <algorithm>
-#include <cerrno>
 #include <cstring>
 #include <fmt/format.h>
 
@@ -89,39 +88,51 @@ template <class F> void for_each_element(const StridedView &v, F f) {
   }
 }
 
+/// The member `key` of an object, or null.
+const Json *member(const Json &object, const char *key) {
+  auto it = object.find(key);
+  return it == object.end() ? nullptr : &*it;
+}
+
+/// A non-negative integer as written: "1.0" and "1e3" are not.
+bool unsigned_integer(const Json &value, uint64_t &out) {
+  if (!value.is_number_unsigned()) return false;
+  out = value.get<uint64_t>();
+  return true;
+}
+
 /// Checks the parsed header and fills `f.tensors`; fails naming the file.
 void read_header(MlpTensorFile &f, const Json &header) {
   const std::string &path = f.path;
   auto bad = [&](const std::string &what) { die("'" + path + "' is not a valid safetensors file: " + what, 1); };
-  if (header.kind != Json::Object) bad("the header is not a JSON object");
-  for (const auto &[name, info] : header.members) {
+  if (!header.is_object()) bad("the header is not a JSON object");
+  for (const auto &[name, info] : header.items()) {
     if (name == "__metadata__") { // free-form text pairs
-      if (info.kind != Json::Object) bad("__metadata__ is not an object");
-      for (const auto &m : info.members)
-        if (m.second.kind != Json::String) bad("__metadata__ '" + m.first + "' is not a string");
+      if (!info.is_object()) bad("__metadata__ is not an object");
+      for (const auto &[key, value] : info.items())
+        if (!value.is_string()) bad("__metadata__ '" + key + "' is not a string");
       continue;
     }
     std::string tensor = "tensor '" + name + "'";
-    if (info.kind != Json::Object) bad(tensor + " is not described by an object");
+    if (!info.is_object()) bad(tensor + " is not described by an object");
     // Other fields are ignored, as the reference reader (serde) does.
-    const Json *dtype = info.member("dtype");
-    const Json *shape = info.member("shape");
-    const Json *offsets = info.member("data_offsets");
-    if (!dtype || dtype->kind != Json::String) bad(tensor + " has no dtype");
-    if (!shape || shape->kind != Json::Array) bad(tensor + " has no shape");
-    if (!offsets || offsets->kind != Json::Array || offsets->items.size() != 2)
-      bad(tensor + " has no data_offsets [begin, end]");
-    if (dtype->text != "F32")
-      die("'" + path + "': " + tensor + " has dtype " + dtype->text + "; only F32 is supported", 1);
+    const Json *dtype = member(info, "dtype");
+    const Json *shape = member(info, "shape");
+    const Json *offsets = member(info, "data_offsets");
+    if (!dtype || !dtype->is_string()) bad(tensor + " has no dtype");
+    if (!shape || !shape->is_array()) bad(tensor + " has no shape");
+    if (!offsets || !offsets->is_array() || offsets->size() != 2) bad(tensor + " has no data_offsets [begin, end]");
+    const std::string &type = dtype->get_ref<const std::string &>();
+    if (type != "F32") die("'" + path + "': " + tensor + " has dtype " + type + "; only F32 is supported", 1);
     MlpTensorFile::Tensor t;
     t.name = name;
-    for (const Json &d : shape->items) {
+    for (const Json &d : *shape) {
       uint64_t n;
-      if (!d.unsigned_integer(n) || n > static_cast<uint64_t>(INT64_MAX))
+      if (!unsigned_integer(d, n) || n > static_cast<uint64_t>(INT64_MAX))
         bad(tensor + " has a shape that is not a list of sizes");
       t.shape.push_back(static_cast<int64_t>(n));
     }
-    if (!offsets->items[0].unsigned_integer(t.begin) || !offsets->items[1].unsigned_integer(t.end))
+    if (!unsigned_integer((*offsets)[0], t.begin) || !unsigned_integer((*offsets)[1], t.end))
       bad(tensor + " has data_offsets that are not integers");
     std::string range = "[" + std::to_string(t.begin) + ", " + std::to_string(t.end) + "]";
     if (t.begin > t.end || t.end > f.data.size())
@@ -195,16 +206,8 @@ extern "C" MlpTensorFile *mlp_rt_st_open(const char *path_arg) {
   auto f = std::make_unique<MlpTensorFile>();
   f->path = std::string(arg(path_arg));
   const std::string &path = f->path;
-  FILE *in = std::fopen(path.c_str(), "rb");
-  if (!in) die("cannot open '" + path + "': " + std::strerror(errno), 1);
-  std::string bytes;
-  char buf[1 << 16];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, in)) > 0) bytes.append(buf, n);
-  bool failed = std::ferror(in);
-  int err = errno;
-  std::fclose(in);
-  if (failed) die("cannot read '" + path + "': " + std::strerror(err), 1);
+  std::string bytes, error;
+  if (!read_file(path, bytes, error)) die(error, 1);
 
   auto bad = [&](const std::string &what) { die("'" + path + "' is not a valid safetensors file: " + what, 1); };
   if (bytes.size() < 8) bad("it is too short (" + std::to_string(bytes.size()) + " bytes)");
@@ -214,7 +217,6 @@ extern "C" MlpTensorFile *mlp_rt_st_open(const char *path_arg) {
     bad("its header length " + std::to_string(length) + " is larger than the file (" +
         std::to_string(bytes.size()) + " bytes)");
   Json header;
-  std::string error;
   if (!parse_json(std::string_view(bytes).substr(8, length), header, error)) bad("bad JSON header: " + error);
   bytes.erase(0, 8 + length); // keep only the data section, without a copy
   f->data = std::move(bytes);

@@ -552,7 +552,7 @@ extern "C" MlpTable *mlp_rt_table_agg(MlpTable *t_arg, const char *keys, const c
   auto out = std::make_unique<MlpTable>();
   out->rows = static_cast<int64_t>(groups.size());
   out->path = t.path;
-  out->items = t.items;
+  out->rowWord = t.rowWord;
   auto lines = std::make_shared<std::vector<int64_t>>();
   std::vector<int64_t> firstRows;
   for (const auto &[key, rows] : groups) firstRows.push_back(rows.front()), lines->push_back((*t.lines)[rows.front()]);

@@ -50,13 +50,6 @@ std::string Column::text(int64_t row) const {
   return "";
 }
 
-namespace {
-
-struct SchemaColumn {
-  std::string name;
-  ColumnType type;
-};
-
 std::vector<SchemaColumn> parse_schema(std::string_view schema) {
   std::vector<SchemaColumn> out;
   for (const std::string &item : split_list(schema)) {
@@ -70,34 +63,6 @@ std::vector<SchemaColumn> parse_schema(std::string_view schema) {
     out.push_back(std::move(c));
   }
   return out;
-}
-
-/// Quotes a value for a message; empty text is shown as such.
-std::string quoted(std::string_view value) {
-  return value.empty() ? std::string("an empty value") : "'" + std::string(value) + "'";
-}
-
-/// The file no longer reads as the schema said: find out how, from a full
-/// inference of the file, and fail with one line that says so. `line` and
-/// `value` are where reading stopped, for the case the inference alone cannot
-/// explain (an i64 column that now holds a decimal or missing value).
-[[noreturn]] void changed(const std::string &path, char sep, const std::vector<SchemaColumn> &schema,
-                          int64_t line, std::string_view value) {
-  CsvSchema actual;
-  std::string error;
-  if (!inferCsvSchema(path, sep, actual, error)) die(error, 1);
-  std::string prefix = "'" + path + "' changed since compile time: ";
-  for (size_t i = 0; i < schema.size() && i < actual.columns.size(); ++i) {
-    const CsvColumn &c = actual.columns[i];
-    bool narrower = (schema[i].type == ColumnType::I64 && c.type != CsvColumn::I64) ||
-                    (schema[i].type == ColumnType::F32 && c.type == CsvColumn::Str);
-    if (!narrower) continue;
-    std::string why = c.type == CsvColumn::Str
-                          ? "row " + std::to_string(c.badRow) + ": " + quoted(c.badValue)
-                          : "row " + std::to_string(line) + ": " + quoted(value);
-    die(prefix + "column '" + c.name + "' is now " + csvTypeName(c.type) + " (" + why + ")", 1);
-  }
-  internal_error("'" + path + "' failed to read but matches its schema");
 }
 
 /// Checks the header against the schema: the same names in the same order.
@@ -119,15 +84,45 @@ void check_header(const std::string &path, const std::vector<std::string> &names
           1);
 }
 
-MlpTable *read_csv(const char *path_arg, char sep, const char *schema_text, bool skipBadWidth = false) {
+namespace {
+
+/// Quotes a value for a message; empty text is shown as such.
+std::string quoted(std::string_view value) {
+  return value.empty() ? std::string("an empty value") : "'" + std::string(value) + "'";
+}
+
+/// The file no longer reads as the schema said: find out how, from a full
+/// inference of the file, and fail with one line that says so. `line` and
+/// `value` are where reading stopped, for the case the inference alone cannot
+/// explain (an i64 column that now holds a decimal or missing value).
+[[noreturn]] void changed(const std::string &path, const CsvOptions &options,
+                          const std::vector<SchemaColumn> &schema, int64_t line, std::string_view value) {
+  CsvSchema actual;
+  std::string error;
+  if (!inferCsvSchema(path, options, actual, error)) die(error, 1);
+  std::string prefix = "'" + path + "' changed since compile time: ";
+  for (size_t i = 0; i < schema.size() && i < actual.columns.size(); ++i) {
+    const CsvColumn &c = actual.columns[i];
+    bool narrower = (schema[i].type == ColumnType::I64 && c.type != CsvColumn::I64) ||
+                    (schema[i].type == ColumnType::F32 && c.type == CsvColumn::Str);
+    if (!narrower) continue;
+    std::string why = c.type == CsvColumn::Str
+                          ? "row " + std::to_string(c.badRow) + ": " + quoted(c.badValue)
+                          : "row " + std::to_string(line) + ": " + quoted(value);
+    die(prefix + "column '" + c.name + "' is now " + csvTypeName(c.type) + " (" + why + ")", 1);
+  }
+  internal_error("'" + path + "' failed to read but matches its schema");
+}
+
+MlpTable *read_csv(const char *path_arg, const CsvOptions &options, const char *schema_text) {
   std::string path(arg(path_arg));
   std::vector<SchemaColumn> schema = parse_schema(arg(schema_text));
   csv::Reader reader;
   std::string error;
   std::vector<std::string> names;
-  if (!reader.open(path, sep, error)) die(error, 1);
-  reader.skipBadWidth(skipBadWidth);
-  if (!csv::readHeader(reader, names, error)) die(error, 1);
+  if (!reader.open(path, options.sep, error)) die(error, 1);
+  reader.skipBadWidth(options.skipBadWidth);
+  if (!csv::readNames(reader, options.header, names, error)) die(error, 1);
   check_header(path, names, schema);
 
   // The rows are parsed in parts, one per thread, each into columns of its
@@ -222,7 +217,7 @@ MlpTable *read_csv(const char *path_arg, char sep, const char *schema_text, bool
   }
   // The first part that stopped has the file's first problem.
   for (Part &p : results) {
-    if (p.changedLine) changed(path, sep, schema, p.changedLine, p.changedValue);
+    if (p.changedLine) changed(path, options, schema, p.changedLine, p.changedValue);
     if (!p.error.empty()) die(p.error, 1);
   }
 
@@ -318,7 +313,7 @@ MlpTable *take_rows(const MlpTable &t, const int64_t *rows, int64_t count) {
   auto out = std::make_unique<MlpTable>();
   out->rows = count;
   out->path = t.path;
-  out->items = t.items;
+  out->rowWord = t.rowWord;
   auto lines = std::make_shared<std::vector<int64_t>>(count);
   for (int64_t r = 0; r < count; ++r) (*lines)[r] = (*t.lines)[rows[r]];
   out->lines = std::move(lines);
@@ -344,12 +339,12 @@ const Column &MlpTable::column(std::string_view name) const {
 }
 
 std::string MlpTable::where(int64_t row) const {
-  if (items) return path + ": item " + std::to_string((*lines)[row]);
+  if (rowWord) return path + ": " + rowWord + " " + std::to_string((*lines)[row]);
   return path + ":" + std::to_string((*lines)[row]);
 }
 
 extern "C" MlpTable *mlp_rt_csv_read(const char *path, const char *schema) {
-  return read_csv(path, ',', schema);
+  return read_csv(path, mlp::CsvOptions(), schema);
 }
 
 /// A separator generated code passes: one byte, not a quote or a line break.
@@ -359,12 +354,13 @@ static char checked_separator(int32_t sep) {
   return static_cast<char>(sep);
 }
 
-extern "C" MlpTable *mlp_rt_csv_read_sep(const char *path, int32_t sep, const char *schema) {
-  return read_csv(path, checked_separator(sep), schema);
-}
-
-extern "C" MlpTable *mlp_rt_csv_read_skipping(const char *path, int32_t sep, const char *schema) {
-  return read_csv(path, checked_separator(sep), schema, /*skipBadWidth=*/true);
+extern "C" MlpTable *mlp_rt_csv_read_with(const char *path, const char *schema, int32_t sep, int32_t flags) {
+  if (flags & ~(MLP_CSV_SKIP_BAD_ROWS | MLP_CSV_NO_HEADER)) internal_error("bad csv flags " + std::to_string(flags));
+  mlp::CsvOptions options;
+  options.sep = checked_separator(sep);
+  options.skipBadWidth = flags & MLP_CSV_SKIP_BAD_ROWS;
+  options.header = !(flags & MLP_CSV_NO_HEADER);
+  return read_csv(path, options, schema);
 }
 
 extern "C" MlpTable *mlp_rt_table_standardize(MlpTable *t, const char *columns) {
@@ -503,7 +499,7 @@ extern "C" MlpTable *mlp_rt_idx_read(const char *images_arg, const char *labels_
   auto table = std::make_unique<MlpTable>();
   table->rows = n;
   table->path = labels;
-  table->items = true;
+  table->rowWord = "item";
   auto items = std::make_shared<std::vector<int64_t>>(static_cast<size_t>(n));
   std::iota(items->begin(), items->end(), int64_t(0));
   table->lines = std::move(items);

@@ -19,7 +19,7 @@ llvm_config.with_system_environment(["HOME", "TMPDIR"])
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.mlp_tools_dir, append_path=True)
-llvm_config.add_tool_substitutions(["mlpc", "mlp-opt", "mlprt-tests", "mlprt-pipeline-tests", "mlp-csv-fuzz"],
+llvm_config.add_tool_substitutions(["mlpc", "mlp-opt", "mlprt-tests", "mlprt-pipeline-tests", "mlprt-fit-driver", "mlp-csv-fuzz"],
                                    [config.mlp_tools_dir])
 
 # Reference libraries for comparison tests: `REQUIRES: torch` skips a test
@@ -32,7 +32,7 @@ def _python_has(module):
                                stderr=subprocess.DEVNULL) == 0
     except OSError:
         return False
-for _module in ["torch", "numpy", "pandas"]:
+for _module in ["torch", "numpy", "pandas", "sklearn"]:
     if _python_has(_module):
         config.available_features.add(_module)
 

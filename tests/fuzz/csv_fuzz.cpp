@@ -18,7 +18,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   reader.openText("fuzz.csv", text, sep);
   mlp::CsvSchema schema;
   std::string error;
-  if (mlp::inferCsvSchema(reader, schema, error)) {
+  if (mlp::inferCsvSchema(reader, mlp::CsvOptions(), schema, error)) {
     // A file that infers cleanly reads record by record, each the header's width.
     mlp::csv::Reader again;
     again.openText("fuzz.csv", text, sep);

@@ -1,5 +1,5 @@
 // Unit tests of the runtime's data-pipeline calls (runtime/mlp_runtime.h):
-// CSV reading and schema inference (runtime/csv.h), IDX files
+// CSV and JSON reading and schema inference (runtime/csv.h), IDX files
 // (runtime/idx.h), tables and tensor columns, batches, metrics, training
 // history and progress, SVG plots and safetensors files.
 //
@@ -285,7 +285,9 @@ std::string schema_text(const mlp::CsvSchema &s) {
 std::string infer(const std::string &path, char sep = ',') {
   mlp::CsvSchema s;
   std::string error;
-  if (!mlp::inferCsvSchema(path, sep, s, error)) return "error: " + error;
+  mlp::CsvOptions options;
+  options.sep = sep;
+  if (!mlp::inferCsvSchema(path, options, s, error)) return "error: " + error;
   return schema_text(s);
 }
 
@@ -504,8 +506,8 @@ void test_tables() {
     check_floats(column_values(w, "x"), {1, 3}, "tables: integers read into f32");
   }
   {
-    MlpTable *semi = mlp_rt_csv_read_sep(write_file("semi2.csv", "a;b\n1;x\n").c_str(), ';', "a:i64,b:str");
-    check_eq(mlp_rt_table_rows(semi), 1, "tables: mlp_rt_csv_read_sep");
+    MlpTable *semi = mlp_rt_csv_read_with(write_file("semi2.csv", "a;b\n1;x\n").c_str(), "a:i64,b:str", ';', 0);
+    check_eq(mlp_rt_table_rows(semi), 1, "tables: mlp_rt_csv_read_with sep");
   }
   check_error([] { mlp_rt_csv_read(kIris.c_str(), "sepal_length:float"); },
               "internal error: bad csv schema item 'sepal_length:float'", "tables: bad schema is a compiler bug");
@@ -1814,12 +1816,29 @@ void test_safetensors() {
   };
   std::vector<Bad> bad = {
       {"not_object", "[1]", "", "the header is not a JSON object"},
-      {"bad_json", "{\"a\":{\"dtype\":\"F32\",}}", "", "bad JSON header: expected a string key at byte 20"},
-      {"trailing", "{} x", "", "bad JSON header: unexpected text after the JSON value at byte 3"},
-      {"dup_key", "{\"a\":1,\"a\":2}", "", "bad JSON header: duplicate key 'a' at byte 7"},
-      {"bad_escape", "{\"a\\q\":1}", "", "bad JSON header: bad escape at byte 4"},
-      {"bad_utf8", "{\"\xff\":1}", "", "bad JSON header: invalid UTF-8 at byte 2"},
-      {"leading_zero", "{\"a\":01}", "", "bad JSON header: expected ',' or '}' at byte 6"},
+      // The strict JSON reader (json.h): where, then what.
+      {"trailing_comma", "{\"a\":{\"dtype\":\"F32\",}}", "",
+       "bad JSON header: line 1, column 21: syntax error while parsing object key - unexpected '}'; "
+       "expected string literal"},
+      {"trailing_comma_array", "{\"a\":[1,]}", "",
+       "bad JSON header: line 1, column 9: syntax error while parsing value - unexpected ']'; "
+       "expected '[', '{', or a literal"},
+      {"trailing", "{} x", "", "bad JSON header: line 1, column 4: syntax error while parsing value - invalid literal; "
+                               "last read: '{} x'; expected end of input"},
+      {"comment", "{} // x", "", "bad JSON header: line 1, column 4: syntax error while parsing value - invalid "
+                                 "literal; last read: '{} /'; expected end of input"},
+      {"dup_key", "{\"a\":1,\n \"a\":2}", "", "bad JSON header: line 2, column 4: duplicate key 'a'"},
+      {"dup_nested_key", "{\"a\":{\"b\":1,\"b\":1}}", "", "bad JSON header: line 1, column 15: duplicate key 'b'"},
+      {"bad_escape", "{\"a\\q\":1}", "",
+       "bad JSON header: line 1, column 5: syntax error while parsing object key - invalid string: forbidden "
+       "character after backslash; last read: '\"a\\q'; expected string literal"},
+      {"bad_utf8", "{\"\xff\":1}", "",
+       "bad JSON header: line 1, column 3: syntax error while parsing object key - invalid string: ill-formed "
+       "UTF-8 byte; last read: '\"<FF>'; expected string literal"},
+      {"leading_zero", "{\"a\":01}", "",
+       "bad JSON header: line 1, column 7: syntax error while parsing object - unexpected number literal; expected '}'"},
+      {"too_deep", "{\"a\":" + std::string(64, '[') /* 65 levels */ + std::string(64, ']') + "}", "",
+       "bad JSON header: line 1, column 69: nested deeper than 64 levels"},
       {"no_dtype", "{\"a\":{\"shape\":[1],\"data_offsets\":[0,4]}}", four, "tensor 'a' has no dtype"},
       {"no_shape", "{\"a\":{\"dtype\":\"F32\",\"data_offsets\":[0,4]}}", four, "tensor 'a' has no shape"},
       {"no_offsets", "{\"a\":{\"dtype\":\"F32\",\"shape\":[1]}}", four, "tensor 'a' has no data_offsets [begin, end]"},
@@ -1865,6 +1884,17 @@ void test_safetensors() {
     mlp_rt_st_read_f32(of, "a", ad.rank, ad.get());
     mlp_rt_st_read_f32(of, "b", bd2.rank, bd2.get());
     check_floats({a, bb}, {1, 2}, "safetensors: reads files of other writers");
+  }
+  {
+    // 64 levels of nesting are fine (an ignored field 62 arrays deep).
+    std::string deep = st_file("deep.safetensors",
+                               "{\"a\":{\"dtype\":\"F32\",\"shape\":[],\"data_offsets\":[0,4],\"x\":" +
+                                   std::string(62, '[') + std::string(62, ']') + "}}",
+                               four);
+    float a = 0;
+    Descriptor ad = make_descriptor(&a, {});
+    mlp_rt_st_read_f32(mlp_rt_st_open(deep.c_str()), "a", ad.rank, ad.get());
+    check(true, "safetensors: 64 levels of JSON nesting");
   }
 }
 
@@ -2009,6 +2039,116 @@ void test_parallel_csv() {
   use_threads("1");
 }
 
+/* ------------------------------------------------------------ json tables */
+
+/// The schema inferred for a json() source as text, or "error: ...".
+std::string infer_json(const std::string &path) {
+  mlp::CsvSchema s;
+  std::string error;
+  if (!mlp::inferJsonSchema(path, s, error)) return "error: " + error;
+  return schema_text(s);
+}
+
+void test_json_tables() {
+  // Per column: integers; floats and an integer; integers with a null; strings;
+  // booleans; numbers with a string; a key only one record has; a str column
+  // with an absent value and a null.
+  std::string types = write_file("types.json",
+                                 "[{\"id\": 1, \"score\": 0.5, \"gaps\": 1, \"name\": \"b\", \"flag\": true,"
+                                 "  \"code\": 3, \"opt\": \"yes\"},\n"
+                                 " {\"id\": 2, \"score\": 2, \"gaps\": null, \"name\": \"a\", \"flag\": false,"
+                                 "  \"code\": \"x7\", \"extra\": 1},\n"
+                                 " {\"id\": -3, \"score\": -1e3, \"gaps\": 3, \"name\": \"b\", \"flag\": true,"
+                                 "  \"code\": 2.5, \"opt\": null}]\n");
+  check_eq(infer_json(types),
+           "3 rows: id:i64 score:f32 gaps:f32 name:str{a|b}@1=b flag:i64 code:str{2.5|3|x7}@2=x7 opt:str{yes}@1=yes "
+           "extra:f32",
+           "json: types like pandas (keys in order of first appearance)");
+  check_eq(infer_json(write_file("one.json", "\xEF\xBB\xBF[{\"\\u00e9\": \"\\u00e9\", \"n\": 18446744073709551615}]")),
+           "1 rows: \xC3\xA9:str{\xC3\xA9}@1=\xC3\xA9 n:f32", "json: BOM, escapes, an integer too large for i64");
+
+  // Errors: one line, naming the file.
+  std::string nope = g_dir + "/nope.json";
+  check_eq(infer_json(nope), "error: cannot open '" + nope + "': No such file or directory", "json: missing file");
+  check_eq(infer_json(g_dir), "error: cannot read '" + g_dir + "': Is a directory", "json: a directory");
+  struct Bad {
+    const char *name, *text, *message;
+  };
+  const Bad bad[] = {
+      {"syntax", "[{\"a\": 1},\n {\"a\": 2,}]",
+       " is not valid JSON: line 2, column 10: syntax error while parsing object key - unexpected '}'; expected "
+       "string literal"},
+      {"dup", "[{\"a\": 1, \"a\": 2}]", " is not valid JSON: line 1, column 13: duplicate key 'a'"},
+      {"utf8", "[{\"a\": \"\xC3\"}]",
+       " is not valid JSON: line 1, column 10: syntax error while parsing value - invalid string: ill-formed "
+       "UTF-8 byte; last read: '\"<C3>\"'"},
+      {"object", "{\"a\": [1, 2]}", " holds an object, not an array of records"},
+      {"empty", "[]", " holds no records"},
+      {"element", "[{\"a\": 1}, {\"a\": 2}, 3]", ": record 3 is a number, not an object"},
+      {"null_element", "[null]", ": record 1 is null, not an object"},
+      {"nested", "[{\"a\": 1}, {\"a\": 2}, {\"a\": 3, \"tags\": [\"x\"]}]",
+       ": record 3, field 'tags': nested arrays and objects are not supported; flatten them first"},
+      {"nested_object", "[{\"a\": {}}]",
+       ": record 1, field 'a': nested arrays and objects are not supported; flatten them first"},
+      {"no_fields", "[{}, {}]", ": its records have no fields"},
+  };
+  for (const Bad &b : bad) {
+    std::string path = write_file(std::string(b.name) + ".json", b.text);
+    check_eq(infer_json(path), "error: '" + path + "'" + b.message, std::string("json: error: ") + b.name);
+  }
+
+  // Reading against the schema.
+  const char *schema = "id:i64,score:f32,gaps:f32,name:str,flag:i64,code:str,opt:str,extra:f32";
+  MlpTable *t = mlp_rt_json_read(types.c_str(), schema);
+  check_eq(mlp_rt_table_rows(t), 3, "json: rows");
+  check_list(values_i64(t, "id"), {1, 2, -3}, "json: i64 values");
+  check_list(values_i64(t, "flag"), {1, 0, 1}, "json: booleans as 1/0");
+  const double nan = std::nan("");
+  check_floats(column_values(t, "score"), {0.5, 2, -1000}, "json: f32 values");
+  check_floats(column_values(t, "gaps"), {1, nan, 3}, "json: null is missing");
+  check_floats(column_values(t, "extra"), {nan, 1, nan}, "json: an absent key is missing");
+  check_list(values_i64(mlp_rt_table_label_encode(t, "name", "a\nb"), "name"), {1, 0, 1}, "json: str codes");
+  check_list(values_i64(mlp_rt_table_label_encode(t, "code", "2.5\n3\nx7"), "code"), {1, 2, 0},
+             "json: numbers in a str column as their JSON text");
+  // A row's place in messages is its record, also after reordering.
+  check_error([&] { mlp_rt_table_label_encode(t, "opt", "yes"); },
+              types + ": record 2: column 'opt' has a missing value (label_encode needs one)",
+              "json: where() names the record");
+  check_error([&] { mlp_rt_table_label_encode(mlp_rt_table_sort(t, "id", 0), "opt", "yes"); },
+              types + ": record 3: column 'opt' has a missing value (label_encode needs one)",
+              "json: where() after sorting");
+  {
+    // Widening reads fine: integers in an f32 column, numbers and booleans in a str one.
+    std::string wide = write_file("wide.json", "[{\"x\": 1, \"c\": 3}, {\"x\": 2, \"c\": true}]");
+    MlpTable *w = mlp_rt_json_read(wide.c_str(), "x:f32,c:str");
+    check_floats(column_values(w, "x"), {1, 2}, "json: integers read into f32");
+    check_list(values_i64(mlp_rt_table_label_encode(w, "c", "3\ntrue"), "c"), {0, 1}, "json: widening to str");
+  }
+
+  // The file changed since compile time.
+  auto changed = [&](const char *name, const char *text, const char *schema, const std::string &message) {
+    std::string path = write_file(std::string(name) + ".json", text);
+    check_error([&] { mlp_rt_json_read(path.c_str(), schema); },
+                "'" + path + "' changed since compile time: " + message, std::string("json: changed: ") + name);
+  };
+  changed("now_f32", "[{\"x\": 1, \"y\": 2}, {\"x\": 3, \"y\": 2.5}]", "x:i64,y:i64",
+          "column 'y' is now f32 (record 2: 2.5)");
+  changed("now_null", "[{\"x\": 1}, {\"x\": null}]", "x:i64", "column 'x' is now f32 (record 2: null)");
+  changed("now_absent", "[{\"x\": 1, \"y\": 1}, {\"y\": 2}]", "x:i64,y:i64",
+          "column 'x' is now f32 (record 2: no value)");
+  changed("now_str", "[{\"x\": 1.5}, {\"x\": \"abc\"}, {\"x\": \"d\"}]", "x:f32",
+          "column 'x' is now str (record 2: \"abc\")");
+  changed("i64_now_str", "[{\"x\": 1}, {\"x\": 2.5}, {\"x\": \"s\"}]", "x:i64",
+          "column 'x' is now str (record 3: \"s\")");
+  changed("missing", "[{\"x\": 1}]", "x:i64,z:str", "column 'z' is missing");
+  changed("new", "[{\"x\": 1}, {\"x\": 2, \"z\": 1}]", "x:i64", "it has a new column 'z'");
+  changed("order", "[{\"y\": 1, \"x\": 1}]", "x:i64,y:i64",
+          "its columns are in a different order (column 1 is now 'y', was 'x')");
+  std::string broken = write_file("broken.json", "[{\"x\": 1}, 2]");
+  check_error([&] { mlp_rt_json_read(broken.c_str(), "x:i64"); }, "'" + broken + "': record 2 is a number, not an object",
+              "json: a file that no longer reads");
+}
+
 int main(int argc, char **argv) {
   if (argc == 3 && std::string(argv[1]) == "--write-safetensors") return write_safetensors_mode(argv[2]);
   if (argc == 3 && std::string(argv[1]) == "--read-safetensors") return read_safetensors_mode(argv[2]);
@@ -2025,6 +2165,7 @@ int main(int argc, char **argv) {
   test_tables();
   test_steps();
   test_parallel_csv();
+  test_json_tables();
   test_batches();
   test_idx();
   test_tensor_columns();
