@@ -260,6 +260,8 @@ void MLIRGen::genStmt(const Stmt &s, bool topLevel) {
     return;
   case StmtKind::Train:
     return genTrain(s);
+  case StmtKind::Fit:
+    return genFit(s);
   case StmtKind::Plot:
     return genPlot(s);
   case StmtKind::Save:
@@ -295,6 +297,9 @@ void MLIRGen::genPrint(const GenValue &v, Location l) {
     return;
   case GenValue::Report:
     rtCall("mlp_rt_fmt_confusion", {}, {v.value}, l);
+    return;
+  case GenValue::Fitted:
+    rtCall("mlp_rt_fmt_fitted", {}, {v.value}, l);
     return;
   case GenValue::None:
   case GenValue::Handle:

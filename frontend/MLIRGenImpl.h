@@ -30,6 +30,7 @@ struct GenValue {
     Handle,  // value: a runtime object (table, history) as !llvm.ptr
     Model,   // elems: the parameters; value: the training history or null
     Report,  // value: an evaluation whose report is printed (confusion)
+    Fitted,  // value: a model `fit` made (MlpFitted *)
   } kind = None;
   mlir::Value value;
   std::vector<GenValue> elems;  // Tuple, Model
@@ -84,6 +85,13 @@ public:
   void genTrain(const Stmt &s);
   void genPlot(const Stmt &s);
   void genSave(const Stmt &s);
+
+  // Fitted models (MLIRGenFit.cpp).
+  void genFit(const Stmt &s);
+  mlir::Value fittedEvaluation(const TrainedInfo &info, mlir::Value model, mlir::Value table,
+                               mlir::Location l);
+  GenValue genFittedPredict(const Expr &e);
+  GenValue genFittedMember(const Expr &e);
   /// The model's forward for `batch` examples (0: the training batch size).
   mlir::func::FuncOp forwardFunction(const TrainedInfo &info,
                                      bool training = false, int64_t batch = 0);

@@ -1097,7 +1097,9 @@ GenValue MLIRGen::genTableBuiltin(const Expr &e, const std::string &name) {
   const TrainedInfo &info = *typeOf(*positional(0)).trained;
   GenValue net = gen(*positional(0));
   Value table = gen(*positional(1)).value;
-  Value eval = evaluate(info, paramValues(net), batcher(info, table, false, l), l);
+  Value eval = info.estimator.empty()
+                   ? evaluate(info, paramValues(net), batcher(info, table, false, l), l)
+                   : fittedEvaluation(info, net.value, table, l);
   if (name == "confusion") {
     GenValue report;
     report.kind = GenValue::Report;
@@ -1216,6 +1218,8 @@ Value MLIRGen::genMutate(const Expr &e) {
 GenValue MLIRGen::genPredict(const Expr &e) {
   Location l = loc(e);
   const TrainedInfo &info = *typeOf(*e.operands[0]).trained;
+  if (!info.estimator.empty())
+    return genFittedPredict(e);
   GenValue net = gen(*e.operands[0]);
   if (typeOf(*e.args[0].value).kind == Type::Tensor) {
     // net(x): one call of the eval-mode forward, made for x's row count.
@@ -1257,6 +1261,8 @@ GenValue MLIRGen::genMember(const Expr &e) {
         ValueRange{table, str(e.name, l)}, ValueRange{rows});
     return GenValue::tensor(fill.getResult(0));
   }
+  if (!typeOf(*e.operands[0]).trained->estimator.empty())
+    return genFittedMember(e);
   GenValue net = gen(*e.operands[0]);
   GenValue history;
   history.kind = GenValue::Handle;

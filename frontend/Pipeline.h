@@ -69,7 +69,11 @@ struct Layer {
 
 /// A model trained by a `train` statement (or loaded from a file).
 struct TrainedInfo {
-  std::string model;         // the model's name
+  std::string model;         // the model's name (a fitted model: the estimator's)
+  /// A model made by `fit`: the estimator (runtime/fit/catalog.h) and its
+  /// options as the runtime reads them (`alpha=0.5,k=3`); "" for a net.
+  std::string estimator;
+  std::string estimatorOptions;
   std::vector<Layer> layers;
   /// A model with named layers: `forward(x) = expr`, its parameter name, and
   /// for each call of a layer in expr, the layer's position in `layers`.

@@ -38,9 +38,6 @@ static std::string laterFeature(StmtKind k, bool inBlock) {
   const char *what = nullptr;
   bool plural = false;
   switch (k) {
-  case StmtKind::Fit:
-    what = "'fit'";
-    break;
   case StmtKind::Import:
     what = "'import'";
     break;
@@ -212,6 +209,8 @@ void Sema::checkTopLevel(const Stmt &s) {
     return checkModel(s);
   case StmtKind::Train:
     return checkTrain(s);
+  case StmtKind::Fit:
+    return checkFit(s);
   case StmtKind::Plot:
     return checkPlot(s);
   case StmtKind::Save:
@@ -367,7 +366,8 @@ void Sema::checkPrint(const Stmt &s) {
     error(*s.value, "cannot print a function");
   if (t.kind == Type::Unit)
     error(*s.value, "this expression has no value to print");
-  if (t.kind == Type::Table || t.kind == Type::Trained ||
+  bool fitted = t.kind == Type::Trained && !t.trained->estimator.empty();
+  if (t.kind == Type::Table || (t.kind == Type::Trained && !fitted) ||
       t.kind == Type::History || t.kind == Type::Model)
     unsupported(s.value->range, "printing " + t.str());
 }

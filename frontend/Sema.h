@@ -166,6 +166,7 @@ private:
   void checkData(const Stmt &s);
   void checkModel(const Stmt &s);
   void checkTrain(const Stmt &s);
+  void checkFit(const Stmt &s);
   void checkPlot(const Stmt &s);
   void checkSave(const Stmt &s);
   Type checkCsv(const Expr &e);

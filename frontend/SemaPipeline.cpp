@@ -3,6 +3,7 @@
 #include "frontend/Pipeline.h"
 #include "frontend/Sema.h"
 #include "runtime/csv.h"
+#include "runtime/fit/catalog.h"
 #include "runtime/idx.h"
 
 #include <algorithm>
@@ -537,6 +538,9 @@ Type Sema::checkTableBuiltin(const Expr &e, const std::string &name) {
     error(*positional[0], "'" + name + "' needs a trained model, got " + m.str());
   Type t = tableArg(positional[1]);
   const TrainedInfo &info = *m.trained;
+  if (!info.estimator.empty() && info.target.empty())
+    error(*positional[0], "'" + name + "' compares predictions with a target, but " + info.estimator +
+                              " learns without one");
   checkModelInputs(*positional[1], info, *t.table, /*needTarget=*/true);
   if (isRegressionMetric(name) && info.classification)
     error(e, "'" + name + "' measures regression, but '" + positional[0]->name +
@@ -1594,6 +1598,19 @@ Type Sema::checkPredict(const Expr &e, const Type &model) {
   const Expr &arg = *e.args[0].value;
   Type t = check(arg);
   const TrainedInfo &info = *model.trained;
+  if (!info.estimator.empty()) {
+    // A fitted model predicts for a table: classes (or kmeans' clusters) as
+    // i64, values as f32, pca's components as f32[rows, k].
+    if (t.kind != Type::Table)
+      error(arg, "a fitted model predicts from a table, got " + t.str());
+    checkModelInputs(arg, info, *t.table, /*needTarget=*/false);
+    Dim rows, components;
+    components.size = info.outputs;
+    if (info.estimator == "pca")
+      return record(e, Type::tensor(ElemType::F32, {rows, components}));
+    bool ints = info.classification || info.target.empty();
+    return record(e, Type::tensor(ints ? ElemType::I64 : ElemType::F32, {rows}));
+  }
   if (t.kind == Type::Tensor) {
     std::string expected = "f32[N, " + std::to_string(info.features) + "]";
     // Values per example, if every dimension after N is known (else 0).
@@ -1624,6 +1641,18 @@ Type Sema::checkPredict(const Expr &e, const Type &model) {
 
 Type Sema::checkMember(const Expr &e) {
   Type base = check(*e.operands[0]);
+  if (base.kind == Type::Trained && !base.trained->estimator.empty()) {
+    // A number the estimator learned: km.inertia.
+    const auto *spec = rt::fit::find_estimator(base.trained->estimator);
+    std::string list;
+    for (const char *n : spec->numbers) {
+      if (e.name == n)
+        return record(e, Type::scalar(ElemType::F64));
+      list += (list.empty() ? "" : ", ") + std::string(n);
+    }
+    diags.error(e.nameRange, "a fitted " + base.trained->estimator + " has no member '" + e.name + "'" +
+                                 (list.empty() ? "" : " (it has: " + list + ")"));
+  }
   if (base.kind == Type::Trained) {
     if (e.name != "history")
       diags.error(e.nameRange, "a trained model has no member '" + e.name +

@@ -13,7 +13,7 @@ packages=(cmake ninja-build ccache clang-19 g++ python3
           libantlr4-runtime-dev antlr4 libeigen3-dev libfmt-dev
           zlib1g-dev libzstd-dev nlohmann-json3-dev dataset-fashion-mnist)
 if [ "${1:-}" = "--with-references" ]; then
-  packages+=(python3-numpy python3-torch python3-pandas libclang-rt-19-dev)
+  packages+=(python3-numpy python3-torch python3-pandas python3-sklearn libclang-rt-19-dev)
 fi
 missing=()
 for p in "${packages[@]}"; do

@@ -1,0 +1,171 @@
+// Sema for `fit name = estimator(options) on table { inputs = ..., target = ... }`:
+// the estimator and its options are checked against the runtime's catalog
+// (runtime/fit/catalog.h, the one table both sides read), the columns
+// against the table's schema. A fitted model is typed like a trained net, so
+// metrics, predictions and printing take either.
+#include "frontend/Pipeline.h"
+#include "frontend/Sema.h"
+#include "runtime/fit/catalog.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+namespace mlp {
+
+using rt::fit::EstimatorSpec;
+using rt::fit::OptionSpec;
+using rt::fit::Task;
+
+/// `v` as the runtime reads it back exactly (`0.10000000000000001`), or
+/// briefly for messages (`0.1`).
+static std::string numberText(double v, bool exact) {
+  char text[40];
+  std::snprintf(text, sizeof text, exact ? "%.17g" : "%g", v);
+  return text;
+}
+
+void Sema::checkFit(const Stmt &s) {
+  auto info = std::make_shared<TrainedInfo>();
+  const Expr &call = *s.value;
+  const Expr *head = call.kind == ExprKind::Call ? call.operands[0].get() : &call;
+  if (head->kind != ExprKind::Name)
+    error(call, "fit needs an estimator, as in fit reg = ridge(alpha: 1.0) on t { ... }");
+  record(*head, Type::unit());
+  const EstimatorSpec *spec = rt::fit::find_estimator(head->name);
+  if (!spec) {
+    std::vector<std::string> names;
+    for (const EstimatorSpec &e : rt::fit::estimators())
+      names.push_back(e.name);
+    std::string hint = closestName(head->name, names);
+    std::string all;
+    for (const std::string &n : names)
+      all += (all.empty() ? "" : ", ") + n;
+    error(*head, "unknown estimator '" + head->name + "'" +
+                     (hint.empty() ? " (the estimators: " + all + ")"
+                                   : " (did you mean '" + hint + "'?)"));
+  }
+  info->model = info->estimator = spec->name;
+
+  // Options: each named, known, and a constant of its kind within range.
+  if (call.kind == ExprKind::Call)
+    for (const Arg &a : call.args) {
+      auto known = std::find_if(spec->options.begin(), spec->options.end(),
+                                [&](const OptionSpec &o) { return a.name == o.name; });
+      if (known == spec->options.end()) {
+        std::string list;
+        for (const OptionSpec &o : spec->options)
+          list += (list.empty() ? "" : ", ") + std::string(o.name);
+        error(*a.value, std::string(spec->name) + " has no option '" +
+                            (a.name.empty() ? std::string("(positional)") : a.name) + "'" +
+                            (list.empty() ? " (it takes none)" : " (its options: " + list + ")"));
+      }
+      const OptionSpec &o = *known;
+      double value;
+      if (o.kind == OptionSpec::Bool) {
+        if (a.value->kind != ExprKind::Bool)
+          error(*a.value, a.name + " is true or false");
+        record(*a.value, Type::scalar(ElemType::Bool));
+        value = a.value->boolean ? 1 : 0;
+      } else {
+        check(*a.value);
+        auto c = constant(*a.value);
+        bool integral = c && std::floor(*c) == *c;
+        if (!c || (o.kind == OptionSpec::Int && !integral) || *c < o.min || !std::isfinite(*c))
+          error(*a.value, a.name + " (" + o.help + ") must be " +
+                              (o.kind == OptionSpec::Int ? "an integer" : "a number") +
+                              " of at least " + numberText(o.min, false) + " known when compiling");
+        value = *c;
+      }
+      info->estimatorOptions += (info->estimatorOptions.empty() ? "" : ",") + a.name + "=" +
+                                numberText(value, true);
+      if (a.name == "n_components")
+        info->outputs = (int64_t)value;
+    }
+  for (const OptionSpec &o : spec->options) // n_components left at its default
+    if (std::string(o.name) == "n_components" && info->outputs == 0)
+      info->outputs = (int64_t)o.value;
+
+  Type tableType = check(*s.target);
+  if (tableType.kind != Type::Table)
+    error(*s.target, "fit needs a table after 'on', got " + tableType.str());
+  info->table = s.target.get();
+  const TableSchema &schema = *tableType.table;
+
+  std::map<std::string, const Stmt *> settings;
+  const std::vector<std::string> known = {"inputs", "target"};
+  for (const StmtPtr &item : s.body->stmts) {
+    if (item->kind != StmtKind::Assign)
+      diags.error(item->range, "expected a setting such as 'inputs = numeric'");
+    const std::string &key = item->name();
+    if (std::find(known.begin(), known.end(), key) == known.end())
+      diags.error(item->nameRanges.front(), "unknown fit setting '" + key +
+                                                "' (fit takes inputs = ... and target = ...)");
+    if (settings.count(key))
+      diags.error(item->nameRanges.front(), "'" + key + "' is set twice");
+    settings[key] = item.get();
+  }
+  if (!settings.count("inputs"))
+    diags.error(s.range, "fit needs 'inputs = ...', as in inputs = numeric");
+  const Expr &inputs = *settings["inputs"]->value;
+  info->inputs = columnList(inputs, schema, "input column");
+  if (info->inputs.empty())
+    error(inputs, "fit needs at least one input column");
+  info->features = 0;
+  for (const std::string &name : info->inputs) {
+    int64_t width = 1;
+    for (int64_t d : schema.find(name)->shape)
+      width *= d;
+    info->features += width;
+  }
+
+  bool supervised = spec->task != Task::Unsupervised;
+  if (!supervised && settings.count("target"))
+    error(*settings["target"]->value, std::string(spec->name) + " learns without a target: leave 'target' out");
+  if (supervised) {
+    if (!settings.count("target"))
+      diags.error(s.range, std::string(spec->name) + " needs 'target = ...', the column to predict");
+    const Expr &targetExpr = *settings["target"]->value;
+    const Column &target = column(targetExpr, schema);
+    info->target = target.name;
+    if (std::find(info->inputs.begin(), info->inputs.end(), target.name) != info->inputs.end())
+      error(targetExpr, "the target '" + target.name + "' is also an input: drop it from the inputs (numeric - [" +
+                            target.name + "])");
+    if (!target.shape.empty())
+      error(targetExpr, "the target '" + target.name + "' is " + columnType(target) + ": fit needs one value per row");
+    bool classes = spec->task == Task::Classification ||
+                   (spec->task == Task::Either && target.elem != ElemType::F32);
+    if (classes && target.elem != ElemType::Str)
+      error(targetExpr, std::string(spec->name) + " predicts classes, but '" + target.name + "' is " +
+                            columnType(target) + ": read it as text (csv(..., types: {" + target.name +
+                            ": str})) so its values name the classes");
+    if (!classes)
+      requireNumeric(targetExpr, target, ("the target of " + std::string(spec->name)).c_str());
+    info->classification = classes;
+    info->labels = target.labels;
+    if (classes && info->labels.size() < 2)
+      error(targetExpr, "'" + target.name + "' holds " + std::to_string(info->labels.size()) +
+                            " class; a classifier needs two or more");
+    info->classes = classes ? (int64_t)info->labels.size() : 0;
+    info->outputs = classes ? info->classes : 1;
+  } else {
+    info->classification = false;
+    if (info->estimator == "pca") {
+      if (info->outputs > info->features)
+        error(call, "pca keeps " + std::to_string(info->outputs) + " components of " +
+                        std::to_string(info->features) + " inputs: n_components must be at most " +
+                        std::to_string(info->features));
+    } else {
+      info->outputs = 1;
+    }
+  }
+
+  trainings[&s] = info;
+  Local l;
+  l.type.kind = Type::Trained;
+  l.type.name = info->model;
+  l.type.trained = info;
+  bind(s.name(), s.nameRanges.front(), l, true);
+}
+
+} // namespace mlp
