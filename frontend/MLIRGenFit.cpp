@@ -64,4 +64,54 @@ GenValue MLIRGen::genFittedMember(const Expr &e) {
       b.create<tensor::FromElementsOp>(l, RankedTensorType::get({}, b.getF64Type()), v));
 }
 
+/// adjusted_rand, silhouette, cross_validate and grid_search.
+GenValue MLIRGen::genFitBuiltin(const Expr &e, const std::string &name) {
+  Location l = loc(e);
+  auto f64 = [&](Value v) {
+    return GenValue::tensor(
+        b.create<tensor::FromElementsOp>(l, RankedTensorType::get({}, b.getF64Type()), v));
+  };
+  const Expr *first = positionalArg(e, 0), *second = positionalArg(e, 1);
+  if (name == "adjusted_rand")
+    return f64(rtCall("mlp_rt_adjusted_rand", b.getF64Type(), {tensorOf(*first), tensorOf(*second)}, l));
+  Value model = gen(*first).value;
+  Value table = gen(*second).value;
+  if (name == "silhouette")
+    return f64(rtCall("mlp_rt_fitted_silhouette", b.getF64Type(), {model, table}, l));
+  auto option = [&](const char *key, int64_t otherwise) {
+    const Expr *v = namedArg(e, key);
+    return i64(v ? (int64_t)*constant(*v) : otherwise, l);
+  };
+  Value folds = option("folds", 5), seed = option("seed", -1);
+  if (name == "cross_validate") {
+    auto fill = b.create<ops::RuntimeFillOp>(l, TypeRange{tensorType(typeOf(e))},
+                                             b.getStringAttr("mlp_rt_cross_validate"),
+                                             ValueRange{model, table, folds, seed}, ValueRange{});
+    return GenValue::tensor(fill.getResult(0));
+  }
+  GenValue best;
+  best.kind = GenValue::Fitted;
+  best.value = rtCall("mlp_rt_grid_search", ptrType(),
+                      {model, table, str(notes->strings.at(&e), l), folds, seed}, l);
+  return best;
+}
+
+/// `plot scatter(t, x: a, y: b, color: c) to "path"`.
+void MLIRGen::genScatter(const Expr &e, const std::string &path, Location l) {
+  Value table = gen(*positionalArg(e, 0)).value;
+  llvm::SmallVector<llvm::StringRef, 3> columns;
+  llvm::StringRef(notes->strings.at(&e)).split(columns, '\t');
+  const Expr *color = namedArg(e, "color");
+  if (color && columns[2].empty()) { // per-row labels, such as km(t)
+    std::string label = color->kind == ExprKind::Call && color->operands[0]->kind == ExprKind::Name
+                            ? color->operands[0]->name
+                            : "label";
+    rtCall("mlp_rt_plot_scatter_labels", {},
+           {table, str(columns[0], l), str(columns[1], l), tensorOf(*color), str(label, l), str(path, l)}, l);
+    return;
+  }
+  rtCall("mlp_rt_plot_scatter", {},
+         {table, str(columns[0], l), str(columns[1], l), str(columns[2], l), str(path, l)}, l);
+}
+
 } // namespace mlp

@@ -92,6 +92,8 @@ public:
                                mlir::Location l);
   GenValue genFittedPredict(const Expr &e);
   GenValue genFittedMember(const Expr &e);
+  GenValue genFitBuiltin(const Expr &e, const std::string &name);
+  void genScatter(const Expr &e, const std::string &path, mlir::Location l);
   /// The model's forward for `batch` examples (0: the training batch size).
   mlir::func::FuncOp forwardFunction(const TrainedInfo &info,
                                      bool training = false, int64_t batch = 0);

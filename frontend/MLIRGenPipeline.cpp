@@ -955,6 +955,9 @@ Value MLIRGen::learnedStep(const char *function, const Expr &e, Location l) {
 }
 
 GenValue MLIRGen::genTableBuiltin(const Expr &e, const std::string &name) {
+  if (name == "adjusted_rand" || name == "silhouette" || name == "cross_validate" ||
+      name == "grid_search")
+    return genFitBuiltin(e, name);
   Location l = loc(e);
   auto handle = [](Value v) {
     GenValue g;
@@ -1115,6 +1118,8 @@ GenValue MLIRGen::genTableBuiltin(const Expr &e, const std::string &name) {
 
 void MLIRGen::genPlot(const Stmt &s) {
   Location l = loc(s.range);
+  if (s.value->kind == ExprKind::Call)
+    return genScatter(*s.value, s.target->parts[0].text, l);
   Value history = gen(*s.value).value;
   rtCall("mlp_rt_plot_history", {}, {history, str(s.target->parts[0].text, l)}, l);
 }
@@ -1255,9 +1260,12 @@ GenValue MLIRGen::genMember(const Expr &e) {
     Value rows = b.create<arith::IndexCastOp>(
         l, b.getIndexType(), rtCall("mlp_rt_table_rows", b.getI64Type(), {table}, l));
     bool ints = typeOf(e).elem == ElemType::I64;
+    auto codes = notes->strings.find(&e); // a str column's codes (adjusted_rand)
     auto fill = b.create<ops::RuntimeFillOp>(
         l, TypeRange{tensorType(typeOf(e))},
-        b.getStringAttr(ints ? "mlp_rt_table_column_i64" : "mlp_rt_table_column_f32"),
+        b.getStringAttr(codes != notes->strings.end() ? "mlp_rt_table_codes"
+                        : ints                       ? "mlp_rt_table_column_i64"
+                                                     : "mlp_rt_table_column_f32"),
         ValueRange{table, str(e.name, l)}, ValueRange{rows});
     return GenValue::tensor(fill.getResult(0));
   }

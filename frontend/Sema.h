@@ -167,6 +167,11 @@ private:
   void checkModel(const Stmt &s);
   void checkTrain(const Stmt &s);
   void checkFit(const Stmt &s);
+  Type checkFitBuiltin(const Expr &e, const std::string &name);
+  void checkScatter(const Expr &e);
+  /// While the arguments of adjusted_rand are checked: `t.col` of a str
+  /// column is its labels' codes, i64[?].
+  bool strColumnCodes = false;
   void checkPlot(const Stmt &s);
   void checkSave(const Stmt &s);
   Type checkCsv(const Expr &e);

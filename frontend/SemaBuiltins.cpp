@@ -23,7 +23,6 @@ const std::set<std::string> kOther = {
 /// Builtins of later parts of the language: they are known names, so using
 /// one says "not supported yet" rather than "unknown name".
 const std::set<std::string> kLater = {
-    "scatter",   "adjusted_rand",
     "dense",     "dropout",
     "batchnorm", "layernorm", "embedding", "lstm",    "gru",       "attention"};
 /// Tables and metrics (SemaPipeline.cpp).
@@ -31,7 +30,8 @@ const std::set<std::string> kPipeline = {
     "csv", "json", "idx", "mutate", "standardize", "split", "text", "describe", "write_csv", "group_by", "join", "parse_dates", "window", "tokenize",
     "agg", "filter", "rename", "select", "drop", "drop_na", "fill_na", "onehot",
     "label_encode", "minmax", "head", "shuffle", "sort", "accuracy", "precision", "recall", "f1",
-    "confusion", "mse", "mae", "r2", "log_loss"};
+    "confusion", "mse", "mae", "r2", "log_loss", "roc_auc", "adjusted_rand", "silhouette",
+    "cross_validate", "grid_search"};
 } // namespace
 
 bool isPipelineBuiltin(const std::string &name) { return kPipeline.count(name) > 0; }

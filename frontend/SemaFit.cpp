@@ -168,4 +168,104 @@ void Sema::checkFit(const Stmt &s) {
   bind(s.name(), s.nameRanges.front(), l, true);
 }
 
+/// adjusted_rand(a, b), silhouette(model, t), cross_validate(model, t,
+/// folds:, seed:) and grid_search(model, t, option: [values], folds:, seed:).
+Type Sema::checkFitBuiltin(const Expr &e, const std::string &name) {
+  std::vector<const Expr *> positional;
+  for (const Arg &a : e.args)
+    if (a.name.empty())
+      positional.push_back(a.value.get());
+  if (name == "adjusted_rand") {
+    if (positional.size() != 2 || e.args.size() != 2)
+      error(e, "adjusted_rand takes two labelings of the same rows, as in adjusted_rand(km(t), t.species)");
+    for (const Expr *x : positional) {
+      strColumnCodes = true;
+      Type t = check(*x);
+      strColumnCodes = false;
+      if (!t.isTensor() || t.elem != ElemType::I64 || t.rank() != 1)
+        error(*x, "adjusted_rand compares labels: an i64 vector (a model's predictions) or a str column, got " +
+                      t.str());
+    }
+    return record(e, Type::scalar(ElemType::F64));
+  }
+
+  // The rest take a fitted model and a table.
+  if (positional.size() != 2)
+    error(e, name + " takes a fitted model and a table, as in " + name + "(model, train_set)");
+  Type m = check(*positional[0]);
+  if (m.kind != Type::Trained || m.trained->estimator.empty())
+    error(*positional[0], name + " needs a model made by fit, got " + m.str());
+  const TrainedInfo &info = *m.trained;
+  Type t = check(*positional[1]);
+  if (t.kind != Type::Table)
+    error(*positional[1], name + " needs a table, got " + t.str());
+  const auto *spec = rt::fit::find_estimator(info.estimator);
+  if (name == "silhouette") {
+    if (e.args.size() != 2)
+      error(e, "silhouette takes a fitted model and a table, as in silhouette(km, t)");
+    if (!info.classification && info.estimator != "kmeans")
+      error(*positional[0], "silhouette scores clusters: it needs a model that predicts labels (kmeans or a classifier)");
+    checkModelInputs(*positional[1], info, *t.table, /*needTarget=*/false);
+    return record(e, Type::scalar(ElemType::F64));
+  }
+
+  if (info.target.empty())
+    error(*positional[0], name + " scores predictions against a target, but " + info.estimator +
+                              " learns without one");
+  checkModelInputs(*positional[1], info, *t.table, /*needTarget=*/true);
+  std::string grid;
+  for (const Arg &a : e.args) {
+    if (a.name.empty())
+      continue;
+    if (a.name == "folds" || a.name == "seed") {
+      int64_t v = constInt(*a.value, a.name.c_str());
+      if (a.name == "folds" && v < 2)
+        error(*a.value, "folds must be at least 2");
+      continue;
+    }
+    auto option = std::find_if(spec->options.begin(), spec->options.end(),
+                               [&](const OptionSpec &o) { return a.name == o.name; });
+    if (name != "grid_search" || option == spec->options.end())
+      diags.error(a.nameRange, name + " has no parameter '" + a.name + "'" +
+                                   (name == "grid_search" ? " (" + info.estimator + " has no such option)" : ""));
+    // option: [v, ...], each a constant the option takes.
+    const Expr &list = *a.value;
+    if (list.kind != ExprKind::List || list.operands.empty())
+      error(list, "grid_search tries a list of values per option, as in " + a.name + ": [0.1, 1, 10]");
+    record(list, Type::unit());
+    grid += (grid.empty() ? "" : ";") + a.name + "=";
+    for (size_t i = 0; i < list.operands.size(); ++i) {
+      const Expr &x = *list.operands[i];
+      double v;
+      if (option->kind == OptionSpec::Bool) {
+        if (x.kind != ExprKind::Bool)
+          error(x, a.name + " is true or false");
+        record(x, Type::scalar(ElemType::Bool));
+        v = x.boolean;
+      } else {
+        check(x);
+        auto c = constant(x);
+        if (!c || (option->kind == OptionSpec::Int && std::floor(*c) != *c) || *c < option->min)
+          error(x, a.name + " (" + option->help + ") must be " +
+                       (option->kind == OptionSpec::Int ? "an integer" : "a number") + " of at least " +
+                       numberText(option->min, false));
+        v = *c;
+      }
+      grid += (i ? "|" : "") + numberText(v, true);
+    }
+  }
+  if (name == "cross_validate") {
+    if (!grid.empty())
+      error(e, "cross_validate takes folds: and seed:");
+    const Expr *folds = namedArg(e, "folds");
+    Dim n;
+    n.size = folds ? *constant(*folds) : 5;
+    return record(e, Type::tensor(ElemType::F64, {n}));
+  }
+  if (grid.empty())
+    error(e, "grid_search needs at least one option to try, as in grid_search(model, t, alpha: [0.1, 1, 10])");
+  ctx->notes->strings[&e] = grid;
+  return record(e, m); // the best model, refitted on the whole table
+}
+
 } // namespace mlp

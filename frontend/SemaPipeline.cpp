@@ -63,7 +63,7 @@ std::string TrainedInfo::runtimeInputs() const {
 namespace {
 bool isMetric(const std::string &n) {
   static const std::set<std::string> names = {
-      "accuracy", "precision", "recall", "f1", "mse", "mae", "r2", "log_loss"};
+      "accuracy", "precision", "recall", "f1", "mse", "mae", "r2", "log_loss", "roc_auc"};
   return names.count(n) > 0;
 }
 bool isRegressionMetric(const std::string &n) {
@@ -409,6 +409,9 @@ Type Sema::checkTableBuiltin(const Expr &e, const std::string &name) {
     return checkFilter(e);
   if (name == "json")
     return checkJson(e);
+  if (name == "adjusted_rand" || name == "silhouette" || name == "cross_validate" ||
+      name == "grid_search")
+    return checkFitBuiltin(e, name);
   if (name == "text") {
     // text("path"): one row per line, in a str column `text`; the file is
     // read now, as a csv source is, for the values tokenize learns from.
@@ -551,11 +554,22 @@ Type Sema::checkTableBuiltin(const Expr &e, const std::string &name) {
   if (name == "confusion" && !info.classification)
     error(e, "confusion needs a classifier");
   std::string metric = name;
+  bool perClass = name == "precision" || name == "recall" || name == "f1";
+  if (namedArg(e, "positive") && namedArg(e, "average"))
+    error(e, "'" + name + "' takes positive: (one class's score) or average: (over the classes), not both");
   for (const Arg &a : e.args) {
     if (a.name.empty())
       continue;
-    if (a.name != "positive" ||
-        (name != "precision" && name != "recall" && name != "f1"))
+    if (a.name == "average" && perClass) {
+      // sklearn's average=: macro (the default), weighted by support, micro.
+      std::string how = literalText(*a.value).value_or("");
+      if (how != "macro" && how != "weighted" && how != "micro")
+        error(*a.value, "average is \"macro\", \"weighted\" or \"micro\"");
+      record(*a.value, Type::scalar(ElemType::Str));
+      metric += "@" + how;
+      continue;
+    }
+    if (a.name != "positive" || (!perClass && name != "roc_auc"))
       diags.error(a.nameRange, "'" + name + "' has no parameter '" + a.name + "'");
     const Expr &label = *a.value;
     if (label.kind != ExprKind::String || label.parts.size() != 1 ||
@@ -1517,13 +1531,57 @@ void Sema::checkLossFn(const Expr &loss, TrainedInfo &info) {
   record(loss, Type::unit());
 }
 
+/// `scatter(t, x: a, y: b, color: c)` inside a plot: a and b numeric
+/// columns of t; c a column (str, or numeric) or per-row labels such as
+/// km(t). Notes the columns as "x\ty\tcolor" ("" for no or computed colour).
+void Sema::checkScatter(const Expr &e) {
+  record(*e.operands[0], Type::unit());
+  const Expr *table = positionalArg(e, 0);
+  if (!table || positionalArg(e, 1))
+    error(e, "scatter takes a table and its columns, as in scatter(t, x: weight, y: mpg, color: origin)");
+  Type t = check(*table);
+  if (t.kind != Type::Table)
+    error(*table, "scatter needs a table, got " + t.str());
+  std::string columns[3];
+  for (const Arg &a : e.args) {
+    if (a.name.empty())
+      continue;
+    int k = a.name == "x" ? 0 : a.name == "y" ? 1 : a.name == "color" ? 2 : -1;
+    if (k < 0)
+      diags.error(a.nameRange, "scatter has no parameter '" + a.name + "' (it takes x:, y: and color:)");
+    const Expr &v = *a.value;
+    if (k == 2 && !(v.kind == ExprKind::Name && t.table->find(v.name))) {
+      Type labels = check(v); // per-row labels, such as km(t)
+      if (!labels.isTensor() || labels.elem != ElemType::I64 || labels.rank() != 1)
+        error(v, "color is a column of the table or one i64 label per row (such as km(t)), got " +
+                     labels.str());
+      continue;
+    }
+    const Column &c = column(v, *t.table);
+    if (k < 2)
+      requireNumeric(v, c, "a scatter axis");
+    if (!c.shape.empty())
+      error(v, "'" + c.name + "' holds " + columnType(c) + " per row; scatter plots single values");
+    columns[k] = c.name;
+  }
+  if (columns[0].empty() || columns[1].empty())
+    error(e, "scatter needs x: and y: columns");
+  ctx->notes->strings[&e] = columns[0] + "\t" + columns[1] + "\t" + columns[2];
+  record(e, Type::unit());
+}
+
 void Sema::checkPlot(const Stmt &s) {
-  Type t = check(*s.value);
-  if (s.value->kind == ExprKind::Call)
-    unsupported(s.value->range, "this plot");
-  if (t.kind != Type::History)
-    error(*s.value, "plot needs a training history such as net.history, got " +
-                        t.str());
+  const Expr &what = *s.value;
+  bool scatter = what.kind == ExprKind::Call && what.operands[0]->kind == ExprKind::Name &&
+                 what.operands[0]->name == "scatter";
+  if (scatter) {
+    checkScatter(what);
+  } else {
+    Type t = check(what);
+    if (t.kind != Type::History)
+      error(what, "plot needs a training history such as net.history, or scatter(t, x: a, y: b), got " +
+                      t.str());
+  }
   const Expr &path = *s.target;
   if (path.kind != ExprKind::String || path.parts.size() != 1 ||
       path.parts[0].isExpr)
@@ -1644,14 +1702,16 @@ Type Sema::checkMember(const Expr &e) {
   if (base.kind == Type::Trained && !base.trained->estimator.empty()) {
     // A number the estimator learned: km.inertia.
     const auto *spec = rt::fit::find_estimator(base.trained->estimator);
-    std::string list;
-    for (const char *n : spec->numbers) {
-      if (e.name == n)
-        return record(e, Type::scalar(ElemType::F64));
-      list += (list.empty() ? "" : ", ") + std::string(n);
-    }
+    std::vector<std::string> names(spec->numbers.begin(), spec->numbers.end());
+    if (std::find(names.begin(), names.end(), e.name) != names.end())
+      return record(e, Type::scalar(ElemType::F64));
+    std::string hint = closestName(e.name, names), list;
+    for (const std::string &n : names)
+      list += (list.empty() ? "" : ", ") + n;
     diags.error(e.nameRange, "a fitted " + base.trained->estimator + " has no member '" + e.name + "'" +
-                                 (list.empty() ? "" : " (it has: " + list + ")"));
+                                 (!hint.empty() ? " (did you mean '" + hint + "'?)"
+                                  : list.empty() ? ""
+                                                 : " (it has: " + list + ")"));
   }
   if (base.kind == Type::Trained) {
     if (e.name != "history")
@@ -1671,6 +1731,10 @@ Type Sema::checkMember(const Expr &e) {
     Expr name(ExprKind::Name, e.nameRange);
     name.name = e.name;
     const Column &c = column(name, *base.table);
+    if (c.elem == ElemType::Str && strColumnCodes && c.shape.empty()) {
+      ctx->notes->strings[&e] = "codes";
+      return record(e, Type::tensor(ElemType::I64, {Dim()}));
+    }
     if (c.elem == ElemType::Str)
       unsupported(e.range, "a str column as a tensor ('." + e.name + "')");
     std::vector<Dim> dims(1);
