@@ -1128,6 +1128,10 @@ void MLIRGen::genSave(const Stmt &s) {
   Location l = loc(s.range);
   const TrainedInfo &info = *typeOf(*s.value).trained;
   GenValue net = gen(*s.value);
+  if (!info.estimator.empty()) {
+    rtCall("mlp_rt_fitted_save", {}, {net.value, str(s.target->parts[0].text, l)}, l);
+    return;
+  }
   Value file = rtCall("mlp_rt_st_new", ptrType(), {}, l);
   for (size_t i = 0; i < info.params.size(); ++i)
     rtCall("mlp_rt_st_add_f32", {},
@@ -1137,6 +1141,14 @@ void MLIRGen::genSave(const Stmt &s) {
 
 GenValue MLIRGen::genLoad(const Expr &e) {
   const TrainedInfo &info = *typeOf(e).trained;
+  if (!info.estimator.empty()) {
+    GenValue model;
+    model.kind = GenValue::Fitted;
+    model.value = rtCall("mlp_rt_fitted_load", ptrType(),
+                         {str(e.operands[1]->parts[0].text, loc(e)), str(notes->strings.at(&e), loc(e))},
+                         loc(e));
+    return model;
+  }
   GenValue net;
   net.kind = GenValue::Model;
   for (Value p : readParams(info, e.operands[1]->parts[0].text, loc(e)))

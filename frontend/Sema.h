@@ -169,6 +169,7 @@ private:
   void checkFit(const Stmt &s);
   Type checkFitBuiltin(const Expr &e, const std::string &name);
   void checkScatter(const Expr &e);
+  Type checkFittedLoad(const Expr &e, const std::string &estimator);
   /// While the arguments of adjusted_rand are checked: `t.col` of a str
   /// column is its labels' codes, i64[?].
   bool strColumnCodes = false;

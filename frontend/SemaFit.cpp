@@ -168,6 +168,52 @@ void Sema::checkFit(const Stmt &s) {
   bind(s.name(), s.nameRanges.front(), l, true);
 }
 
+/// `load ridge from "path"`: a model `fit` saved. Its file is read now, as a
+/// csv source is, for what the model takes and gives; or, when this program
+/// saves the file first, what it saves.
+Type Sema::checkFittedLoad(const Expr &e, const std::string &estimator) {
+  const Expr &path = *e.operands[1];
+  std::optional<std::string> file = literalText(path);
+  if (!file)
+    error(path, "load needs its file path as a string literal");
+  record(path, Type::scalar(ElemType::Str));
+  record(*e.operands[0], Type::unit());
+  rt::fit::FittedHeader h;
+  auto saved = savedFiles.find(*file);
+  if (saved != savedFiles.end()) {
+    const TrainedInfo &info = *saved->second;
+    h.estimator = info.estimator;
+    h.task = info.target.empty() ? "unsupervised" : info.classification ? "classification" : "regression";
+    h.target = info.target;
+    h.inputs = info.inputs;
+    h.labels = info.labels;
+    h.features = info.features;
+    h.outputs = info.outputs;
+  } else {
+    std::string problem;
+    if (!rt::fit::readFittedHeader(*file, h, problem))
+      error(path, problem);
+  }
+  if (h.estimator != estimator)
+    error(*e.operands[0], "'" + *file + "' holds a fitted " + h.estimator + ", not a " + estimator);
+  auto info = std::make_shared<TrainedInfo>();
+  info->model = info->estimator = h.estimator;
+  info->estimatorOptions = h.options;
+  info->inputs = h.inputs;
+  info->target = h.target;
+  info->labels = h.labels;
+  info->classification = h.task == "classification";
+  info->classes = info->classification ? (int64_t)h.labels.size() : 0;
+  info->features = h.features;
+  info->outputs = h.outputs;
+  ctx->notes->strings[&e] = rt::fit::fittedHeaderText(h);
+  Type t;
+  t.kind = Type::Trained;
+  t.name = info->model;
+  t.trained = info;
+  return record(e, t);
+}
+
 /// adjusted_rand(a, b), silhouette(model, t), cross_validate(model, t,
 /// folds:, seed:) and grid_search(model, t, option: [values], folds:, seed:).
 Type Sema::checkFitBuiltin(const Expr &e, const std::string &name) {

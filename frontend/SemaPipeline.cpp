@@ -1607,6 +1607,11 @@ void Sema::checkSave(const Stmt &s) {
 }
 
 Type Sema::checkLoad(const Expr &e) {
+  const Expr &what = *e.operands[0];
+  const Expr *head = what.kind == ExprKind::Call && what.args.empty() ? what.operands[0].get() : &what;
+  if (head->kind == ExprKind::Name && !models.count(head->name) &&
+      rt::fit::find_estimator(head->name))
+    return checkFittedLoad(e, head->name);
   std::map<std::string, double> values;
   const Stmt &decl = modelConstructor(*e.operands[0], values);
   const Expr &path = *e.operands[1];

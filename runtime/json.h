@@ -4,8 +4,8 @@
 /// trusted after it is fully checked: no comments, no trailing commas, no
 /// duplicate keys, valid UTF-8, at most 64 levels of nesting.
 ///
-/// nlohmann's header is large: only json.cpp, safetensors.cpp and
-/// json_table.cpp include this file.
+/// nlohmann's header is large: only json.cpp, safetensors.cpp,
+/// json_table.cpp and fit/fitted_file.cpp include this file.
 #ifndef MLP_RUNTIME_JSON_H
 #define MLP_RUNTIME_JSON_H
 

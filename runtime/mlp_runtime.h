@@ -446,16 +446,41 @@ void mlp_rt_eval_predictions(MlpEval *e, int64_t rank, void *descriptor);
 /// mlp_rt_eval_predictions for f32 results (regression), under its own name.
 void mlp_rt_eval_predictions_f32(MlpEval *e, int64_t rank, void *descriptor);
 
-/// A metric over the rows added, as sklearn defines it:
-///  - classification: accuracy; log_loss, the mean of -log softmax(outputs)
-///    [true class], i.e. the outputs are read as logits, exactly like the
-///    training loss cross_entropy; precision, recall, f1 as macro averages over
-///    the classes that occur in the true or predicted values (sklearn's
-///    average='macro'; 0/0 counts as 0); `precision:label` (also recall:,
-///    f1:) for one class, e.g. the positive class of a binary problem;
+/// A metric over the rows added, as sklearn defines it (names as the
+/// compiler passes them):
+///  - classification:
+///    - accuracy;
+///    - log_loss: for a net (mlp_rt_eval_add), the mean of -log softmax(
+///      outputs)[true class] (a bce logit: -log sigmoid), i.e. the outputs are
+///      read as logits, exactly like the training loss; for a fitted model
+///      (mlp_rt_fitted_eval_add), sklearn's log_loss(..., eps=1e-15) of its
+///      probabilities in double precision: each row clipped to [1e-15,
+///      1 - 1e-15] and renormalized to sum 1, then -log p[true class] (1.2's
+///      default eps="auto", 2.2e-16, differs only where the true class's
+///      probability is below 1e-15);
+///    - precision, recall, f1 (= `@macro`): macro averages over the classes
+///      that occur in the true or predicted values (sklearn's labels=None,
+///      average='macro'; 0/0 counts as 0); `precision@weighted` (also
+///      recall@, f1@): average='weighted', the classes' scores weighted by
+///      their support (true counts); `precision@micro`: average='micro', the
+///      score of the counts summed over the classes; `precision@macro`;
+///    - `precision:label` (also recall:, f1:) for one class, e.g. the
+///      positive class of a binary problem (the label is everything after
+///      the colon);
+///    - roc_auc: sklearn's roc_auc_score on each row's probabilities (the
+///      softmax of a net's outputs, the sigmoid of a bce logit, or a fitted
+///      model's, in double precision): for two classes, of class 1's
+///      probability with class 1 positive; for three or more,
+///      multi_class='ovr' (each class against the rest) averaged over the
+///      classes (macro). Tied scores count as sklearn counts them (the
+///      trapezoid over distinct thresholds). `roc_auc:label`: that class
+///      against the rest. A class absent from the true values (or, for
+///      roc_auc:label, no row of another class) is a user error naming it,
+///      as sklearn raises; so are NaN outputs;
 ///  - regression: mse, mae, r2 (1 - SS_res / SS_tot; a constant target gives
 ///    1 for a perfect fit, else 0, like sklearn).
-/// A metric on no rows, or for the wrong kind of target, is a user error.
+/// A metric on no rows, or for the wrong kind of target, is a user error; an
+/// unknown name or average an internal error.
 double mlp_rt_eval_metric(MlpEval *e, const char *name);
 
 /// Appends the confusion matrix to the current print line (see printing):
@@ -463,6 +488,34 @@ double mlp_rt_eval_metric(MlpEval *e, const char *name);
 /// of labels and right-aligned counts. It starts on a new line when the line
 /// already holds text; the caller ends it with mlp_rt_print_line.
 void mlp_rt_fmt_confusion(MlpEval *e);
+
+/// sklearn's adjusted_rand_score of two labelings of the same rows: rank-1
+/// i64 memrefs of equal length (any integer values; -1, a missing label, is
+/// a label of its own). Different lengths: a user error. 1.0 for identical
+/// partitions (whatever the label values), and for a single cluster in both
+/// or no rows, as sklearn.
+double mlp_rt_adjusted_rand(int64_t ar, void *a, int64_t br, void *b);
+
+/// (MlpFitted, a model fitted by `fit`: see the fit section below; C11 and
+/// C++ allow the typedef again.)
+typedef struct MlpFitted MlpFitted;
+
+/// sklearn's silhouette_score (Euclidean) of the model's inputs in t (f32
+/// widened to f64) with the model's predicted labels on t (a fitted kmeans'
+/// clusters, a classifier's classes): the mean over rows of (b - a) /
+/// max(a, b), a the mean distance to the rest of the row's cluster, b the
+/// smallest mean distance to another cluster; 0 for a row alone in its
+/// cluster. Needs 2 <= distinct labels <= rows - 1 (else a user error, as
+/// sklearn); a missing input, a regressor or pca are user errors. O(rows^2)
+/// distances, in blocks with Eigen on mlp::rt::parallel_parts' threads.
+double mlp_rt_fitted_silhouette(MlpFitted *m, MlpTable *t);
+
+/// The i64 codes of str column `column` of t (the index of each row's value
+/// among the column's sorted labels; -1 missing) into a rank-1 i64 memref of
+/// t's rows, so a str column can be compared as labels:
+/// adjusted_rand(km(iris), iris.species). A column that is not str is an
+/// internal error.
+void mlp_rt_table_codes(MlpTable *t, const char *column, int64_t rank, void *descriptor);
 
 /* ---------------------------------------------------------------- history */
 
@@ -509,6 +562,29 @@ int32_t mlp_rt_history_should_stop(MlpHistory *h, int64_t patience);
 /// file is written to a temporary file beside it, then renamed.
 void mlp_rt_plot_history(MlpHistory *h, const char *path);
 
+/// Writes a scatter plot of columns `x` against `y` of `t` (numeric, single
+/// values) as an SVG file: title "y vs x", the column names as axis titles,
+/// axes with 1-2-5 ticks, grid, one small translucent circle per row. Rows
+/// with a missing (or infinite) x or y are left out. `color`:
+///  - "" for one colour;
+///  - a str column, or an i64 column of at most 10 distinct values: one tab10
+///    colour per value and a legend titled with the column name (entries in
+///    the order of the column's labels, numbers ascending);
+///  - any other numeric column: a continuous colour scale (viridis) and a
+///    colour bar with the values' range.
+/// Rows whose colour value is missing are drawn grey ("missing" in the
+/// legend). The path must end in `.svg` (a user error otherwise); the file is
+/// written to a temporary file beside it, then renamed.
+void mlp_rt_plot_scatter(MlpTable *t, const char *x, const char *y, const char *color, const char *path);
+
+/// mlp_rt_plot_scatter coloured by `labels`, an i64 rank-1 memref of one
+/// value per row of `t` (e.g. cluster numbers; another length is an internal
+/// error): one tab10 colour per distinct value, legend entries in ascending
+/// order, named "<label_name> = 0", "<label_name> = 1", ... ("0", "1", ...
+/// when `label_name` is "").
+void mlp_rt_plot_scatter_labels(MlpTable *t, const char *x, const char *y, int64_t rank, void *labels,
+                                const char *label_name, const char *path);
+
 /// The learning-rate factor of a schedule at `epoch` (0-based) of `epochs`:
 /// "step" multiplies by `gamma` every `every` epochs (PyTorch's StepLR);
 /// "cosine" and "linear" warm up linearly over `warmup` epochs, then decay
@@ -540,14 +616,15 @@ void mlp_rt_st_add_f32(MlpTensorFile *f, const char *name, int64_t rank, void *d
 void mlp_rt_st_write(MlpTensorFile *f, const char *path);
 
 /// Reads and validates a whole safetensors file: header length, JSON, every
-/// tensor's dtype (only F32 is supported), shape and data offsets (in range,
-/// matching the shape, not overlapping). Any problem is a user error naming
-/// the file.
+/// tensor's dtype (F32, or F64 for fitted models: see mlp_rt_fitted_save),
+/// shape and data offsets (in range, matching the shape, not overlapping).
+/// Any problem is a user error naming the file.
 MlpTensorFile *mlp_rt_st_open(const char *path);
 
 /// Copies tensor `name` into the memref, whose sizes must equal the stored
 /// shape: `'path': tensor '0.weight' has shape [16, 4], the model expects
-/// [16, 5]`. A missing name: `'path' has no tensor 'x' (it has: a, b, c)`.
+/// [16, 5]`. A missing name: `'path' has no tensor 'x' (it has: a, b, c)`;
+/// an F64 tensor: `'path': tensor 'x' has dtype F64, the model expects F32`.
 void mlp_rt_st_read_f32(MlpTensorFile *f, const char *name, int64_t rank, void *descriptor);
 
 /* ---------------------------------------------------------------- kernels */
@@ -602,7 +679,9 @@ void mlp_rt_fitted_predict_f32(MlpFitted *m, MlpTable *t, int64_t rank, void *de
 /// Adds the model's outputs for every row of the evaluation's batcher (whose
 /// batch must hold the whole table) to `e`, so mlp_rt_eval_metric and
 /// mlp_rt_fmt_confusion work as for a trained net. Classification outputs
-/// are the log-probabilities.
+/// are the model's probabilities and regression outputs its values, in
+/// double precision (no f32 round trip); the prediction is the first most
+/// probable class.
 void mlp_rt_fitted_eval_add(MlpFitted *m, MlpEval *e, MlpBatcher *b);
 
 /// A number the model learned (`km.inertia`); NaN if it has no such number.
@@ -611,6 +690,60 @@ double mlp_rt_fitted_number(MlpFitted *m, const char *name);
 /// Appends the model to the current print line: the estimator and its
 /// options, what it was fitted on, and its learned parameters.
 void mlp_rt_fmt_fitted(MlpFitted *m);
+
+/// K-fold cross-validation of m's estimator (its options, inputs and
+/// target) on the rows of `t`: the rows in split's seeded order (seed < 0:
+/// table order), cut into `folds` consecutive folds as scikit-learn's KFold
+/// (the first rows % folds folds one row longer); for each fold, a fresh
+/// estimator fitted on the other rows and scored on the fold like sklearn's
+/// estimator.score: r2 for regression (NaN for a one-row fold, as
+/// sklearn), accuracy for classification. Within a fold, training and test
+/// rows keep the table's order, as KFold gives them. The scores go into a
+/// rank-1 f64 memref of `folds` values. An unsupervised model, folds < 2 or
+/// > rows, and a fold whose training rows hold a single class are user
+/// errors. Fold fits run in parallel (mlp::rt::parallel_parts), the first
+/// one alone first (it has the fewest training rows, so an estimator's own
+/// user error comes from it); the scores do not depend on the thread count.
+void mlp_rt_cross_validate(MlpFitted *m, MlpTable *t, int64_t folds, int64_t seed, int64_t rank, void *scores);
+
+/// Grid search over m's options: `grid` is `alpha=0.1|1|10;fit_intercept=1|0`
+/// (names the compiler checked; "" is m's options alone), every combination
+/// (the first option varying slowest, others as in m) scored by the mean of
+/// mlp_rt_cross_validate's scores over (folds, seed); the best (the first on
+/// ties; a NaN mean ranks last) is refitted on all of t and returned. Prints
+/// nothing; the errors are mlp_rt_cross_validate's.
+MlpFitted *mlp_rt_grid_search(MlpFitted *m, MlpTable *t, const char *grid, int64_t folds, int64_t seed);
+
+/// The options the model was fitted with, as `alpha=1,fit_intercept=1`:
+/// every option of its estimator in the catalog's order, defaults included,
+/// each number the shortest text that reads back exactly (bools 1/0). The
+/// text stays valid until the next call for the same model.
+const char *mlp_rt_fitted_options(MlpFitted *m);
+
+/// Writes the model to a safetensors file, atomically (a temporary file,
+/// then a rename, as mlp_rt_st_write): each learned parameter as an F64
+/// tensor [rows, cols] under its name, and in __metadata__ (all strings)
+/// "format": "mlpc-fitted", "estimator", "options" (as
+/// mlp_rt_fitted_options), "task" ("regression", "classification" or
+/// "unsupervised"), "inputs" (comma list), "features", "target" ("" when
+/// unsupervised), "labels" (always a JSON array of the class labels, as
+/// text, since labels may hold commas: `["no","yes"]`, `[]` without
+/// classes), "outputs" (columns of a prediction: 1, the classes, or pca's
+/// components) and "rows" (fitted on). runtime/fit/fitted_file.cpp has the
+/// details; readFittedHeader (runtime/fit/catalog.h) reads it back.
+void mlp_rt_fitted_save(MlpFitted *m, const char *path);
+
+/// Reads a file mlp_rt_fitted_save wrote. `expect_header` is the header the
+/// compiler read from the file when it compiled the program
+/// (fittedHeaderText: it names the estimator the program expects); "" or
+/// NULL checks nothing against it. User errors, naming the path: a missing
+/// or unreadable file, not safetensors, not a fitted model (no "format":
+/// "mlpc-fitted", a field missing or malformed), a file changed since
+/// compile time (its estimator, task, inputs, features, target, labels or
+/// outputs differ from `expect_header`), and parameters that are not F64
+/// matrices with the names and shapes the header implies (or, for trees and
+/// knn, not a model predict() can use).
+MlpFitted *mlp_rt_fitted_load(const char *path, const char *expect_header);
 
 #ifdef __cplusplus
 } /* extern "C" */

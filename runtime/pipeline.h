@@ -201,6 +201,22 @@ struct MlpBatcher {
   std::vector<int64_t> order; ///< the current row order (table rows)
 };
 
+/// The evaluation behind MlpEval (metrics.cpp).
+struct MlpEval;
+namespace mlp::rt {
+/// Adds outputs in double precision to `e` (fit.cpp: a fitted model's
+/// predictions, no float round trip): row i of `outputs` (rows.size() ×
+/// width, row-major) belongs to table row rows[i] of e's batcher.
+/// Classification: each class's probability; the prediction is the first
+/// largest, log_loss is sklearn's (-log p[true class], the row clipped to
+/// [1e-15, 1 - 1e-15] and renormalized) and roc_auc ranks these
+/// probabilities.
+/// Regression: width 1, the values. Without a target, as mlp_rt_eval_add:
+/// width > 1 gives the argmax, width 1 the values.
+void eval_add_exact(MlpEval &e, const std::vector<int64_t> &rows, const std::vector<double> &outputs,
+                    int64_t width);
+} // namespace mlp::rt
+
 /// Per-epoch values of one `train` (history.cpp); plot_svg.cpp draws them.
 struct MlpHistory {
   struct Series {

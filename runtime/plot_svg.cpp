@@ -8,6 +8,11 @@
 /// the right of the plot area. Series share one y axis (a loss and an
 /// accuracy both fit when they are of similar scale; that is fine for a quick
 /// look). Colours are matplotlib's "tab10", familiar to most readers.
+///
+/// Also defines the pieces every SVG plot shares (plot_svg.h): axes, frame,
+/// text escaping and writing the file; plot_scatter.cpp uses them too.
+
+#include "runtime/plot_svg.h"
 
 #include "runtime/mlp_runtime.h"
 #include "runtime/pipeline.h"
@@ -17,13 +22,8 @@
 #include <cmath>
 #include <fmt/format.h>
 
-namespace mlp::rt {
-namespace {
+namespace mlp::rt::svg {
 
-const char *const kColours[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-                                "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
-
-/// Text for XML character data and attribute values.
 std::string escaped(std::string_view text) {
   std::string out;
   for (char c : text) {
@@ -42,14 +42,7 @@ std::string escaped(std::string_view text) {
   return out;
 }
 
-/// An axis range widened to multiples of a "nice" step (1, 2 or 5 times a
-/// power of ten) giving about `target` intervals.
-struct Axis {
-  double lo, hi, step;
-  int decimals; ///< for tick labels: enough to tell the ticks apart
-};
-
-Axis nice_axis(double lo, double hi, int target, double min_step = 0) {
+Axis nice_axis(double lo, double hi, int target, double min_step) {
   if (!(hi > lo)) { // one value (or none): give it some room
     double pad = lo != 0 ? std::fabs(lo) * 0.1 : 1.0;
     lo -= pad;
@@ -75,34 +68,9 @@ std::string tick_label(double v, const Axis &a) {
   return fmt::format("{:.{}f}", v, a.decimals);
 }
 
-/// Rough width of text in the 12px sans-serif font, to size the legend.
 double text_px(std::string_view text) { return 7.0 * static_cast<double>(text_width(text)); }
 
-std::string svg_history(const MlpHistory &h) {
-  using Series = MlpHistory::Series;
-  // The data range over every recorded, finite value.
-  double lo = INFINITY, hi = -INFINITY;
-  size_t longest = 0;
-  for (const Series &s : h.series) {
-    longest = std::max<size_t>(longest, static_cast<size_t>(text_px(s.name)));
-    for (int64_t e = 0; e < h.epochs; ++e)
-      if (s.recorded[e] && std::isfinite(s.values[e])) {
-        lo = std::min(lo, s.values[e]);
-        hi = std::max(hi, s.values[e]);
-      }
-  }
-  if (!(lo <= hi)) lo = 0, hi = 1; // nothing to draw: an empty 0..1 plot
-  Axis x = nice_axis(1, static_cast<double>(h.epochs), 6, 1.0);
-  Axis y = nice_axis(lo, hi, 6);
-
-  const double width = 720, height = 440;
-  const double left = 72, top = 48, bottom = height - 56;
-  const double legend = std::max(110.0, 48.0 + static_cast<double>(longest));
-  const double right = width - legend - 16;
-  auto px = [&](double v) { return left + (v - x.lo) / (x.hi - x.lo) * (right - left); };
-  auto py = [&](double v) { return bottom - (v - y.lo) / (y.hi - y.lo) * (bottom - top); };
-
-  std::string svg;
+void begin(std::string &svg, double width, double height) {
   auto out = std::back_inserter(svg);
   fmt::format_to(out,
                  "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
@@ -111,10 +79,21 @@ std::string svg_history(const MlpHistory &h) {
                  "font-size=\"12\">\n",
                  width, height);
   fmt::format_to(out, "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n");
-  fmt::format_to(out,
+}
+
+void title(std::string &svg, const Frame &f, std::string_view text) {
+  fmt::format_to(std::back_inserter(svg),
                  "<text x=\"{}\" y=\"28\" text-anchor=\"middle\" font-size=\"16\" "
                  "font-weight=\"bold\">{}</text>\n",
-                 (left + right) / 2, escaped(h.model));
+                 (f.left + f.right) / 2, escaped(text));
+}
+
+void axes(std::string &svg, const Frame &f, std::string_view x_title, std::string_view y_title) {
+  auto out = std::back_inserter(svg);
+  const Axis &x = f.x, &y = f.y;
+  const double left = f.left, right = f.right, top = f.top, bottom = f.bottom;
+  auto px = [&](double v) { return f.px(v); };
+  auto py = [&](double v) { return f.py(v); };
 
   // Grid and tick labels. Ticks are counted, not accumulated, so rounding
   // does not drift.
@@ -153,12 +132,68 @@ std::string svg_history(const MlpHistory &h) {
     fmt::format_to(out, "<line x1=\"{1}\" y1=\"{0:.2f}\" x2=\"{2}\" y2=\"{0:.2f}\"/>\n",
                    py(y.lo + i * y.step), left - 5, left);
   svg += "</g>\n";
-  fmt::format_to(out, "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" font-size=\"13\">epoch</text>\n",
-                 (left + right) / 2, height - 16);
+  fmt::format_to(out, "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" font-size=\"13\">{}</text>\n",
+                 (left + right) / 2, f.height - 16, escaped(x_title));
   fmt::format_to(out,
                  "<text transform=\"translate(20 {}) rotate(-90)\" text-anchor=\"middle\" "
-                 "font-size=\"13\">value</text>\n",
-                 (top + bottom) / 2);
+                 "font-size=\"13\">{}</text>\n",
+                 (top + bottom) / 2, escaped(y_title));
+}
+
+void check_path(const std::string &path) {
+  auto ends_with = [&](std::string_view suffix) {
+    if (path.size() < suffix.size()) return false;
+    std::string tail = path.substr(path.size() - suffix.size());
+    for (char &c : tail) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return tail == suffix;
+  };
+  if (ends_with(".png")) die("cannot plot to '" + path + "': png output is not supported yet, use .svg", 1);
+  if (!ends_with(".svg")) die("cannot plot to '" + path + "': the file name must end in .svg", 1);
+}
+
+void write(const std::string &path, std::string_view svg) {
+  OutputFile file(path);
+  file.write(svg);
+  file.commit();
+}
+
+} // namespace mlp::rt::svg
+
+namespace mlp::rt {
+namespace {
+
+using namespace svg;
+
+std::string svg_history(const MlpHistory &h) {
+  using Series = MlpHistory::Series;
+  // The data range over every recorded, finite value.
+  double lo = INFINITY, hi = -INFINITY;
+  size_t longest = 0;
+  for (const Series &s : h.series) {
+    longest = std::max<size_t>(longest, static_cast<size_t>(text_px(s.name)));
+    for (int64_t e = 0; e < h.epochs; ++e)
+      if (s.recorded[e] && std::isfinite(s.values[e])) {
+        lo = std::min(lo, s.values[e]);
+        hi = std::max(hi, s.values[e]);
+      }
+  }
+  if (!(lo <= hi)) lo = 0, hi = 1; // nothing to draw: an empty 0..1 plot
+  Axis x = nice_axis(1, static_cast<double>(h.epochs), 6, 1.0);
+  Axis y = nice_axis(lo, hi, 6);
+
+  const double width = 720, height = 440;
+  const double left = 72, top = 48, bottom = height - 56;
+  const double legend = std::max(110.0, 48.0 + static_cast<double>(longest));
+  const double right = width - legend - 16;
+  const Frame f{width, height, left, top, right, bottom, x, y};
+  auto px = [&](double v) { return f.px(v); };
+  auto py = [&](double v) { return f.py(v); };
+
+  std::string svg;
+  auto out = std::back_inserter(svg);
+  begin(svg, width, height);
+  title(svg, f, h.model);
+  axes(svg, f, "epoch", "value");
 
   // A series' recorded points joined in epoch order (validation recorded
   // every k-th epoch still makes a line); a NaN or infinite value breaks the
@@ -166,7 +201,7 @@ std::string svg_history(const MlpHistory &h) {
   // few of them, and any point that would otherwise be invisible.
   for (size_t k = 0; k < h.series.size(); ++k) {
     const Series &s = h.series[k];
-    const char *colour = kColours[k % std::size(kColours)];
+    const char *colour = kTab10[k % std::size(kTab10)];
     int64_t count = 0;
     for (int64_t e = 0; e < h.epochs; ++e) count += s.recorded[e] && std::isfinite(s.values[e]);
     fmt::format_to(out, "<g stroke=\"{0}\" fill=\"{0}\">\n", colour);
@@ -194,7 +229,7 @@ std::string svg_history(const MlpHistory &h) {
 
   // The legend, beside the plot area's top right corner.
   for (size_t k = 0; k < h.series.size(); ++k) {
-    const char *colour = kColours[k % std::size(kColours)];
+    const char *colour = kTab10[k % std::size(kTab10)];
     double ly = top + 10 + 20.0 * static_cast<double>(k);
     fmt::format_to(out,
                    "<line x1=\"{0}\" y1=\"{1}\" x2=\"{2}\" y2=\"{1}\" stroke=\"{3}\" stroke-width=\"2\"/>\n"
@@ -213,16 +248,6 @@ using namespace mlp::rt;
 extern "C" void mlp_rt_plot_history(MlpHistory *h, const char *path_arg) {
   if (!h) internal_error("mlp_rt_plot_history: null history");
   std::string path(arg(path_arg));
-  auto ends_with = [&](std::string_view suffix) {
-    if (path.size() < suffix.size()) return false;
-    std::string tail = path.substr(path.size() - suffix.size());
-    for (char &c : tail) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return tail == suffix;
-  };
-  if (ends_with(".png")) die("cannot plot to '" + path + "': png output is not supported yet, use .svg", 1);
-  if (!ends_with(".svg")) die("cannot plot to '" + path + "': the file name must end in .svg", 1);
-  std::string svg = svg_history(*h);
-  OutputFile file(path);
-  file.write(svg);
-  file.commit();
+  svg::check_path(path);
+  svg::write(path, svg_history(*h));
 }

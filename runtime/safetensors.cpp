@@ -16,6 +16,8 @@
 #include "runtime/pipeline.h"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fmt/format.h>
 
@@ -27,10 +29,13 @@ struct MlpTensorFile {
     std::string name;
     std::vector<int64_t> shape;
     uint64_t begin = 0, end = 0; ///< offsets into the data section
+    std::string dtype = "F32";   ///< F32, or F64 (fitted models: fit/fitted_file.cpp)
   };
   std::string path;            ///< the file read (empty for one being written)
   std::vector<Tensor> tensors; ///< in header order (written: in order added)
   std::string data;            ///< the data section
+  /// __metadata__ as read, in file order; to write, empty means {"format": "pt"}.
+  std::vector<std::pair<std::string, std::string>> metadata;
 };
 
 namespace mlp::rt {
@@ -101,18 +106,56 @@ bool unsigned_integer(const Json &value, uint64_t &out) {
   return true;
 }
 
-/// Checks the parsed header and fills `f.tensors`; fails naming the file.
+/// The header length from a file's first 8 bytes (of `size` in all); false
+/// with `error` saying what is wrong.
+bool header_length(std::string_view first, uint64_t size, uint64_t &length, std::string &error) {
+  if (size < 8) {
+    error = "it is too short (" + std::to_string(size) + " bytes)";
+    return false;
+  }
+  length = 0;
+  for (int i = 0; i < 8; ++i) length |= uint64_t(static_cast<unsigned char>(first[i])) << (8 * i);
+  if (length > size - 8) {
+    error = "its header length " + std::to_string(length) + " is larger than the file (" + std::to_string(size) +
+            " bytes)";
+    return false;
+  }
+  return true;
+}
+
+/// The header's "__metadata__" (free-form text pairs), if any; false with
+/// `error` when the header is not an object or the metadata not text pairs.
+bool header_metadata(const Json &header, std::vector<std::pair<std::string, std::string>> &out,
+                     std::string &error) {
+  if (!header.is_object()) {
+    error = "the header is not a JSON object";
+    return false;
+  }
+  const Json *info = member(header, "__metadata__");
+  if (!info) return true;
+  if (!info->is_object()) {
+    error = "__metadata__ is not an object";
+    return false;
+  }
+  for (const auto &[key, value] : info->items()) {
+    if (!value.is_string()) {
+      error = "__metadata__ '" + key + "' is not a string";
+      return false;
+    }
+    out.emplace_back(key, value.get<std::string>());
+  }
+  return true;
+}
+
+/// Checks the parsed header and fills `f.tensors` and `f.metadata`; fails
+/// naming the file.
 void read_header(MlpTensorFile &f, const Json &header) {
   const std::string &path = f.path;
   auto bad = [&](const std::string &what) { die("'" + path + "' is not a valid safetensors file: " + what, 1); };
-  if (!header.is_object()) bad("the header is not a JSON object");
+  std::string error;
+  if (!header_metadata(header, f.metadata, error)) bad(error);
   for (const auto &[name, info] : header.items()) {
-    if (name == "__metadata__") { // free-form text pairs
-      if (!info.is_object()) bad("__metadata__ is not an object");
-      for (const auto &[key, value] : info.items())
-        if (!value.is_string()) bad("__metadata__ '" + key + "' is not a string");
-      continue;
-    }
+    if (name == "__metadata__") continue;
     std::string tensor = "tensor '" + name + "'";
     if (!info.is_object()) bad(tensor + " is not described by an object");
     // Other fields are ignored, as the reference reader (serde) does.
@@ -123,9 +166,11 @@ void read_header(MlpTensorFile &f, const Json &header) {
     if (!shape || !shape->is_array()) bad(tensor + " has no shape");
     if (!offsets || !offsets->is_array() || offsets->size() != 2) bad(tensor + " has no data_offsets [begin, end]");
     const std::string &type = dtype->get_ref<const std::string &>();
-    if (type != "F32") die("'" + path + "': " + tensor + " has dtype " + type + "; only F32 is supported", 1);
+    if (type != "F32" && type != "F64")
+      die("'" + path + "': " + tensor + " has dtype " + type + "; only F32 and F64 are supported", 1);
     MlpTensorFile::Tensor t;
     t.name = name;
+    t.dtype = type;
     for (const Json &d : *shape) {
       uint64_t n;
       if (!unsigned_integer(d, n) || n > static_cast<uint64_t>(INT64_MAX))
@@ -139,7 +184,7 @@ void read_header(MlpTensorFile &f, const Json &header) {
       bad(tensor + " has data_offsets " + range + " outside the data (" + std::to_string(f.data.size()) +
           " bytes)");
     uint64_t count, bytes;
-    if (!element_count(t.shape, count) || __builtin_mul_overflow(count, uint64_t(4), &bytes) ||
+    if (!element_count(t.shape, count) || __builtin_mul_overflow(count, uint64_t(t.dtype == "F64" ? 8 : 4), &bytes) ||
         bytes != t.end - t.begin)
       bad(tensor + " has shape " + shape_of(t.shape) + " but data_offsets " + range + " (" +
           std::to_string(t.end - t.begin) + " bytes)");
@@ -185,9 +230,13 @@ extern "C" void mlp_rt_st_add_f32(MlpTensorFile *f_arg, const char *name_arg, in
 
 extern "C" void mlp_rt_st_write(MlpTensorFile *f_arg, const char *path) {
   MlpTensorFile &f = checked(f_arg, "mlp_rt_st_write");
-  std::string header = "{\"__metadata__\":{\"format\":\"pt\"}";
+  std::string header = "{\"__metadata__\":{";
+  if (f.metadata.empty()) header += "\"format\":\"pt\"";
+  for (size_t i = 0; i < f.metadata.size(); ++i)
+    header += (i ? "," : "") + json_string(f.metadata[i].first) + ":" + json_string(f.metadata[i].second);
+  header += "}";
   for (const auto &t : f.tensors) {
-    header += "," + json_string(t.name) + ":{\"dtype\":\"F32\",\"shape\":[";
+    header += "," + json_string(t.name) + ":{\"dtype\":\"" + t.dtype + "\",\"shape\":[";
     for (size_t i = 0; i < t.shape.size(); ++i) header += (i ? "," : "") + std::to_string(t.shape[i]);
     header += "],\"data_offsets\":[" + std::to_string(t.begin) + "," + std::to_string(t.end) + "]}";
   }
@@ -210,12 +259,8 @@ extern "C" MlpTensorFile *mlp_rt_st_open(const char *path_arg) {
   if (!read_file(path, bytes, error)) die(error, 1);
 
   auto bad = [&](const std::string &what) { die("'" + path + "' is not a valid safetensors file: " + what, 1); };
-  if (bytes.size() < 8) bad("it is too short (" + std::to_string(bytes.size()) + " bytes)");
   uint64_t length = 0;
-  for (int i = 0; i < 8; ++i) length |= uint64_t(static_cast<unsigned char>(bytes[i])) << (8 * i);
-  if (length > bytes.size() - 8)
-    bad("its header length " + std::to_string(length) + " is larger than the file (" +
-        std::to_string(bytes.size()) + " bytes)");
+  if (!header_length(bytes, bytes.size(), length, error)) bad(error);
   Json header;
   if (!parse_json(std::string_view(bytes).substr(8, length), header, error)) bad("bad JSON header: " + error);
   bytes.erase(0, 8 + length); // keep only the data section, without a copy
@@ -237,6 +282,8 @@ extern "C" void mlp_rt_st_read_f32(MlpTensorFile *f_arg, const char *name_arg, i
     die("'" + f.path + "' has no tensor '" + std::string(name) + "' (it has: " +
             (names.empty() ? std::string("none") : join(names)) + ")",
         1);
+  if (t->dtype != "F32")
+    die("'" + f.path + "': tensor '" + t->name + "' has dtype " + t->dtype + ", the model expects F32", 1);
   StridedView v = view_from_descriptor(rank, descriptor);
   std::vector<int64_t> expected(v.sizes, v.sizes + rank);
   if (expected != t->shape)
@@ -247,3 +294,92 @@ extern "C" void mlp_rt_st_read_f32(MlpTensorFile *f_arg, const char *name_arg, i
   const char *src = f.data.data() + t->begin;
   for_each_element(v, [&](uint64_t i, int64_t at) { std::memcpy(dst + at, src + 4 * i, 4); });
 }
+
+/* ------------------------------------------------------- fitted models */
+// F64 tensors and free-form metadata, for the files of fitted models
+// (fit/fitted_file.cpp, which declares these): the same format code.
+
+namespace mlp::rt {
+
+void st_set_metadata(MlpTensorFile *f, std::vector<std::pair<std::string, std::string>> metadata) {
+  checked(f, "st_set_metadata").metadata = std::move(metadata);
+}
+
+const std::vector<std::pair<std::string, std::string>> &st_metadata(MlpTensorFile *f) {
+  return checked(f, "st_metadata").metadata;
+}
+
+void st_add_f64(MlpTensorFile *f_arg, const std::string &name, const std::vector<int64_t> &shape,
+                const std::vector<double> &values) {
+  MlpTensorFile &f = checked(f_arg, "st_add_f64");
+  if (name.empty() || name == "__metadata__") internal_error("bad tensor name '" + name + "'");
+  for (const auto &t : f.tensors)
+    if (t.name == name) internal_error("tensor '" + name + "' added twice");
+  uint64_t count;
+  if (!element_count(shape, count) || count != values.size())
+    internal_error("tensor '" + name + "': " + std::to_string(values.size()) + " values for shape " + shape_of(shape));
+  MlpTensorFile::Tensor t;
+  t.name = name;
+  t.dtype = "F64";
+  t.shape = shape;
+  t.begin = f.data.size();
+  f.data.append(reinterpret_cast<const char *>(values.data()), values.size() * sizeof(double));
+  t.end = f.data.size();
+  f.tensors.push_back(std::move(t));
+}
+
+std::vector<std::string> st_tensor_names(MlpTensorFile *f) {
+  std::vector<std::string> names;
+  for (const auto &t : checked(f, "st_tensor_names").tensors) names.push_back(t.name);
+  return names;
+}
+
+bool st_read_f64(MlpTensorFile *f_arg, const std::string &name, std::vector<int64_t> &shape,
+                 std::vector<double> &values, std::string &dtype) {
+  MlpTensorFile &f = checked(f_arg, "st_read_f64");
+  for (const auto &t : f.tensors) {
+    if (t.name != name) continue;
+    dtype = t.dtype;
+    shape = t.shape;
+    if (t.dtype != "F64") return false;
+    values.resize((t.end - t.begin) / sizeof(double));
+    std::memcpy(values.data(), f.data.data() + t.begin, t.end - t.begin);
+    return true;
+  }
+  internal_error("st_read_f64: no tensor '" + name + "' in '" + f.path + "'");
+}
+
+bool st_read_metadata(const std::string &path, std::vector<std::pair<std::string, std::string>> &metadata,
+                      std::string &error) {
+  FILE *in = std::fopen(path.c_str(), "rb");
+  if (!in) {
+    error = "cannot open '" + path + "': " + std::strerror(errno);
+    return false;
+  }
+  // The header alone: the data (a knn model's rows) may be large.
+  std::string bytes(8, '\0'), what;
+  uint64_t length = 0;
+  long size = std::fseek(in, 0, SEEK_END) == 0 ? std::ftell(in) : -1;
+  if (size < 0 || std::fseek(in, 0, SEEK_SET) != 0 || (size >= 8 && std::fread(bytes.data(), 1, 8, in) != 8)) {
+    error = "cannot read '" + path + "': " + std::strerror(errno);
+    std::fclose(in);
+    return false;
+  }
+  bool ok = header_length(bytes, static_cast<uint64_t>(size), length, what);
+  if (ok) {
+    bytes.resize(length);
+    ok = std::fread(bytes.data(), 1, length, in) == length;
+    if (!ok) what = "its header could not be read";
+  }
+  std::fclose(in);
+  Json header;
+  if (ok && !parse_json(bytes, header, what)) {
+    what = "bad JSON header: " + what;
+    ok = false;
+  }
+  if (ok) ok = header_metadata(header, metadata, what);
+  if (!ok) error = "'" + path + "' is not a valid safetensors file: " + what;
+  return ok;
+}
+
+} // namespace mlp::rt

@@ -114,6 +114,19 @@ std::string quoted(std::string_view value) {
   internal_error("'" + path + "' failed to read but matches its schema");
 }
 
+/// The line breaks in [p, end): std::count, in blocks whose count fits a
+/// byte, which the compiler vectorizes (over twice as fast).
+int64_t count_lines(const char *p, const char *end) {
+  int64_t lines = 0;
+  while (p < end) {
+    const char *stop = p + std::min<ptrdiff_t>(end - p, 255);
+    uint8_t block = 0;
+    for (; p < stop; ++p) block += *p == '\n';
+    lines += block;
+  }
+  return lines;
+}
+
 MlpTable *read_csv(const char *path_arg, const CsvOptions &options, const char *schema_text) {
   std::string path(arg(path_arg));
   std::vector<SchemaColumn> schema = parse_schema(arg(schema_text));
@@ -126,8 +139,8 @@ MlpTable *read_csv(const char *path_arg, const CsvOptions &options, const char *
   check_header(path, names, schema);
 
   // The rows are parsed in parts, one per thread, each into columns of its
-  // own that are then joined in order. Splitting at line breaks needs a file
-  // with no quoted field (which may hold one) and no empty line at a split.
+  // own that are then joined in order. Parts split at line breaks outside
+  // quoted fields, and not next to an empty line (which ends a part's text).
   const size_t n = schema.size();
   struct Part {
     std::vector<Column> columns;
@@ -190,17 +203,36 @@ MlpTable *read_csv(const char *path_arg, const CsvOptions &options, const char *
 
   std::string_view text = reader.text();
   size_t begin = reader.position();
-  int parts = thread_count();
-  if (text.size() - begin < (size_t(4) << 20) || text.find('"', begin) != std::string_view::npos) parts = 1;
+  int parts = text.size() - begin < (size_t(4) << 20) ? 1 : thread_count();
   std::vector<size_t> bounds = {begin};
   std::vector<int64_t> firstLines = {reader.nextLine()};
+  // One pass over the quotes, as the reader sees them: a quote that starts a
+  // field opens a quoted field, which the next lone quote closes ("" is an
+  // escaped one); other quotes are text. A split moves past quoted fields.
+  const size_t npos = std::string_view::npos;
+  size_t quote = parts > 1 ? text.find('"', begin) : npos; // the first quote not yet looked at
   for (int k = 1; k < parts; ++k) {
-    size_t at = text.find('\n', begin + (text.size() - begin) * k / parts);
-    if (at == std::string_view::npos || at + 1 >= text.size() || text[at + 1] == '\n' || text[at + 1] == '\r') {
+    size_t at = text.find('\n', std::max(bounds.back(), begin + (text.size() - begin) * k / parts));
+    while (at != npos && quote < at) {
+      if (quote == begin || text[quote - 1] == options.sep || text[quote - 1] == '\n') {
+        size_t close = text.find('"', quote + 1);
+        while (close != npos && close + 1 < text.size() && text[close + 1] == '"')
+          close = text.find('"', close + 2);
+        if (close == npos) { // not closed: the serial read reports it
+          at = npos;
+          break;
+        }
+        if (close > at) at = text.find('\n', close);
+        quote = close;
+      }
+      quote = text.find('"', quote + 1);
+    }
+    if (at == npos || at + 1 >= text.size() || text[at + 1] == '\n' || text[at + 1] == '\r' ||
+        text[at - 1] == '\n' || (text[at - 1] == '\r' && text[at - 2] == '\n')) {
       parts = 1; // an empty line (or the end) at a split: read it all in one part
       break;
     }
-    firstLines.push_back(firstLines.back() + std::count(text.data() + bounds.back(), text.data() + at + 1, '\n'));
+    firstLines.push_back(firstLines.back() + count_lines(text.data() + bounds.back(), text.data() + at + 1));
     bounds.push_back(at + 1);
   }
   bounds.resize(parts);

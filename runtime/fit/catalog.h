@@ -5,6 +5,7 @@
 #ifndef MLP_RUNTIME_FIT_CATALOG_H
 #define MLP_RUNTIME_FIT_CATALOG_H
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
@@ -62,6 +63,30 @@ EstimatorSpec kmeans_spec();
 EstimatorSpec knn_spec();
 EstimatorSpec decision_tree_spec();
 EstimatorSpec random_forest_spec();
+
+/// What a fitted model's file says about it (its safetensors __metadata__,
+/// written by mlp_rt_fitted_save), read by the compiler when it compiles a
+/// program that loads the file, as it reads CSV headers.
+struct FittedHeader {
+  std::string estimator; ///< a name of the catalog
+  std::string options;   ///< `alpha=1,fit_intercept=1`: every option, defaults included
+  std::string task;      ///< "regression", "classification" or "unsupervised"
+  std::string target;    ///< "" when unsupervised
+  std::vector<std::string> inputs; ///< input columns, in order
+  std::vector<std::string> labels; ///< classification: the class labels, in class order
+  int64_t features = 0; ///< the inputs' widths summed
+  int64_t outputs = 0;  ///< columns of a prediction: 1, the classes (probabilities), or pca's components
+};
+/// Reads the metadata of a file mlp_rt_fitted_save wrote (its header alone,
+/// not the parameters); false with `error` (one line naming the path) when
+/// it cannot be read or is not such a file: not safetensors, no "format":
+/// "mlpc-fitted", a field missing or malformed, an estimator not in the
+/// catalog or a task it cannot have.
+bool readFittedHeader(const std::string &path, FittedHeader &out, std::string &error);
+/// The header as one line of text, the form mlp_rt_fitted_load's
+/// `expect_header` takes: a compact JSON object of the metadata's fields
+/// (every value a string, labels a JSON array in a string, as in the file).
+std::string fittedHeaderText(const FittedHeader &h);
 
 } // namespace mlp::rt::fit
 

@@ -18,6 +18,8 @@
 #include <utility>
 #include <vector>
 
+struct MlpBatcher;
+
 namespace mlp::rt::fit {
 
 using Matrix = Eigen::MatrixXd; ///< column-major doubles: what Eigen's solvers prefer
@@ -53,6 +55,11 @@ public:
   /// A learned number by name (`km.inertia`); NaN if there is none.
   virtual double number(const std::string &name) const { return std::numeric_limits<double>::quiet_NaN(); }
 };
+
+/// The rows × features matrix of the batcher's inputs over its whole table,
+/// as mlp_rt_fit fits on (fit.cpp; model_selection.cpp uses it too). A
+/// missing value is a user error naming `who` and the row.
+Matrix batcher_inputs(const MlpBatcher &b, const char *who);
 
 } // namespace mlp::rt::fit
 

@@ -82,13 +82,11 @@ Options parse_options(const EstimatorSpec &spec, std::string_view text) {
   return o;
 }
 
-/// One f32 memref descriptor of rank 2 over `data` (rows × cols, row-major).
-struct Descriptor2 {
-  float *allocated, *aligned;
-  int64_t offset, sizes[2], strides[2];
-};
-
 } // namespace
+
+Matrix mlp::rt::fit::batcher_inputs(const MlpBatcher &b, const char *who) {
+  return input_matrix(*b.table, b.inputs, b.features, who);
+}
 
 extern "C" MlpFitted *mlp_rt_fit(const char *estimator, const char *options, MlpBatcher *b_arg) {
   if (!b_arg) internal_error("mlp_rt_fit: null batcher");
@@ -177,15 +175,14 @@ extern "C" void mlp_rt_fitted_eval_add(MlpFitted *m_arg, MlpEval *e, MlpBatcher 
   const MlpTable &t = *b.table;
   if (b.batch < t.rows) internal_error("mlp_rt_fitted_eval_add: the batch must hold every row");
   Matrix out = m.model->predict(inputs_of(m, t));
-  // MlpEval reads class outputs as logits: log-probabilities give back the
-  // probabilities (clipped as scikit-learn's log_loss clips them).
-  bool classes = m.task == Task::Classification;
-  if (classes) out = out.array().max(1e-15).min(1 - 1e-15).log();
-  std::vector<float> buffer(static_cast<size_t>(b.batch * out.cols()), 0.0f);
+  // The probabilities (classification) or values go to the evaluation in
+  // double precision, in the batcher's row order, so the metrics are
+  // scikit-learn's on the very same numbers.
+  std::vector<int64_t> rows(b.order.begin(), b.order.begin() + t.rows);
+  std::vector<double> values(static_cast<size_t>(t.rows * out.cols()));
   for (int64_t i = 0; i < t.rows; ++i)
-    for (int64_t k = 0; k < out.cols(); ++k) buffer[i * out.cols() + k] = static_cast<float>(out(b.order[i], k));
-  Descriptor2 d{buffer.data(), buffer.data(), 0, {b.batch, out.cols()}, {out.cols(), 1}};
-  mlp_rt_eval_add(e, 0, 2, &d);
+    for (int64_t k = 0; k < out.cols(); ++k) values[i * out.cols() + k] = out(rows[i], k);
+  eval_add_exact(*e, rows, values, out.cols());
 }
 
 extern "C" double mlp_rt_fitted_number(MlpFitted *m_arg, const char *name) {
@@ -211,6 +208,11 @@ extern "C" void mlp_rt_fmt_fitted(MlpFitted *m_arg) {
           (m.target.empty() ? "" : " -> " + m.target);
   for (const auto &[name, value] : m.model->parameters()) {
     line += "\n  " + name + " ";
+    // A tree's nodes or knn's training rows are too many to read: their shape.
+    if (value.size() > 64) {
+      line += "[" + std::to_string(value.rows()) + " x " + std::to_string(value.cols()) + "]";
+      continue;
+    }
     for (Eigen::Index r = 0; r < value.rows(); ++r) {
       line += r == 0 ? "[" : ", ";
       for (Eigen::Index k = 0; k < value.cols(); ++k) {

@@ -48,14 +48,17 @@ public:
       die("kmeans: k is " + std::to_string(k_) + " but there are only " + std::to_string(d.x.rows()) +
               " rows to fit on; k must be at most the rows",
           1);
-    Rows x = d.x;
+    // Centred, as scikit-learn does, so |c|² - 2x·c loses little to cancellation.
+    Eigen::RowVectorXd mean = d.x.colwise().mean();
+    Rows x = d.x.rowwise() - mean;
     // scikit-learn's tol is relative: times the mean of the features' variances.
-    double tol = (x.rowwise() - x.colwise().mean()).array().square().colwise().mean().mean() * tol_;
+    double tol = x.array().square().colwise().mean().mean() * tol_;
     std::vector<Run> runs(runs_);
     parallel_parts(runs_, [&](int i) { runs[i] = lloyd(x, plusplus(x, seeded(seed_, i)), tol); });
     best_ = runs[0];
     for (const Run &r : runs)
       if (r.inertia < best_.inertia) best_ = r;
+    best_.centers.rowwise() += mean;
   }
 
   Matrix predict(const Matrix &x) const override {
@@ -117,18 +120,30 @@ private:
     Eigen::Index n = x.rows();
     std::vector<int64_t> labels(n), previous(n, -1);
     std::vector<double> distance(n);
-    Rows sums(k_, x.cols());
+    constexpr Eigen::Index kChunk = 256; // rows per product, still in cache when summed
+    Rows sums(k_, x.cols()), dots(kChunk, k_);
     Eigen::VectorXd counts(k_);
     Run run;
     bool converged = false;
     while (run.iterations < maxIter_ && !converged) {
       ++run.iterations;
+      // Each row's nearest centre by |c|² - 2x·c (its distance less |x|²),
+      // from matrix products over chunks of rows, as scikit-learn does.
+      Eigen::RowVectorXd norms = centers.rowwise().squaredNorm();
       sums.setZero(), counts.setZero();
-      for (Eigen::Index i = 0; i < n; ++i) {
-        std::tie(labels[i], distance[i]) = nearest(x, i, centers);
-        sums.row(labels[i]) += x.row(i), counts[labels[i]] += 1;
+      for (Eigen::Index start = 0; start < n; start += kChunk) {
+        Eigen::Index rows = std::min(kChunk, n - start);
+        dots.topRows(rows).noalias() = x.middleRows(start, rows) * centers.transpose();
+        for (Eigen::Index i = start; i < start + rows; ++i) {
+          Eigen::Index best;
+          (norms - 2 * dots.row(i - start)).minCoeff(&best);
+          labels[i] = best;
+          sums.row(best) += x.row(i), counts[best] += 1;
+        }
       }
       // An empty cluster takes the row farthest from its centre, as scikit-learn does.
+      if (counts.minCoeff() == 0)
+        for (Eigen::Index i = 0; i < n; ++i) distance[i] = distance2(x, i, centers, labels[i]);
       for (int64_t c = 0; c < k_; ++c) {
         if (counts[c] > 0) continue;
         auto far = std::max_element(distance.begin(), distance.end()) - distance.begin();

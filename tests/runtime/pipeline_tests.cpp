@@ -15,8 +15,10 @@
 //   mlprt-pipeline-tests --read-safetensors PATH    prints tensors a, b of PATH
 
 #include "runtime/csv.h"
+#include "runtime/fit/catalog.h"
 #include "runtime/idx.h"
 #include "runtime/mlp_runtime.h"
+#include "runtime/pipeline.h" // mlp::rt::eval_add_exact
 
 #include <algorithm>
 #include <chrono>
@@ -41,6 +43,9 @@
 #ifndef MLP_SOURCE_DIR
 #error "MLP_SOURCE_DIR must name the source tree (for examples/data/iris.csv)"
 #endif
+
+/// Sets the runtime's thread count (defined below, outside the namespace).
+void use_threads(const char *count);
 
 namespace {
 
@@ -1429,6 +1434,237 @@ void test_metrics() {
               "internal error: mlp_rt_eval_metric: accuracy needs a target column", "metrics: no target");
 }
 
+/// Metrics checked against scikit-learn 1.2: each expected value is what the
+/// sklearn call in its comment printed.
+void test_sklearn_metrics() {
+  // Averages over y_true = [a,a,a,b,b,b,b,a], y_pred = [a,b,c,b,b,a,b,c]
+  // with labels a,b,c,d: c is predicted but never true, d neither.
+  MlpTable *t = mlp_rt_csv_read(write_file("avg.csv", "x,y\n1,a\n2,a\n3,a\n4,b\n5,b\n6,b\n7,b\n8,a\n").c_str(),
+                                "x:i64,y:str");
+  MlpBatcher *b = mlp_rt_batcher_new(t, "x", "y", "a,b,c,d", 3, -1);
+  MlpEval *e = evaluate(b, 3, 4, predicting({0, 1, 2, 1, 1, 0, 1, 2}, 4));
+  struct Expected {
+    const char *name;
+    double value;
+  };
+  // sklearn.metrics.precision_score(yt, yp, average='macro') = 0.4166666666666667, etc.
+  for (Expected x : {Expected{"precision", 0.4166666666666667}, {"precision@macro", 0.4166666666666667},
+                     {"precision@weighted", 0.625}, {"precision@micro", 0.5},
+                     // sklearn.metrics.recall_score(yt, yp, average=...)
+                     {"recall@macro", 0.3333333333333333}, {"recall@weighted", 0.5}, {"recall@micro", 0.5},
+                     // sklearn.metrics.f1_score(yt, yp, average=...)
+                     {"f1", 0.3611111111111111}, {"f1@weighted", 0.5416666666666666}, {"f1@micro", 0.5}})
+    check_near(mlp_rt_eval_metric(e, x.name), x.value, std::string("sklearn metrics: ") + x.name);
+  check_near(mlp_rt_eval_metric(e, "precision:c"), 0, "sklearn metrics: one class still a label");
+  check_error([&] { mlp_rt_eval_metric(e, "precision@samples"); }, "internal error: unknown metric 'precision@samples'",
+              "sklearn metrics: unknown average");
+  check_error([&] { mlp_rt_eval_metric(e, "accuracy@micro"); }, "internal error: unknown metric 'accuracy@micro'",
+              "sklearn metrics: average of accuracy");
+  {
+    // A label may hold '@': precision:x@y is one class.
+    MlpTable *at = mlp_rt_csv_read(write_file("at.csv", "x,y\n1,x@y\n2,z\n").c_str(), "x:i64,y:str");
+    MlpEval *ae = evaluate(mlp_rt_batcher_new(at, "x", "y", "x@y,z", 2, -1), 2, 2, predicting({0, 0}, 2));
+    check_near(mlp_rt_eval_metric(ae, "precision:x@y"), 0.5, "sklearn metrics: a label with @");
+  }
+
+  // roc_auc, binary with a bce logit: ties among the scores.
+  MlpTable *bt = mlp_rt_csv_read(write_file("auc.csv", "x,y\n1,0\n2,0\n3,1\n4,1\n5,0\n6,1\n7,0\n8,1\n").c_str(),
+                                 "x:i64,y:i64");
+  MlpBatcher *bb = mlp_rt_batcher_new(bt, "x", "y", "#2", 8, -1);
+  // sklearn.metrics.roc_auc_score([0,0,1,1,0,1,0,1], [-1,.5,.5,2,.5,-1,0,2]) = 0.71875 (sigmoid keeps the order)
+  MlpEval *be = evaluate(bb, 8, 1, {-1, .5, .5, 2, .5, -1, 0, 2});
+  check_near(mlp_rt_eval_metric(be, "roc_auc"), 0.71875, "sklearn metrics: roc_auc with tied bce logits");
+  check_near(mlp_rt_eval_metric(be, "roc_auc:1"), 0.71875, "sklearn metrics: roc_auc:1 is roc_auc");
+  check_near(mlp_rt_eval_metric(be, "roc_auc:0"), 0.71875, "sklearn metrics: roc_auc:0 of two classes");
+  // sklearn.metrics.log_loss([0,0,1,1,0,1,0,1], sigmoid(z)) = 0.624469691277832
+  check_near(mlp_rt_eval_metric(be, "log_loss"), 0.624469691277832, "sklearn metrics: bce log_loss", 1e-7);
+  {
+    // Every score tied: 0.5. sklearn.metrics.roc_auc_score([0,1,0,1], [.5,.5,.5,.5]) = 0.5
+    MlpTable *tt = mlp_rt_csv_read(write_file("tie.csv", "y\n0\n1\n0\n1\n").c_str(), "y:i64");
+    MlpEval *te = evaluate(mlp_rt_batcher_new(tt, "", "y", "#2", 4, -1), 4, 2, std::vector<float>(8, 0.25f));
+    check_near(mlp_rt_eval_metric(te, "roc_auc"), 0.5, "sklearn metrics: roc_auc of equal scores");
+    // sklearn.metrics.roc_auc_score([0,0,1,1], [0.1,0.4,0.35,0.8]) = 0.75, as logits (0, logit(p)).
+    MlpTable *ct = mlp_rt_csv_read(write_file("classic.csv", "y\n0\n0\n1\n1\n").c_str(), "y:i64");
+    std::vector<float> out;
+    for (double p : {0.1, 0.4, 0.35, 0.8}) out.insert(out.end(), {0.0f, static_cast<float>(std::log(p / (1 - p)))});
+    MlpEval *ce = evaluate(mlp_rt_batcher_new(ct, "", "y", "#2", 4, -1), 4, 2, out);
+    check_near(mlp_rt_eval_metric(ce, "roc_auc"), 0.75, "sklearn metrics: roc_auc of softmax outputs");
+    // Two softmax outputs (0, s): s = [.25,1.5,1.5,3,-.5,1.5], y = [0,0,1,1,1,0]:
+    // sklearn.metrics.roc_auc_score(y, softmax[:, 1]) = 0.5555555555555556 and
+    // roc_auc_score(y == 0, softmax[:, 0]) the same.
+    MlpTable *st = mlp_rt_csv_read(write_file("soft.csv", "y\n0\n0\n1\n1\n1\n0\n").c_str(), "y:i64");
+    std::vector<float> so;
+    for (float s : {0.25f, 1.5f, 1.5f, 3.0f, -0.5f, 1.5f}) so.insert(so.end(), {0.0f, s});
+    MlpEval *se = evaluate(mlp_rt_batcher_new(st, "", "y", "#2", 4, -1), 4, 2, so);
+    check_near(mlp_rt_eval_metric(se, "roc_auc"), 0.5555555555555556, "sklearn metrics: roc_auc, softmax ties");
+    check_near(mlp_rt_eval_metric(se, "roc_auc:0"), 0.5555555555555556, "sklearn metrics: roc_auc:0");
+  }
+
+  // Three classes: one-vs-rest, macro.
+  MlpTable *mt =
+      mlp_rt_csv_read(write_file("ovr.csv", "y\na\na\nb\nb\nc\nc\na\nb\nc\n").c_str(), "y:str");
+  MlpBatcher *mb = mlp_rt_batcher_new(mt, "", "y", "a,b,c", 4, -1);
+  std::vector<float> logits = {2, 1, 0, 1, 1, 0.5, 0.5, 2, 0, 0, 1, 1, 0, 0.5, 2,
+                               1, 0, 1, 0.25, 0.25, 0.25, 1, 1.5, 0, 0, 1, 1};
+  MlpEval *me = evaluate(mb, 4, 3, logits);
+  // P = softmax(logits): sklearn.metrics.roc_auc_score(y, P, multi_class='ovr') = 0.9351851851851851
+  check_near(mlp_rt_eval_metric(me, "roc_auc"), 0.9351851851851851, "sklearn metrics: multiclass ovr roc_auc");
+  // sklearn.metrics.roc_auc_score(y == 2, P[:, 2]) = 0.9444444444444444
+  check_near(mlp_rt_eval_metric(me, "roc_auc:c"), 0.9444444444444444, "sklearn metrics: roc_auc of one class");
+  // sklearn.metrics.log_loss(y, P) = 0.6963405314476998
+  check_near(mlp_rt_eval_metric(me, "log_loss"), 0.6963405314476998, "sklearn metrics: softmax log_loss", 1e-7);
+
+  // A fitted model's probabilities, exactly (fit.cpp's path), clipped:
+  // sklearn.metrics.log_loss([0,1,1,0], [[.9,.1],[1,0],[.3,.7],[.6,.4]], eps=1e-15) = 8.87790936956831
+  {
+    MlpTable *pt = mlp_rt_csv_read(write_file("exact.csv", "y\n0\n1\n1\n0\n").c_str(), "y:i64");
+    MlpBatcher *pb = mlp_rt_batcher_new(pt, "", "y", "#2", 4, -1);
+    MlpEval *pe = mlp_rt_eval_new(pb);
+    mlp::rt::eval_add_exact(*pe, {0, 1, 2, 3}, {0.9, 0.1, 1.0, 0.0, 0.3, 0.7, 0.6, 0.4}, 2);
+    check_near(mlp_rt_eval_metric(pe, "log_loss"), 8.87790936956831, "sklearn metrics: exact log_loss", 1e-12);
+    // sklearn.metrics.roc_auc_score([0,1,1,0], [.1,0,.7,.4]) = 0.5
+    check_near(mlp_rt_eval_metric(pe, "roc_auc"), 0.5, "sklearn metrics: exact roc_auc");
+    check_near(mlp_rt_eval_metric(pe, "accuracy"), 0.75, "sklearn metrics: exact predictions");
+    std::vector<int64_t> predicted(4);
+    Descriptor d = make_descriptor(predicted.data(), {4});
+    mlp_rt_eval_predictions(pe, d.rank, d.get());
+    check_list(predicted, {0, 0, 1, 0}, "sklearn metrics: exact argmax");
+  }
+
+  // sklearn raises "Only one class present in y_true" / a class count that
+  // differs from y_score's columns: a user error naming the class.
+  check_error([&] { mlp_rt_eval_metric(e, "roc_auc"); },
+              "roc_auc: no row of 'y' is 'c', and ROC AUC is undefined for a class absent from the true values",
+              "sklearn metrics: roc_auc with an absent class");
+  check_error([&] { mlp_rt_eval_metric(e, "roc_auc:d"); },
+              "roc_auc:d: no row of 'y' is 'd', and ROC AUC is undefined for a class absent from the true values",
+              "sklearn metrics: roc_auc:label of an absent class");
+  {
+    MlpTable *ot = mlp_rt_csv_read(write_file("one.csv", "y\n1\n1\n").c_str(), "y:i64");
+    MlpEval *oe = evaluate(mlp_rt_batcher_new(ot, "", "y", "#2", 2, -1), 2, 1, {0.5f, 1.5f});
+    check_error([&] { mlp_rt_eval_metric(oe, "roc_auc"); },
+                "roc_auc: no row of 'y' is '0', and ROC AUC is undefined for a class absent from the true values",
+                "sklearn metrics: binary roc_auc with one class");
+    check_error([&] { mlp_rt_eval_metric(oe, "roc_auc:1"); },
+                "roc_auc:1: every row of 'y' is '1', and ROC AUC needs rows of another class too",
+                "sklearn metrics: roc_auc:label with no negatives");
+  }
+  check_error([&] { mlp_rt_eval_metric(me, "roc_auc:zebra"); },
+              "roc_auc:zebra: 'zebra' is not a label of 'y' (its labels: a, b, c)", "sklearn metrics: roc_auc label");
+  check_error([&] { mlp_rt_eval_metric(evaluate(mb, 4, 3, std::vector<float>(27, NAN)), "roc_auc"); },
+              "roc_auc: the model's outputs are NaN, so its scores cannot be ranked", "sklearn metrics: NaN scores");
+  {
+    MlpTable *rt = mlp_rt_csv_read(write_file("reg2.csv", "x,y\n1,1\n2,2\n").c_str(), "x:i64,y:f32");
+    MlpEval *re = evaluate(mlp_rt_batcher_new(rt, "x", "y", "", 2, -1), 2, 1, {1, 2});
+    check_error([&] { mlp_rt_eval_metric(re, "roc_auc"); },
+                "roc_auc needs a class target, but 'y' is a regression target", "sklearn metrics: roc_auc regression");
+    check_error([&] { mlp_rt_eval_metric(re, "f1@micro"); },
+                "f1 needs a class target, but 'y' is a regression target", "sklearn metrics: f1@micro regression");
+  }
+}
+
+/// mlp_rt_adjusted_rand of two vectors.
+double ari(std::vector<int64_t> a, std::vector<int64_t> b) {
+  Descriptor da = make_descriptor(a.data(), {static_cast<int64_t>(a.size())});
+  Descriptor db = make_descriptor(b.data(), {static_cast<int64_t>(b.size())});
+  return mlp_rt_adjusted_rand(da.rank, da.get(), db.rank, db.get());
+}
+
+void test_cluster_metrics() {
+  // sklearn.metrics.adjusted_rand_score(a, b) for each pair.
+  check_near(ari({0, 0, 1, 1, 2, 2}, {5, 5, -1, -1, 3, 3}), 1.0, "ari: identical partitions, other values");
+  check_near(ari({0, 0, 1, 1, 2, 2}, {1, 1, 2, 2, 0, 0}), 1.0, "ari: permuted labels");
+  // adjusted_rand_score([0,0,0,1,1,1], [0,1,2,0,1,2]) = -0.36363636363636365
+  check_near(ari({0, 0, 0, 1, 1, 1}, {0, 1, 2, 0, 1, 2}), -0.36363636363636365, "ari: unrelated");
+  // adjusted_rand_score([0,0,1,1,2,2,2], [0,0,1,2,2,2,-1]) = 0.2953020134228188
+  check_near(ari({0, 0, 1, 1, 2, 2, 2}, {0, 0, 1, 2, 2, 2, -1}), 0.2953020134228188, "ari: -1 a label of its own");
+  check_near(ari({1, 1, 1}, {7, 7, 7}), 1.0, "ari: a single cluster in both");
+  check_near(ari({}, {}), 1.0, "ari: no rows");
+  // adjusted_rand_score([0,0,0,0], [0,1,2,3]) = 0.0
+  check_near(ari({0, 0, 0, 0}, {0, 1, 2, 3}), 0.0, "ari: one cluster against singletons");
+  {
+    // 2000 rows: the pair counts pass 32 bits.
+    std::vector<int64_t> a(2000), b(2000);
+    for (int i = 0; i < 2000; ++i) a[i] = i % 7, b[i] = (i % 7) * 10;
+    check_near(ari(a, b), 1.0, "ari: 2000 rows, renamed");
+  }
+  check_error([&] { ari({0, 1, 2}, {0, 1}); },
+              "adjusted_rand compares two labelings of the same rows, but one has 3 rows and the other 2",
+              "ari: different lengths");
+
+  // Table codes: a str column as labels (sorted labels; -1 missing).
+  MlpTable *t = mlp_rt_csv_read(write_file("codes.csv", "s,x\nb,1\na,2\n,3\nb,4\na,5\n").c_str(), "s:str,x:i64");
+  std::vector<int64_t> codes(5, 99);
+  Descriptor cd = make_descriptor(codes.data(), {5});
+  mlp_rt_table_codes(t, "s", cd.rank, cd.get());
+  check_list(codes, {1, 0, -1, 1, 0}, "table codes: sorted labels, -1 missing");
+  // sklearn.metrics.adjusted_rand_score([1,0,-1,1,0], [0,0,1,1,0]) = 0.09090909090909091
+  check_near(ari(codes, {0, 0, 1, 1, 0}), 0.09090909090909091, "table codes: compared as labels");
+  check_error(
+      [&] {
+        std::vector<int64_t> c(5);
+        Descriptor d = make_descriptor(c.data(), {5});
+        mlp_rt_table_codes(t, "x", d.rank, d.get());
+      },
+      "internal error: mlp_rt_table_codes: column 'x' is i64, not str", "table codes: a numeric column");
+
+  // Silhouette of kmeans' clusters on a tiny 2-cluster set.
+  // sklearn.metrics.silhouette_score(X, KMeans(2).fit(X).labels_) = 0.8034847742251496
+  // (labels [1,1,1,0,0,0,1])
+  MlpTable *pts =
+      mlp_rt_csv_read(write_file("pts.csv", "x,y\n0,0\n0,1\n1,0\n10,10\n10,11\n11,10\n4,4\n").c_str(), "x:f32,y:f32");
+  MlpFitted *km = mlp_rt_fit("kmeans", "k=2", mlp_rt_batcher_new(pts, "x,y", "", "", 7, -1));
+  check_near(mlp_rt_fitted_silhouette(km, pts), 0.8034847742251496, "silhouette: kmeans, 2 clusters");
+  // A cluster of one row scores 0 there (sklearn's nan_to_num):
+  // silhouette_score([[0,0],[0,1],[0,2],[100,100]], [0,0,0,1]) = 0.7428934236512404
+  MlpTable *lone = mlp_rt_csv_read(write_file("lone.csv", "x,y\n0,0\n0,1\n0,2\n100,100\n").c_str(), "x:i64,y:i64");
+  MlpFitted *kl = mlp_rt_fit("kmeans", "k=2", mlp_rt_batcher_new(lone, "x,y", "", "", 4, -1));
+  check_near(mlp_rt_fitted_silhouette(kl, lone), 0.7428934236512404, "silhouette: a cluster of one");
+  {
+    // A classifier's predictions on iris (4 of 150 wrong), serial and on 4
+    // threads: LogisticRegression(solver='newton-cg', tol=1e-10) predictions
+    // p, sklearn.metrics.silhouette_score(X, p) = 0.5151668747534314
+    MlpTable *iris = mlp_rt_csv_read(kIris.c_str(), kIrisSchema);
+    const char *inputs = "sepal_length,sepal_width,petal_length,petal_width";
+    MlpFitted *lr = mlp_rt_fit("logistic_regression", "",
+                               mlp_rt_batcher_new(iris, inputs, "species", "setosa,versicolor,virginica", 150, -1));
+    double serial = mlp_rt_fitted_silhouette(lr, iris);
+    check_near(serial, 0.5151668747534314, "silhouette: iris, a classifier's labels");
+    use_threads("4");
+    double threaded = mlp_rt_fitted_silhouette(lr, iris);
+    use_threads("1");
+    check_near(threaded, serial, "silhouette: 4 threads as 1", 1e-12);
+  }
+  check_error(
+      [&] {
+        MlpTable *three = mlp_rt_csv_read(write_file("three.csv", "x,y\n0,0\n5,5\n9,9\n").c_str(), "x:i64,y:i64");
+        mlp_rt_fitted_silhouette(mlp_rt_fit("kmeans", "k=3", mlp_rt_batcher_new(three, "x,y", "", "", 3, -1)), three);
+      },
+              "silhouette of kmeans: the predictions hold 3 clusters in 3 rows; silhouette needs 2 to rows - 1 (2)",
+              "silhouette: as many clusters as rows");
+  check_error(
+      [&] {
+        MlpTable *same = mlp_rt_csv_read(write_file("same.csv", "x,y\n0,0\n0,1\n0,2\n").c_str(), "x:i64,y:i64");
+        mlp_rt_fitted_silhouette(kl, same);
+      },
+      "silhouette of kmeans: the predictions hold 1 cluster in 3 rows; silhouette needs 2 to rows - 1 (2)",
+      "silhouette: one cluster");
+  check_error(
+      [&] {
+        MlpTable *rt = mlp_rt_csv_read(write_file("reg3.csv", "x,y\n1,1\n2,2\n3,2\n").c_str(), "x:i64,y:f32");
+        mlp_rt_fitted_silhouette(mlp_rt_fit("linear_regression", "", mlp_rt_batcher_new(rt, "x", "y", "", 3, -1)), rt);
+      },
+      "silhouette of linear_regression: silhouette scores clusters, but linear_regression predicts values of 'y'",
+      "silhouette: a regressor");
+  check_error(
+      [&] {
+        MlpTable *gap = mlp_rt_csv_read(write_file("gap.csv", "x,y\n0,0\n0,\n100,100\n").c_str(), "x:f32,y:f32");
+        mlp_rt_fitted_silhouette(kl, gap);
+      },
+      g_dir + "/gap.csv:3: silhouette of kmeans needs every input, but 'y' is missing here (drop_na or fill_na first)",
+      "silhouette: a missing input");
+}
+
 /* --------------------------------------------------------------- history */
 
 MlpHistory *sample_history(const char *model, int64_t epochs) {
@@ -1661,6 +1897,174 @@ void test_plot() {
   check(!temps, "plot: no temporary file left behind", "  " + list_text(dir_entries()));
 }
 
+/// How often `part` occurs in `text`.
+int64_t count_of(const std::string &text, const std::string &part) {
+  int64_t n = 0;
+  for (size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++n;
+  return n;
+}
+
+/// A scatter plot's SVG: a complete document (and valid XML, where xmllint is installed).
+std::string scatter_svg(const std::string &path, const std::string &what) {
+  std::string svg = read_file(path);
+  check(svg.rfind("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\"", 0) == 0,
+        what + ": an SVG document");
+  check(svg.size() > 7 && svg.compare(svg.size() - 7, 7, "</svg>\n") == 0, what + ": complete document");
+  if (access("/usr/bin/xmllint", X_OK) == 0) {
+    std::string cmd = "/usr/bin/xmllint --noout '" + path + "' 2>&1";
+    check(std::system(cmd.c_str()) == 0, what + ": xmllint accepts the SVG");
+  }
+  return svg;
+}
+
+void test_plot_scatter() {
+  // Rows 2 and 4 lack x or y; row 3 has no v, row 6 no kind.
+  std::string csv = write_file("scatter.csv",
+                               "x,y,kind,n,v\n"
+                               "1,2,b<&>,1,0.5\n"
+                               "2,,a,2,1.5\n"
+                               "3,4,a,1,\n"
+                               ",5,c,3,2.5\n"
+                               "5,6,b<&>,2,10\n"
+                               "6,7,,1,4\n");
+  MlpTable *t = mlp_rt_csv_read(csv.c_str(), "x:f32,y:f32,kind:str,n:i64,v:f32");
+  const std::string path = g_dir + "/scatter.svg";
+
+  // By a str column: a legend of the plotted labels, in label order.
+  mlp_rt_plot_scatter(t, "x", "y", "kind", path.c_str());
+  std::string svg = scatter_svg(path, "scatter");
+  check_eq(count_of(svg, "<circle"), 4, "scatter: one circle per row with x and y");
+  check_contains(svg, ">y vs x</text>", "scatter: title");
+  check_contains(svg, "font-size=\"13\">x</text>", "scatter: x axis title");
+  check_contains(svg, "font-size=\"13\">y</text>", "scatter: y axis title");
+  check_contains(svg, ">kind</text>", "scatter: legend title");
+  size_t a = svg.find(">a</text>"), b = svg.find(">b&lt;&amp;&gt;</text>"), m = svg.find(">missing</text>");
+  check(a != std::string::npos && b != std::string::npos && m != std::string::npos && a < b && b < m,
+        "scatter: legend a, b<&> (escaped), missing, in that order", "  got " + escaped(svg));
+  check(svg.find(">c</text>") == std::string::npos, "scatter: a label with no plotted row is not in the legend");
+  check_eq(count_of(svg, "rx=\"5\""), 3, "scatter: three legend swatches");
+  check_eq(count_of(svg, "r=\"3.5\" fill=\"#1f77b4\""), 1, "scatter: label a in the first colour");
+  check_eq(count_of(svg, "r=\"3.5\" fill=\"#ff7f0e\""), 2, "scatter: label b<&> in the second colour");
+  check_contains(svg, "<g fill=\"#a0a0a0\" fill-opacity=\"0.75\" stroke=\"none\">\n<circle", "scatter: missing kind in grey");
+  check(svg.find("linearGradient") == std::string::npos, "scatter: classes have no colour bar");
+  check_contains(svg, "<circle cx=\"", "scatter: circles");
+  {
+    // Coordinates with one decimal.
+    size_t at = svg.find("<circle cx=\"");
+    std::string cx = svg.substr(at + 12, svg.find('"', at + 12) - at - 12);
+    check(cx.size() > 2 && cx[cx.size() - 2] == '.', "scatter: one decimal", "  got " + cx);
+  }
+
+  // By an i64 column of few values: a legend of its numbers.
+  mlp_rt_plot_scatter(t, "x", "y", "n", path.c_str());
+  svg = scatter_svg(path, "scatter i64");
+  check_eq(count_of(svg, "<circle"), 4, "scatter i64: circles");
+  check_eq(count_of(svg, "rx=\"5\""), 2, "scatter i64: legend 1, 2 (3 is not plotted)");
+  check_contains(svg, "dominant-baseline=\"middle\">1</text>\n<rect", "scatter i64: legend entry 1 first");
+  check_contains(svg, "dominant-baseline=\"middle\">2</text>", "scatter i64: legend entry 2");
+  check(svg.find("linearGradient") == std::string::npos, "scatter i64: no colour bar");
+
+  // By an f32 column: viridis and a colour bar over the plotted values.
+  mlp_rt_plot_scatter(t, "x", "y", "v", path.c_str());
+  svg = scatter_svg(path, "scatter f32");
+  check_eq(count_of(svg, "<circle"), 4, "scatter f32: circles");
+  check_contains(svg, "<linearGradient id=\"mlp-viridis\"", "scatter f32: colour bar gradient");
+  check_contains(svg, "fill=\"url(#mlp-viridis)\"", "scatter f32: colour bar");
+  check_contains(svg, ">0.5</text>", "scatter f32: colour bar low end");
+  check_contains(svg, ">10</text>", "scatter f32: colour bar high end");
+  check_contains(svg, "fill=\"#440154\"/>", "scatter f32: the lowest value dark purple");
+  check_contains(svg, "fill=\"#fde725\"/>", "scatter f32: the highest value yellow");
+  check_contains(svg, ">missing</text>", "scatter f32: missing colour value");
+  check_eq(count_of(svg, "rx=\"5\""), 1, "scatter f32: only the missing swatch");
+
+  // One colour: no legend.
+  mlp_rt_plot_scatter(t, "x", "y", "", path.c_str());
+  svg = scatter_svg(path, "scatter plain");
+  check_eq(count_of(svg, "<circle"), 4, "scatter plain: circles");
+  check_eq(count_of(svg, "<g fill=\"#1f77b4\""), 1, "scatter plain: one group in the first colour");
+  check_eq(count_of(svg, "rx=\"5\""), 0, "scatter plain: no legend");
+  check(svg.find(" fill=\"#ff7f0e\"") == std::string::npos, "scatter plain: no second colour");
+
+  {
+    // An i64 column of more than 10 values is a number: a colour bar. Many
+    // points stay quick and small.
+    std::string text = "a,b,k,s\n";
+    const int rows = 3000;
+    for (int i = 0; i < rows; ++i)
+      text += std::to_string(i % 97) + "," + std::to_string((i * 31) % 89) + "," + std::to_string(i % 12) + ",l" +
+              std::to_string(100 + i % 30) + "\n";
+    std::string many = write_file("many.csv", text);
+    MlpTable *mt = mlp_rt_csv_read(many.c_str(), "a:i64,b:i64,k:i64,s:str");
+    auto start = std::chrono::steady_clock::now();
+    mlp_rt_plot_scatter(mt, "a", "b", "k", path.c_str());
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    check(seconds < 1.0, "scatter many: fast", "  took " + std::to_string(seconds) + " s");
+    svg = scatter_svg(path, "scatter many");
+    check_eq(count_of(svg, "<circle"), rows, "scatter many: circles");
+    check_contains(svg, "fill=\"url(#mlp-viridis)\"", "scatter many: 12 values get a colour bar");
+    check_contains(svg, ">11</text>", "scatter many: colour bar range");
+    check(svg.size() < 60u * rows + 8000, "scatter many: about 50 bytes a point",
+          "  " + std::to_string(svg.size()) + " bytes");
+    // 30 labels do not fit beside the plot: the legend says how many more.
+    mlp_rt_plot_scatter(mt, "a", "b", "s", path.c_str());
+    svg = scatter_svg(path, "scatter labels overflow");
+    check_contains(svg, ">l100</text>", "scatter labels overflow: first label");
+    check(svg.find(">l129</text>") == std::string::npos, "scatter labels overflow: last label left out");
+    check_eq(count_of(svg, "rx=\"5\"") + count_of(svg, " more)</text>"), 18,
+             "scatter labels overflow: the legend fills the plot's height");
+  }
+
+  // Coloured by cluster numbers.
+  std::vector<int64_t> clusters = {2, 0, 2, 1, 0, 1};
+  Descriptor d = make_descriptor(clusters.data(), {6});
+  mlp_rt_plot_scatter_labels(t, "x", "y", d.rank, d.get(), "km", path.c_str());
+  svg = scatter_svg(path, "scatter km");
+  check_eq(count_of(svg, "<circle"), 4, "scatter km: circles");
+  size_t k0 = svg.find(">km = 0</text>"), k1 = svg.find(">km = 1</text>"), k2 = svg.find(">km = 2</text>");
+  check(k0 != std::string::npos && k1 != std::string::npos && k2 != std::string::npos && k0 < k1 && k1 < k2,
+        "scatter km: legend km = 0, 1, 2", "  got " + escaped(svg));
+  check_eq(count_of(svg, "r=\"3.5\" fill=\"#2ca02c\""), 2, "scatter km: cluster 2 in the third colour");
+  {
+    // Strided labels (a column of a matrix), no name.
+    std::vector<int64_t> matrix = {5, -1, 5, -1, 7, -1, 9, -1, 7, -1, 5, -1};
+    Descriptor s = make_descriptor(matrix.data(), {6}, {2});
+    mlp_rt_plot_scatter_labels(t, "x", "y", s.rank, s.get(), "", path.c_str());
+    svg = scatter_svg(path, "scatter strided labels");
+    check_contains(svg, "dominant-baseline=\"middle\">5</text>", "scatter strided labels: legend 5");
+    check(svg.find(">9</text>") == std::string::npos, "scatter strided labels: 9 is not plotted");
+    check_eq(count_of(svg, "r=\"3.5\" fill=\"#1f77b4\""), 2, "scatter strided labels: 5 in the first colour");
+  }
+  Descriptor short_labels = make_descriptor(clusters.data(), {5});
+  check_error([&] { mlp_rt_plot_scatter_labels(t, "x", "y", short_labels.rank, short_labels.get(), "km", path.c_str()); },
+              "internal error: mlp_rt_plot_scatter_labels: the labels has shape [5], expected [6]",
+              "scatter km: labels of another length");
+  check_error([&] { mlp_rt_plot_scatter(t, "kind", "y", "", path.c_str()); },
+              "internal error: mlp_rt_plot_scatter: column 'kind' is str, not numbers to plot", "scatter: str x");
+
+  // The iris example: petal length against width by species.
+  MlpTable *iris = mlp_rt_csv_read(kIris.c_str(), kIrisSchema);
+  std::string ipath = g_dir + "/iris.svg";
+  mlp_rt_plot_scatter(iris, "petal_length", "petal_width", "species", ipath.c_str());
+  svg = scatter_svg(ipath, "scatter iris");
+  check_eq(count_of(svg, "<circle"), 150, "scatter iris: 150 points");
+  check_contains(svg, ">petal_width vs petal_length</text>", "scatter iris: title");
+  for (const char *species : {"setosa", "versicolor", "virginica"})
+    check_contains(svg, std::string(">") + species + "</text>", std::string("scatter iris: legend ") + species);
+  for (const char *colour : {"#1f77b4", "#ff7f0e", "#2ca02c"})
+    check_eq(count_of(svg, std::string("r=\"3.5\" fill=\"") + colour + "\""), 50, std::string("scatter iris: 50 in ") + colour);
+
+  // Paths: only SVG, and one that cannot be written names it.
+  check_error([&] { mlp_rt_plot_scatter(t, "x", "y", "kind", (g_dir + "/s.png").c_str()); },
+              "cannot plot to '" + g_dir + "/s.png': png output is not supported yet, use .svg", "scatter: png");
+  check_error([&] { mlp_rt_plot_scatter_labels(t, "x", "y", d.rank, d.get(), "km", (g_dir + "/s.pdf").c_str()); },
+              "cannot plot to '" + g_dir + "/s.pdf': the file name must end in .svg", "scatter km: other extension");
+  check_error([&] { mlp_rt_plot_scatter(t, "x", "y", "v", (g_dir + "/no/such/dir.svg").c_str()); },
+              "cannot write '" + g_dir + "/no/such/dir.svg': No such file or directory", "scatter: no directory");
+  bool temps = false;
+  for (const std::string &name : dir_entries()) temps = temps || name.find(".tmp-") != std::string::npos;
+  check(!temps, "scatter: no temporary file left behind", "  " + list_text(dir_entries()));
+}
+
 /* ------------------------------------------------------------------ iris */
 
 /// The calls examples/iris.mlp makes, in its order, with a stand-in model
@@ -1862,7 +2266,7 @@ void test_safetensors() {
                 std::string("safetensors: ") + b.name);
   }
   std::string f16 = st_file("f16.safetensors", "{\"h\":{\"dtype\":\"F16\",\"shape\":[2],\"data_offsets\":[0,4]}}", four);
-  check_error([&] { mlp_rt_st_open(f16.c_str()); }, "'" + f16 + "': tensor 'h' has dtype F16; only F32 is supported",
+  check_error([&] { mlp_rt_st_open(f16.c_str()); }, "'" + f16 + "': tensor 'h' has dtype F16; only F32 and F64 are supported",
               "safetensors: unsupported dtype");
   std::string shortFile = write_file("short.safetensors", "abc");
   check_error([&] { mlp_rt_st_open(shortFile.c_str()); },
@@ -2036,6 +2440,113 @@ void test_parallel_csv() {
   check_error([&] { mlp_rt_csv_read(changedPath.c_str(), schema); },
               "'" + changedPath + "' changed since compile time: column 'id' is now f32 (row 200002: '2.5e5')",
               "parallel csv: a value that no longer fits, in a later part");
+  // An empty line just before the first split (with 3 parts) ends no part
+  // early: it is an error, or skipped and counted, as in a serial read.
+  const size_t header = text.find('\n') + 1;
+  size_t pad = 0; // empty lines at the end (ignored) that move the split point to a line start
+  auto split = [&] { return header + (text.size() + 1 + pad - header) / 3; };
+  while (text[split() - 1] != '\n') ++pad;
+  const size_t at = split();
+  std::string blankPath = write_file("big_blank.csv", text.substr(0, at) + "\n" + text.substr(at) + std::string(pad, '\n'));
+  const std::string blankLine = std::to_string(1 + std::count(text.begin(), text.begin() + at, '\n'));
+  check_error([&] { mlp_rt_csv_read(blankPath.c_str(), schema); },
+              blankPath + ":" + blankLine + ": expected 3 fields, found an empty line",
+              "parallel csv: an empty line at a split");
+  Run skipped = run_child([&] { mlp_rt_csv_read_with(blankPath.c_str(), schema, ',', MLP_CSV_SKIP_BAD_ROWS); });
+  check_eq(skipped.err, "note: '" + blankPath + "': skipped 1 rows with the wrong number of fields (on_error: \"skip\")\n",
+           "parallel csv: an empty line at a split, skipped");
+  use_threads("1");
+}
+
+/// Everything read_csv gives a table, as text: rows with their lines and
+/// values (f32 as bits, str as codes), and the labels of str columns.
+std::string table_text(const MlpTable *t) {
+  std::string s = std::to_string(t->rows) + " rows\n";
+  for (const auto &c : t->columns)
+    for (const std::string &label : c->labels) s += c->name + ": " + escaped(label) + "\n";
+  for (int64_t r = 0; r < t->rows; ++r) {
+    s += std::to_string((*t->lines)[r]);
+    for (const auto &c : t->columns) {
+      uint32_t bits = 0;
+      if (c->type == mlp::rt::ColumnType::F32) std::memcpy(&bits, &c->f32[r], 4);
+      s += " " + std::to_string(c->type == mlp::rt::ColumnType::F32   ? int64_t(bits)
+                                : c->type == mlp::rt::ColumnType::I64 ? c->i64[r]
+                                                                      : int64_t(c->codes[r]));
+    }
+    s += "\n";
+  }
+  return s;
+}
+
+/// check_eq for long texts: shows only where they first differ.
+void check_same_text(const std::string &got, const std::string &want, const std::string &what) {
+  size_t at = std::mismatch(got.begin(), got.begin() + std::min(got.size(), want.size()), want.begin()).first - got.begin();
+  size_t from = at < 100 ? 0 : at - 100;
+  check(got == want, what, "  first difference at byte " + std::to_string(at) + "\n  expected: ..." +
+                               escaped(want.substr(from, 200)) + "\n  got:      ..." + escaped(got.substr(from, 200)));
+}
+
+void test_parallel_quoted_csv() {
+  // Quoted fields may hold the separator, "" and line breaks: the parts
+  // split only at line breaks outside them, and the table is the one a
+  // single thread reads. One field of 8 MB spans the split points of 2 and
+  // 3 parts (and a quote inside an unquoted field, 5" pipe, is text).
+  const char *names[] = {"\"Smith, John\"", "\"say \"\"hi\"\"\"", "\"two\nlines\"", "Oslo",
+                         "\"a \"\"b\"\", c\r\n\nd\"", "5\" pipe", "\"\""};
+  std::string big = "\"";
+  while (big.size() < (size_t(8) << 20)) big += "line, with \"\"quotes\"\"\n";
+  big += "\"";
+  auto make = [&](bool badRows) {
+    std::string text = "id,x,name\n";
+    for (int64_t r = 0; r < 200000; ++r) {
+      text += std::to_string(r) + "," + std::to_string(r % 1000) + ".5," + (r == 10000 ? big : names[r % 7]);
+      if (badRows && r % 30011 == 7) text += ",\"an extra,\nfield\"";
+      text += r % 5 ? "\n" : "\r\n";
+    }
+    return text;
+  };
+  const std::string text = make(false);
+  std::string path = write_file("big_quoted.csv", text);
+  const char *schema = "id:i64,x:f32,name:str";
+  use_threads("1");
+  auto t0 = std::chrono::steady_clock::now();
+  std::string serial = table_text(mlp_rt_csv_read(path.c_str(), schema));
+  double serialSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  check(serial.find("name: \"say \\\"hi\\\"\"\nname: \"two\\nlines\"\n") != std::string::npos,
+        "parallel quoted csv: values", "  " + escaped(serial.substr(0, 200)));
+  const std::string last = std::to_string(1 + std::count(text.begin(), text.begin() + text.rfind("\n199999,") + 1, '\n'));
+  check_eq(serial.substr(serial.rfind('\n', serial.size() - 2) + 1), last + " 199999 1148837888 6\n",
+           "parallel quoted csv: line numbers");
+  for (const char *threads : {"2", "3", "5", "8"}) {
+    use_threads(threads);
+    t0 = std::chrono::steady_clock::now();
+    MlpTable *t = mlp_rt_csv_read(path.c_str(), schema);
+    if (std::string(threads) == "3")
+      std::printf("note: parallel csv: %.1f MB with quoted fields read in %.3f s by 1 thread, %.3f s by 3\n",
+                  text.size() / 1e6, serialSeconds,
+                  std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    check_same_text(table_text(t), serial, std::string("parallel quoted csv: the serial table, threads ") + threads);
+  }
+
+  // Errors and skipped rows are those of the serial read.
+  auto outcome = [&](const std::string &file, const char *threads, int32_t flags) {
+    use_threads(threads);
+    Run r = run_child([&] { std::printf("%s", table_text(mlp_rt_csv_read_with(file.c_str(), schema, ',', flags)).c_str()); });
+    return std::to_string(r.status) + "\n" + r.err + r.out;
+  };
+  const std::string endLine = std::to_string(1 + std::count(text.begin(), text.end(), '\n'));
+  std::string openPath = write_file("big_open.csv", text + "200000,1.5,\"never closed\n200001,2.5,Oslo\n");
+  for (const char *threads : {"1", "3"})
+    check_eq(outcome(openPath, threads, 0), "1\nerror: " + openPath + ":" + endLine + ": a quoted field is not closed\n",
+             std::string("parallel quoted csv: a quote not closed near the end, threads ") + threads);
+  std::string early = text; // a quote that opens early pairs with all later ones
+  early.insert(early.find("\n3,") + 7, "\"");
+  std::string earlyPath = write_file("big_early.csv", early);
+  check_eq(outcome(earlyPath, "3", 0), outcome(earlyPath, "1", 0), "parallel quoted csv: an early stray quote");
+  std::string skipPath = write_file("big_skip.csv", make(true));
+  std::string skipped = outcome(skipPath, "1", MLP_CSV_SKIP_BAD_ROWS);
+  check_contains(skipped, "0\nnote: '" + skipPath + "': skipped 7 rows", "parallel quoted csv: on_error skip");
+  check_same_text(outcome(skipPath, "3", MLP_CSV_SKIP_BAD_ROWS), skipped, "parallel quoted csv: on_error skip, 3 threads");
   use_threads("1");
 }
 
@@ -2149,6 +2660,394 @@ void test_json_tables() {
               "json: a file that no longer reads");
 }
 
+/* -------------------------------------------- fitted models: files, cv */
+
+/// The table of a CSV file, typed as the compiler infers it.
+MlpTable *read_inferred(const std::string &path) {
+  mlp::CsvSchema s;
+  std::string error;
+  if (!mlp::inferCsvSchema(path, mlp::CsvOptions(), s, error)) {
+    std::printf("FAIL: cannot infer %s: %s\n", path.c_str(), error.c_str());
+    std::exit(3);
+  }
+  std::string schema;
+  for (const mlp::CsvColumn &c : s.columns) schema += (schema.empty() ? "" : ",") + c.name + ":" + mlp::csvTypeName(c.type);
+  return mlp_rt_csv_read(path.c_str(), schema.c_str());
+}
+
+/// A model's predictions for every row of t, as text: class indices (or
+/// clusters), values, or `width` values a row (pca).
+std::string predictions_of(MlpFitted *m, MlpTable *t, const char *kind, int64_t width = 1) {
+  int64_t rows = mlp_rt_table_rows(t);
+  std::ostringstream out;
+  if (std::string(kind) == "i64") {
+    std::vector<int64_t> v(rows);
+    Descriptor d = make_descriptor(v.data(), {rows});
+    mlp_rt_fitted_predict_i64(m, t, d.rank, d.get());
+    for (int64_t x : v) out << x << " ";
+  } else {
+    std::vector<float> v(rows * width);
+    Descriptor d = width > 1 ? make_descriptor(v.data(), {rows, width}) : make_descriptor(v.data(), {rows});
+    mlp_rt_fitted_predict_f32(m, t, d.rank, d.get());
+    char text[32];
+    for (float x : v) std::snprintf(text, sizeof text, "%.9g ", x), out << text;
+  }
+  return out.str();
+}
+
+/// What print shows of a model: its options, rows, inputs and parameters.
+std::string shown(MlpFitted *m) {
+  mlp_rt_fmt_fitted(m);
+  return mlp_rt_take_line();
+}
+
+/// The cross-validation scores of m on t.
+std::vector<double> cv_scores(MlpFitted *m, MlpTable *t, int64_t folds, int64_t seed) {
+  std::vector<double> scores(folds, -1);
+  Descriptor d = make_descriptor(scores.data(), {folds});
+  mlp_rt_cross_validate(m, t, folds, seed, d.rank, d.get());
+  return scores;
+}
+
+/// Byte offset of a tensor's data in a safetensors file (its header's
+/// data_offsets' begin, after the 8-byte length and the header).
+size_t tensor_data_at(const std::string &bytes, const std::string &name) {
+  uint64_t n = 0;
+  for (int i = 0; i < 8; ++i) n |= uint64_t(static_cast<unsigned char>(bytes[i])) << (8 * i);
+  size_t at = bytes.find("\"" + name + "\":{");
+  at = bytes.find("\"data_offsets\":[", at) + 16;
+  return 8 + n + std::stoull(bytes.substr(at));
+}
+
+/// `bytes` with the first `from` replaced by `to`, written as `name`.
+std::string patched(const std::string &bytes, const std::string &from, const std::string &to, const std::string &name) {
+  std::string out = bytes;
+  size_t at = out.find(from);
+  if (at == std::string::npos) std::printf("FAIL: '%s' not in the file to patch\n", from.c_str()), ++g_failed;
+  else out.replace(at, from.size(), to);
+  return write_file(name, out);
+}
+
+void test_fitted_files() {
+  const std::string diabetesPath = std::string(MLP_SOURCE_DIR) + "/examples/data/diabetes.csv";
+  MlpTable *iris = mlp_rt_csv_read(kIris.c_str(), kIrisSchema);
+  MlpTable *diabetes = read_inferred(diabetesPath);
+  const char *irisInputs = "sepal_length,sepal_width,petal_length,petal_width";
+  const char *irisLabels = "setosa,versicolor,virginica";
+  const char *diabetesInputs = "age,sex,bmi,bp,s1,s2,s3,s4,s5,s6";
+  MlpBatcher *classes = mlp_rt_batcher_new(iris, irisInputs, "species", irisLabels, 150, -1);
+  MlpBatcher *unsupervised = mlp_rt_batcher_new(iris, irisInputs, "", "", 150, -1);
+  MlpBatcher *values = mlp_rt_batcher_new(diabetes, diabetesInputs, "progression", "", 442, -1);
+
+  // Save then load: the same predictions, options and parameters, for every
+  // estimator of the catalog (both tasks where it has two).
+  struct Case {
+    const char *estimator, *options;
+    MlpBatcher *b;
+    MlpTable *t;
+    const char *kind;
+    int64_t width;
+  };
+  const Case cases[] = {
+      {"linear_regression", "", values, diabetes, "f32", 1},
+      {"ridge", "alpha=0.5", values, diabetes, "f32", 1},
+      {"lasso", "alpha=0.1", values, diabetes, "f32", 1},
+      {"logistic_regression", "", classes, iris, "i64", 1},
+      {"naive_bayes", "", classes, iris, "i64", 1},
+      {"pca", "n_components=3", unsupervised, iris, "f32", 3},
+      {"kmeans", "k=3", unsupervised, iris, "i64", 1},
+      {"knn", "k=7,distance=1", classes, iris, "i64", 1},
+      {"knn", "", values, diabetes, "f32", 1},
+      {"decision_tree", "max_depth=4", classes, iris, "i64", 1},
+      {"decision_tree", "", values, diabetes, "f32", 1},
+      {"random_forest", "n_estimators=5", classes, iris, "i64", 1},
+      {"random_forest", "n_estimators=3,max_depth=5", values, diabetes, "f32", 1},
+  };
+  std::vector<std::string> covered;
+  for (const Case &c : cases) {
+    std::string what = std::string("fitted file: ") + c.estimator + " " + (c.t == iris ? "iris" : "diabetes");
+    MlpFitted *m = mlp_rt_fit(c.estimator, c.options, c.b);
+    std::string path = g_dir + "/" + c.estimator + (c.t == iris ? "_iris" : "_diabetes") + ".safetensors";
+    mlp_rt_fitted_save(m, path.c_str());
+    mlp::rt::fit::FittedHeader h;
+    std::string error;
+    check(mlp::rt::fit::readFittedHeader(path, h, error), what + ": header reads", "  " + error);
+    MlpFitted *loaded = mlp_rt_fitted_load(path.c_str(), mlp::rt::fit::fittedHeaderText(h).c_str());
+    check_eq(predictions_of(loaded, c.t, c.kind, c.width), predictions_of(m, c.t, c.kind, c.width),
+             what + ": the same predictions");
+    check_eq(mlp_rt_fitted_options(loaded), mlp_rt_fitted_options(m), what + ": the same options");
+    check_eq(shown(loaded), shown(m), what + ": the same parameters, as printed");
+    covered.push_back(c.estimator);
+  }
+  for (const auto &spec : mlp::rt::fit::estimators())
+    check(std::find(covered.begin(), covered.end(), spec.name) != covered.end(),
+          std::string("fitted file: ") + spec.name + " is saved and loaded");
+
+  // The header, as the compiler reads it.
+  MlpFitted *lr = mlp_rt_fit("logistic_regression", "c=0.5", classes);
+  const std::string lrPath = g_dir + "/lr.safetensors";
+  mlp_rt_fitted_save(lr, lrPath.c_str());
+  mlp::rt::fit::FittedHeader h;
+  std::string error;
+  check(mlp::rt::fit::readFittedHeader(lrPath, h, error), "fitted header: reads", "  " + error);
+  check_eq(h.estimator + "|" + h.options + "|" + h.task + "|" + h.target + "|" + list_text(h.inputs) + "|" +
+               list_text(h.labels) + "|" + std::to_string(h.features) + "|" + std::to_string(h.outputs),
+           "logistic_regression|c=0.5,fit_intercept=1,max_iter=100|classification|species|"
+           "[sepal_length, sepal_width, petal_length, petal_width]|[setosa, versicolor, virginica]|4|3",
+           "fitted header: fields");
+  const std::string lrText = mlp::rt::fit::fittedHeaderText(h);
+  check_eq(lrText,
+           "{\"estimator\":\"logistic_regression\",\"options\":\"c=0.5,fit_intercept=1,max_iter=100\","
+           "\"task\":\"classification\",\"inputs\":\"sepal_length,sepal_width,petal_length,petal_width\","
+           "\"features\":\"4\",\"target\":\"species\",\"labels\":\"[\\\"setosa\\\",\\\"versicolor\\\","
+           "\\\"virginica\\\"]\",\"outputs\":\"3\"}",
+           "fitted header: as text");
+  const std::string lrBytes = read_file(lrPath);
+  check_contains(lrBytes,
+                 "{\"__metadata__\":{\"format\":\"mlpc-fitted\",\"estimator\":\"logistic_regression\"",
+                 "fitted file: metadata first, format first");
+  check_contains(lrBytes, "\"coef\":{\"dtype\":\"F64\",\"shape\":[3,4],\"data_offsets\":[0,96]}",
+                 "fitted file: coef as F64 [3, 4]");
+  check_contains(lrBytes, "\"rows\":\"150\"", "fitted file: rows");
+  check_eq(mlp_rt_fitted_options(mlp_rt_fit("kmeans", "k=3", unsupervised)),
+           "k=3,seed=0,n_init=10,max_iter=300,tol=0.0001", "fitted options: every option, shortest numbers");
+  check(output_of([&] { mlp_rt_fitted_load(lrPath.c_str(), nullptr); }, "fitted load: no expected header").empty(),
+        "fitted load: prints nothing");
+  {
+    // Labels are a JSON array in the file: quotes and backslashes survive.
+    std::string csv = write_file("odd_labels.csv", "x,y\n1,a\n2,a\n3,\"c\"\"d\\\"\n4,\"c\"\"d\\\"\n");
+    MlpTable *t = mlp_rt_csv_read(csv.c_str(), "x:f32,y:str");
+    MlpFitted *m = mlp_rt_fit("logistic_regression", "", mlp_rt_batcher_new(t, "x", "y", "a,c\"d\\", 4, -1));
+    std::string p = g_dir + "/odd_labels.safetensors";
+    mlp_rt_fitted_save(m, p.c_str());
+    mlp::rt::fit::FittedHeader oh;
+    check(mlp::rt::fit::readFittedHeader(p, oh, error), "fitted file: odd labels read", "  " + error);
+    check_list(oh.labels, {"a", "c\"d\\"}, "fitted file: odd labels");
+    MlpFitted *back = mlp_rt_fitted_load(p.c_str(), mlp::rt::fit::fittedHeaderText(oh).c_str());
+    check_eq(predictions_of(back, t, "i64"), predictions_of(m, t, "i64"), "fitted file: odd labels, predictions");
+  }
+
+  // readFittedHeader fails with one line.
+  check(!mlp::rt::fit::readFittedHeader(g_dir + "/none.safetensors", h, error) &&
+            error == "cannot open '" + g_dir + "/none.safetensors': No such file or directory",
+        "fitted header: missing file", "  " + error);
+  std::string sample = g_dir + "/sample.safetensors";
+  write_sample(sample);
+  check(!mlp::rt::fit::readFittedHeader(sample, h, error) &&
+            error == "'" + sample + "' is not a fitted model saved by mlpc (its metadata has no \"format\": "
+                                    "\"mlpc-fitted\", but \"format\": \"pt\")",
+        "fitted header: a net's parameters", "  " + error);
+  std::string shortFile = write_file("short_fitted.safetensors", "abc");
+  check(!mlp::rt::fit::readFittedHeader(shortFile, h, error) &&
+            error == "'" + shortFile + "' is not a valid safetensors file: it is too short (3 bytes)",
+        "fitted header: not safetensors", "  " + error);
+
+  // Load errors: one line naming the path.
+  check_error([&] { mlp_rt_fitted_load((g_dir + "/none.safetensors").c_str(), ""); },
+              "cannot open '" + g_dir + "/none.safetensors': No such file or directory", "fitted load: missing file");
+  check_error([&] { mlp_rt_fitted_load(shortFile.c_str(), ""); },
+              "'" + shortFile + "' is not a valid safetensors file: it is too short (3 bytes)",
+              "fitted load: not safetensors");
+  check_error([&] { mlp_rt_fitted_load(sample.c_str(), ""); },
+              "'" + sample + "' is not a fitted model saved by mlpc (its metadata has no \"format\": \"mlpc-fitted\", "
+                             "but \"format\": \"pt\")",
+              "fitted load: a net's parameters");
+  // Changed since compile time: the compiler's header against the file's.
+  MlpFitted *ridge = mlp_rt_fit("ridge", "", values);
+  const std::string ridgePath = g_dir + "/ridge.safetensors";
+  mlp_rt_fitted_save(ridge, ridgePath.c_str());
+  mlp::rt::fit::FittedHeader ridgeHeader;
+  mlp::rt::fit::readFittedHeader(ridgePath, ridgeHeader, error);
+  auto expecting = [&](const std::function<void(mlp::rt::fit::FittedHeader &)> &change) {
+    mlp::rt::fit::FittedHeader e = ridgeHeader;
+    change(e);
+    return mlp::rt::fit::fittedHeaderText(e);
+  };
+  const std::string changed = "'" + ridgePath + "' has changed since the program was compiled: its ";
+  std::string expect = expecting([](auto &e) { e.estimator = "linear_regression", e.options = ""; });
+  check_error([&] { mlp_rt_fitted_load(ridgePath.c_str(), expect.c_str()); },
+              changed + "estimator is ridge, the program expects linear_regression (compile it again)",
+              "fitted load: another estimator");
+  expect = expecting([](auto &e) { e.inputs.back() = "s7"; });
+  check_error([&] { mlp_rt_fitted_load(ridgePath.c_str(), expect.c_str()); },
+              changed + "inputs are [age, sex, bmi, bp, s1, s2, s3, s4, s5, s6], the program expects "
+                        "[age, sex, bmi, bp, s1, s2, s3, s4, s5, s7] (compile it again)",
+              "fitted load: other inputs");
+  expect = expecting([](auto &e) { e.target = "y"; });
+  check_error([&] { mlp_rt_fitted_load(ridgePath.c_str(), expect.c_str()); },
+              changed + "target is 'progression', the program expects 'y' (compile it again)",
+              "fitted load: another target");
+  std::string lrExpect = lrText;
+  lrExpect.replace(lrExpect.find("virginica"), 9, "virginiCA");
+  check_error([&] { mlp_rt_fitted_load(lrPath.c_str(), lrExpect.c_str()); },
+              "'" + lrPath + "' has changed since the program was compiled: its labels are [setosa, versicolor, "
+                             "virginica], the program expects [setosa, versicolor, virginiCA] (compile it again)",
+              "fitted load: other labels");
+  std::string same = mlp::rt::fit::fittedHeaderText(ridgeHeader);
+  check_eq(predictions_of(mlp_rt_fitted_load(ridgePath.c_str(), same.c_str()), diabetes, "f32"),
+           predictions_of(ridge, diabetes, "f32"), "fitted load: an unchanged file");
+  // Not a valid fitted model: the metadata, then the parameters.
+  const std::string ridgeBytes = read_file(ridgePath);
+  struct Bad {
+    const char *name, *from, *to;
+    std::string message;
+  };
+  const std::vector<Bad> bad = {
+      {"no_task", "\"task\":", "\"tusk\":", "is not a valid fitted model file: its metadata has no 'task'"},
+      {"unknown", "\"estimator\":\"ridge\"", "\"estimator\":\"rudge\"",
+       "is not a valid fitted model file: its estimator 'rudge' is not one this mlpc knows"},
+      {"bad_option", "alpha=1,", "alpha=x,",
+       "is not a valid fitted model file: its options have 'alpha=x', which is not an option of ridge with a number"},
+      {"task", "\"regression\"", "\"unsupervis\"",
+       "is not a valid fitted model file: its task 'unsupervis' is not one ridge has"},
+      {"labels", "\"labels\":\"[]\"", "\"labels\":\"[}\"", "is not a valid fitted model file: its labels '[}' are not a JSON array"},
+      {"features", "\"features\":\"10\"", "\"features\":\"1x\"",
+       "is not a valid fitted model file: its features '1x' is not a positive count"},
+      {"name", "\"intercept\":{", "\"intercepx\":{",
+       ": a ridge model's parameters are coef, intercept, but the file holds coef, intercepx"},
+      {"shape", "\"features\":\"10\"", "\"features\":\"11\"",
+       ": parameter 'coef' has shape [1, 10], but this ridge model (11 features) needs [1, 11]"},
+      {"dtype", "\"coef\":{\"dtype\":\"F64\",\"shape\":[1,10],\"data_offsets\":[0,80]}",
+       "\"coef\":{\"dtype\":\"F32\",\"shape\":[2,10],\"data_offsets\":[0,80]}",
+       ": parameter 'coef' is F32; a fitted model's parameters are F64"},
+      {"rank", "\"coef\":{\"dtype\":\"F64\",\"shape\":[1,10],", "\"coef\":{\"dtype\":\"F64\",\"shape\":[10],  ",
+       ": parameter 'coef' has shape [10]; a fitted model's parameters are matrices [rows, columns]"},
+  };
+  for (const Bad &b : bad) {
+    std::string p = patched(ridgeBytes, b.from, b.to, std::string("bad_") + b.name + ".safetensors");
+    check_error([&] { mlp_rt_fitted_load(p.c_str(), ""); }, "'" + p + "'" + (b.message[0] == ':' ? "" : " ") + b.message,
+                std::string("fitted load: ") + b.name);
+    if (b.message[0] != ':') // the compiler's reader says the same
+      check(!mlp::rt::fit::readFittedHeader(p, h, error) && error == "'" + p + "' " + b.message,
+            std::string("fitted header: ") + b.name, "  " + error);
+  }
+  {
+    // knn's k above its rows, a tree that does not lead to leaves.
+    std::string csv = write_file("six.csv", "x,y\n1,0\n2,1\n3,0\n4,1\n5,0\n6,1\n");
+    MlpTable *six = mlp_rt_csv_read(csv.c_str(), "x:f32,y:f32");
+    MlpFitted *knn = mlp_rt_fit("knn", "k=5", mlp_rt_batcher_new(six, "x", "y", "", 6, -1));
+    std::string p = g_dir + "/knn.safetensors";
+    mlp_rt_fitted_save(knn, p.c_str());
+    std::string q = patched(read_file(p), "k=5", "k=9", "knn9.safetensors");
+    check_error([&] { mlp_rt_fitted_load(q.c_str(), ""); }, "'" + q + "': knn's k is 9 but fit_x holds only 6 rows",
+                "fitted load: knn's k above its rows");
+    MlpFitted *tree = mlp_rt_fit("decision_tree", "", mlp_rt_batcher_new(six, "x", "y", "", 6, -1));
+    p = g_dir + "/tree.safetensors";
+    mlp_rt_fitted_save(tree, p.c_str());
+    std::string bytes = read_file(p);
+    double feature = 7; // the root splits on a feature the model lacks
+    std::memcpy(&bytes[tensor_data_at(bytes, "nodes")], &feature, 8);
+    q = write_file("tree7.safetensors", bytes);
+    check_error([&] { mlp_rt_fitted_load(q.c_str(), ""); }, "'" + q + "': parameter 'nodes' is not a tree of 1 features",
+                "fitted load: a tree on a feature it lacks");
+  }
+  check_error([&] { mlp_rt_fitted_save(ridge, (g_dir + "/no/dir.safetensors").c_str()); },
+              "cannot write '" + g_dir + "/no/dir.safetensors': No such file or directory", "fitted save: unwritable path");
+  // A net's loader refuses F64 tensors.
+  check_error(
+      [&] {
+        std::vector<float> coef(10);
+        Descriptor d = make_descriptor(coef.data(), {1, 10});
+        mlp_rt_st_read_f32(mlp_rt_st_open(ridgePath.c_str()), "coef", d.rank, d.get());
+      },
+      "'" + ridgePath + "': tensor 'coef' has dtype F64, the model expects F32", "safetensors: F64 read as F32");
+}
+
+void test_cross_validate() {
+  // Folds as sklearn's KFold: 10 rows in 3 folds are 4, 3, 3 rows. A model
+  // that always predicts the majority class 'a' (its input is constant)
+  // misses one row per fold (each fold's first row is 'b'): 3/4, 2/3, 2/3.
+  std::string csv = write_file("folds.csv", "x,y\n0,b\n0,a\n0,a\n0,a\n0,b\n0,a\n0,a\n0,b\n0,a\n0,a\n");
+  MlpTable *t = mlp_rt_csv_read(csv.c_str(), "x:f32,y:str");
+  MlpFitted *m = mlp_rt_fit("logistic_regression", "", mlp_rt_batcher_new(t, "x", "y", "a,b", 10, -1));
+  std::vector<double> s = cv_scores(m, t, 3, -1);
+  check_near(s[0], 0.75, "cv: fold 1 of 10 rows in 3 has 4 rows");
+  check_near(s[1], 2.0 / 3, "cv: fold 2 has 3 rows");
+  check_near(s[2], 2.0 / 3, "cv: fold 3 has 3 rows");
+  s = cv_scores(m, t, 5, -1); // 2 rows each: rows 0 and 4 are 'b', 7 too
+  check_list(s, {0.5, 1.0, 0.5, 0.5, 1.0}, "cv: 5 folds of 2 rows");
+
+  // Sorted iris in 3 folds: each fold is the class its training rows lack.
+  MlpTable *iris = mlp_rt_csv_read(kIris.c_str(), kIrisSchema);
+  const char *inputs = "sepal_length,sepal_width,petal_length,petal_width";
+  MlpFitted *lr = mlp_rt_fit("logistic_regression", "", mlp_rt_batcher_new(iris, inputs, "species",
+                                                                        "setosa,versicolor,virginica", 150, -1));
+  check_list(cv_scores(lr, iris, 3, -1), {0.0, 0.0, 0.0}, "cv: sorted iris in table order");
+  // Shuffled (split's order for seed 42), every fold is good; the same on 4 threads.
+  std::vector<double> seeded = cv_scores(lr, iris, 3, 42);
+  check(*std::min_element(seeded.begin(), seeded.end()) > 0.9, "cv: shuffled iris", "  " + list_text(seeded));
+  check_list(cv_scores(lr, iris, 3, 42), seeded, "cv: the same seed, the same folds");
+  check(cv_scores(lr, iris, 3, 7) != seeded, "cv: another seed, other folds");
+  use_threads("4");
+  check_list(cv_scores(lr, iris, 3, 42), seeded, "cv: 4 threads as 1");
+  MlpFitted *knn4 = mlp_rt_fit("knn", "k=3", mlp_rt_batcher_new(iris, inputs, "species", "setosa,versicolor,virginica", 150, -1));
+  std::vector<double> knnThreaded = cv_scores(knn4, iris, 10, 1);
+  use_threads("1");
+  check_list(cv_scores(knn4, iris, 10, 1), knnThreaded, "cv: knn, 4 threads as 1");
+  // One-row folds: r2 is not defined (NaN, as sklearn).
+  std::string line = write_file("line.csv", "x,y\n1,2\n2,4.5\n3,6\n4,8.5\n");
+  MlpTable *lt = mlp_rt_csv_read(line.c_str(), "x:f32,y:f32");
+  MlpFitted *lin = mlp_rt_fit("linear_regression", "", mlp_rt_batcher_new(lt, "x", "y", "", 4, -1));
+  std::vector<double> one = cv_scores(lin, lt, 4, -1);
+  check(std::all_of(one.begin(), one.end(), [](double v) { return std::isnan(v); }), "cv: r2 of one-row folds is NaN",
+        "  " + list_text(one));
+  // 2 folds of 2 rows: r2 of the line through the other two rows.
+  s = cv_scores(lin, lt, 2, -1);
+  check_near(s[0], 1 - 2 / 3.125, "cv: r2 of fold 1"); // fit on (3,6),(4,8.5): 2.5x-1.5 → 1, 3.5 (off by 1 each)
+  check_near(s[1], 1 - 2 / 3.125, "cv: r2 of fold 2"); // fit on (1,2),(2,4.5): 2.5x-0.5 → 7, 9.5
+
+  // User errors.
+  check_error([&] { cv_scores(lr, iris, 1, -1); }, "cross-validation needs at least 2 folds, got 1", "cv: one fold");
+  check_error([&] { cv_scores(m, t, 11, -1); },
+              "cross-validation with 11 folds needs at least 11 rows, but the table has 10", "cv: more folds than rows");
+  MlpFitted *km = mlp_rt_fit("kmeans", "k=3", mlp_rt_batcher_new(iris, inputs, "", "", 150, -1));
+  check_error([&] { cv_scores(km, iris, 3, -1); },
+              "cross-validation scores a model's predictions against its target, but kmeans is unsupervised (it has no "
+              "target)",
+              "cv: unsupervised");
+  std::string two = write_file("two.csv", "x,y\n1,a\n2,a\n3,b\n4,b\n");
+  MlpTable *tt = mlp_rt_csv_read(two.c_str(), "x:f32,y:str");
+  MlpFitted *tl = mlp_rt_fit("logistic_regression", "", mlp_rt_batcher_new(tt, "x", "y", "a,b", 4, -1));
+  check_error([&] { cv_scores(tl, tt, 2, -1); },
+              "cross-validation of logistic_regression: fold 1 of 2 leaves a single class (b) of 'y' to fit on; a "
+              "classifier needs two or more (shuffle the rows with a seed, or use fewer folds)",
+              "cv: a fold of a single class");
+  MlpFitted *knn8 = mlp_rt_fit("knn", "k=8", mlp_rt_batcher_new(t, "x", "y", "a,b", 10, -1));
+  use_threads("4");
+  check_error([&] { cv_scores(knn8, t, 3, -1); },
+              "knn: k is 8 but there are only 6 rows to fit on; k must be at most the rows",
+              "cv: the estimator's own error, from the first fold");
+  use_threads("1");
+
+  // Grid search: the best options by mean score, refitted on every row
+  // (sklearn's GridSearchCV picks the same: tests/fit/cross_validate_vs_sklearn.test).
+  const std::string diabetesPath = std::string(MLP_SOURCE_DIR) + "/examples/data/diabetes.csv";
+  MlpTable *diabetes = read_inferred(diabetesPath);
+  MlpBatcher *values = mlp_rt_batcher_new(diabetes, "age,sex,bmi,bp,s1,s2,s3,s4,s5,s6", "progression", "", 442, -1);
+  MlpFitted *ridge = mlp_rt_fit("ridge", "fit_intercept=0", values);
+  MlpFitted *best = mlp_rt_grid_search(ridge, diabetes, "alpha=0.01|0.1|1|10", 5, -1);
+  check_eq(mlp_rt_fitted_options(best), "alpha=1,fit_intercept=0", "grid: the best alpha, other options as given");
+  check_eq(predictions_of(best, diabetes, "f32"),
+           predictions_of(mlp_rt_fit("ridge", "alpha=1,fit_intercept=0", values), diabetes, "f32"),
+           "grid: refitted on every row");
+  best = mlp_rt_grid_search(ridge, diabetes, "fit_intercept=0|1;alpha=10|1", 5, -1);
+  check_eq(mlp_rt_fitted_options(best), "alpha=1,fit_intercept=1", "grid: two options");
+  // Ties go to the first: with k=1, distance weighting changes nothing.
+  MlpFitted *knn1 = mlp_rt_fit("knn", "k=1", mlp_rt_batcher_new(iris, inputs, "species", "setosa,versicolor,virginica", 150, -1));
+  check_eq(mlp_rt_fitted_options(mlp_rt_grid_search(knn1, iris, "distance=0|1", 3, 42)), "k=1,distance=0",
+           "grid: a tie goes to the first (0)");
+  check_eq(mlp_rt_fitted_options(mlp_rt_grid_search(knn1, iris, "distance=1|0", 3, 42)), "k=1,distance=1",
+           "grid: a tie goes to the first (1)");
+  check_eq(mlp_rt_fitted_options(mlp_rt_grid_search(knn1, iris, "", 3, 42)), "k=1,distance=0",
+           "grid: no options, the model's own");
+  check(output_of([&] { mlp_rt_grid_search(lr, iris, "c=0.1|1", 3, 42); }, "grid: quiet").empty(),
+        "grid: prints nothing");
+  check_error([&] { mlp_rt_grid_search(km, iris, "k=2|3", 3, -1); },
+              "cross-validation scores a model's predictions against its target, but kmeans is unsupervised (it has no "
+              "target)",
+              "grid: unsupervised");
+}
+
 int main(int argc, char **argv) {
   if (argc == 3 && std::string(argv[1]) == "--write-safetensors") return write_safetensors_mode(argv[2]);
   if (argc == 3 && std::string(argv[1]) == "--read-safetensors") return read_safetensors_mode(argv[2]);
@@ -2165,16 +3064,22 @@ int main(int argc, char **argv) {
   test_tables();
   test_steps();
   test_parallel_csv();
+  test_parallel_quoted_csv();
   test_json_tables();
   test_batches();
   test_idx();
   test_tensor_columns();
   test_fashion_mnist();
   test_metrics();
+  test_sklearn_metrics();
+  test_cluster_metrics();
   test_history();
   test_plot();
+  test_plot_scatter();
   test_iris_pipeline();
   test_safetensors();
+  test_fitted_files();
+  test_cross_validate();
   std::filesystem::remove_all(g_dir);
   std::printf("%d passed, %d failed\n", g_passed, g_failed);
   return g_failed > 0 ? 1 : 0;

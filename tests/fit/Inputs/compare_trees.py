@@ -85,10 +85,16 @@ def main(estimator, out, train_path, test_path, inputs, target, labels, options,
                     tol=opt("tol", 1e-4, float), random_state=opt("seed", 0)).fit(x)
         ratio = numbers["inertia"] / km.inertia_
         check("inertia", abs(ratio - 1) <= 0.01, f"ours {numbers['inertia']:.6g} sklearn {km.inertia_:.6g}")
-        ari = adjusted_rand_score(km.predict(xt), ours)
+        theirs = km.predict(xt)
+        ari = adjusted_rand_score(theirs, ours)
         check("ari", ari >= float(min_ari), f"{ari:.4f}, need {min_ari}")
+        # The same clusters (numbered apart) have the same centres.
         centers = params["cluster_centers"]
-        check("centers", centers.shape == km.cluster_centers_.shape, f"shape {centers.shape}")
+        if ari == 1 and np.array_equal(xt, x):
+            ours_of = [int(ours[theirs == j][0]) for j in range(len(centers))]
+            error = np.max(np.abs(centers[ours_of] - km.cluster_centers_)) / np.max(np.abs(km.cluster_centers_))
+            check("centers", error <= 1e-6, f"largest difference {error:.2g} of the largest centre value")
+        print(f"n_iter: ours {numbers['n_iter']:.0f} sklearn {km.n_iter_}")
         return
 
     from sklearn.base import clone
@@ -156,12 +162,14 @@ def main(estimator, out, train_path, test_path, inputs, target, labels, options,
         check("predict", differ == 0, f"{differ} of {len(ours)} rows differ")
         if estimator == "knn":  # the vote fractions, through the driver's log_loss
             from sklearn.metrics import log_loss
-            theirs_loss = log_loss(yt, model.predict_proba(xt), labels=model.classes_)
+            # The runtime clips probabilities at 1e-15 (scikit-learn 1.2's default is its float eps).
+            theirs_loss = log_loss(yt, model.predict_proba(xt), labels=model.classes_, eps=1e-15)
             error = abs(metrics["log_loss"] - theirs_loss) / max(theirs_loss, 1e-12)
             check("log_loss", error <= 1e-5, f"ours {metrics['log_loss']:.6g} sklearn {theirs_loss:.6g}")
     else:
-        # The driver prints f32 values.
-        error = np.max(np.abs(ours - theirs) / np.maximum(np.abs(theirs), 1e-12))
+        # The driver prints f32 values; a value near 0 is compared on the
+        # scale of the largest.
+        error = np.max(np.abs(ours - theirs) / np.maximum(np.abs(theirs), 1e-3 * np.max(np.abs(theirs))))
         check("predict", error <= 1e-5, f"largest relative difference {error:.2g}")
 
 
