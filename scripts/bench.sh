@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up mlpc and the reference (PyTorch on OpenBLAS, see bench/run.py),
-# then runs every benchmark and prints the table. Extra arguments go to
-# bench/run.py (e.g. --only sgemm).
+# then runs every benchmark and prints the tables. Extra arguments go to
+# bench/run.py (e.g. --only sgemm); bench/fit_vs_sklearn.py follows.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --with-references
@@ -17,4 +17,7 @@ if ((${#missing[@]})); then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-exec /usr/bin/python3 bench/run.py "$@"
+/usr/bin/python3 bench/run.py "$@"
+echo
+# fit's estimators against scikit-learn (python3-sklearn, from --with-references).
+exec /usr/bin/python3 bench/fit_vs_sklearn.py

@@ -5,6 +5,9 @@
 /// intercept both centre x and y first, so the intercept is not penalised.
 
 #include "runtime/fit/estimator.h"
+#include "runtime/internal.h"
+
+#include <algorithm>
 
 namespace mlp::rt::fit {
 namespace {
@@ -20,14 +23,29 @@ public:
       xMean = d.x.colwise().mean();
       yMean = d.y.mean();
     }
-    Matrix xc = d.x.rowwise() - xMean;
-    Vector yc = d.y.array() - yMean;
     if (alpha_ > 0) {
-      Matrix gram = xc.transpose() * xc;
+      // The normal equations (xcᵀxc + αI)w = xcᵀyc. Each thread centres a
+      // block of rows and adds its rank update (half of the symmetric xᵀx)
+      // and its share of xcᵀyc.
+      const Eigen::Index n = d.x.rows(), q = d.x.cols();
+      const int parts = static_cast<int>(std::min<Eigen::Index>(thread_count(), std::max<Eigen::Index>(n / 1024, 1)));
+      std::vector<Matrix> grams(parts, Matrix::Zero(q, q));
+      std::vector<Vector> rhs(parts, Vector::Zero(q));
+      parallel_parts(parts, [&](int k) {
+        Eigen::Index begin = n * k / parts, end = n * (k + 1) / parts;
+        Matrix xc = d.x.middleRows(begin, end - begin).rowwise() - xMean;
+        grams[k].selfadjointView<Eigen::Lower>().rankUpdate(xc.transpose());
+        rhs[k] = xc.transpose() * (d.y.segment(begin, end - begin).array() - yMean).matrix();
+      });
+      Matrix gram = grams[0];
+      Vector b = rhs[0];
+      for (int k = 1; k < parts; ++k) gram += grams[k], b += rhs[k];
+      gram = gram.selfadjointView<Eigen::Lower>();
       gram.diagonal().array() += alpha_;
-      coef_ = gram.ldlt().solve(xc.transpose() * yc);
+      coef_ = gram.ldlt().solve(b);
     } else {
-      coef_ = xc.completeOrthogonalDecomposition().solve(yc);
+      Matrix xc = d.x.rowwise() - xMean;
+      coef_ = xc.completeOrthogonalDecomposition().solve(Vector(d.y.array() - yMean));
     }
     bias_ = yMean - xMean.dot(coef_);
   }

@@ -12,6 +12,7 @@
 /// probability 0: their intercept is −inf.
 
 #include "runtime/fit/estimator.h"
+#include "runtime/internal.h"
 
 #include <cmath>
 
@@ -130,15 +131,25 @@ private:
       Matrix g = pr.c * r.transpose() * pr.x;
       g.leftCols(pr.penalised) += theta.leftCols(pr.penalised);
       // The Hessian's blocks: C·xᵀ·diag(pₐ(δₐᵦ − pᵦ))·x, plus I on W.
+      // The m(m+1)/2 blocks are independent GEMMs: one thread each.
       Matrix h(m * q, m * q);
+      std::vector<std::pair<int64_t, int64_t>> blocks;
       for (int64_t a = 0; a < m; ++a)
-        for (int64_t b = a; b < m; ++b) {
-          Vector w = -prob.col(a).cwiseProduct(prob.col(b));
-          if (a == b) w += prob.col(a);
-          Matrix block = pr.c * pr.x.transpose() * (pr.x.array().colwise() * w.array()).matrix();
-          h.block(a * q, b * q, q, q) = block;
-          h.block(b * q, a * q, q, q) = block.transpose();
-        }
+        for (int64_t b = a; b < m; ++b) blocks.emplace_back(a, b);
+      parallel_parts(static_cast<int>(blocks.size()), [&](int k) {
+        auto [a, b] = blocks[k];
+        // The weights pₐ(δₐᵦ − pᵦ) have one sign per block (≥ 0 on the
+        // diagonal, ≤ 0 off it), so each block is ±(x·√|w|)ᵀ(x·√|w|): a
+        // symmetric rank update, half a GEMM's work.
+        Vector w = -prob.col(a).cwiseProduct(prob.col(b));
+        if (a == b) w += prob.col(a);
+        Matrix scaled = pr.x.array().colwise() * w.array().abs().sqrt();
+        Matrix block = Matrix::Zero(q, q);
+        block.selfadjointView<Eigen::Lower>().rankUpdate(scaled.transpose(), a == b ? pr.c : -pr.c);
+        block = block.selfadjointView<Eigen::Lower>();
+        h.block(a * q, b * q, q, q) = block;
+        h.block(b * q, a * q, q, q) = block.transpose();
+      });
       for (int64_t a = 0; a < m; ++a)
         h.diagonal().segment(a * q, pr.penalised).array() += 1;
       // Softmax intercepts may all shift by one constant without changing
