@@ -323,6 +323,8 @@ GenValue MLIRGen::gen(const Expr &e) {
   case ExprKind::Bool:
     return GenValue::tensor(splat(typeOf(e), e.boolean ? 1 : 0, l));
   case ExprKind::String: {
+    if (typeOf(e).elem == ElemType::I64) // a str column's label, as its code (Sema)
+      return GenValue::tensor(splat(typeOf(e), notes->constants.at(&e), l));
     GenValue g;
     g.kind = GenValue::Str;
     for (const StringPart &p : e.parts) {

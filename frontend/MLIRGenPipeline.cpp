@@ -1180,8 +1180,9 @@ void MLIRGen::fillPerRow(Value table, Value column, const Expr &value, const Typ
         dim.size = d;
         dims.push_back(dim);
       }
-      bool intColumn = c.elem == ElemType::I64;
-      Type valueType = Type::tensor(c.elem, dims);
+      // A str column's value is its code (compared with labels' codes).
+      bool intColumn = c.elem == ElemType::I64 || c.elem == ElemType::Str;
+      Type valueType = Type::tensor(intColumn ? ElemType::I64 : c.elem, dims);
       Value v = b.create<ops::RuntimeFillOp>(
                      l, TypeRange{tensorType(valueType)},
                      intColumn ? "mlp_rt_table_get_row_i64" : "mlp_rt_table_get_row_f32",

@@ -443,6 +443,10 @@ const Sema::Local *Sema::lookup(const std::string &name, const Expr *use) {
 
 Type Sema::checkName(const Expr &e) {
   if (const Local *l = lookup(e.name, &e)) {
+    if (l->labels)
+      error(e, "'" + e.name + "' is a str column: a row expression can compare it with a string, "
+                              "as in " + e.name + " == \"" +
+                   (l->labels->empty() ? std::string("text") : l->labels->front()) + "\"");
     if (l->constant)
       ctx->notes->constants[&e] = *l->constant;
     return record(e, l->type);
@@ -656,8 +660,49 @@ Type Sema::broadcast(const Type &a, const Type &b, const Expr &where) {
   return t;
 }
 
+/// `col == "text"` (or !=) on a str column in a row expression: compares
+/// the row's code with the text's place among the column's labels, known
+/// when compiling. Returns false when `e` is no such comparison.
+bool Sema::checkLabelCompare(const Expr &e) {
+  if (e.name != "==" && e.name != "!=")
+    return false;
+  for (int side = 0; side < 2; ++side) {
+    const Expr &column = *e.operands[side], &text = *e.operands[1 - side];
+    if (column.kind != ExprKind::Name)
+      continue;
+    const Local *l = lookup(column.name, &column);
+    if (!l || !l->labels)
+      continue;
+    std::optional<std::string> value = literalText(text);
+    if (!value)
+      error(text, "'" + column.name + "' is a str column: compare it with a string literal");
+    auto at = std::find(l->labels->begin(), l->labels->end(), *value);
+    if (at == l->labels->end()) {
+      auto lower = [](std::string t) {
+        for (char &c : t)
+          c = (char)std::tolower((unsigned char)c);
+        return t;
+      };
+      std::string hint = closestName(*value, *l->labels);
+      for (const std::string &label : *l->labels) // "usa" for "USA"
+        if (lower(label) == lower(*value))
+          hint = label;
+      error(text, "'" + *value + "' is not a value of '" + column.name + "'" +
+                      (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
+    }
+    record(column, Type::scalar(ElemType::I64));
+    record(text, Type::scalar(ElemType::I64));
+    ctx->notes->constants[&text] = double(at - l->labels->begin());
+    record(e, Type::scalar(ElemType::Bool));
+    return true;
+  }
+  return false;
+}
+
 Type Sema::checkBinary(const Expr &e) {
   const std::string &op = e.name;
+  if (checkLabelCompare(e))
+    return Type::scalar(ElemType::Bool);
   if (op == "..")
     error(e, "a range 'a..b' is only allowed in a for loop");
   if (op == "%")

@@ -122,6 +122,9 @@ private:
     int global = -1;
     int layer = -1;  // a named layer of the model whose forward is checked
     const Stmt *transform = nullptr;  // a reusable `data name = |> ...`
+    /// A str column inside a row expression (filter, mutate): its labels.
+    /// The row's value is its code, which only `col == "text"` may read.
+    const std::vector<std::string> *labels = nullptr;
   };
   using Scope = std::map<std::string, Local>;
 
@@ -168,6 +171,7 @@ private:
   void checkTrain(const Stmt &s);
   void checkFit(const Stmt &s);
   Type checkFitBuiltin(const Expr &e, const std::string &name);
+  bool checkLabelCompare(const Expr &e);
   void checkScatter(const Expr &e);
   Type checkFittedLoad(const Expr &e, const std::string &estimator);
   /// While the arguments of adjusted_rand are checked: `t.col` of a str

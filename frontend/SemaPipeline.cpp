@@ -336,7 +336,12 @@ static void columnsRead(const Expr &e, const TableSchema &schema,
 Type Sema::checkRowExpr(const Expr &value, const TableSchema &schema) {
   ctx->scopes.emplace_back();
   for (const Column &c : schema.columns)
-    if (c.elem != ElemType::Str) {
+    if (c.elem == ElemType::Str && c.shape.empty()) {
+      Local l;
+      l.type = Type::scalar(ElemType::I64); // the code; see checkLabelCompare
+      l.labels = &c.labels;
+      bind(c.name, value.range, l, false);
+    } else if (c.elem != ElemType::Str) {
       Local l;
       std::vector<Dim> dims;
       for (int64_t d : c.shape) {

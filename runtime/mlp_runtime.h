@@ -309,9 +309,11 @@ MlpTable *mlp_rt_idx_read(const char *images, const char *labels, const char *ex
 ///
 /// Copies row `row` of `column` into a memref of exactly the column's
 /// per-row shape (rank 0 for a scalar column): f32 for f32 or i64 columns
-/// (i64 converted), i64 for i64 columns only. A shape mismatch, a str
-/// column, a row outside [0, rows) or an unknown column is a compiler bug
-/// (internal error naming the column and both shapes).
+/// (i64 converted), i64 for i64 columns, and for a str column of single
+/// values the code (index into its sorted labels, -1 missing) as i64, which
+/// `col == "text"` compares. A shape mismatch, a str column as f32, a row
+/// outside [0, rows) or an unknown column is a compiler bug (internal error
+/// naming the column and both shapes).
 void mlp_rt_table_get_row_f32(MlpTable *t, const char *column, int64_t row, int64_t rank, void *desc);
 void mlp_rt_table_get_row_i64(MlpTable *t, const char *column, int64_t row, int64_t rank, void *desc);
 

@@ -660,6 +660,11 @@ extern "C" void mlp_rt_table_get_row_i64(MlpTable *t, const char *column, int64_
                                          void *desc) {
   const char *function = "mlp_rt_table_get_row_i64";
   const Column &c = row_column(t, column, row, function);
+  if (c.type == ColumnType::Str && !c.tensor()) { // the code, for `col == "text"`
+    StridedView v = row_view(c, rank, desc, function);
+    to_memref<int64_t>(v, c.codes.data() + row, 1);
+    return;
+  }
   if (c.type != ColumnType::I64)
     internal_error(std::string(function) + ": the column '" + c.name + "' is " + type_name(c.type));
   StridedView v = row_view(c, rank, desc, function);
