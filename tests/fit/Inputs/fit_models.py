@@ -68,3 +68,16 @@ compare("logistic_regression predict", vector("logistic_regression predict"),
         np.array([classes.index(c) for c in logit.predict(xte)], dtype=float), 0)
 pca = decomposition.PCA(n_components=2, svd_solver="full").fit(xtr)
 compare("pca first", vector("pca first"), pca.transform(xte)[0], 1e-4)
+
+# kmeans: silhouette and adjusted Rand of our own clusters, as sklearn scores them.
+clusters = vector("kmeans clusters")
+compare("kmeans silhouette", number("kmeans silhouette"), metrics.silhouette_score(xtr, clusters), 1e-6)
+compare("kmeans adjusted_rand", number("kmeans adjusted_rand"), metrics.adjusted_rand_score(ytr, clusters), 1e-6)
+
+btr, bytr, bte, byte = split("b", "diagnosis")
+binary = linear_model.LogisticRegression(C=0.3, solver="newton-cg", tol=1e-10, max_iter=100).fit(btr, bytr)
+p = binary.predict_proba(bte)
+compare("binary roc_auc", number("binary roc_auc"), metrics.roc_auc_score(byte == "malignant", p[:, 1]), 1e-6)
+compare("binary roc_auc benign", number("binary benign"), metrics.roc_auc_score(byte == "benign", p[:, 0]), 1e-6)
+compare("multiclass roc_auc", number("multiclass roc_auc"),
+        metrics.roc_auc_score(yte, logit.predict_proba(xte), multi_class="ovr"), 1e-6)
