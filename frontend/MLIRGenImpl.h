@@ -85,6 +85,7 @@ public:
   void genTrain(const Stmt &s);
   void genPlot(const Stmt &s);
   void genSave(const Stmt &s);
+  std::string transformSlots(const Stmt &transform);
 
   // Fitted models (MLIRGenFit.cpp).
   void genFit(const Stmt &s);

@@ -1124,8 +1124,30 @@ void MLIRGen::genPlot(const Stmt &s) {
   rtCall("mlp_rt_plot_history", {}, {history, str(s.target->parts[0].text, l)}, l);
 }
 
+/// The slots of a transform's learning steps, in order, as the runtime's
+/// transform files list them ("3,4").
+std::string MLIRGen::transformSlots(const Stmt &transform) {
+  std::vector<int64_t> slots;
+  for (const Expr *x = transform.value.get(); x && x->kind == ExprKind::Call; x = positionalArg(*x, 0)) {
+    const std::string &step = x->operands[0]->name;
+    if (step == "standardize" || step == "minmax" || step == "fill_na")
+      slots.insert(slots.begin(), learnedSlots.try_emplace(x, (int64_t)learnedSlots.size()).first->second);
+  }
+  std::string out;
+  for (int64_t slot : slots)
+    out += (out.empty() ? "" : ",") + std::to_string(slot);
+  return out;
+}
+
 void MLIRGen::genSave(const Stmt &s) {
   Location l = loc(s.range);
+  if (auto transform = notes->transformFiles.find(s.value.get()); transform != notes->transformFiles.end()) {
+    rtCall("mlp_rt_transform_save", {},
+           {str(s.target->parts[0].text, l), str(notes->strings.at(s.value.get()), l),
+            str(transformSlots(*transform->second), l)},
+           l);
+    return;
+  }
   const TrainedInfo &info = *typeOf(*s.value).trained;
   GenValue net = gen(*s.value);
   if (!info.estimator.empty()) {
@@ -1140,6 +1162,13 @@ void MLIRGen::genSave(const Stmt &s) {
 }
 
 GenValue MLIRGen::genLoad(const Expr &e) {
+  if (auto transform = notes->transformFiles.find(&e); transform != notes->transformFiles.end()) {
+    rtCall("mlp_rt_transform_load", {},
+           {str(e.operands[1]->parts[0].text, loc(e)), str(notes->strings.at(&e), loc(e)),
+            str(transformSlots(*transform->second), loc(e))},
+           loc(e));
+    return GenValue();
+  }
   const TrainedInfo &info = *typeOf(e).trained;
   if (!info.estimator.empty()) {
     GenValue model;

@@ -59,6 +59,9 @@ struct Annotations {
   /// whether this application is the first, which learns the statistics the
   /// later ones reuse.
   std::unordered_map<const Expr *, std::pair<const Stmt *, bool>> transformCalls;
+  /// `save prep to` and `load prep from` of a reusable transform: the
+  /// transform (strings holds its header).
+  std::unordered_map<const Expr *, const Stmt *> transformFiles;
 
   const Type &type(const Expr *e) const { return types.at(e); }
 };
@@ -189,6 +192,20 @@ private:
   Type checkTransformCall(const Expr &e, const Stmt &transform);  // SemaSteps.cpp
   /// Per reusable transform: the schema of the table it was first applied to.
   std::map<const Stmt *, std::string> transformInputs;
+  /// A transform's header (transform_file.h) as its first application gave
+  /// it, for `save`; the ones this program saves, by path; and the file a
+  /// `load` gave a transform, with the labels its onehot and label_encode
+  /// steps then use (the training data's, not this program's data's).
+  std::map<const Stmt *, std::string> transformHeaders;
+  std::map<std::string, std::string> savedTransformHeaders;
+  struct TransformFile {
+    std::string path, header;
+    std::map<std::string, std::vector<std::string>> labels;
+  };
+  std::map<const Stmt *, TransformFile> loadedTransforms;
+  const std::map<std::string, std::vector<std::string>> *fixedLabels = nullptr;
+  std::string transformHeader(const Stmt &transform, const std::string &columns);
+  Type checkTransformLoad(const Expr &e, const Stmt &transform);
   Type checkTableBuiltin(const Expr &e, const std::string &name);
   Type checkDataStep(const Expr &e, const std::string &name);  // SemaSteps.cpp
   Type checkMember(const Expr &e);

@@ -1600,6 +1600,24 @@ void Sema::checkPlot(const Stmt &s) {
 }
 
 void Sema::checkSave(const Stmt &s) {
+  const Local *named = s.value->kind == ExprKind::Name ? lookup(s.value->name, s.value.get()) : nullptr;
+  if (named && named->transform) {
+    // A reusable transform: the statistics its first application learned.
+    const Stmt &transform = *named->transform;
+    std::optional<std::string> path = literalText(*s.target);
+    if (!path)
+      error(*s.target, "save needs its file path as a string literal");
+    record(*s.target, Type::scalar(ElemType::Str));
+    record(*s.value, Type::unit());
+    auto header = transformHeaders.find(&transform);
+    if (header == transformHeaders.end())
+      error(*s.value, "'" + transform.name() + "' has learned nothing yet: save it after applying it, "
+                      "as in `let train_set = raw_train |> " + transform.name() + "`");
+    ctx->notes->transformFiles[s.value.get()] = &transform;
+    ctx->notes->strings[s.value.get()] = header->second;
+    savedTransformHeaders[*path] = header->second;
+    return;
+  }
   Type t = check(*s.value);
   if (t.kind != Type::Trained)
     error(*s.value, "save needs a trained model, got " + t.str());
@@ -1613,6 +1631,9 @@ void Sema::checkSave(const Stmt &s) {
 
 Type Sema::checkLoad(const Expr &e) {
   const Expr &what = *e.operands[0];
+  if (what.kind == ExprKind::Name)
+    if (const Local *named = lookup(what.name, &what); named && named->transform)
+      return checkTransformLoad(e, *named->transform);
   const Expr *head = what.kind == ExprKind::Call && what.args.empty() ? what.operands[0].get() : &what;
   if (head->kind == ExprKind::Name && !models.count(head->name) &&
       rt::fit::find_estimator(head->name))

@@ -3,6 +3,7 @@
 // runtime its arguments as one string (notes->strings), see steps.cpp.
 #include "frontend/Sema.h"
 #include "runtime/tokens.h"
+#include "runtime/transform_file.h"
 
 #include <algorithm>
 #include <set>
@@ -51,12 +52,114 @@ Type Sema::checkTransformCall(const Expr &e, const Stmt &transform) {
   Local input;
   input.type = t;
   bind("_", e.args[0].value->range, input, false);
+  auto loaded = loadedTransforms.find(&transform);
+  fixedLabels = loaded != loadedTransforms.end() ? &loaded->second.labels : nullptr;
   Type r = check(*transform.value);
+  fixedLabels = nullptr;
   ctx->scopes.pop_back();
   if (r.kind != Type::Table)
     error(e, "the transform '" + transform.name() + "' gives " + r.str() + ", not a table");
-  ctx->notes->transformCalls[&e] = {&transform, isFirst};
+  std::string header = transformHeader(transform, columns);
+  if (isFirst)
+    transformHeaders[&transform] = header;
+  if (loaded != loadedTransforms.end() && header != loaded->second.header)
+    error(*e.args[0].value, "'" + loaded->second.path + "' holds a transform that was saved as\n  " +
+                                loaded->second.header.substr(0, loaded->second.header.find("\nlabels")) +
+                                "\nbut this '" + transform.name() + "' applied here is\n  " +
+                                header.substr(0, header.find("\nlabels")));
+  // A loaded transform never learns: its statistics come from the file.
+  ctx->notes->transformCalls[&e] = {&transform, isFirst && loaded == loadedTransforms.end()};
   return record(e, r);
+}
+
+namespace {
+/// A label list in a header line: tab-separated, with \, tab and newline
+/// escaped.
+std::string escapedLabels(const std::vector<std::string> &labels) {
+  std::string out;
+  for (const std::string &l : labels) {
+    if (!out.empty())
+      out += '\t';
+    for (char c : l)
+      out += c == '\\' ? "\\\\" : c == '\t' ? "\\t" : c == '\n' ? "\\n" : std::string(1, c);
+  }
+  return out;
+}
+std::vector<std::string> unescapedLabels(const std::string &text) {
+  std::vector<std::string> out(1);
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\t') {
+      out.emplace_back();
+    } else if (text[i] == '\\' && i + 1 < text.size()) {
+      char c = text[++i];
+      out.back() += c == 't' ? '\t' : c == 'n' ? '\n' : c;
+    } else {
+      out.back() += text[i];
+    }
+  }
+  return out;
+}
+} // namespace
+
+/// What a saved transform's file says of it (runtime/transform_file.h): the
+/// columns it was applied to, its steps with their arguments, and the labels
+/// of its onehot and label_encode steps. Lines: `columns: ...`, `steps: ...`,
+/// then `labels COLUMN: a<TAB>b...` per encoded column.
+std::string Sema::transformHeader(const Stmt &transform, const std::string &columns) {
+  std::vector<std::string> steps, labels;
+  for (const Expr *x = transform.value.get(); x && x->kind == ExprKind::Call; x = positionalArg(*x, 0)) {
+    std::string step = x->operands[0]->kind == ExprKind::Name ? x->operands[0]->name : "?";
+    auto spec = ctx->notes->strings.find(x);
+    steps.insert(steps.begin(), step + "(" + (spec != ctx->notes->strings.end() ? spec->second : "") + ")");
+    auto encoded = ctx->notes->stepLabels.find(x);
+    if (encoded != ctx->notes->stepLabels.end())
+      for (const auto &[column, list] : encoded->second) {
+        llvm::SmallVector<llvm::StringRef> parts;
+        llvm::StringRef(list).split(parts, '\n');
+        labels.insert(labels.begin(), "labels " + column + ": " +
+                                          escapedLabels(std::vector<std::string>(parts.begin(), parts.end())));
+      }
+  }
+  std::string header = "columns: " + columns + "\nsteps: ";
+  for (size_t i = 0; i < steps.size(); ++i)
+    header += (i ? " |> " : "") + steps[i];
+  for (const std::string &l : labels)
+    header += "\n" + l;
+  return header;
+}
+
+/// `load prep from "prep.json"`: the statistics a transform learned in
+/// another program (or earlier in this one), which its applications then
+/// use instead of learning; the file is read now for its header.
+Type Sema::checkTransformLoad(const Expr &e, const Stmt &transform) {
+  const Expr &path = *e.operands[1];
+  std::optional<std::string> file = literalText(path);
+  if (!file)
+    error(path, "load needs its file path as a string literal");
+  record(path, Type::scalar(ElemType::Str));
+  record(*e.operands[0], Type::unit());
+  if (transformInputs.count(&transform))
+    error(e, "load the statistics of '" + transform.name() + "' before applying it: its first "
+             "application has learned its own already");
+  TransformFile loaded;
+  loaded.path = *file;
+  auto saved = savedTransformHeaders.find(*file);
+  std::string problem;
+  if (saved != savedTransformHeaders.end())
+    loaded.header = saved->second;
+  else if (!readTransformHeader(*file, loaded.header, problem))
+    error(path, problem);
+  llvm::SmallVector<llvm::StringRef> lines;
+  llvm::StringRef(loaded.header).split(lines, '\n');
+  for (llvm::StringRef line : lines)
+    if (line.consume_front("labels ")) {
+      auto [column, list] = line.split(": ");
+      loaded.labels[column.str()] = unescapedLabels(list.str());
+    }
+  loadedTransforms[&transform] = loaded;
+  ctx->notes->transformFiles[&e] = &transform;
+  ctx->notes->strings[&e] = loaded.header;
+  return record(e, Type::unit());
 }
 
 /// filter(t, condition): the rows where a per-row condition holds.
@@ -484,10 +587,13 @@ Type Sema::checkDataStep(const Expr &e, const std::string &name) {
           error(*columns[std::min(i, columns.size() - 1)],
                 name + " needs a str column; '" + c.name + "' holds " +
                     (c.elem == ElemType::Str ? "tensors" : "numbers"));
-        if (c.labels.empty())
+        // A loaded transform encodes with the labels it was saved with.
+        const std::vector<std::string> &labels =
+            fixedLabels && fixedLabels->count(c.name) ? fixedLabels->at(c.name) : c.labels;
+        if (labels.empty())
           error(*columns[std::min(i, columns.size() - 1)],
                 name + ": the column '" + c.name + "' has no values");
-        ctx->notes->stepLabels[&e].push_back({c.name, joined(c.labels, "\n")});
+        ctx->notes->stepLabels[&e].push_back({c.name, joined(labels, "\n")});
         auto &cols = schema->columns;
         if (name == "label_encode") {
           for (Column &x : cols)
@@ -500,7 +606,7 @@ Type Sema::checkDataStep(const Expr &e, const std::string &name) {
         cols.erase(std::remove_if(cols.begin(), cols.end(),
                                   [&](const Column &x) { return x.name == c.name; }),
                    cols.end());
-        for (const std::string &label : c.labels) {
+        for (const std::string &label : labels) {
           Column dummy;
           dummy.name = c.name + "_" + label;
           dummy.elem = ElemType::F32;

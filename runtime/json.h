@@ -5,7 +5,8 @@
 /// duplicate keys, valid UTF-8, at most 64 levels of nesting.
 ///
 /// nlohmann's header is large: only json.cpp, safetensors.cpp,
-/// json_table.cpp and fit/fitted_file.cpp include this file.
+/// json_table.cpp, fit/fitted_file.cpp and transform_file.cpp include this
+/// file.
 #ifndef MLP_RUNTIME_JSON_H
 #define MLP_RUNTIME_JSON_H
 

@@ -657,6 +657,20 @@ void mlp_rt_conv2d_grad_input_f32(int64_t stride, int64_t padding, int64_t dilat
 void mlp_rt_conv2d_grad_input_f64(int64_t stride, int64_t padding, int64_t dilation, int64_t gr,
                                   void *g, int64_t wr, void *w, int64_t dxr, void *dx);
 
+/* ------------------------------------------------------------- transforms */
+
+/// Writes the statistics that a reusable transform's learning steps hold in
+/// `slots` (a comma list of slot numbers, in the transform's order) to
+/// `path` as JSON, atomically, with `header`: the compiler's description of
+/// the transform (its input columns, steps and labels), which the compiler
+/// of a loading program reads back (runtime/transform_file.h).
+void mlp_rt_transform_save(const char *path, const char *header, const char *slots);
+/// Reads a file mlp_rt_transform_save wrote into `slots`, so that the
+/// transform's applications reuse its statistics. User errors: the file is
+/// missing, is not a saved transform, or its header differs from `header`
+/// (the one the compiler read: the file changed since compile time).
+void mlp_rt_transform_load(const char *path, const char *header, const char *slots);
+
 /* -------------------------------------------------------------------- fit */
 
 /// A model fitted by `fit` (runtime/fit/): a classical estimator.

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <initializer_list>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -157,6 +158,12 @@ struct MlpTable {
   /// of messages about it.
   std::string where(int64_t row) const;
 };
+
+namespace mlp::rt {
+/// The statistics reusable transforms learned (standardize, minmax,
+/// fill_na), by slot (steps.cpp); transform_file.cpp saves and loads them.
+std::map<int64_t, std::vector<double>> &learned_slots();
+} // namespace mlp::rt
 
 namespace mlp::rt {
 /// A new table of rows `rows[0..count)` of t, in that order (tables.cpp).

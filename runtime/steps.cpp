@@ -170,11 +170,20 @@ std::shared_ptr<const Column> rescaled(const Column &c, int64_t rows, double shi
   return out;
 }
 
+} // namespace
+
+std::map<int64_t, std::vector<double>> &mlp::rt::learned_slots() {
+  static std::map<int64_t, std::vector<double>> slots;
+  return slots;
+}
+
+namespace {
+
 /// Statistics a step of a reusable transform learned, by slot. `learn`
 /// starts the slot afresh (a slot < 0 is scratch, never kept); reading a
 /// slot never learned is a compiler bug.
 std::vector<double> &learned(int64_t slot, int32_t learn) {
-  static std::map<int64_t, std::vector<double>> slots;
+  std::map<int64_t, std::vector<double>> &slots = learned_slots();
   static std::vector<double> scratch;
   if (slot < 0) return scratch.clear(), scratch;
   if (learn) return slots[slot].clear(), slots[slot];
