@@ -88,7 +88,58 @@ bool Reader::open(const std::string &path, char sep, std::string &error) {
     return false;
   }
   openText(path, std::move(data), sep);
-  return true;
+  return checkUtf8(error);
+}
+
+namespace {
+/// The offset of the first byte of `text` that is not part of valid UTF-8
+/// (overlong forms, surrogates and code points past U+10FFFF included), or
+/// npos. ASCII, most of a CSV file, is skipped eight bytes at a time.
+size_t invalidUtf8(std::string_view text) {
+  const auto *p = reinterpret_cast<const unsigned char *>(text.data());
+  const size_t n = text.size();
+  size_t i = 0;
+  while (i < n) {
+    if (i + 8 <= n) {
+      uint64_t word;
+      std::memcpy(&word, p + i, 8);
+      if (!(word & 0x8080808080808080ull)) {
+        i += 8;
+        continue;
+      }
+    }
+    unsigned char c = p[i];
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    int length = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+    if (!length || i + length > n) return i;
+    // The second byte's range depends on the first (no overlongs, no
+    // surrogates, nothing past U+10FFFF); the others are 80..BF.
+    unsigned char lo = c == 0xE0 ? 0xA0 : c == 0xF0 ? 0x90 : 0x80;
+    unsigned char hi = c == 0xED ? 0x9F : c == 0xF4 ? 0x8F : 0xBF;
+    if (p[i + 1] < lo || p[i + 1] > hi) return i;
+    for (int k = 2; k < length; ++k)
+      if (p[i + k] < 0x80 || p[i + k] > 0xBF) return i;
+    i += length;
+  }
+  return std::string_view::npos;
+}
+} // namespace
+
+bool Reader::checkUtf8(std::string &error) const {
+  size_t bad = invalidUtf8(text_);
+  if (bad == std::string_view::npos) return true;
+  size_t lineStart = text_.rfind('\n', bad == 0 ? 0 : bad - 1);
+  lineStart = lineStart == std::string_view::npos || bad == 0 ? 0 : lineStart + 1;
+  int64_t line = 1 + std::count(text_.begin(), text_.begin() + lineStart, '\n');
+  int64_t field = 1 + std::count(text_.begin() + lineStart, text_.begin() + bad, sep_);
+  char byte[8];
+  std::snprintf(byte, sizeof byte, "0x%02X", static_cast<unsigned char>(text_[bad]));
+  error = path_ + ":" + std::to_string(line) + ": field " + std::to_string(field) +
+          " is not valid UTF-8 (byte " + byte + "); convert the file to UTF-8 (e.g. iconv -f latin1 -t utf-8)";
+  return false;
 }
 
 void Reader::openText(const std::string &path, std::string text, char sep) {

@@ -101,8 +101,11 @@ public:
   /// count (read its header first). `whole` must outlive it.
   Reader(const Reader &whole, size_t begin, size_t end, int64_t line);
   /// Reads the whole file into memory (one read: fast, and the fields can be
-  /// views into it).
+  /// views into it). A file that is not valid UTF-8 is an error naming the
+  /// line and field of the first bad byte.
   bool open(const std::string &path, char sep, std::string &error);
+  /// The UTF-8 check open() makes, for text given to openText().
+  bool checkUtf8(std::string &error) const;
   /// Reads `text` as the contents of a file called `path` (for messages).
   void openText(const std::string &path, std::string text, char sep);
   /// Back to the start of the text, the header to be read again.

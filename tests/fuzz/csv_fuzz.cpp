@@ -18,6 +18,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   reader.openText("fuzz.csv", text, sep);
   mlp::CsvSchema schema;
   std::string error;
+  reader.checkUtf8(error); // must not crash on any bytes either
+  error.clear();
   if (mlp::inferCsvSchema(reader, mlp::CsvOptions(), schema, error)) {
     // A file that infers cleanly reads record by record, each the header's width.
     mlp::csv::Reader again;

@@ -320,6 +320,25 @@ void test_csv_values() {
     check(!mlp::csv::isMissing(no), std::string("csv: not missing '") + no + "'");
 }
 
+/// UTF-8: multibyte text reads; a Latin-1 byte, an overlong form, a
+/// surrogate, a code point past U+10FFFF and a cut-off sequence are errors
+/// naming the line and field.
+void test_csv_utf8() {
+  check_eq(infer(write_file("utf8.csv", "a,b\n1,caf\xc3\xa9\n2,\xe6\x97\xa5\xe6\x9c\xac\n3,\xf0\x9f\x98\x80\n")),
+           "3 rows: a:i64 b:str{caf\xc3\xa9|\xe6\x97\xa5\xe6\x9c\xac|\xf0\x9f\x98\x80}@2=caf\xc3\xa9",
+           "csv: UTF-8 text");
+  const char *bad[][2] = {{"a,b\n1,caf\xe9\n", ":2: field 2 is not valid UTF-8 (byte 0xE9)"},
+                          {"a,b\n1,x\n\xc0\x80,y\n", ":3: field 1 is not valid UTF-8 (byte 0xC0)"},
+                          {"a,b\n1,\xed\xa0\x80\n", ":2: field 2 is not valid UTF-8 (byte 0xED)"},
+                          {"a,b\n1,\xf4\x90\x80\x80\n", ":2: field 2 is not valid UTF-8 (byte 0xF4)"},
+                          {"a,b\n1,ok\xe6\x97", ":2: field 2 is not valid UTF-8 (byte 0xE6)"}};
+  for (auto &[text, message] : bad) {
+    std::string path = write_file("bad_utf8.csv", text);
+    std::string got = infer(path);
+    check(got.find(message) != std::string::npos, "csv: invalid UTF-8 '" + got + "'");
+  }
+}
+
 void test_csv_infer() {
   check_eq(infer(kIris),
            "150 rows: sepal_length:f32 sepal_width:f32 petal_length:f32 petal_width:f32 "
@@ -3061,6 +3080,7 @@ int main(int argc, char **argv) {
   g_dir = templ;
   test_csv_values();
   test_csv_infer();
+  test_csv_utf8();
   test_tables();
   test_steps();
   test_parallel_csv();
