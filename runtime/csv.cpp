@@ -53,6 +53,14 @@ bool parseInt(std::string_view value, int64_t &out) {
   return ec == std::errc() && end == value.data() + value.size();
 }
 
+bool parseIntOrBool(std::string_view value, int64_t &out) {
+  if (parseInt(value, out)) return true;
+  value = trimmed(value);
+  if (value == "true" || value == "True" || value == "TRUE") return out = 1, true;
+  if (value == "false" || value == "False" || value == "FALSE") return out = 0, true;
+  return false;
+}
+
 bool parseNumber(std::string_view value, double &out) {
   value = trimmed(value);
   if (!value.empty() && value.front() == '+') {
@@ -365,7 +373,7 @@ bool inferCsvSchema(csv::Reader &reader, const CsvOptions &options, CsvSchema &o
       std::string_view v = fields[i];
       int64_t iv;
       double dv;
-      if (c.type == CsvColumn::I64 && csv::parseInt(v, iv)) continue;
+      if (c.type == CsvColumn::I64 && csv::parseIntOrBool(v, iv)) continue;
       if (given[i] && c.type == CsvColumn::I64) return misfit(c, v);
       if (csv::isMissing(v)) {
         anyMissing[i] = true;

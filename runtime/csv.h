@@ -84,6 +84,10 @@ bool isMissing(std::string_view value);
 /// An optional sign and decimal digits that fit in int64 (surrounding spaces
 /// allowed). "1.0" and "1e3" are not integers, as in pandas.
 bool parseInt(std::string_view value, int64_t &out);
+/// parseInt, or a bool as pandas spells it (true/false, True/False,
+/// TRUE/FALSE) as 1/0: an i64 column may hold bools (mlpc has no bool
+/// columns; json sources read true/false as 1/0 too).
+bool parseIntOrBool(std::string_view value, int64_t &out);
 /// A decimal or scientific number, or inf / infinity (surrounding spaces
 /// allowed; a leading '+' too).
 bool parseNumber(std::string_view value, double &out);

@@ -173,7 +173,7 @@ MlpTable *read_csv(const char *path_arg, const CsvOptions &options, const char *
         switch (c.type) {
         case ColumnType::I64: {
           int64_t x;
-          if (!csv::parseInt(v, x)) return misfit(v);
+          if (!csv::parseIntOrBool(v, x)) return misfit(v);
           c.i64.push_back(x);
           break;
         }

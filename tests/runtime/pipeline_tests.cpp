@@ -339,6 +339,19 @@ void test_csv_utf8() {
   }
 }
 
+/// true/false columns (pandas' spellings) read as i64 1/0; with other text
+/// they are str, as in pandas.
+void test_csv_bools() {
+  std::string path = write_file("bools.csv", "flag,mixed,word\ntrue,1,yes\nFalse,TRUE,no\nTRUE,0,yes\n");
+  check_eq(infer(path), "3 rows: flag:i64 mixed:i64 word:str{no|yes}@2=yes", "csv: bool columns are i64");
+  MlpTable *t = mlp_rt_csv_read(path.c_str(), "flag:i64,mixed:i64,word:str");
+  const mlp::rt::Column &flag = t->column("flag"), &mixed = t->column("mixed");
+  check(flag.i64[0] == 1 && flag.i64[1] == 0 && flag.i64[2] == 1, "csv: true/False/TRUE read as 1/0/1");
+  check(mixed.i64[0] == 1 && mixed.i64[1] == 1 && mixed.i64[2] == 0, "csv: bools and integers in one column");
+  check_eq(infer(write_file("notbool.csv", "x\ntrue\nmaybe\n")), "2 rows: x:str{maybe|true}@3=maybe",
+           "csv: a bool column with other text is str");
+}
+
 void test_csv_infer() {
   check_eq(infer(kIris),
            "150 rows: sepal_length:f32 sepal_width:f32 petal_length:f32 petal_width:f32 "
@@ -3081,6 +3094,7 @@ int main(int argc, char **argv) {
   test_csv_values();
   test_csv_infer();
   test_csv_utf8();
+  test_csv_bools();
   test_tables();
   test_steps();
   test_parallel_csv();
