@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
+#include <unistd.h>
 
 namespace mlp {
 
@@ -19,11 +21,27 @@ static std::string sourceLine(const std::string &source, int n) {
   return source.substr(start, end == std::string::npos ? end : end - start);
 }
 
+/// Colours on a terminal, as clang uses them; none when stderr is piped or
+/// a file, with NO_COLOR set (no-color.org) or TERM=dumb.
+bool colorDiagnostics() {
+  static const bool color = [] {
+    const char *term = std::getenv("TERM");
+    return isatty(fileno(stderr)) && !std::getenv("NO_COLOR") && !(term && std::string(term) == "dumb");
+  }();
+  return color;
+}
+
 std::string Diagnostics::format(SrcRange range, const char *severity,
                                 const std::string &message) const {
-  std::string out = path_ + ":" + std::to_string(range.begin.line) + ":" +
-                    std::to_string(range.begin.col) + ": " + severity + ": " +
-                    message + "\n";
+  const bool color = colorDiagnostics();
+  auto paint = [&](const char *code, const std::string &text) {
+    return color ? std::string("\033[") + code + "m" + text + "\033[0m" : text;
+  };
+  std::string where = path_ + ":" + std::to_string(range.begin.line) + ":" +
+                      std::to_string(range.begin.col) + ":";
+  bool isError = std::string(severity) == "error";
+  std::string out = paint("1", where) + " " + paint(isError ? "1;31" : "1;36", std::string(severity) + ":") +
+                    " " + paint("1", message) + "\n";
   if (range.begin.line <= 0)
     return out;
   std::string line = sourceLine(source_, range.begin.line);
@@ -37,7 +55,7 @@ std::string Diagnostics::format(SrcRange range, const char *severity,
     width = range.end.col - range.begin.col;
   else if (range.end.line > range.begin.line)
     width = std::max(1, (int)line.size() - col + 1);
-  out += "^" + std::string(width - 1, '~') + "\n";
+  out += paint("1;32", "^" + std::string(width - 1, '~')) + "\n";
   return out;
 }
 

@@ -15,6 +15,9 @@ struct CompileError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// Whether diagnostics on stderr get colours: a terminal, no NO_COLOR.
+bool colorDiagnostics();
+
 class Diagnostics {
 public:
   Diagnostics(std::string path, const std::string &source)

@@ -7,6 +7,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <unistd.h>
 
 namespace mlp::rt {
 namespace {
@@ -25,7 +26,10 @@ void die(std::string_view message, int status) {
   // when stdout and stderr go to the same terminal or file.
   end_progress_line();
   std::fflush(stdout);
-  std::fprintf(stderr, "error: %.*s\n", static_cast<int>(message.size()), message.data());
+  // "error:" in bold red on a terminal, as the compiler's diagnostics.
+  static const bool color = isatty(fileno(stderr)) && !std::getenv("NO_COLOR");
+  std::fprintf(stderr, "%serror:%s %.*s\n", color ? "\033[1;31m" : "", color ? "\033[0m" : "",
+               static_cast<int>(message.size()), message.data());
   std::fflush(stderr);
   std::exit(status);
 }

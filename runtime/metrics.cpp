@@ -445,6 +445,21 @@ extern "C" void mlp_rt_fmt_confusion(MlpEval *e_arg) {
   }
 }
 
+const MlpBatcher &mlp::rt::eval_batcher(const MlpEval &e) { return *e.batcher; }
+
+std::vector<std::vector<int64_t>> mlp::rt::eval_confusion(const MlpEval &e) {
+  if (e.batcher->kind != MlpBatcher::Classification) internal_error("eval_confusion: not a classification");
+  return confusion(e);
+}
+
+std::vector<std::pair<double, double>> mlp::rt::eval_actual_predicted(const MlpEval &e) {
+  if (e.batcher->kind != MlpBatcher::Regression) internal_error("eval_actual_predicted: not a regression");
+  std::vector<std::pair<double, double>> out;
+  out.reserve(e.rows.size());
+  for (size_t i = 0; i < e.rows.size(); ++i) out.emplace_back(e.batcher->values[e.rows[i]], e.values[i]);
+  return out;
+}
+
 /// mlp_rt_eval_predictions under a name for f32 results (regression), since
 /// generated code declares each C function with one signature.
 extern "C" void mlp_rt_eval_predictions_f32(MlpEval *e, int64_t rank, void *out) {

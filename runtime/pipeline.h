@@ -222,6 +222,15 @@ namespace mlp::rt {
 /// width > 1 gives the argmax, width 1 the values.
 void eval_add_exact(MlpEval &e, const std::vector<int64_t> &rows, const std::vector<double> &outputs,
                     int64_t width);
+/// What plots of an evaluation draw (metrics.cpp; plot_more.cpp draws them):
+/// its batcher (the target's name, kind and class labels)...
+const MlpBatcher &eval_batcher(const MlpEval &e);
+/// ...the confusion matrix of a classification, m[t][p] the rows of true
+/// class t predicted as p, as mlp_rt_fmt_confusion prints it...
+std::vector<std::vector<int64_t>> eval_confusion(const MlpEval &e);
+/// ...and a regression's rows as (actual, predicted) pairs, in the order
+/// they were added.
+std::vector<std::pair<double, double>> eval_actual_predicted(const MlpEval &e);
 } // namespace mlp::rt
 
 /// Per-epoch values of one `train` (history.cpp); plot_svg.cpp draws them.

@@ -1,7 +1,8 @@
 /// \file plot_scatter.cpp
 /// `plot scatter(table, x: col, y: col, color: ...) to "file.svg"`: one
-/// column of a table against another, written as a standalone SVG with the
-/// frame, axes and file writing of the history plot (plot_svg.h).
+/// column of a table against another, written as a standalone SVG (or a PNG
+/// of it) with the frame, axes and file writing of the history plot
+/// (plot_svg.h).
 ///
 /// Points are small, partly transparent circles (smaller and more transparent
 /// as their number grows), so dense areas read darker; coordinates have one
@@ -17,7 +18,6 @@
 #include "runtime/pipeline.h"
 
 #include <algorithm>
-#include <array>
 #include <cmath>
 #include <fmt/format.h>
 
@@ -30,35 +30,8 @@ using namespace svg;
 constexpr size_t kMaxClasses = 10;
 const char *const kMissing = "#a0a0a0";
 
-/// matplotlib's "viridis" at ten evenly spaced points (dark purple, blue,
-/// green, yellow): perceptually uniform and readable without colour vision.
-constexpr uint32_t kViridis[] = {0x440154, 0x482878, 0x3e4989, 0x31688e, 0x26828e,
-                                 0x1f9e89, 0x35b779, 0x6ece58, 0xb5de2b, 0xfde725};
-
-/// Viridis at 256 levels, as `#rrggbb`: linear between the points above.
-const std::array<std::string, 256> &viridis_levels() {
-  static const std::array<std::string, 256> levels = [] {
-    std::array<std::string, 256> out;
-    constexpr int last = static_cast<int>(std::size(kViridis)) - 1;
-    for (int i = 0; i < 256; ++i) {
-      double pos = i / 255.0 * last;
-      int k = std::min(last - 1, static_cast<int>(pos));
-      double f = pos - k;
-      auto channel = [&](int shift) {
-        double a = (kViridis[k] >> shift) & 0xff, b = (kViridis[k + 1] >> shift) & 0xff;
-        return static_cast<int>(std::lround(a + (b - a) * f));
-      };
-      out[i] = fmt::format("#{:02x}{:02x}{:02x}", channel(16), channel(8), channel(0));
-    }
-    return out;
-  }();
-  return levels;
-}
-
 /// The viridis colour of `t` in [0, 1].
-const std::string &viridis(double t) {
-  return viridis_levels()[static_cast<size_t>(std::lround(std::clamp(t, 0.0, 1.0) * 255))];
-}
+const std::string &viridis(double t) { return scale_colour(kViridis, t); }
 
 /// How the points are coloured.
 struct Colouring {
@@ -156,9 +129,6 @@ Axis data_axis(double lo, double hi) {
   double pad = (hi - lo) * 0.03;
   return nice_axis(lo - pad, hi + pad, 6);
 }
-
-/// `{:.4g}`, with no "-0".
-std::string short_number(double v) { return fmt::format("{:.4g}", v == 0 ? 0.0 : v); }
 
 std::string svg_scatter(const MlpTable &t, const Column &xc, const Column &yc, const Colouring &c) {
   // The plotted rows: those with both coordinates.
@@ -273,14 +243,14 @@ std::string svg_scatter(const MlpTable &t, const Column &xc, const Column &yc, c
   const double lx = right + 16;
   double ly = top + 10;
   if (!c.title.empty() && c.kind != Colouring::One) {
-    fmt::format_to(out, "<text x=\"{}\" y=\"{}\" dominant-baseline=\"middle\" font-weight=\"bold\">{}</text>\n",
+    fmt::format_to(out, "<text x=\"{}\" y=\"{}\" dy=\"0.35em\" font-weight=\"bold\">{}</text>\n",
                    lx, ly, escaped(c.title));
     ly += 22;
   }
   auto entry = [&](const char *colour, std::string_view text) {
     fmt::format_to(out,
                    "<rect x=\"{}\" y=\"{}\" width=\"10\" height=\"10\" rx=\"5\" fill=\"{}\"/>\n"
-                   "<text x=\"{}\" y=\"{}\" dominant-baseline=\"middle\">{}</text>\n",
+                   "<text x=\"{}\" y=\"{}\" dy=\"0.35em\">{}</text>\n",
                    lx, ly - 5, colour, lx + 16, ly, escaped(text));
     ly += 20;
   };
@@ -292,7 +262,7 @@ std::string svg_scatter(const MlpTable &t, const Column &xc, const Column &yc, c
     for (size_t i = 0; i < listed; ++i)
       entry(kTab10[c.classColour[shown[i]] % std::size(kTab10)], c.classNames[shown[i]]);
     if (listed < shown.size()) {
-      fmt::format_to(out, "<text x=\"{}\" y=\"{}\" dominant-baseline=\"middle\" fill=\"#555555\">({} more)</text>\n",
+      fmt::format_to(out, "<text x=\"{}\" y=\"{}\" dy=\"0.35em\" fill=\"#555555\">({} more)</text>\n",
                      lx + 16, ly, shown.size() - listed);
       ly += 20;
     }
@@ -301,32 +271,7 @@ std::string svg_scatter(const MlpTable &t, const Column &xc, const Column &yc, c
     // and round values between them.
     const double barTop = ly, barHeight = std::min(220.0, bottom - barTop - (missing ? 40 : 0));
     const double barBottom = barTop + barHeight;
-    svg += "<defs><linearGradient id=\"mlp-viridis\" x1=\"0\" y1=\"1\" x2=\"0\" y2=\"0\">\n";
-    constexpr size_t stops = std::size(kViridis);
-    for (size_t i = 0; i < stops; ++i)
-      fmt::format_to(out, "<stop offset=\"{:.4g}\" stop-color=\"#{:06x}\"/>\n", static_cast<double>(i) / (stops - 1),
-                     kViridis[i]);
-    svg += "</linearGradient></defs>\n";
-    fmt::format_to(out,
-                   "<rect x=\"{}\" y=\"{}\" width=\"14\" height=\"{}\" fill=\"url(#mlp-viridis)\" "
-                   "stroke=\"#333333\" stroke-width=\"0.5\"/>\n",
-                   lx, barTop, barHeight);
-    auto label = [&](double at, std::string_view text) {
-      fmt::format_to(out,
-                     "<line x1=\"{0}\" y1=\"{1:.1f}\" x2=\"{2}\" y2=\"{1:.1f}\" stroke=\"#333333\"/>\n"
-                     "<text x=\"{3}\" y=\"{1:.1f}\" dominant-baseline=\"middle\">{4}</text>\n",
-                     lx + 14, at, lx + 18, lx + 22, escaped(text));
-    };
-    auto bar_y = [&](double v) { return vhi > vlo ? barBottom - (v - vlo) / (vhi - vlo) * barHeight : barBottom; };
-    label(barBottom, short_number(vlo));
-    if (vhi > vlo) {
-      label(barTop, short_number(vhi));
-      Axis scale = nice_axis(vlo, vhi, 4);
-      for (double k = std::ceil(vlo / scale.step - 1e-9); k * scale.step <= vhi + scale.step * 1e-9; ++k) {
-        double at = bar_y(k * scale.step);
-        if (at < barBottom - 16 && at > barTop + 16) label(at, tick_label(k * scale.step, scale));
-      }
-    }
+    colour_bar(svg, kViridis, lx, barTop, barHeight, vlo, vhi);
     ly = barBottom + 24;
   }
   if (missing && c.kind != Colouring::One) entry(kMissing, "missing");

@@ -1,15 +1,23 @@
 /// \file plot_svg.h
-/// Internal: what the SVG plots share: plot_svg.cpp (the line plot of a
-/// training history, which defines these) and plot_scatter.cpp (scatter
-/// plots). Generated code never sees this header.
+/// Internal: what the plots share: plot_svg.cpp (the line plot of a training
+/// history, which defines these), plot_scatter.cpp (scatter plots) and
+/// plot_more.cpp (histogram, confusion matrix, predicted against actual).
+/// Generated code never sees this header.
 ///
 /// A figure is a standalone SVG document: a white background, a title above
 /// the plot area, a light grid at the ticks, the axes at the plot area's left
 /// and bottom with their tick labels and titles, and whatever the plot draws
 /// inside and to the right (legend, colour bar).
+///
+/// Every plot is drawn once, as SVG text; a `.png` path gets that text
+/// rendered by librsvg (write()), so both formats show the same picture.
+/// Text that must be centred vertically on a point uses `dy="0.35em"`, not
+/// `dominant-baseline`, which librsvg ignores.
 #ifndef MLP_RUNTIME_PLOT_SVG_H
 #define MLP_RUNTIME_PLOT_SVG_H
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -58,13 +66,47 @@ void title(std::string &svg, const Frame &f, std::string_view text);
 /// axis titles `x_title` (below) and `y_title` (left, rotated).
 void axes(std::string &svg, const Frame &f, std::string_view x_title, std::string_view y_title);
 
-/// A user error unless `path` ends in `.svg` (any case): the only format
-/// written. `.png` gets a hint that it is not supported yet.
+/// `{:.4g}`, with no "-0": colour bar ends, short numbers in titles.
+std::string short_number(double v);
+
+/// A sequential colour scale: `count` evenly spaced colours (0xrrggbb), low
+/// to high, linear between them. `name` names its SVG gradient
+/// ("mlp-<name>").
+struct Scale {
+  const uint32_t *stops;
+  size_t count;
+  const char *name;
+};
+/// matplotlib's "viridis" (dark purple, blue, green, yellow): perceptually
+/// uniform and readable without colour vision.
+extern const Scale kViridis;
+/// matplotlib's "Blues" (ColorBrewer): near white to dark blue.
+extern const Scale kBlues;
+
+/// The `#rrggbb` colour of `t` in [0, 1] (clamped) on `s`, at 256 levels.
+const std::string &scale_colour(const Scale &s, double t);
+
+/// A vertical colour bar of `s` for values lo..hi (low at the bottom) at
+/// x, top..top + height, 14px wide: the values' range labelled at its ends
+/// and round values (multiples of at least `min_step`) between them.
+void colour_bar(std::string &svg, const Scale &s, double x, double top, double height, double lo, double hi,
+                double min_step = 0);
+
+/// A user error unless `path` ends in `.svg` or `.png` (any case), the
+/// formats written.
 void check_path(const std::string &path);
 
-/// Writes `svg` to `path` all or nothing (OutputFile): a user error naming
-/// `path` when it cannot be written.
+/// Writes `svg` to `path` all or nothing (OutputFile): the text itself for
+/// a `.svg` path; for `.png`, the same drawing rendered by librsvg onto a
+/// cairo image at twice its size (crisp on high-DPI screens) on white.
+/// librsvg and cairo are loaded (dlopen) by the first PNG written, so a
+/// program that writes none does not need them; when they are missing it is
+/// a user error naming Debian's librsvg2-2. A path that cannot be written is
+/// a user error naming it.
 void write(const std::string &path, std::string_view svg);
+
+/// The PNG of `svg`, as write() makes it for `path` (named in errors).
+std::string render_png(const std::string &path, std::string_view svg);
 
 } // namespace mlp::rt::svg
 

@@ -20,6 +20,7 @@
 #include "llvm/Support/Program.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <cstdarg>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -35,8 +36,53 @@ const char *kUsage =
     "  build FILE -o OUT          write a standalone executable OUT\n"
     "  check FILE                 parse and type/shape-check FILE, run nothing\n"
     "  emit FILE --stage STAGE    print a stage: ast, mlp, linalg or llvm\n"
-    "  repl                       interactive session\n"
-    "  --help, --version\n";
+    "  repl                       interactive session (not yet)\n"
+    "  --help, --version\n"
+    "\n"
+    "`mlpc COMMAND --help` describes a command. Diagnostics are coloured on a\n"
+    "terminal; NO_COLOR=1 turns that off.\n";
+
+/// `error: ...` on stderr, "error:" in bold red on a terminal (as the
+/// diagnostics and the runtime print it).
+[[gnu::format(printf, 1, 2)]] void printError(const char *format, ...) {
+  fputs(mlp::colorDiagnostics() ? "\033[1;31merror:\033[0m " : "error: ", stderr);
+  va_list args;
+  va_start(args, format);
+  vfprintf(stderr, format, args);
+  va_end(args);
+}
+
+/// `mlpc COMMAND --help`.
+const char *commandHelp(const std::string &command) {
+  if (command == "run")
+    return "usage: mlpc run FILE [--PARAM VALUE ...] [--threads N]\n"
+           "\n"
+           "Compiles FILE with the JIT and runs it. The flags after FILE are the\n"
+           "program's: each `param` is a flag (--lr 0.02 or --lr=0.02; a bool flag\n"
+           "alone means true); --threads sets the threads kernels use (default:\n"
+           "every core). `mlpc run FILE --help` lists FILE's params and defaults.\n"
+           "Exit status: the program's; 1 for a compile or run-time error, 2 for a\n"
+           "bad flag.\n";
+  if (command == "build")
+    return "usage: mlpc build FILE -o OUT\n"
+           "\n"
+           "Compiles FILE into the standalone executable OUT: native code linked\n"
+           "with mlpc's runtime, needing no MLIR, LLVM or Python to run. OUT takes\n"
+           "the same flags as `mlpc run FILE` (./OUT --help lists them). Needs a C++\n"
+           "linker (c++) on PATH.\n";
+  if (command == "check")
+    return "usage: mlpc check FILE\n"
+           "\n"
+           "Parses FILE and checks names, types, shapes and the columns of its data\n"
+           "files (read now, as when compiling), then stops: exit status 0 when it\n"
+           "would compile, 1 with the first error otherwise.\n";
+  if (command == "emit")
+    return "usage: mlpc emit FILE --stage ast|mlp|linalg|llvm\n"
+           "\n"
+           "Prints FILE at one stage of the compiler: the typed AST, the mlp\n"
+           "dialect, after lowering to linalg, or the LLVM dialect.\n";
+  return nullptr;
+}
 
 int usageError(const std::string &message) {
   fprintf(stderr, "mlpc: error: %s\n%s", message.c_str(), kUsage);
@@ -55,7 +101,7 @@ struct Compilation {
 bool frontEnd(const std::string &path, Compilation &c, bool checkTypes = true) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    fprintf(stderr, "error: cannot open '%s': %s\n", path.c_str(),
+    printError("cannot open '%s': %s\n", path.c_str(),
             strerror(errno));
     return false;
   }
@@ -92,7 +138,7 @@ mlir::OwningOpRef<mlir::ModuleOp> compile(mlir::MLIRContext &context,
   mlir::SourceMgrDiagnosticHandler handler(sources, &context);
   auto module = mlp::generateMLIR(context, *c.sema);
   if (failed(mlir::verify(*module))) {
-    fprintf(stderr, "error: internal compiler error: invalid IR generated\n");
+    printError("internal compiler error: invalid IR generated\n");
     module->print(llvm::errs());
     return nullptr;
   }
@@ -117,7 +163,7 @@ int build(Compilation &c, const std::string &out) {
     return 1;
   llvm::SmallString<128> object;
   if (llvm::sys::fs::createTemporaryFile("mlpc", "o", object)) {
-    fprintf(stderr, "error: cannot create a temporary file\n");
+    printError("cannot create a temporary file\n");
     return 1;
   }
   if (failed(mlp::emitObjectFile(*module, std::string(object))))
@@ -125,7 +171,7 @@ int build(Compilation &c, const std::string &out) {
   std::string lib = libraryDir();
   auto cxx = llvm::sys::findProgramByName("c++");
   if (!cxx) {
-    fprintf(stderr, "error: no C++ linker ('c++') found on PATH\n");
+    printError("no C++ linker ('c++') found on PATH\n");
     return 1;
   }
   std::vector<std::string> args = {*cxx,
@@ -143,7 +189,7 @@ int build(Compilation &c, const std::string &out) {
                                      &error);
   llvm::sys::fs::remove(object);
   if (rc != 0) {
-    fprintf(stderr, "error: linking %s failed%s%s\n", out.c_str(),
+    printError("linking %s failed%s%s\n", out.c_str(),
             error.empty() ? "" : ": ", error.c_str());
     return 1;
   }
@@ -193,12 +239,16 @@ int main(int argc, char **argv) {
     return 0;
   }
   if (command == "repl") {
-    fprintf(stderr, "error: 'mlpc repl' is not supported yet\n");
+    printError("'mlpc repl' is not supported yet\n");
     return 1;
   }
   if (command != "run" && command != "build" && command != "check" &&
       command != "emit")
     return usageError("unknown command '" + command + "'");
+  if (args.size() >= 2 && (args[1] == "--help" || args[1] == "-h")) {
+    fputs(commandHelp(command), stdout);
+    return 0;
+  }
   if (args.size() < 2)
     return usageError("'" + command + "' needs a .mlp file");
   const std::string &file = args[1];
