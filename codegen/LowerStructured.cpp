@@ -160,8 +160,16 @@ struct ReducePattern : OpConversionPattern<ReduceOp> {
       start = rewriter.create<arith::ConstantOp>(
           loc, rewriter.getIntegerAttr(elem, bound));
     }
+    // f32 sums and means accumulate in f64, as a float32 running sum stops
+    // growing at 2^24 times its step: the mean of 20 million values would
+    // come out wrong (NumPy sums pairwise for the same reason).
+    bool wide = elem.isF32() && (kind == "sum" || kind == "mean");
+    Type accElem = wide ? Type(rewriter.getF64Type()) : elem;
+    auto accType = RankedTensorType::get(outType.getShape(), accElem);
+    if (wide)
+      start = scalarConstant(rewriter, loc, accElem, 0);
     Value init = rewriter.create<tensor::EmptyOp>(
-        loc, outType, dynamicSizes(rewriter, loc, outType, input, kept));
+        loc, accType, dynamicSizes(rewriter, loc, accType, input, kept));
     init = rewriter.create<linalg::FillOp>(loc, start, init).getResult(0);
 
     auto combine = [&](OpBuilder &b, Location l, Value x, Value acc) -> Value {
@@ -171,11 +179,13 @@ struct ReducePattern : OpConversionPattern<ReduceOp> {
       if (kind == "min")
         return isF ? b.create<arith::MinimumFOp>(l, x, acc).getResult()
                    : b.create<arith::MinSIOp>(l, x, acc).getResult();
+      if (wide)
+        x = b.create<arith::ExtFOp>(l, accElem, x);
       return addScalars(b, l, x, acc);
     };
     Value result = reduceInto(rewriter, loc, input, init, outMap, combine);
 
-    if (kind == "mean") {
+    if (kind == "mean" || wide) {
       // Divide by the number of reduced elements, known only at run time
       // for dynamic dimensions.
       Value count = rewriter.create<arith::ConstantIndexOp>(loc, 1);
@@ -183,19 +193,23 @@ struct ReducePattern : OpConversionPattern<ReduceOp> {
         count = rewriter.create<arith::MulIOp>(
             loc, count, rewriter.create<tensor::DimOp>(loc, input, a));
       Value countF = rewriter.create<arith::UIToFPOp>(
-          loc, elem,
+          loc, accElem,
           rewriter.create<arith::IndexCastOp>(loc, rewriter.getI64Type(), count));
       int64_t rank = outType.getRank();
       SmallVector<AffineMap> maps(2, rewriter.getMultiDimIdentityMap(rank));
       SmallVector<IteratorType> iterators(rank, IteratorType::parallel);
+      // The mean's division, and the f64 accumulator back to f32.
       result = rewriter
                    .create<linalg::GenericOp>(
                        loc, outType, result, emptyLike(rewriter, loc, outType, result),
                        maps, iterators,
                        [&](OpBuilder &b, Location l, ValueRange args) {
-                         b.create<linalg::YieldOp>(
-                             l, b.create<arith::DivFOp>(l, args[0], countF)
-                                    .getResult());
+                         Value v = args[0];
+                         if (kind == "mean")
+                           v = b.create<arith::DivFOp>(l, v, countF);
+                         if (wide)
+                           v = b.create<arith::TruncFOp>(l, elem, v);
+                         b.create<linalg::YieldOp>(l, v);
                        })
                    .getResult(0);
     }

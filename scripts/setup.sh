@@ -29,6 +29,18 @@ if ((${#missing[@]})); then
     "${missing[@]}" >/dev/null
 fi
 
+# The TextMate grammar's check (tests/parser/tmgrammar.test) tokenizes the
+# examples with VS Code's own tokenizer, from the npm registry.
+if [ "${1:-}" = "--with-references" ] && [ ! -d lang/tests/node_modules/vscode-textmate ]; then
+  if ! command -v npm >/dev/null; then
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null || true
+  fi
+  (cd lang/tests && npm install --no-save --no-audit --no-fund vscode-textmate vscode-oniguruma >/dev/null 2>&1) \
+    || echo "setup: npm install of vscode-textmate failed; tests/parser/tmgrammar.test will be skipped"
+fi
+
 if [ ! -f build/build.ninja ]; then
   CC=clang-19 CXX=clang++-19 cmake -G Ninja -B build -DCMAKE_BUILD_TYPE=Release \
     -DLLVM_EXTERNAL_LIT=/usr/lib/llvm-19/build/utils/lit/lit.py >/dev/null

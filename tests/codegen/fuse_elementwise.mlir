@@ -2,11 +2,15 @@
 // and stay out of windowed and broadcasting reads and out of loops.
 // RUN: mlp-opt %s -split-input-file -mlp-lower-to-linalg -mlp-fuse-elementwise | FileCheck %s
 
-// exp then the sum over all of it: one loop nest.
+// exp then the sum over all of it: one loop nest (summing in f64), then the
+// sum back to f32.
 // CHECK-LABEL: func.func @chain
 // CHECK:         linalg.generic {{.*}}iterator_types = ["reduction"]
 // CHECK:           math.exp
-// CHECK:           arith.addf
+// CHECK:           arith.extf
+// CHECK:           arith.addf {{.*}} : f64
+// CHECK:         linalg.generic
+// CHECK:           arith.truncf
 // CHECK-NOT:     linalg.generic
 func.func @chain(%x: tensor<8xf32>) -> tensor<f32> {
   %e = mlp.exp %x : tensor<8xf32>

@@ -49,13 +49,17 @@ func.func @unbroadcast(%x: tensor<2x3xf32>) -> tensor<3xf32> {
 
 // -----
 
-// mean = sum over the axis, then a division by the axis length.
+// mean = sum over the axis (in f64: an f32 running sum stops growing past
+// 2^24 steps), then a division by the axis length, back in f32.
 // CHECK-LABEL: func.func @mean_rows
+// CHECK:         linalg.fill ins(%{{.*}} : f64)
 // CHECK:         linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]
-// CHECK:           arith.addf
+// CHECK:           arith.extf
+// CHECK:           arith.addf {{.*}} : f64
 // CHECK:         tensor.dim %{{.*}}, %c1
 // CHECK:         linalg.generic
-// CHECK:           arith.divf
+// CHECK:           arith.divf {{.*}} : f64
+// CHECK:           arith.truncf
 func.func @mean_rows(%x: tensor<2x3xf32>) -> tensor<2xf32> {
   %0 = mlp.reduce "mean", %x, axes = [1] : tensor<2x3xf32> to tensor<2xf32>
   return %0 : tensor<2xf32>
