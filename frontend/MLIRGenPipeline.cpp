@@ -1103,7 +1103,7 @@ GenValue MLIRGen::genTableBuiltin(const Expr &e, const std::string &name) {
   Value eval = info.estimator.empty()
                    ? evaluate(info, paramValues(net), batcher(info, table, false, l), l)
                    : fittedEvaluation(info, net.value, table, l);
-  if (name == "confusion") {
+  if (name == "confusion" || name == "predicted") {
     GenValue report;
     report.kind = GenValue::Report;
     report.value = eval;
@@ -1118,8 +1118,27 @@ GenValue MLIRGen::genTableBuiltin(const Expr &e, const std::string &name) {
 
 void MLIRGen::genPlot(const Stmt &s) {
   Location l = loc(s.range);
-  if (s.value->kind == ExprKind::Call)
-    return genScatter(*s.value, s.target->parts[0].text, l);
+  const std::string &path = s.target->parts[0].text;
+  if (s.value->kind == ExprKind::Call) {
+    const std::string &kind = s.value->operands[0]->name;
+    if (kind == "scatter")
+      return genScatter(*s.value, path, l);
+    if (kind == "histogram") {
+      llvm::SmallVector<llvm::StringRef, 2> columns;
+      llvm::StringRef(notes->strings.at(s.value.get())).split(columns, '\t');
+      const Expr *bins = namedArg(*s.value, "bins");
+      rtCall("mlp_rt_plot_histogram", {},
+             {gen(*positionalArg(*s.value, 0)).value, str(columns[0], l),
+              i64(bins ? (int64_t)*constant(*bins) : 0, l), str(columns[1], l), str(path, l)},
+             l);
+      return;
+    }
+    // confusion(model, t) or predicted(model, t): the evaluation, drawn.
+    Value eval = genTableBuiltin(*s.value, kind).value;
+    rtCall(kind == "confusion" ? "mlp_rt_plot_confusion" : "mlp_rt_plot_predicted", {}, {eval, str(path, l)}, l);
+    rtCall("mlp_rt_eval_free", {}, {eval}, l);
+    return;
+  }
   Value history = gen(*s.value).value;
   rtCall("mlp_rt_plot_history", {}, {history, str(s.target->parts[0].text, l)}, l);
 }

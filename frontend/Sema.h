@@ -173,9 +173,12 @@ private:
   void checkModel(const Stmt &s);
   void checkTrain(const Stmt &s);
   void checkFit(const Stmt &s);
+  std::map<std::string, const Stmt *> blockSettings(const Stmt &s, const std::vector<std::string> &known,
+                                                    const char *what, const char *example);
   Type checkFitBuiltin(const Expr &e, const std::string &name);
   bool checkLabelCompare(const Expr &e);
   void checkScatter(const Expr &e);
+  void checkHistogram(const Expr &e);
   Type checkFittedLoad(const Expr &e, const std::string &estimator);
   /// While the arguments of adjusted_rand are checked: `t.col` of a str
   /// column is its labels' codes, i64[?].

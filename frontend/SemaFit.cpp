@@ -92,19 +92,7 @@ void Sema::checkFit(const Stmt &s) {
   info->table = s.target.get();
   const TableSchema &schema = *tableType.table;
 
-  std::map<std::string, const Stmt *> settings;
-  const std::vector<std::string> known = {"inputs", "target"};
-  for (const StmtPtr &item : s.body->stmts) {
-    if (item->kind != StmtKind::Assign)
-      diags.error(item->range, "expected a setting such as 'inputs = numeric'");
-    const std::string &key = item->name();
-    if (std::find(known.begin(), known.end(), key) == known.end())
-      diags.error(item->nameRanges.front(), "unknown fit setting '" + key +
-                                                "' (fit takes inputs = ... and target = ...)");
-    if (settings.count(key))
-      diags.error(item->nameRanges.front(), "'" + key + "' is set twice");
-    settings[key] = item.get();
-  }
+  std::map<std::string, const Stmt *> settings = blockSettings(s, {"inputs", "target"}, "fit", "inputs = numeric");
   if (!settings.count("inputs"))
     diags.error(s.range, "fit needs 'inputs = ...', as in inputs = numeric");
   const Expr &inputs = *settings["inputs"]->value;

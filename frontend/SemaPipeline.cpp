@@ -550,10 +550,11 @@ Type Sema::checkTableBuiltin(const Expr &e, const std::string &name) {
     error(*positional[0], "'" + name + "' compares predictions with a target, but " + info.estimator +
                               " learns without one");
   checkModelInputs(*positional[1], info, *t.table, /*needTarget=*/true);
-  if (isRegressionMetric(name) && info.classification)
+  bool regression = isRegressionMetric(name) || name == "predicted";
+  if (regression && info.classification)
     error(e, "'" + name + "' measures regression, but '" + positional[0]->name +
                  "' is a classifier");
-  if (!isRegressionMetric(name) && name != "confusion" && !info.classification)
+  if (!regression && name != "confusion" && !info.classification)
     error(e, "'" + name + "' measures classification, but the model is a "
                           "regressor");
   if (name == "confusion" && !info.classification)
@@ -587,7 +588,7 @@ Type Sema::checkTableBuiltin(const Expr &e, const std::string &name) {
     metric += ":" + l;
   }
   ctx->notes->strings[&e] = metric;
-  if (name == "confusion") {
+  if (name == "confusion" || name == "predicted") {
     Type r;
     r.kind = Type::Report;
     return record(e, r);
@@ -1145,6 +1146,31 @@ std::vector<Layer> Sema::buildLayers(const Stmt &decl,
   return layers;
 }
 
+/// The `key = value` items of a train or fit block, by key. A line that is
+/// no setting, an unknown key (with the closest known one as a hint) and a
+/// key set twice are errors.
+std::map<std::string, const Stmt *> Sema::blockSettings(const Stmt &s, const std::vector<std::string> &known,
+                                                       const char *what, const char *example) {
+  std::map<std::string, const Stmt *> settings;
+  for (const StmtPtr &item : s.body->stmts) {
+    if (item->kind != StmtKind::Assign)
+      diags.error(item->range, std::string("expected a setting such as '") + example + "'");
+    const std::string &key = item->name();
+    if (std::find(known.begin(), known.end(), key) == known.end()) {
+      std::string hint = closestName(key, known), list;
+      for (const std::string &k : known)
+        list += (list.empty() ? "" : ", ") + k;
+      diags.error(item->nameRanges.front(),
+                  "unknown " + std::string(what) + " setting '" + key + "'" +
+                      (hint.empty() ? " (the settings: " + list + ")" : " (did you mean '" + hint + "'?)"));
+    }
+    if (settings.count(key))
+      diags.error(item->nameRanges.front(), "'" + key + "' is set twice");
+    settings[key] = item.get();
+  }
+  return settings;
+}
+
 void Sema::checkTrain(const Stmt &s) {
   auto info = std::make_shared<TrainedInfo>();
   info->stmt = &s;
@@ -1157,26 +1183,10 @@ void Sema::checkTrain(const Stmt &s) {
   info->table = s.target.get();
   const TableSchema &schema = *tableType.table;
 
-  // Settings, by name.
-  std::map<std::string, const Stmt *> settings;
-  static const std::vector<std::string> known = {
-      "inputs", "target", "loss",     "optimizer", "epochs",   "batch",
-      "seed",   "metrics", "validate", "shuffle",  "init",     "schedule",
-      "early_stop"};
-  for (const StmtPtr &item : s.body->stmts) {
-    if (item->kind != StmtKind::Assign)
-      diags.error(item->range, "expected a setting such as 'epochs = 10'");
-    const std::string &key = item->name();
-    if (std::find(known.begin(), known.end(), key) == known.end()) {
-      std::string hint = closestName(key, known);
-      diags.error(item->nameRanges.front(),
-                  "unknown training setting '" + key + "'" +
-                      (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
-    }
-    if (settings.count(key))
-      diags.error(item->nameRanges.front(), "'" + key + "' is set twice");
-    settings[key] = item.get();
-  }
+  std::map<std::string, const Stmt *> settings = blockSettings(
+      s, {"inputs", "target", "loss", "optimizer", "epochs", "batch", "seed", "metrics", "validate",
+          "shuffle", "init", "schedule", "early_stop"},
+      "training", "epochs = 10");
   auto need = [&](const char *key) -> const Expr & {
     if (!settings.count(key))
       diags.error(s.range, std::string("train needs '") + key + " = ...'");
@@ -1575,17 +1585,62 @@ void Sema::checkScatter(const Expr &e) {
   record(e, Type::unit());
 }
 
+/// `histogram(t, x: a, bins: n, color: c)` inside a plot: a numeric column
+/// of t, n bins (0: numpy's "auto"), one histogram per value of a str column
+/// c. Notes "x\tcolor".
+void Sema::checkHistogram(const Expr &e) {
+  record(*e.operands[0], Type::unit());
+  const Expr *table = positionalArg(e, 0);
+  if (!table || positionalArg(e, 1))
+    error(e, "histogram takes a table and a column, as in histogram(t, x: weight, bins: 20)");
+  Type t = check(*table);
+  if (t.kind != Type::Table)
+    error(*table, "histogram needs a table, got " + t.str());
+  std::string x, color;
+  for (const Arg &a : e.args) {
+    if (a.name.empty())
+      continue;
+    if (a.name == "bins") {
+      if (constInt(*a.value, "bins") < 0)
+        error(*a.value, "bins is a count (0 picks one as numpy's \"auto\" does)");
+      continue;
+    }
+    if (a.name != "x" && a.name != "color")
+      diags.error(a.nameRange, "histogram has no parameter '" + a.name + "' (it takes x:, bins: and color:)");
+    const Column &c = column(*a.value, *t.table);
+    if (!c.shape.empty())
+      error(*a.value, "'" + c.name + "' holds " + columnType(c) + " per row; histogram plots single values");
+    if (a.name == "x")
+      requireNumeric(*a.value, c, "a histogram");
+    else if (c.elem != ElemType::Str)
+      error(*a.value, "color: groups rows by a str column; '" + c.name + "' is " + columnType(c));
+    (a.name == "x" ? x : color) = c.name;
+  }
+  if (x.empty())
+    error(e, "histogram needs x:, the column to count");
+  ctx->notes->strings[&e] = x + "\t" + color;
+  record(e, Type::unit());
+}
+
 void Sema::checkPlot(const Stmt &s) {
   const Expr &what = *s.value;
-  bool scatter = what.kind == ExprKind::Call && what.operands[0]->kind == ExprKind::Name &&
-                 what.operands[0]->name == "scatter";
-  if (scatter) {
+  std::string kind = what.kind == ExprKind::Call && what.operands[0]->kind == ExprKind::Name
+                         ? what.operands[0]->name
+                         : "";
+  if (kind == "scatter") {
     checkScatter(what);
+  } else if (kind == "histogram") {
+    checkHistogram(what);
+  } else if (kind == "predicted" || kind == "confusion") {
+    // The model on the table: a heatmap of its confusion matrix, or its
+    // predictions against the true values.
+    record(*what.operands[0], Type::unit());
+    checkTableBuiltin(what, kind);
   } else {
     Type t = check(what);
     if (t.kind != Type::History)
-      error(what, "plot needs a training history such as net.history, or scatter(t, x: a, y: b), got " +
-                      t.str());
+      error(what, "plot draws net.history, scatter(t, x: a, y: b), histogram(t, x: a), "
+                  "confusion(model, t) or predicted(model, t); got " + t.str());
   }
   const Expr &path = *s.target;
   if (path.kind != ExprKind::String || path.parts.size() != 1 ||
@@ -1593,10 +1648,11 @@ void Sema::checkPlot(const Stmt &s) {
     error(path, "plot needs its file path as a string literal");
   record(path, Type::scalar(ElemType::Str));
   const std::string &p = path.parts[0].text;
-  if (p.size() >= 4 && p.compare(p.size() - 4, 4, ".png") == 0)
-    unsupported(path.range, "png output (write .svg)");
-  if (p.size() < 4 || p.compare(p.size() - 4, 4, ".svg") != 0)
-    error(path, "plot writes .svg files; '" + p + "' does not end in .svg");
+  auto ends = [&](const char *suffix) {
+    return p.size() >= 4 && p.compare(p.size() - 4, 4, suffix) == 0;
+  };
+  if (!ends(".svg") && !ends(".png"))
+    error(path, "plot writes .svg or .png files; '" + p + "' ends in neither");
 }
 
 void Sema::checkSave(const Stmt &s) {

@@ -558,14 +558,24 @@ int32_t mlp_rt_history_should_stop(MlpHistory *h, int64_t patience);
 
 /* ------------------------------------------------------------------- plot */
 
-/// Writes a line plot of every series of `h` against the epoch (1-based) as
-/// an SVG file: title (the model name), axes with 1-2-5 ticks, grid, one
-/// coloured line per series and a legend. The path must end in `.svg`. The
-/// file is written to a temporary file beside it, then renamed.
+/// Every plot is written as SVG or PNG, by the path's extension (`.svg` or
+/// `.png`, any case; anything else is a user error naming both). A PNG is
+/// the SVG drawing rendered by librsvg (with cairo) at twice the SVG's size
+/// on white, so the two formats show the same picture; librsvg-2.so.2 and
+/// libcairo.so.2 are loaded when the first PNG is written (a program that
+/// writes none needs neither), and their absence is a user error naming
+/// Debian's librsvg2-2 package. The file is written to a temporary file
+/// beside it, then renamed; a path that cannot be written is a user error.
+
+/// Writes a line plot of every series of `h` against the epoch (1-based):
+/// title (the model name), axes with 1-2-5 ticks (a million and more in
+/// millions, 1.5M), grid, one coloured line per series and a legend. A validation series `val_<name>` is dashed, in
+/// the colour of series `<name>` when there is one (val_loss with loss),
+/// and follows it in the legend.
 void mlp_rt_plot_history(MlpHistory *h, const char *path);
 
 /// Writes a scatter plot of columns `x` against `y` of `t` (numeric, single
-/// values) as an SVG file: title "y vs x", the column names as axis titles,
+/// values): title "y vs x", the column names as axis titles,
 /// axes with 1-2-5 ticks, grid, one small translucent circle per row. Rows
 /// with a missing (or infinite) x or y are left out. `color`:
 ///  - "" for one colour;
@@ -575,8 +585,7 @@ void mlp_rt_plot_history(MlpHistory *h, const char *path);
 ///  - any other numeric column: a continuous colour scale (viridis) and a
 ///    colour bar with the values' range.
 /// Rows whose colour value is missing are drawn grey ("missing" in the
-/// legend). The path must end in `.svg` (a user error otherwise); the file is
-/// written to a temporary file beside it, then renamed.
+/// legend).
 void mlp_rt_plot_scatter(MlpTable *t, const char *x, const char *y, const char *color, const char *path);
 
 /// mlp_rt_plot_scatter coloured by `labels`, an i64 rank-1 memref of one
@@ -586,6 +595,35 @@ void mlp_rt_plot_scatter(MlpTable *t, const char *x, const char *y, const char *
 /// when `label_name` is "").
 void mlp_rt_plot_scatter_labels(MlpTable *t, const char *x, const char *y, int64_t rank, void *labels,
                                 const char *label_name, const char *path);
+
+/// A histogram of numeric column `x` of t (single values; missing and
+/// infinite values left out) with `bins` equal-width bins over the values'
+/// range (numpy.histogram's edges: each bin closed on the left, the last on
+/// both sides; ±0.5 around a single value). `bins` 0: numpy's "auto" rule,
+/// the larger bin count of Sturges' (log2(n) + 1) and Freedman-Diaconis'
+/// (width 2 IQR / cbrt(n)), at most 200; a negative count is a user error.
+/// Bars show counts on the y axis (integer ticks); title "histogram of x".
+/// `color` "" or a str column: one semi-transparent histogram per class,
+/// overlaid, over the same bins, with a legend of the classes that have
+/// values (rows of a missing class: a grey "missing" histogram under them);
+/// title "histogram of x by color".
+void mlp_rt_plot_histogram(MlpTable *t, const char *x, int64_t bins, const char *color, const char *path);
+
+/// The confusion matrix of an evaluation (as mlp_rt_fmt_confusion has it) as
+/// a heatmap: true classes as rows, predicted as columns, labels on both axes
+/// (turned 45 degrees when wider than a cell; long labels cut with an
+/// ellipsis), each cell shaded on matplotlib's "Blues" from 0 to the largest
+/// count with its count written in it (white text on dark cells; left out
+/// when cells are too small for it), a colour bar, title "confusion matrix:
+/// <target>". A regression target is a user error.
+void mlp_rt_plot_confusion(MlpEval *e, const char *path);
+
+/// Predicted against actual values of a regression evaluation: one point per
+/// row (rows with a NaN or infinite value left out), actual on x and
+/// predicted on y over one range in a square plot area, the diagonal y = x
+/// dashed, title "predicted vs actual: <target> (r2 = 0.8731)" (r2 as
+/// mlp_rt_eval_metric has it). A class target is a user error.
+void mlp_rt_plot_predicted(MlpEval *e, const char *path);
 
 /// The learning-rate factor of a schedule at `epoch` (0-based) of `epochs`:
 /// "step" multiplies by `gamma` every `every` epochs (PyTorch's StepLR);

@@ -1,7 +1,8 @@
 /// \file plot_svg.cpp
 /// `plot net.history to "loss.svg"`: a line plot of every history series
 /// against the epoch, written as a standalone SVG (text, so no image library
-/// is needed, and it opens in any browser).
+/// is needed, and it opens in any browser), or to "loss.png" as a PNG of that
+/// SVG, drawn by librsvg when the program runs (loaded then, see write()).
 ///
 /// Layout: a title on top, the plot area with a light grid at the ticks, the
 /// axes at its left and bottom, tick labels, axis labels, and the legend to
@@ -29,6 +30,7 @@
 #include <cmath>
 #include <dlfcn.h>
 #include <fmt/format.h>
+#include <type_traits>
 
 namespace mlp::rt::svg {
 
@@ -72,7 +74,16 @@ Axis nice_axis(double lo, double hi, int target, double min_step) {
 
 std::string tick_label(double v, const Axis &a) {
   if (std::fabs(v) < a.step * 1e-6) v = 0; // no "-0.0"
-  if (std::max(std::fabs(a.lo), std::fabs(a.hi)) >= 1e6) return fmt::format("{:g}", v);
+  // Millions and more in a unit every tick shares (0.5M, 1.0M, 1.5M), so the
+  // labels stay short and alike; `{:g}` past the last unit.
+  double big = std::max(std::fabs(a.lo), std::fabs(a.hi));
+  if (big >= 1e15) return fmt::format("{:g}", v);
+  if (big >= 1e6) {
+    double unit = big >= 1e12 ? 1e12 : big >= 1e9 ? 1e9 : 1e6;
+    const char *suffix = big >= 1e12 ? "T" : big >= 1e9 ? "G" : "M";
+    int decimals = std::max(0, -static_cast<int>(std::floor(std::log10(a.step / unit) + 1e-9)));
+    return v == 0 ? "0" : fmt::format("{:.{}f}{}", v / unit, decimals, suffix);
+  }
   return fmt::format("{:.{}f}", v, a.decimals);
 }
 
@@ -276,19 +287,20 @@ const char *const kCairoSoname = "libcairo.so.2";
 const PngLibraries &png_libraries() {
   static const PngLibraries libs = [] {
     PngLibraries l;
-    auto open = [&](const char *soname) -> void * {
+    // "png output needs librsvg (librsvg-2.so.2: cannot open shared object
+    // file: No such file or directory); install ..."
+    auto open = [&](const char *soname, const char *name) -> void * {
       if (!l.error.empty()) return nullptr;
       void *h = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
       if (!h) {
         const char *why = dlerror();
-        l.error = std::string("png output needs ") + soname + ", which is not installed" +
-                  (why ? std::string(" (") + why + ")" : std::string()) +
-                  "; install Debian's librsvg2-2 package (apt-get install librsvg2-2)";
+        l.error = std::string("png output needs ") + name + " (" + (why ? why : soname) +
+                  "); install Debian's librsvg2-2 package (apt-get install librsvg2-2)";
       }
       return h;
     };
-    void *rsvg = open(kRsvgSoname);
-    void *cairo = open(kCairoSoname);
+    void *rsvg = open(kRsvgSoname, "librsvg");
+    void *cairo = open(kCairoSoname, "cairo");
     if (!l.error.empty()) return l;
     auto find = [&](void *h, const char *soname, const char *name, auto &fn, bool required = true) {
       fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(dlsym(h, name));

@@ -38,7 +38,9 @@ struct Axis {
 };
 Axis nice_axis(double lo, double hi, int target, double min_step = 0);
 
-/// The label of tick value `v` of axis `a` (`{:g}` for values of 1e6 and up).
+/// The label of tick value `v` of axis `a`: `a.decimals` decimals; on an
+/// axis reaching a million or more, in millions, billions or trillions with
+/// a suffix (`1.5M`, `2G`, `0.5T`), and `{:g}` from 1e15.
 std::string tick_label(double v, const Axis &a);
 
 /// Rough width of text in the 12px sans-serif font, to size legends.

@@ -61,6 +61,24 @@ public:
 /// missing value is a user error naming `who` and the row.
 Matrix batcher_inputs(const MlpBatcher &b, const char *who);
 
+/// A model predicting x·coef + intercept (linear_regression, ridge, lasso):
+/// its prediction, parameters and loading, for the solvers to share.
+class LinearModel : public Estimator {
+public:
+  Matrix predict(const Matrix &x) const override { return (x * coef_).array() + bias_; }
+  std::vector<std::pair<std::string, Matrix>> parameters() const override {
+    return {{"coef", coef_.transpose()}, {"intercept", Matrix::Constant(1, 1, bias_)}};
+  }
+  void load(const std::vector<std::pair<std::string, Matrix>> &p) override {
+    coef_ = p[0].second.transpose();
+    bias_ = p[1].second(0, 0);
+  }
+
+protected:
+  Vector coef_;
+  double bias_ = 0;
+};
+
 } // namespace mlp::rt::fit
 
 /// What mlp_rt_fit returns (mlp_runtime.h): the estimator, and what it was

@@ -13,7 +13,7 @@
 namespace mlp::rt::fit {
 namespace {
 
-class Lasso : public Estimator {
+class Lasso : public LinearModel {
 public:
   Lasso(const Options &o)
       : alpha_(o.at("alpha")), intercept_(o.at("fit_intercept") != 0),
@@ -68,16 +68,6 @@ public:
     bias_ = intercept_ ? yMean - xMean.dot(coef_) : 0.0;
   }
 
-  Matrix predict(const Matrix &x) const override { return (x * coef_).array() + bias_; }
-
-  std::vector<std::pair<std::string, Matrix>> parameters() const override {
-    return {{"coef", coef_.transpose()}, {"intercept", Matrix::Constant(1, 1, bias_)}};
-  }
-
-  void load(const std::vector<std::pair<std::string, Matrix>> &p) override {
-    coef_ = p[0].second.transpose();
-    bias_ = p[1].second(0, 0);
-  }
 
   double number(const std::string &name) const override {
     return name == "n_iter" ? static_cast<double>(nIter_) : Estimator::number(name);
@@ -88,8 +78,6 @@ private:
   bool intercept_;
   int64_t maxIter_;
   double tol_;
-  Vector coef_;
-  double bias_ = 0;
   int64_t nIter_ = 0;
 };
 

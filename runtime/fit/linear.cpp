@@ -12,7 +12,7 @@
 namespace mlp::rt::fit {
 namespace {
 
-class LeastSquares : public Estimator {
+class LeastSquares : public LinearModel {
 public:
   LeastSquares(double alpha, bool intercept) : alpha_(alpha), intercept_(intercept) {}
 
@@ -50,22 +50,10 @@ public:
     bias_ = yMean - xMean.dot(coef_);
   }
 
-  Matrix predict(const Matrix &x) const override { return (x * coef_).array() + bias_; }
-
-  std::vector<std::pair<std::string, Matrix>> parameters() const override {
-    return {{"coef", coef_.transpose()}, {"intercept", Matrix::Constant(1, 1, bias_)}};
-  }
-
-  void load(const std::vector<std::pair<std::string, Matrix>> &p) override {
-    coef_ = p[0].second.transpose();
-    bias_ = p[1].second(0, 0);
-  }
 
 private:
   double alpha_;
   bool intercept_;
-  Vector coef_;
-  double bias_ = 0;
 };
 
 } // namespace

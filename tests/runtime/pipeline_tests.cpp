@@ -1,7 +1,7 @@
 // Unit tests of the runtime's data-pipeline calls (runtime/mlp_runtime.h):
 // CSV and JSON reading and schema inference (runtime/csv.h), IDX files
 // (runtime/idx.h), tables and tensor columns, batches, metrics, training
-// history and progress, SVG plots and safetensors files.
+// history and progress, plots (SVG and PNG) and safetensors files.
 //
 // Same style as runtime_tests.cpp: no framework; every failed check prints
 // what it expected and what it got; the last line is "N passed, M failed"
@@ -13,6 +13,7 @@
 // Extra modes for the lit tests that cross-check with Python:
 //   mlprt-pipeline-tests --write-safetensors PATH   writes a known file
 //   mlprt-pipeline-tests --read-safetensors PATH    prints tensors a, b of PATH
+//   mlprt-pipeline-tests --write-plots DIR          every plot as SVG and PNG
 
 #include "runtime/csv.h"
 #include "runtime/fit/catalog.h"
@@ -1847,13 +1848,282 @@ void test_history() {
 
 /* ------------------------------------------------------------------ plot */
 
+/* ----------------------------------------------------------------- plots */
+
+/// "" when `text` is well-formed XML as the plots write it (an optional
+/// declaration, one root element, balanced tags, quoted attributes without
+/// `<` or a repeated name, only the predefined entities and character
+/// references), else what is wrong and where.
+std::string xml_problem(const std::string &text) {
+  auto at_text = [&](size_t at) { return " at offset " + std::to_string(at) + ": " + escaped(text.substr(at, 40)); };
+  auto name_char = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == ':' || c == '-' || c == '.';
+  };
+  auto entity_ok = [&](size_t amp) {
+    size_t semi = text.find(';', amp);
+    if (semi == std::string::npos || semi - amp > 10) return false;
+    std::string name = text.substr(amp + 1, semi - amp - 1);
+    if (name == "amp" || name == "lt" || name == "gt" || name == "quot" || name == "apos") return true;
+    if (name.size() < 2 || name[0] != '#') return false;
+    bool hex = name[1] == 'x';
+    if (hex && name.size() < 3) return false;
+    for (size_t i = hex ? 2 : 1; i < name.size(); ++i)
+      if (!(hex ? std::isxdigit(static_cast<unsigned char>(name[i])) : std::isdigit(static_cast<unsigned char>(name[i]))))
+        return false;
+    return true;
+  };
+  std::vector<std::string> open;
+  bool root = false;
+  size_t at = 0;
+  if (text.rfind("<?xml", 0) == 0) {
+    at = text.find("?>");
+    if (at == std::string::npos) return "an unterminated XML declaration";
+    at += 2;
+  }
+  while (at < text.size()) {
+    char c = text[at];
+    if (c != '<') {
+      if (open.empty() && !std::isspace(static_cast<unsigned char>(c))) return "text outside the root" + at_text(at);
+      if (c == '&' && !entity_ok(at)) return "a bad entity reference" + at_text(at);
+      ++at;
+      continue;
+    }
+    if (text.compare(at, 4, "<!--") == 0) {
+      size_t end = text.find("-->", at + 4);
+      if (end == std::string::npos) return "an unterminated comment" + at_text(at);
+      at = end + 3;
+      continue;
+    }
+    if (text.compare(at, 2, "</") == 0) {
+      size_t end = text.find('>', at);
+      if (end == std::string::npos) return "an unterminated end tag" + at_text(at);
+      std::string name = text.substr(at + 2, end - at - 2);
+      while (!name.empty() && std::isspace(static_cast<unsigned char>(name.back()))) name.pop_back();
+      if (open.empty() || open.back() != name)
+        return "</" + name + "> closes " + (open.empty() ? "nothing" : "<" + open.back() + ">") + at_text(at);
+      open.pop_back();
+      at = end + 1;
+      continue;
+    }
+    // A start tag: a name, attributes, then > or />.
+    size_t i = at + 1;
+    while (i < text.size() && name_char(text[i])) ++i;
+    std::string name = text.substr(at + 1, i - at - 1);
+    if (name.empty() || std::isdigit(static_cast<unsigned char>(name[0])) || name[0] == '-')
+      return "a bad tag name" + at_text(at);
+    if (open.empty() && root) return "a second root element" + at_text(at);
+    root = true;
+    std::vector<std::string> attributes;
+    for (;;) {
+      size_t before = i;
+      while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+      if (i >= text.size()) return "an unterminated <" + name + ">" + at_text(at);
+      if (text.compare(i, 2, "/>") == 0) {
+        at = i + 2;
+        break;
+      }
+      if (text[i] == '>') {
+        open.push_back(name);
+        at = i + 1;
+        break;
+      }
+      if (i == before) return "no space before an attribute of <" + name + ">" + at_text(i);
+      size_t n = i;
+      while (n < text.size() && name_char(text[n])) ++n;
+      std::string attribute = text.substr(i, n - i);
+      if (attribute.empty() || n >= text.size() || text[n] != '=' || n + 1 >= text.size() ||
+          (text[n + 1] != '"' && text[n + 1] != '\''))
+        return "a bad attribute in <" + name + ">" + at_text(i);
+      if (std::find(attributes.begin(), attributes.end(), attribute) != attributes.end())
+        return "attribute " + attribute + " twice in <" + name + ">" + at_text(i);
+      attributes.push_back(attribute);
+      char quote = text[n + 1];
+      size_t end = text.find(quote, n + 2);
+      if (end == std::string::npos) return "an unterminated attribute value" + at_text(i);
+      for (size_t k = n + 2; k < end; ++k) {
+        if (text[k] == '<') return "< in an attribute value" + at_text(i);
+        if (text[k] == '&' && !entity_ok(k)) return "a bad entity reference" + at_text(k);
+      }
+      i = end + 1;
+    }
+  }
+  if (!open.empty()) return "<" + open.back() + "> is not closed";
+  if (!root) return "no root element";
+  return "";
+}
+
+/// A plot's SVG file: a complete document that is well-formed XML (and that
+/// xmllint accepts, where it is installed).
+std::string svg_file(const std::string &path, const std::string &what) {
+  std::string svg = read_file(path);
+  check(svg.rfind("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\"", 0) == 0,
+        what + ": an SVG document");
+  check(svg.size() > 7 && svg.compare(svg.size() - 7, 7, "</svg>\n") == 0, what + ": complete document");
+  std::string problem = xml_problem(svg);
+  check(problem.empty(), what + ": well-formed XML", "  " + problem);
+  if (access("/usr/bin/xmllint", X_OK) == 0) {
+    std::string cmd = "/usr/bin/xmllint --noout '" + path + "' 2>&1";
+    check(std::system(cmd.c_str()) == 0, what + ": xmllint accepts the SVG");
+  }
+  return svg;
+}
+
+/// The attribute `name` of the first element at or after `at` in `svg`.
+double attribute_at(const std::string &svg, size_t at, const std::string &name) {
+  size_t a = svg.find(" " + name + "=\"", at);
+  return a == std::string::npos ? NAN : std::atof(svg.c_str() + a + name.size() + 3);
+}
+
+/// A decoded PNG: 8-bit RGB or RGBA, not interlaced (what cairo writes).
+struct Png {
+  int64_t width = 0, height = 0;
+  std::vector<uint32_t> pixels; ///< 0xrrggbb, row by row (alpha dropped)
+  std::string error;            ///< why it could not be decoded ("" if it could)
+};
+
+/// Decodes `data` as a PNG: the signature, every chunk's CRC, IHDR first,
+/// IDAT inflated (zlib) and unfiltered, IEND last.
+Png decode_png(const std::string &data) {
+  Png png;
+  auto u32 = [&](size_t at) {
+    return static_cast<uint32_t>(static_cast<uint8_t>(data[at])) << 24 |
+           static_cast<uint32_t>(static_cast<uint8_t>(data[at + 1])) << 16 |
+           static_cast<uint32_t>(static_cast<uint8_t>(data[at + 2])) << 8 | static_cast<uint8_t>(data[at + 3]);
+  };
+  if (data.compare(0, 8, std::string("\x89PNG\r\n\x1a\n", 8)) != 0) {
+    png.error = "no PNG signature";
+    return png;
+  }
+  std::string idat;
+  int depth = 0, colour = -1, interlace = -1;
+  bool end = false;
+  for (size_t at = 8; !end;) {
+    if (at + 12 > data.size()) {
+      png.error = "no IEND chunk";
+      return png;
+    }
+    uint32_t length = u32(at);
+    std::string type = data.substr(at + 4, 4);
+    if (at + 12 + length > data.size()) {
+      png.error = "chunk " + type + " is cut off";
+      return png;
+    }
+    const unsigned char *bytes = reinterpret_cast<const unsigned char *>(data.data()) + at + 4;
+    if (crc32(0, bytes, length + 4) != u32(at + 8 + length)) {
+      png.error = "chunk " + type + " has a bad CRC";
+      return png;
+    }
+    if (at == 8 && (type != "IHDR" || length != 13)) {
+      png.error = "the first chunk is " + type + ", not IHDR";
+      return png;
+    }
+    if (type == "IHDR") {
+      png.width = u32(at + 8);
+      png.height = u32(at + 12);
+      depth = static_cast<uint8_t>(data[at + 16]);
+      colour = static_cast<uint8_t>(data[at + 17]);
+      interlace = static_cast<uint8_t>(data[at + 20]);
+    } else if (type == "IDAT") {
+      idat += data.substr(at + 8, length);
+    } else if (type == "IEND") {
+      end = true;
+      if (at + 12 != data.size()) png.error = "bytes after IEND";
+    }
+    at += 12 + length;
+  }
+  if (!png.error.empty()) return png;
+  if (depth != 8 || (colour != 2 && colour != 6) || interlace != 0) {
+    png.error = "not 8-bit RGB(A) without interlacing: depth " + std::to_string(depth) + ", colour type " +
+                std::to_string(colour) + ", interlace " + std::to_string(interlace);
+    return png;
+  }
+  const size_t bpp = colour == 2 ? 3 : 4, stride = static_cast<size_t>(png.width) * bpp;
+  std::vector<unsigned char> raw(static_cast<size_t>(png.height) * (stride + 1));
+  uLongf size = raw.size();
+  if (uncompress(raw.data(), &size, reinterpret_cast<const Bytef *>(idat.data()), idat.size()) != Z_OK ||
+      size != raw.size()) {
+    png.error = "IDAT does not inflate to " + std::to_string(raw.size()) + " bytes";
+    return png;
+  }
+  std::vector<unsigned char> prev(stride, 0), row(stride);
+  png.pixels.reserve(static_cast<size_t>(png.width * png.height));
+  for (int64_t y = 0; y < png.height; ++y) {
+    const unsigned char *line = raw.data() + y * (stride + 1);
+    unsigned filter = line[0];
+    for (size_t i = 0; i < stride; ++i) {
+      int a = i >= bpp ? row[i - bpp] : 0, b = prev[i], c = i >= bpp ? prev[i - bpp] : 0;
+      int predict = 0;
+      switch (filter) {
+      case 0: break;
+      case 1: predict = a; break;
+      case 2: predict = b; break;
+      case 3: predict = (a + b) / 2; break;
+      case 4: {
+        int p = a + b - c, pa = std::abs(p - a), pb = std::abs(p - b), pc = std::abs(p - c);
+        predict = pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+        break;
+      }
+      default: png.error = "row " + std::to_string(y) + " has filter " + std::to_string(filter); return png;
+      }
+      row[i] = static_cast<unsigned char>(line[1 + i] + predict);
+    }
+    for (int64_t x = 0; x < png.width; ++x)
+      png.pixels.push_back(static_cast<uint32_t>(row[x * bpp]) << 16 | static_cast<uint32_t>(row[x * bpp + 1]) << 8 |
+                           row[x * bpp + 2]);
+    std::swap(prev, row);
+  }
+  return png;
+}
+
+/// Pixels of colour `rgb` (0xrrggbb) in `png`.
+int64_t pixels_of(const Png &png, uint32_t rgb) {
+  return std::count(png.pixels.begin(), png.pixels.end(), rgb);
+}
+
+/// A plot's PNG file: decodes, at twice the size of its SVG (`width` x
+/// `height`), and is a drawing on white (some pixels white, not all).
+Png png_file(const std::string &path, int64_t width, int64_t height, const std::string &what) {
+  Png png = decode_png(read_file(path));
+  check(png.error.empty(), what + ": the PNG decodes", "  " + png.error);
+  check_eq(png.width, 2 * width, what + ": PNG width (2x)");
+  check_eq(png.height, 2 * height, what + ": PNG height (2x)");
+  int64_t white = pixels_of(png, 0xffffff), all = static_cast<int64_t>(png.pixels.size());
+  check(all > 0 && white > all / 10 && white < all, what + ": a drawing on white",
+        "  " + std::to_string(white) + " white pixels of " + std::to_string(all));
+  return png;
+}
+
+/// How often `part` occurs in `text`.
+int64_t count_of(const std::string &text, const std::string &part) {
+  int64_t n = 0;
+  for (size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++n;
+  return n;
+}
+
 void test_plot() {
+  // The checkers the plot tests rely on catch what they should.
+  check_eq(xml_problem("<?xml version=\"1.0\"?>\n<a x='1' y=\"&lt;\">&amp;&#38;&#x26;<b/><!-- c --></a>\n"), "",
+           "xml check: well-formed");
+  for (const char *bad : {"<a><b></a>", "<a x=\"1\" x=\"2\"/>", "<a>&nbsp;</a>", "<a/><b/>", "<a x=1/>", "<a>",
+                          "<a x=\"<\"/>", "text<a/>", "<a x=\"1\"y=\"2\"/>", ""})
+    check(!xml_problem(bad).empty(), std::string("xml check: rejects ") + escaped(bad));
+  {
+    std::string png = g_dir + "/check.png";
+    mlp_rt_plot_history(sample_history("net", 3), png.c_str());
+    std::string data = read_file(png);
+    check(decode_png(data).error.empty(), "png check: decodes a plot");
+    std::string flipped = data;
+    flipped[flipped.size() / 2] ^= 1;
+    check(!decode_png(flipped).error.empty(), "png check: a flipped bit fails a CRC");
+    check(!decode_png(data.substr(0, data.size() - 12)).error.empty(), "png check: no IEND");
+    check(!decode_png("GIF89a").error.empty(), "png check: not a PNG");
+    std::filesystem::remove(png);
+  }
+
   std::string path = g_dir + "/loss.svg";
   MlpHistory *h = sample_history("net <iris> & \"co\"", 100);
   mlp_rt_plot_history(h, path.c_str());
-  std::string svg = read_file(path);
-  check(svg.rfind("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\"", 0) == 0,
-        "plot: an SVG document");
+  std::string svg = svg_file(path, "plot");
   check_contains(svg, "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>", "plot: white background");
   check_contains(svg, ">net &lt;iris&gt; &amp; &quot;co&quot;</text>", "plot: escaped title");
   for (const char *tick : {">0</text>", ">20</text>", ">100</text>", ">0.0</text>", ">1.2</text>"})
@@ -1867,10 +2137,53 @@ void test_plot() {
   check_eq(static_cast<int64_t>(lines), 2, "plot: one polyline per series");
   check_contains(svg, "stroke=\"#1f77b4\"", "plot: first colour");
   check_contains(svg, "stroke=\"#ff7f0e\"", "plot: second colour");
-  check(svg.size() > 7 && svg.compare(svg.size() - 7, 7, "</svg>\n") == 0, "plot: complete document");
-  if (access("/usr/bin/xmllint", X_OK) == 0) {
-    std::string cmd = "/usr/bin/xmllint --noout '" + path + "' 2>&1";
-    check(std::system(cmd.c_str()) == 0, "plot: xmllint accepts the SVG");
+  check(svg.find("stroke-dasharray") == std::string::npos, "plot: no validation series, no dashes");
+  check(svg.find("dominant-baseline") == std::string::npos, "plot: no dominant-baseline (librsvg ignores it)");
+  check_contains(svg, "text-anchor=\"end\" dy=\"0.35em\">1.2</text>", "plot: y tick labels centred on their ticks");
+  {
+    // The same plot as PNG: the SVG drawn at twice its size, each series
+    // line in its colour.
+    std::string png = g_dir + "/loss.png";
+    mlp_rt_plot_history(h, png.c_str());
+    Png p = png_file(png, 720, 440, "plot png");
+    check(pixels_of(p, 0x1f77b4) > 1000, "plot png: the loss line in the first colour",
+          "  " + std::to_string(pixels_of(p, 0x1f77b4)) + " pixels");
+    check(pixels_of(p, 0xff7f0e) > 1000, "plot png: the accuracy line in the second colour",
+          "  " + std::to_string(pixels_of(p, 0xff7f0e)) + " pixels");
+    // Any case of the extension.
+    std::string upper = g_dir + "/LOSS.PNG";
+    mlp_rt_plot_history(h, upper.c_str());
+    check(read_file(upper) == read_file(png), "plot png: .PNG too, the same image");
+    std::filesystem::remove(upper);
+  }
+  {
+    // Validation series share their training series' colour, dashed, and
+    // follow them in the legend; a val_ series without its training series
+    // (val_f1) gets a colour of its own, and so does a series named val.
+    MlpHistory *v = mlp_rt_history_new("net", 10);
+    for (int e = 0; e < 10; ++e) {
+      mlp_rt_history_record(v, e, "loss", 1.0 / (e + 1));
+      mlp_rt_history_record(v, e, "accuracy", 0.5 + e * 0.04);
+      mlp_rt_history_record(v, e, "val_loss", 1.2 / (e + 1));
+      mlp_rt_history_record(v, e, "val_accuracy", 0.45 + e * 0.04);
+      mlp_rt_history_record(v, e, "val_f1", 0.4 + e * 0.04);
+    }
+    std::string vpath = g_dir + "/val.svg";
+    mlp_rt_plot_history(v, vpath.c_str());
+    std::string vs = svg_file(vpath, "plot val");
+    check_eq(count_of(vs, "<polyline"), 5, "plot val: a line per series");
+    check_contains(vs, "<g stroke=\"#1f77b4\" fill=\"#1f77b4\">\n<polyline", "plot val: loss solid, first colour");
+    check_contains(vs, "<g stroke=\"#ff7f0e\" fill=\"#ff7f0e\">\n<polyline", "plot val: accuracy solid, second colour");
+    check_contains(vs, "<g stroke=\"#1f77b4\" fill=\"#1f77b4\" stroke-dasharray=\"6 3\">\n<polyline",
+                   "plot val: val_loss dashed in loss's colour");
+    check_contains(vs, "<g stroke=\"#ff7f0e\" fill=\"#ff7f0e\" stroke-dasharray=\"6 3\">\n<polyline",
+                   "plot val: val_accuracy dashed in accuracy's colour");
+    check_contains(vs, "<g stroke=\"#2ca02c\" fill=\"#2ca02c\">\n<polyline", "plot val: val_f1 solid, third colour");
+    check_eq(count_of(vs, "stroke-dasharray"), 4, "plot val: two dashed lines and their legend entries");
+    size_t l = vs.find(">loss</text>"), vl = vs.find(">val_loss</text>"), a = vs.find(">accuracy</text>"),
+           va = vs.find(">val_accuracy</text>"), f1 = vs.find(">val_f1</text>");
+    check(l != std::string::npos && l < vl && vl < a && a < va && va < f1 && f1 != std::string::npos,
+          "plot val: legend loss, val_loss, accuracy, val_accuracy, val_f1");
   }
 
   {
@@ -1912,12 +2225,20 @@ void test_plot() {
   }
 
   std::string keep = write_file("keep.svg", "old");
-  check_error([&] { mlp_rt_plot_history(h, (g_dir + "/loss.png").c_str()); },
-              "cannot plot to '" + g_dir + "/loss.png': png output is not supported yet, use .svg", "plot: png");
   check_error([&] { mlp_rt_plot_history(h, (g_dir + "/loss.pdf").c_str()); },
-              "cannot plot to '" + g_dir + "/loss.pdf': the file name must end in .svg", "plot: other extension");
+              "cannot plot to '" + g_dir + "/loss.pdf': the file name must end in .svg or .png", "plot: other extension");
+  check_error([&] { mlp_rt_plot_history(h, (g_dir + "/loss.svg.txt").c_str()); },
+              "cannot plot to '" + g_dir + "/loss.svg.txt': the file name must end in .svg or .png",
+              "plot: .svg not at the end");
   check_error([&] { mlp_rt_plot_history(h, (g_dir + "/no/such/dir.svg").c_str()); },
               "cannot write '" + g_dir + "/no/such/dir.svg': No such file or directory", "plot: no directory");
+  check_error([&] { mlp_rt_plot_history(h, (g_dir + "/no/such/dir.png").c_str()); },
+              "cannot write '" + g_dir + "/no/such/dir.png': No such file or directory", "plot: png, no directory");
+  {
+    std::string keepPng = write_file("keep.png", "old");
+    mlp_rt_plot_history(h, keepPng.c_str());
+    check(decode_png(read_file(keepPng)).error.empty(), "plot png: replaces an existing file");
+  }
   std::filesystem::create_directory(g_dir + "/taken.svg");
   check_error([&] { mlp_rt_plot_history(h, (g_dir + "/taken.svg").c_str()); },
               "cannot write '" + g_dir + "/taken.svg': Is a directory", "plot: a directory in the way");
@@ -1927,26 +2248,6 @@ void test_plot() {
   bool temps = false;
   for (const std::string &name : dir_entries()) temps = temps || name.find(".tmp-") != std::string::npos;
   check(!temps, "plot: no temporary file left behind", "  " + list_text(dir_entries()));
-}
-
-/// How often `part` occurs in `text`.
-int64_t count_of(const std::string &text, const std::string &part) {
-  int64_t n = 0;
-  for (size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++n;
-  return n;
-}
-
-/// A scatter plot's SVG: a complete document (and valid XML, where xmllint is installed).
-std::string scatter_svg(const std::string &path, const std::string &what) {
-  std::string svg = read_file(path);
-  check(svg.rfind("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\"", 0) == 0,
-        what + ": an SVG document");
-  check(svg.size() > 7 && svg.compare(svg.size() - 7, 7, "</svg>\n") == 0, what + ": complete document");
-  if (access("/usr/bin/xmllint", X_OK) == 0) {
-    std::string cmd = "/usr/bin/xmllint --noout '" + path + "' 2>&1";
-    check(std::system(cmd.c_str()) == 0, what + ": xmllint accepts the SVG");
-  }
-  return svg;
 }
 
 void test_plot_scatter() {
@@ -1964,7 +2265,7 @@ void test_plot_scatter() {
 
   // By a str column: a legend of the plotted labels, in label order.
   mlp_rt_plot_scatter(t, "x", "y", "kind", path.c_str());
-  std::string svg = scatter_svg(path, "scatter");
+  std::string svg = svg_file(path, "scatter");
   check_eq(count_of(svg, "<circle"), 4, "scatter: one circle per row with x and y");
   check_contains(svg, ">y vs x</text>", "scatter: title");
   check_contains(svg, "font-size=\"13\">x</text>", "scatter: x axis title");
@@ -1989,16 +2290,16 @@ void test_plot_scatter() {
 
   // By an i64 column of few values: a legend of its numbers.
   mlp_rt_plot_scatter(t, "x", "y", "n", path.c_str());
-  svg = scatter_svg(path, "scatter i64");
+  svg = svg_file(path, "scatter i64");
   check_eq(count_of(svg, "<circle"), 4, "scatter i64: circles");
   check_eq(count_of(svg, "rx=\"5\""), 2, "scatter i64: legend 1, 2 (3 is not plotted)");
-  check_contains(svg, "dominant-baseline=\"middle\">1</text>\n<rect", "scatter i64: legend entry 1 first");
-  check_contains(svg, "dominant-baseline=\"middle\">2</text>", "scatter i64: legend entry 2");
+  check_contains(svg, "dy=\"0.35em\">1</text>\n<rect", "scatter i64: legend entry 1 first");
+  check_contains(svg, "dy=\"0.35em\">2</text>", "scatter i64: legend entry 2");
   check(svg.find("linearGradient") == std::string::npos, "scatter i64: no colour bar");
 
   // By an f32 column: viridis and a colour bar over the plotted values.
   mlp_rt_plot_scatter(t, "x", "y", "v", path.c_str());
-  svg = scatter_svg(path, "scatter f32");
+  svg = svg_file(path, "scatter f32");
   check_eq(count_of(svg, "<circle"), 4, "scatter f32: circles");
   check_contains(svg, "<linearGradient id=\"mlp-viridis\"", "scatter f32: colour bar gradient");
   check_contains(svg, "fill=\"url(#mlp-viridis)\"", "scatter f32: colour bar");
@@ -2011,7 +2312,7 @@ void test_plot_scatter() {
 
   // One colour: no legend.
   mlp_rt_plot_scatter(t, "x", "y", "", path.c_str());
-  svg = scatter_svg(path, "scatter plain");
+  svg = svg_file(path, "scatter plain");
   check_eq(count_of(svg, "<circle"), 4, "scatter plain: circles");
   check_eq(count_of(svg, "<g fill=\"#1f77b4\""), 1, "scatter plain: one group in the first colour");
   check_eq(count_of(svg, "rx=\"5\""), 0, "scatter plain: no legend");
@@ -2031,7 +2332,7 @@ void test_plot_scatter() {
     mlp_rt_plot_scatter(mt, "a", "b", "k", path.c_str());
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     check(seconds < 1.0, "scatter many: fast", "  took " + std::to_string(seconds) + " s");
-    svg = scatter_svg(path, "scatter many");
+    svg = svg_file(path, "scatter many");
     check_eq(count_of(svg, "<circle"), rows, "scatter many: circles");
     check_contains(svg, "fill=\"url(#mlp-viridis)\"", "scatter many: 12 values get a colour bar");
     check_contains(svg, ">11</text>", "scatter many: colour bar range");
@@ -2039,7 +2340,7 @@ void test_plot_scatter() {
           "  " + std::to_string(svg.size()) + " bytes");
     // 30 labels do not fit beside the plot: the legend says how many more.
     mlp_rt_plot_scatter(mt, "a", "b", "s", path.c_str());
-    svg = scatter_svg(path, "scatter labels overflow");
+    svg = svg_file(path, "scatter labels overflow");
     check_contains(svg, ">l100</text>", "scatter labels overflow: first label");
     check(svg.find(">l129</text>") == std::string::npos, "scatter labels overflow: last label left out");
     check_eq(count_of(svg, "rx=\"5\"") + count_of(svg, " more)</text>"), 18,
@@ -2050,7 +2351,7 @@ void test_plot_scatter() {
   std::vector<int64_t> clusters = {2, 0, 2, 1, 0, 1};
   Descriptor d = make_descriptor(clusters.data(), {6});
   mlp_rt_plot_scatter_labels(t, "x", "y", d.rank, d.get(), "km", path.c_str());
-  svg = scatter_svg(path, "scatter km");
+  svg = svg_file(path, "scatter km");
   check_eq(count_of(svg, "<circle"), 4, "scatter km: circles");
   size_t k0 = svg.find(">km = 0</text>"), k1 = svg.find(">km = 1</text>"), k2 = svg.find(">km = 2</text>");
   check(k0 != std::string::npos && k1 != std::string::npos && k2 != std::string::npos && k0 < k1 && k1 < k2,
@@ -2061,8 +2362,8 @@ void test_plot_scatter() {
     std::vector<int64_t> matrix = {5, -1, 5, -1, 7, -1, 9, -1, 7, -1, 5, -1};
     Descriptor s = make_descriptor(matrix.data(), {6}, {2});
     mlp_rt_plot_scatter_labels(t, "x", "y", s.rank, s.get(), "", path.c_str());
-    svg = scatter_svg(path, "scatter strided labels");
-    check_contains(svg, "dominant-baseline=\"middle\">5</text>", "scatter strided labels: legend 5");
+    svg = svg_file(path, "scatter strided labels");
+    check_contains(svg, "dy=\"0.35em\">5</text>", "scatter strided labels: legend 5");
     check(svg.find(">9</text>") == std::string::npos, "scatter strided labels: 9 is not plotted");
     check_eq(count_of(svg, "r=\"3.5\" fill=\"#1f77b4\""), 2, "scatter strided labels: 5 in the first colour");
   }
@@ -2077,7 +2378,7 @@ void test_plot_scatter() {
   MlpTable *iris = mlp_rt_csv_read(kIris.c_str(), kIrisSchema);
   std::string ipath = g_dir + "/iris.svg";
   mlp_rt_plot_scatter(iris, "petal_length", "petal_width", "species", ipath.c_str());
-  svg = scatter_svg(ipath, "scatter iris");
+  svg = svg_file(ipath, "scatter iris");
   check_eq(count_of(svg, "<circle"), 150, "scatter iris: 150 points");
   check_contains(svg, ">petal_width vs petal_length</text>", "scatter iris: title");
   for (const char *species : {"setosa", "versicolor", "virginica"})
@@ -2085,16 +2386,299 @@ void test_plot_scatter() {
   for (const char *colour : {"#1f77b4", "#ff7f0e", "#2ca02c"})
     check_eq(count_of(svg, std::string("r=\"3.5\" fill=\"") + colour + "\""), 50, std::string("scatter iris: 50 in ") + colour);
 
-  // Paths: only SVG, and one that cannot be written names it.
-  check_error([&] { mlp_rt_plot_scatter(t, "x", "y", "kind", (g_dir + "/s.png").c_str()); },
-              "cannot plot to '" + g_dir + "/s.png': png output is not supported yet, use .svg", "scatter: png");
+  // PNG: the same drawing, each species' points in its colour.
+  {
+    std::string png = g_dir + "/iris.png";
+    mlp_rt_plot_scatter(iris, "petal_length", "petal_width", "species", png.c_str());
+    Png p = png_file(png, 720, 480, "scatter iris png");
+    // Legend swatches are opaque: a disc of about 10 x 10 pixels (2x).
+    for (uint32_t colour : {0x1f77b4u, 0xff7f0eu, 0x2ca02cu})
+      check(pixels_of(p, colour) >= 50, "scatter iris png: colour " + std::to_string(colour),
+            "  " + std::to_string(pixels_of(p, colour)) + " pixels");
+    mlp_rt_plot_scatter(t, "x", "y", "v", png.c_str());
+    png_file(png, 720, 480, "scatter f32 png");
+    mlp_rt_plot_scatter_labels(t, "x", "y", d.rank, d.get(), "km", png.c_str());
+    png_file(png, 720, 480, "scatter km png");
+  }
+
+  // Paths: SVG or PNG, and one that cannot be written names it.
+  check_error([&] { mlp_rt_plot_scatter(t, "x", "y", "kind", (g_dir + "/s.jpg").c_str()); },
+              "cannot plot to '" + g_dir + "/s.jpg': the file name must end in .svg or .png", "scatter: jpg");
   check_error([&] { mlp_rt_plot_scatter_labels(t, "x", "y", d.rank, d.get(), "km", (g_dir + "/s.pdf").c_str()); },
-              "cannot plot to '" + g_dir + "/s.pdf': the file name must end in .svg", "scatter km: other extension");
+              "cannot plot to '" + g_dir + "/s.pdf': the file name must end in .svg or .png", "scatter km: other extension");
   check_error([&] { mlp_rt_plot_scatter(t, "x", "y", "v", (g_dir + "/no/such/dir.svg").c_str()); },
               "cannot write '" + g_dir + "/no/such/dir.svg': No such file or directory", "scatter: no directory");
   bool temps = false;
   for (const std::string &name : dir_entries()) temps = temps || name.find(".tmp-") != std::string::npos;
   check(!temps, "scatter: no temporary file left behind", "  " + list_text(dir_entries()));
+}
+
+/// The size of an SVG document (its <svg> element's width and height).
+int64_t svg_width(const std::string &svg) { return std::llround(attribute_at(svg, svg.find("<svg"), "width")); }
+int64_t svg_height(const std::string &svg) { return std::llround(attribute_at(svg, svg.find("<svg"), "height")); }
+
+/// The heights of the bars (rects with x, y, width, height and nothing
+/// else) in group `group` (its start tag up to `>`) of `svg`, in order.
+std::vector<double> bar_heights(const std::string &svg, const std::string &group) {
+  std::vector<double> heights;
+  size_t at = svg.find(group);
+  if (at == std::string::npos) return heights;
+  size_t end = svg.find("</g>", at);
+  for (at = svg.find("<rect x=", at); at < end; at = svg.find("<rect x=", at + 1))
+    heights.push_back(attribute_at(svg, at, "height"));
+  return heights;
+}
+
+/// `heights` scaled so that the largest is `most`, rounded.
+std::vector<int64_t> as_counts(const std::vector<double> &heights, int64_t most) {
+  double top = heights.empty() ? 1 : *std::max_element(heights.begin(), heights.end());
+  std::vector<int64_t> out;
+  for (double h : heights) out.push_back(std::llround(h / top * static_cast<double>(most)));
+  return out;
+}
+
+void test_plot_histogram() {
+  const std::string path = g_dir + "/hist.svg";
+  // 1..10 and two missing values: numpy's "auto" gives 5 bins of 2 (the
+  // smaller width: Sturges' 9 / (log2(10) + 1) = 2.08, not Freedman-
+  // Diaconis' 2 IQR / cbrt(10) = 4.18).
+  std::string csv = write_file("hist.csv", "v,k\n1,a\n2,b\n3,a\n4,a\n5,b\n6,b\n7,\n8,a\n9,b\n10,b\n,a\n,c\n");
+  MlpTable *t = mlp_rt_csv_read(csv.c_str(), "v:f32,k:str");
+  mlp_rt_plot_histogram(t, "v", 0, "", path.c_str());
+  std::string svg = svg_file(path, "histogram");
+  const std::string one = "<g fill=\"#1f77b4\" fill-opacity=\"0.85\"";
+  check_list(as_counts(bar_heights(svg, one), 2), {2, 2, 2, 2, 2}, "histogram: numpy's auto bins of 1..10: 5 of 2");
+  check_eq(count_of(svg, "<rect x="), 5, "histogram: a bar per bin, nothing else");
+  check_contains(svg, ">histogram of v</text>", "histogram: title");
+  check_contains(svg, "font-size=\"13\">v</text>", "histogram: x axis title");
+  check_contains(svg, "font-size=\"13\">count</text>", "histogram: y axis title");
+  check(svg.find(">0.5</text>") == std::string::npos, "histogram: counts have integer ticks");
+  {
+    // Bars span the bins: the first starts at 1, the last ends at 10, all of
+    // one width.
+    size_t first = svg.find("<rect x=", svg.find(one));
+    double x0 = attribute_at(svg, first, "x"), w = attribute_at(svg, first, "width");
+    size_t last = svg.rfind("<rect x=");
+    double x4 = attribute_at(svg, last, "x"), w4 = attribute_at(svg, last, "width");
+    check_near(w4, w, "histogram: equal-width bars", 1e-3);
+    check_near((x4 + w4 - x0) / w, 5, "histogram: five bins from the first edge to the last", 1e-3);
+  }
+
+  // Given bin counts; numpy's edges: [1, 1.875), ... the last bin closed.
+  std::string ecsv = write_file("edges.csv", "v\n1\n1\n2\n3\n3\n3\n4.5\n");
+  MlpTable *et = mlp_rt_csv_read(ecsv.c_str(), "v:f32");
+  mlp_rt_plot_histogram(et, "v", 4, "", path.c_str());
+  svg = svg_file(path, "histogram bins");
+  check_list(as_counts(bar_heights(svg, one), 3), {2, 1, 3, 1}, "histogram: bins=4 as numpy's [2, 1, 3, 1]");
+  mlp_rt_plot_histogram(et, "v", 1, "", path.c_str());
+  check_eq(count_of(svg_file(path, "histogram one bin"), "<rect x="), 1, "histogram: bins=1");
+
+  // iris sepal_width: numpy's auto gives 13 bins (Freedman-Diaconis), none
+  // empty, so 13 bars of the counts numpy gives.
+  MlpTable *iris = mlp_rt_csv_read(kIris.c_str(), kIrisSchema);
+  mlp_rt_plot_histogram(iris, "sepal_width", 0, "", path.c_str());
+  svg = svg_file(path, "histogram iris");
+  check_list(as_counts(bar_heights(svg, one), 37), {1, 7, 11, 14, 24, 37, 13, 18, 10, 9, 3, 2, 1},
+             "histogram iris: sepal_width as numpy.histogram(bins='auto')");
+  // petal_length: 9 bins, the third empty (no bar).
+  mlp_rt_plot_histogram(iris, "petal_length", 0, "", path.c_str());
+  svg = svg_file(path, "histogram iris petal_length");
+  check_list(as_counts(bar_heights(svg, one), 44), {44, 6, 6, 17, 31, 21, 19, 6},
+             "histogram iris: petal_length, an empty bin has no bar");
+
+  // One histogram per species, overlaid over the same bins, half
+  // transparent, with a legend.
+  mlp_rt_plot_histogram(iris, "petal_length", 0, "species", path.c_str());
+  svg = svg_file(path, "histogram by species");
+  check_contains(svg, ">histogram of petal_length by species</text>", "histogram by species: title");
+  auto group = [](const char *colour) {
+    return std::string("<g fill=\"") + colour + "\" fill-opacity=\"0.45\" stroke=\"" + colour + "\"";
+  };
+  check_list(as_counts(bar_heights(svg, group("#1f77b4")), 44), {44, 6}, "histogram by species: setosa");
+  check_list(as_counts(bar_heights(svg, group("#ff7f0e")), 25), {6, 17, 25, 2}, "histogram by species: versicolor");
+  check_list(as_counts(bar_heights(svg, group("#2ca02c")), 19), {6, 19, 19, 6}, "histogram by species: virginica");
+  {
+    // The same scale for all: setosa's 44 is the tallest bar of the plot.
+    double setosa = bar_heights(svg, group("#1f77b4"))[0], virginica = bar_heights(svg, group("#2ca02c"))[1];
+    check_near(virginica / setosa, 19.0 / 44, "histogram by species: one count axis", 1e-3);
+  }
+  size_t a = svg.find(">setosa</text>"), b = svg.find(">versicolor</text>"), c = svg.find(">virginica</text>");
+  check(a != std::string::npos && a < b && b < c && c != std::string::npos, "histogram by species: legend in order");
+  check_contains(svg, "font-weight=\"bold\">species</text>", "histogram by species: legend title");
+  check_eq(count_of(svg, "rx=\"2\""), 3, "histogram by species: three swatches");
+
+  // A missing class: grey, drawn first (under the others); a label with no
+  // value (c) is not in the legend.
+  mlp_rt_plot_histogram(t, "v", 5, "k", path.c_str());
+  svg = svg_file(path, "histogram missing class");
+  size_t grey = svg.find(group("#a0a0a0")), first = svg.find(group("#1f77b4"));
+  check(grey != std::string::npos && grey < first, "histogram missing class: grey under the rest");
+  check_list(as_counts(bar_heights(svg, group("#a0a0a0")), 1), {1}, "histogram missing class: row 7");
+  check_contains(svg, ">missing</text>", "histogram missing class: legend");
+  check(svg.find(">c</text>") == std::string::npos, "histogram missing class: c has no value");
+
+  {
+    // One value, and no values at all.
+    std::string scsv = write_file("single.csv", "v,w\n5,1\n5,1\n5,1\n,1\n");
+    MlpTable *st = mlp_rt_csv_read(scsv.c_str(), "v:f32,w:i64");
+    mlp_rt_plot_histogram(st, "v", 0, "", path.c_str());
+    svg = svg_file(path, "histogram single value");
+    check_eq(count_of(svg, "<rect x="), 1, "histogram single value: one bin");
+    {
+      // The bin 4.5..5.5, as numpy's: the bar's middle is the 5.0 tick's x.
+      size_t bar = svg.find("<rect x=");
+      size_t tick = svg.rfind("<text", svg.find(">5.0</text>"));
+      check_near(attribute_at(svg, bar, "x") + attribute_at(svg, bar, "width") / 2, attribute_at(svg, tick, "x"),
+                 "histogram single value: one bin around it", 1e-3);
+    }
+    std::string ncsv = write_file("none.csv", "v,w\n,1\n,2\n");
+    mlp_rt_plot_histogram(mlp_rt_csv_read(ncsv.c_str(), "v:f32,w:i64"), "v", 0, "", path.c_str());
+    check_eq(count_of(svg_file(path, "histogram no values"), "<rect x="), 0, "histogram no values: no bars");
+  }
+  {
+    // A heavy tail: Freedman-Diaconis asks for ~50000 bins; at most 200.
+    std::string text = "v\n";
+    for (int i = 0; i < 1000; ++i) text += std::to_string(i % 10) + "\n";
+    text += "1000000\n";
+    std::string wcsv = write_file("wide.csv", text);
+    mlp_rt_plot_histogram(mlp_rt_csv_read(wcsv.c_str(), "v:f32"), "v", 0, "", path.c_str());
+    svg = svg_file(path, "histogram heavy tail");
+    check_eq(count_of(svg, "<rect x="), 2, "histogram heavy tail: 200 bins, 2 of them filled");
+    check_contains(svg, ">1.0M</text>", "histogram heavy tail: x axis to a million, in millions");
+    check_contains(svg, ">0.2M</text>", "histogram heavy tail: ticks in millions");
+  }
+
+  std::string png = g_dir + "/hist.png";
+  mlp_rt_plot_histogram(iris, "petal_length", 0, "species", png.c_str());
+  png_file(png, 720, 440, "histogram png");
+  check_error([&] { mlp_rt_plot_histogram(t, "v", -1, "", path.c_str()); },
+              "a histogram needs a positive number of bins (or 0 for automatic), got -1", "histogram: negative bins");
+  check_error([&] { mlp_rt_plot_histogram(t, "k", 0, "", path.c_str()); },
+              "internal error: mlp_rt_plot_histogram: column 'k' is str, not numbers to plot", "histogram: str column");
+  check_error([&] { mlp_rt_plot_histogram(t, "v", 0, "v", path.c_str()); },
+              "internal error: mlp_rt_plot_histogram: the colour column 'v' is f32, not str",
+              "histogram: numeric colour");
+  check_error([&] { mlp_rt_plot_histogram(t, "v", 0, "", (g_dir + "/h.gif").c_str()); },
+              "cannot plot to '" + g_dir + "/h.gif': the file name must end in .svg or .png", "histogram: gif");
+}
+
+void test_plot_confusion() {
+  // y_true = [a,a,b,b,c,c], y_pred = [a,b,b,b,c,a]: [[1,1,0],[0,2,0],[1,0,1]].
+  std::string csv = write_file("cm.csv", "x,y\n1,a\n2,a\n3,b\n4,b\n5,c\n6,c\n");
+  MlpTable *t = mlp_rt_csv_read(csv.c_str(), "x:i64,y:str");
+  MlpBatcher *b = mlp_rt_batcher_new(t, "x", "y", "a,b,c", 4, -1);
+  MlpEval *e = evaluate(b, 4, 3, predicting({0, 1, 1, 1, 2, 0}, 3));
+  const std::string path = g_dir + "/cm.svg";
+  mlp_rt_plot_confusion(e, path.c_str());
+  std::string svg = svg_file(path, "confusion");
+  check_contains(svg, ">confusion matrix: y</text>", "confusion: title");
+  // Cells: one rect of width and height 96 each, row by row.
+  check_eq(count_of(svg, "width=\"96.00\" height=\"96.00\""), 9, "confusion: 3 x 3 cells");
+  std::vector<std::string> counts;
+  for (size_t at = svg.find("dy=\"0.35em\" fill="); at != std::string::npos; at = svg.find("dy=\"0.35em\" fill=", at + 1)) {
+    size_t open = svg.find('>', at), close = svg.find('<', open);
+    counts.push_back(svg.substr(open + 1, close - open - 1));
+  }
+  check_list(counts, {"1", "1", "0", "0", "2", "0", "1", "0", "1"}, "confusion: counts in the cells, row by row");
+  check_eq(count_of(svg, "fill=\"white\">2</text>"), 1, "confusion: white text on the darkest cell");
+  check_eq(count_of(svg, "fill=\"#1a1a1a\">1</text>"), 4, "confusion: dark text on light cells");
+  check_eq(count_of(svg, "fill=\"#08306b\"/>"), 1, "confusion: the largest count darkest blue");
+  check_eq(count_of(svg, "fill=\"#f7fbff\"/>"), 4, "confusion: zero counts near white");
+  for (const char *label : {"a", "b", "c"})
+    check_eq(count_of(svg, std::string(">") + label + "</text>"), 2, std::string("confusion: label ") + label + " on both axes");
+  check_contains(svg, "font-size=\"13\">predicted</text>", "confusion: x axis title");
+  check_contains(svg, "font-size=\"13\">true</text>", "confusion: y axis title");
+  check_contains(svg, "fill=\"url(#mlp-blues)\"", "confusion: colour bar");
+  check(svg.find(">0.5</text>") == std::string::npos, "confusion: colour bar ticks are counts");
+  std::string png = g_dir + "/cm.png";
+  mlp_rt_plot_confusion(e, png.c_str());
+  Png p = png_file(png, svg_width(svg), svg_height(svg), "confusion png");
+  check(pixels_of(p, 0x08306b) > 150 * 150, "confusion png: the darkest cell, 192 x 192 pixels",
+        "  " + std::to_string(pixels_of(p, 0x08306b)));
+
+  {
+    // Many classes with long labels: labels turned, counts left out when the
+    // cells are too small for them.
+    std::string text = "x,y\n";
+    std::string labels;
+    for (int k = 0; k < 40; ++k) {
+      std::string label = "class number " + std::to_string(100 + k);
+      labels += (k ? "," : "") + label;
+      for (int r = 0; r < 3; ++r) text += std::to_string(k) + "," + label + "\n";
+    }
+    MlpTable *mt = mlp_rt_csv_read(write_file("many_classes.csv", text).c_str(), "x:i64,y:str");
+    MlpBatcher *mb = mlp_rt_batcher_new(mt, "x", "y", labels.c_str(), 120, -1);
+    std::vector<int> predicted;
+    for (int i = 0; i < 120; ++i) predicted.push_back(i % 7 == 0 ? (i / 3 + 1) % 40 : i / 3);
+    MlpEval *me = evaluate(mb, 120, 40, predicting(predicted, 40));
+    mlp_rt_plot_confusion(me, path.c_str());
+    svg = svg_file(path, "confusion many");
+    check_eq(count_of(svg, "width=\"10.00\" height=\"10.00\""), 1600, "confusion many: 40 x 40 cells");
+    check(svg.find("dy=\"0.35em\" fill=\"white\">") == std::string::npos, "confusion many: no counts in 10px cells");
+    check_eq(count_of(svg, "rotate(-45)"), 20, "confusion many: every other predicted label, turned");
+    check_contains(svg, ">class number 100</text>", "confusion many: labels");
+    mlp_rt_plot_confusion(me, png.c_str());
+    png_file(png, svg_width(svg), svg_height(svg), "confusion many png");
+  }
+  MlpTable *rt = mlp_rt_csv_read(write_file("cm_reg.csv", "x,y\n1,1\n2,2\n").c_str(), "x:i64,y:f32");
+  MlpEval *re = evaluate(mlp_rt_batcher_new(rt, "x", "y", "", 2, -1), 2, 1, {1, 2});
+  check_error([&] { mlp_rt_plot_confusion(re, path.c_str()); },
+              "plot confusion needs a class target, but 'y' is a regression target", "confusion: regression");
+  check_error([&] { mlp_rt_plot_confusion(e, (g_dir + "/cm.jpeg").c_str()); },
+              "cannot plot to '" + g_dir + "/cm.jpeg': the file name must end in .svg or .png", "confusion: jpeg");
+}
+
+void test_plot_predicted() {
+  // y = [1,2,3,4], prediction [1.5,2,2.5,5]: r2 = 1 - 1.5 / 5 = 0.7.
+  std::string csv = write_file("pred.csv", "x,y\n1,1\n2,2\n3,3\n4,4\n");
+  MlpTable *t = mlp_rt_csv_read(csv.c_str(), "x:i64,y:f32");
+  MlpEval *e = evaluate(mlp_rt_batcher_new(t, "x", "y", "", 3, -1), 3, 1, {1.5, 2, 2.5, 5});
+  const std::string path = g_dir + "/pred.svg";
+  mlp_rt_plot_predicted(e, path.c_str());
+  std::string svg = svg_file(path, "predicted");
+  check_contains(svg, ">predicted vs actual: y (r2 = 0.7000)</text>", "predicted: title with r2");
+  check_eq(count_of(svg, "<circle"), 4, "predicted: one point per row");
+  check_contains(svg, "font-size=\"13\">actual y</text>", "predicted: x axis title");
+  check_contains(svg, "font-size=\"13\">predicted y</text>", "predicted: y axis title");
+  {
+    // The dashed diagonal from the axes' low corner to their high one, in a
+    // square area: x1 - x2 == y2 - y1.
+    size_t at = svg.find("stroke-dasharray=\"6 4\"");
+    size_t line = svg.rfind("<line", at);
+    check(at != std::string::npos, "predicted: a dashed diagonal");
+    double x1 = attribute_at(svg, line, "x1"), y1 = attribute_at(svg, line, "y1"), x2 = attribute_at(svg, line, "x2"),
+           y2 = attribute_at(svg, line, "y2");
+    check_near(x2 - x1, y1 - y2, "predicted: diagonal at 45 degrees (equal ranges, square area)", 1e-3);
+    check(x2 - x1 > 300, "predicted: the diagonal spans the area");
+    // Point (actual 2, predicted 2) lies on it.
+    size_t p = svg.find("<circle", svg.find("<circle") + 1);
+    double cx = attribute_at(svg, p, "cx"), cy = attribute_at(svg, p, "cy");
+    check_near((cx - x1) / (x2 - x1), (y1 - cy) / (y1 - y2), "predicted: a perfect prediction is on the diagonal", 2e-3);
+  }
+  {
+    // x ticks are y ticks.
+    size_t ax = svg.find("text-anchor=\"middle\">"), ay = svg.find("text-anchor=\"end\" dy=\"0.35em\">");
+    std::string xt = svg.substr(ax + 21, svg.find('<', ax) - ax - 21), yt = svg.substr(ay + 30, svg.find('<', ay) - ay - 30);
+    check_eq(xt, yt, "predicted: both axes start at the same value");
+  }
+  std::string png = g_dir + "/pred.png";
+  mlp_rt_plot_predicted(e, png.c_str());
+  png_file(png, svg_width(svg), svg_height(svg), "predicted png");
+
+  // No rows: an empty plot without r2.
+  MlpEval *none = mlp_rt_eval_new(mlp_rt_batcher_new(t, "x", "y", "", 3, -1));
+  mlp_rt_plot_predicted(none, path.c_str());
+  svg = svg_file(path, "predicted no rows");
+  check_contains(svg, ">predicted vs actual: y</text>", "predicted no rows: title without r2");
+  check_eq(count_of(svg, "<circle"), 0, "predicted no rows: no points");
+
+  std::string ccsv = write_file("pred_cls.csv", "x,y\n1,a\n2,b\n");
+  MlpEval *ce = evaluate(mlp_rt_batcher_new(mlp_rt_csv_read(ccsv.c_str(), "x:i64,y:str"), "x", "y", "a,b", 2, -1), 2, 2,
+                         predicting({0, 1}, 2));
+  check_error([&] { mlp_rt_plot_predicted(ce, path.c_str()); },
+              "plot predicted needs a regression target, but 'y' is a class", "predicted: classification");
+  check_error([&] { mlp_rt_plot_predicted(e, (g_dir + "/p.svgz").c_str()); },
+              "cannot plot to '" + g_dir + "/p.svgz': the file name must end in .svg or .png", "predicted: svgz");
 }
 
 /* ------------------------------------------------------------------ iris */
@@ -3080,9 +3664,79 @@ void test_cross_validate() {
               "grid: unsupervised");
 }
 
+/// --write-plots DIR: every kind of plot, as SVG and as PNG, into DIR, for
+/// plots.test (which checks the files with Python and xmllint) and for a
+/// person to look at.
+int write_plots_mode(const std::string &dir) {
+  char name[] = "mlprt-pipeline-tests";
+  char *argv[] = {name, nullptr};
+  mlp_rt_init(1, argv);
+  auto both = [&](const std::string &file, const std::function<void(const char *)> &plot) {
+    for (const char *extension : {".svg", ".png"}) plot((dir + "/" + file + extension).c_str());
+  };
+  // A training run with validation: train and validation loss and accuracy.
+  MlpHistory *h = mlp_rt_history_new("mlp on iris", 40);
+  for (int e = 0; e < 40; ++e) {
+    mlp_rt_history_record(h, e, "loss", 1.1 * std::exp(-e / 8.0) + 0.05);
+    mlp_rt_history_record(h, e, "accuracy", 0.97 - 0.6 * std::exp(-e / 6.0));
+    mlp_rt_history_record(h, e, "val_loss", 1.1 * std::exp(-e / 9.0) + 0.12 + 0.002 * e);
+    mlp_rt_history_record(h, e, "val_accuracy", 0.92 - 0.6 * std::exp(-e / 7.0));
+  }
+  both("history", [&](const char *path) { mlp_rt_plot_history(h, path); });
+
+  MlpTable *iris = mlp_rt_csv_read(kIris.c_str(), kIrisSchema);
+  both("scatter", [&](const char *path) { mlp_rt_plot_scatter(iris, "petal_length", "petal_width", "species", path); });
+  MlpTable *cars = read_inferred(std::string(MLP_SOURCE_DIR) + "/examples/data/cars.csv");
+  both("scatter_scale", [&](const char *path) {
+    mlp_rt_plot_scatter(cars, "weight_in_lbs", "miles_per_gallon", "horsepower", path);
+  });
+  both("histogram", [&](const char *path) { mlp_rt_plot_histogram(cars, "miles_per_gallon", 0, "", path); });
+  both("histogram_by", [&](const char *path) { mlp_rt_plot_histogram(iris, "petal_length", 0, "species", path); });
+
+  // A stand-in classifier on iris: petal_length < 2.5 setosa, < 4.8
+  // versicolor, else virginica.
+  const char *inputs = "sepal_length,sepal_width,petal_length,petal_width";
+  MlpBatcher *b = mlp_rt_batcher_new(iris, inputs, "species", "setosa,versicolor,virginica", 150, -1);
+  std::vector<int> classes;
+  for (float petal : column_values(iris, "petal_length")) classes.push_back(petal < 2.5f ? 0 : petal < 4.8f ? 1 : 2);
+  MlpEval *e = evaluate(b, 150, 3, predicting(classes, 3));
+  both("confusion", [&](const char *path) { mlp_rt_plot_confusion(e, path); });
+  {
+    // Twelve classes with long labels, mostly right.
+    std::string text = "x,y\n", labels;
+    std::vector<int> predicted;
+    for (int k = 0; k < 12; ++k) {
+      std::string label = "category number " + std::to_string(k + 1);
+      labels += (k ? "," : "") + label;
+      for (int r = 0; r < 20 + 7 * k; ++r) {
+        text += std::to_string(k) + "," + label + "\n";
+        predicted.push_back(r % 5 == 0 ? (k + 1 + r % 3) % 12 : k);
+      }
+    }
+    std::string csv = dir + "/classes.csv";
+    std::ofstream(csv) << text;
+    MlpTable *t = mlp_rt_csv_read(csv.c_str(), "x:i64,y:str");
+    std::filesystem::remove(csv);
+    int64_t rows = mlp_rt_table_rows(t);
+    MlpEval *many = evaluate(mlp_rt_batcher_new(t, "x", "y", labels.c_str(), rows, -1), rows, 12, predicting(predicted, 12));
+    both("confusion_many", [&](const char *path) { mlp_rt_plot_confusion(many, path); });
+  }
+
+  // Diabetes progression by linear regression, predicted against actual.
+  MlpTable *diabetes = read_inferred(std::string(MLP_SOURCE_DIR) + "/examples/data/diabetes.csv");
+  MlpBatcher *db = mlp_rt_batcher_new(diabetes, "age,sex,bmi,bp,s1,s2,s3,s4,s5,s6", "progression", "", 442, -1);
+  MlpFitted *m = mlp_rt_fit("linear_regression", "", db);
+  MlpEval *de = mlp_rt_eval_new(db);
+  mlp_rt_fitted_eval_add(m, de, db);
+  both("predicted", [&](const char *path) { mlp_rt_plot_predicted(de, path); });
+  mlp_rt_finish();
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc == 3 && std::string(argv[1]) == "--write-safetensors") return write_safetensors_mode(argv[2]);
   if (argc == 3 && std::string(argv[1]) == "--read-safetensors") return read_safetensors_mode(argv[2]);
+  if (argc == 3 && std::string(argv[1]) == "--write-plots") return write_plots_mode(argv[2]);
   // Child processes inherit this; output goes to a pipe or file, never a tty.
   unsetenv("MLP_PROGRESS");
   std::string templ = (std::filesystem::temp_directory_path() / "mlprt-pipeline-XXXXXX").string();
@@ -3110,6 +3764,9 @@ int main(int argc, char **argv) {
   test_history();
   test_plot();
   test_plot_scatter();
+  test_plot_histogram();
+  test_plot_confusion();
+  test_plot_predicted();
   test_iris_pipeline();
   test_safetensors();
   test_fitted_files();
