@@ -28,6 +28,20 @@ struct MlpEval {
 namespace mlp::rt {
 namespace {
 
+/// A model's outputs per row must match its target: one per class (or one
+/// logit for bce's two classes), one for a regression.
+void check_output_width(const MlpBatcher &b, int64_t width, bool binaryLogit) {
+  const int64_t classes = static_cast<int64_t>(b.classNames.size());
+  if (b.kind == MlpBatcher::Classification && width != classes && !binaryLogit)
+    die("the model gives " + std::to_string(width) + " outputs per row, but '" + b.targetName + "' has " +
+            std::to_string(classes) + " classes",
+        1);
+  if (b.kind == MlpBatcher::Regression && width != 1)
+    die("the model gives " + std::to_string(width) + " outputs per row, but the regression target '" +
+            b.targetName + "' needs 1",
+        1);
+}
+
 MlpEval &checked(MlpEval *e, const char *function) {
   if (!e) internal_error(std::string(function) + ": null evaluation");
   return *e;
@@ -280,14 +294,7 @@ extern "C" void mlp_rt_eval_add(MlpEval *e_arg, int64_t index, int64_t rank, voi
   int64_t classes = static_cast<int64_t>(b.classNames.size());
   // bce: one logit per row for two classes, class 1 when it is positive.
   bool binaryLogit = b.kind == MlpBatcher::Classification && width == 1 && classes == 2;
-  if (b.kind == MlpBatcher::Classification && width != classes && !binaryLogit)
-    die("the model gives " + std::to_string(width) + " outputs per row, but '" + b.targetName + "' has " +
-            std::to_string(classes) + " classes",
-        1);
-  if (b.kind == MlpBatcher::Regression && width != 1)
-    die("the model gives " + std::to_string(width) + " outputs per row, but the regression target '" +
-            b.targetName + "' needs 1",
-        1);
+  check_output_width(b, width, binaryLogit);
   const float *data = static_cast<const float *>(v.aligned);
   int64_t colStride = rank == 2 ? v.strides[1] : 0;
   int64_t first = index * b.batch;
@@ -332,16 +339,8 @@ void mlp::rt::eval_add_exact(MlpEval &e, const std::vector<int64_t> &rows, const
   if (width < 1 || static_cast<int64_t>(outputs.size()) != n * width)
     internal_error("eval_add_exact: " + std::to_string(outputs.size()) + " outputs for " + std::to_string(n) +
                    " rows of width " + std::to_string(width));
-  const int64_t classes = static_cast<int64_t>(b.classNames.size());
   const bool classify = b.kind == MlpBatcher::Classification || (b.kind == MlpBatcher::NoTarget && width > 1);
-  if (b.kind == MlpBatcher::Classification && width != classes)
-    die("the model gives " + std::to_string(width) + " outputs per row, but '" + b.targetName + "' has " +
-            std::to_string(classes) + " classes",
-        1);
-  if (b.kind == MlpBatcher::Regression && width != 1)
-    die("the model gives " + std::to_string(width) + " outputs per row, but the regression target '" +
-            b.targetName + "' needs 1",
-        1);
+  check_output_width(b, width, false);
   for (int64_t i = 0; i < n; ++i) {
     const int64_t row = rows[i];
     if (row < 0 || row >= b.table->rows) internal_error("eval_add_exact: row " + std::to_string(row));
