@@ -349,19 +349,78 @@ void SyntaxErrorStrategy::reportUnexpected(
   listener_.report(range(tok), "expected " + list + ", found " + describe(tok));
 }
 
+/// How deep the parse tree and the AST may nest. Unbounded nesting was a
+/// crash and a hang: the AST builder, Sema and code generation recurse on the
+/// tree, so `f(f(f(...)))` or `1+1+...+1` with a few thousand levels or terms
+/// overflowed the stack, and ANTLR's full-context prediction walks the whole
+/// rule stack at each level, so `1^1^...^1` took time quadratic in its
+/// length. Far above what a program needs (the examples and tests nest at
+/// most 28 rules deep); small enough to parse fast and recurse safely.
+constexpr int kMaxNesting = 256;
+
+std::string tooDeepMessage() {
+  return "expression too long or too deeply nested (more than " + std::to_string(kMaxNesting) +
+         " levels)";
+}
+
+/// Stops the parse where rules nest deeper than kMaxNesting, before ANTLR
+/// spends long on it. (Left-recursive chains such as `a + b + c` parse in a
+/// loop: the AST builder limits those.)
+class DepthLimit : public antlr4::tree::ParseTreeListener {
+public:
+  DepthLimit(SyntaxErrorListener &listener, antlr4::Parser &parser)
+      : listener_(listener), parser_(parser) {}
+
+  void enterEveryRule(antlr4::ParserRuleContext *) override {
+    if (++depth_ > kMaxNesting)
+      listener_.report(tokenRange(parser_.getCurrentToken(), listener_.origin()), tooDeepMessage());
+  }
+  void exitEveryRule(antlr4::ParserRuleContext *) override { --depth_; }
+  void reset() { depth_ = 0; }
+  void visitTerminal(antlr4::tree::TerminalNode *) override {}
+  void visitErrorNode(antlr4::tree::ErrorNode *) override {}
+
+private:
+  SyntaxErrorListener &listener_;
+  antlr4::Parser &parser_;
+  int depth_ = 0;
+};
+
 /// The lexer, filter, token stream and parser for one text, wired to report
 /// syntax errors through `diags`.
 struct ParseSession {
   ParseSession(const std::string &text, Origin origin, const Diagnostics &diags,
                bool inInterpolation)
       : listener(diags, origin), input(text), lexer(&input), filter(lexer),
-        tokens(&filter), parser(&tokens) {
+        tokens(&filter), parser(&tokens), depthLimit(listener, parser),
+        inInterpolation(inInterpolation) {
     lexer.removeErrorListeners();
     lexer.addErrorListener(&listener);
     parser.removeErrorListeners();
-    parser.addErrorListener(&listener);
-    parser.setErrorHandler(
-        std::make_shared<SyntaxErrorStrategy>(listener, inInterpolation));
+    parser.addParseListener(&depthLimit);
+  }
+
+  /// Parses the text with `rule` (program or exprOnly) in two stages, as
+  /// ANTLR advises: SLL prediction first, which looks at no outer context
+  /// and stops at the first error, then, only where that fails, full LL
+  /// with the error strategy that reports. LL alone walked the whole rule
+  /// stack at each decision: ten statements `let x = 1^1^...^1` of 500
+  /// terms took seconds. Where SLL succeeds, its tree is the one LL builds.
+  template <typename Context> Context *parse(Context *(MlpParser::*rule)()) {
+    auto *simulator = parser.getInterpreter<antlr4::atn::ParserATNSimulator>();
+    simulator->setPredictionMode(antlr4::atn::PredictionMode::SLL);
+    parser.setErrorHandler(std::make_shared<antlr4::BailErrorStrategy>());
+    try {
+      return (parser.*rule)();
+    } catch (const antlr4::ParseCancellationException &) {
+    }
+    tokens.seek(0);
+    parser.reset();
+    depthLimit.reset();
+    simulator->setPredictionMode(antlr4::atn::PredictionMode::LL);
+    parser.setErrorHandler(std::make_shared<SyntaxErrorStrategy>(listener, inInterpolation));
+    parser.addErrorListener(&listener); // (the SLL stage reports nothing)
+    return (parser.*rule)();
   }
 
   SyntaxErrorListener listener;
@@ -370,6 +429,8 @@ struct ParseSession {
   NewlineFilter filter;
   antlr4::CommonTokenStream tokens;
   MlpParser parser;
+  DepthLimit depthLimit;
+  bool inInterpolation;
 };
 
 //===----------------------------------------------------------------------===//
@@ -394,7 +455,11 @@ public:
   }
 
   ExprPtr expr(antlr4::ParserRuleContext *ctx) {
+    // A chain `a + b + ... + z` is as deep as it is long (see kMaxNesting).
+    if (++depth_ > kMaxNesting)
+      diags_.error(range(ctx), tooDeepMessage());
     visit(ctx);
+    --depth_;
     return std::move(expr_);
   }
   StmtPtr stmt(antlr4::ParserRuleContext *ctx) {
@@ -947,6 +1012,7 @@ private:
   ExprPtr expr_;
   StmtPtr stmt_;
   TypeExprPtr type_;
+  int depth_ = 0; ///< expressions being built, one inside the other
 };
 
 /// The range of bytes [from, to) of a one-line token whose first character
@@ -1073,7 +1139,7 @@ size_t AstBuilder::interpolation(Expr &str, const std::string &text,
 ExprPtr parseInterpolation(const std::string &text, Origin origin,
                            const Diagnostics &diags) {
   ParseSession session(text, origin, diags, /*inInterpolation=*/true);
-  MlpParser::ExprOnlyContext *tree = session.parser.exprOnly();
+  MlpParser::ExprOnlyContext *tree = session.parse(&MlpParser::exprOnly);
   AstBuilder builder(diags, origin);
   return builder.expr(tree->expr());
 }
@@ -1135,7 +1201,7 @@ std::unique_ptr<Program> parseProgram(const std::string &path,
   checkUtf8(source, diags);
   {
     ParseSession session(source, Origin(), diags, /*inInterpolation=*/false);
-    MlpParser::ProgramContext *tree = session.parser.program();
+    MlpParser::ProgramContext *tree = session.parse(&MlpParser::program);
     AstBuilder builder(diags, Origin());
     program->stmts = builder.program(tree);
   }

@@ -518,6 +518,10 @@ int64_t Sema::constInt(const Expr &e, const char *what) {
   auto c = constant(e);
   if (!c || std::floor(*c) != *c)
     error(e, std::string(what) + " must be an integer known at compile time");
+  // Folding can give inf or 1e300, which no int64_t holds (the cast would be
+  // undefined): past 2^53 a double is no exact integer anyway.
+  if (std::fabs(*c) > 9007199254740992.0)
+    error(e, std::string(what) + " is too large");
   return (int64_t)*c;
 }
 
@@ -542,6 +546,20 @@ std::vector<int64_t> Sema::constShape(const Expr &e, const char *what) {
 //===----------------------------------------------------------------------===//
 
 Type Sema::check(const Expr &e) {
+  // The parser bounds how deep one statement nests, but a fn's body is
+  // checked inside each call of it: fns calling one another, each from
+  // inside deep expressions, overflowed the stack (8 fns, each calling the
+  // last inside 160 nested abs(), did in a release build: about 7 kB of
+  // stack a level, twice that with the sanitizers). Real programs nest a
+  // few dozen levels.
+  constexpr int kMaxCheckDepth = 400;
+  struct Depth {
+    int &n;
+    ~Depth() { --n; }
+  } depth{++checkDepth};
+  if (checkDepth > kMaxCheckDepth)
+    error(e, "the program nests too deeply: more than " + std::to_string(kMaxCheckDepth) +
+                 " expressions one inside the other, counting the bodies of the fns called");
   switch (e.kind) {
   case ExprKind::Number:
     ctx->notes->constants[&e] = e.number;

@@ -141,6 +141,8 @@ private:
     size_t visibleGlobals = 0;
   };
   Context *ctx = nullptr;
+  /// Calls of check(const Expr &) in progress, one inside the other.
+  int checkDepth = 0;
   /// How many globals a fn declared at each statement can see.
   std::unordered_map<const Stmt *, size_t> fnVisibleGlobals;
   std::unordered_map<std::string, const Stmt *> fns;
@@ -291,6 +293,9 @@ bool isPipelineBuiltin(const std::string &name);
 /// The text of a string literal without `{}` interpolation, else nothing:
 /// what a path, a default or an option spelled in the program must be.
 std::optional<std::string> literalText(const Expr &e);
+/// Why the compiler will not read the data file `path` a program names, or
+/// "" when it may (SemaPipeline.cpp): it refuses devices, pipes and sockets.
+std::string dataFileProblem(const std::string &path);
 /// select drop drop_na fill_na onehot (SemaSteps.cpp).
 bool isDataStep(const std::string &name);
 /// The element type a type name spells (`f32`, `int`, ...), if any.

@@ -202,7 +202,12 @@ Type Sema::checkBuiltin(const Expr &e, const std::string &name) {
     }
     if (step == 0)
       error(e, "arange's step must not be 0");
-    int64_t n = std::max<int64_t>(0, (int64_t)std::ceil((stop - start) / step));
+    // Folded bounds may be inf or nan (arange(1.0, 4/0, 1.0)): casting such
+    // a count to int64_t would be undefined.
+    double count = std::ceil((stop - start) / step);
+    if (!(count <= 9007199254740992.0))
+      error(e, "arange gives too many elements");
+    int64_t n = count > 0 ? (int64_t)count : 0;
     return record(e, Type::tensor(allInts ? ElemType::I64 : ElemType::F32,
                                   dimsOf({n})));
   }

@@ -178,8 +178,8 @@ Type Sema::checkFittedLoad(const Expr &e, const std::string &estimator) {
     h.features = info.features;
     h.outputs = info.outputs;
   } else {
-    std::string problem;
-    if (!rt::fit::readFittedHeader(*file, h, problem))
+    std::string problem = dataFileProblem(*file);
+    if (!problem.empty() || !rt::fit::readFittedHeader(*file, h, problem))
       error(path, problem);
   }
   if (h.estimator != estimator)

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <set>
+#include <sys/stat.h>
 
 namespace mlp {
 
@@ -59,6 +60,18 @@ std::string TrainedInfo::runtimeInputs() const {
   return out;
 }
 
+/// The compiler reads a whole data file now, to learn its columns, and the
+/// program reads it again when it runs: that needs a regular file. A device,
+/// pipe or socket (/dev/zero, /dev/stdin, a FIFO) would never end, block in
+/// open() or be used up by the first read. A missing file or a directory is
+/// left to the reader, which says so.
+std::string dataFileProblem(const std::string &path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0 || S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))
+    return "";
+  return "'" + path + "' is not a regular file (the compiler reads a data file to check it, and the program "
+                      "reads it again when it runs)";
+}
 
 namespace {
 bool isMetric(const std::string &n) {
@@ -212,7 +225,9 @@ Type Sema::checkCsv(const Expr &e) {
   record(*path, Type::scalar(ElemType::Str));
   const std::string &file = *literal;
   CsvSchema inferred;
-  std::string problem;
+  std::string problem = dataFileProblem(file);
+  if (!problem.empty())
+    error(*path, problem);
   if (!inferCsvSchema(file, options, inferred, problem))
     error(types && problem.find("is given type") != std::string::npos ? *types : *path, problem);
   if (types) {
@@ -237,8 +252,8 @@ Type Sema::checkJson(const Expr &e) {
     error(e, "json takes its file's path as a string literal, as in json(\"records.json\")");
   record(*path, Type::scalar(ElemType::Str));
   CsvSchema inferred;
-  std::string problem;
-  if (!inferJsonSchema(*file, inferred, problem))
+  std::string problem = dataFileProblem(*file);
+  if (!problem.empty() || !inferJsonSchema(*file, inferred, problem))
     error(*path, problem);
   return inferredTable(e, *file, inferred);
 }
@@ -281,8 +296,8 @@ Type Sema::checkIdx(const Expr &e) {
     if (!file)
       error(*paths[k], "idx needs a path the compiler can read: a string of "
                        "literal text and str params");
-    std::string problem;
-    if (!readIdxHeader(*file, headers[k], problem))
+    std::string problem = dataFileProblem(*file);
+    if (!problem.empty() || !readIdxHeader(*file, headers[k], problem))
       error(*paths[k], problem);
     ctx->notes->strings[paths[k]] = *file;
   }
@@ -426,8 +441,8 @@ Type Sema::checkTableBuiltin(const Expr &e, const std::string &name) {
       error(e, "text takes its file's path as a string literal, as in text(\"reviews.txt\")");
     record(*path, Type::scalar(ElemType::Str));
     std::vector<std::string> lines;
-    std::string problem;
-    if (!csv::readLines(*file, lines, problem))
+    std::string problem = dataFileProblem(*file);
+    if (!problem.empty() || !csv::readLines(*file, lines, problem))
       error(*path, problem);
     Column text;
     text.name = "text";

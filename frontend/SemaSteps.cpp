@@ -147,8 +147,11 @@ Type Sema::checkTransformLoad(const Expr &e, const Stmt &transform) {
   std::string problem;
   if (saved != savedTransformHeaders.end())
     loaded.header = saved->second;
-  else if (!readTransformHeader(*file, loaded.header, problem))
-    error(path, problem);
+  else {
+    problem = dataFileProblem(*file);
+    if (!problem.empty() || !readTransformHeader(*file, loaded.header, problem))
+      error(path, problem);
+  }
   llvm::SmallVector<llvm::StringRef> lines;
   llvm::StringRef(loaded.header).split(lines, '\n');
   for (llvm::StringRef line : lines)

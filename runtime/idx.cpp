@@ -158,14 +158,19 @@ bool read_header(IdxReader::Source &in, const std::string &path, IdxHeader &out,
     return false;
   }
   out.dims.assign(rank, 0);
-  dataBytes = idxElementSize(out.type);
-  bool tooLarge = false;
+  // The bound applies to the product of the non-zero sizes: a file of 0
+  // items still gives its item shape to the compiler and the runtime, which
+  // multiply it out (0 x 2^32 x 2^32 x 2^32 would overflow there).
+  int64_t nonZero = idxElementSize(out.type);
+  bool tooLarge = false, empty = false;
   for (int k = 0; k < rank; ++k) {
     const unsigned char *p = sizes + 4 * k;
     out.dims[k] = int64_t(uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3]);
-    if (out.dims[k] != 0 && dataBytes > kMaxBytes / out.dims[k]) tooLarge = true;
-    else dataBytes *= out.dims[k];
+    if (out.dims[k] == 0) empty = true;
+    else if (nonZero > kMaxBytes / out.dims[k]) tooLarge = true;
+    else nonZero *= out.dims[k];
   }
+  dataBytes = empty ? 0 : nonZero;
   if (tooLarge) {
     std::string dims;
     for (int k = 0; k < rank; ++k) dims += (k ? "x" : "") + std::to_string(out.dims[k]);

@@ -19,7 +19,7 @@ llvm_config.with_system_environment(["HOME", "TMPDIR"])
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.mlp_tools_dir, append_path=True)
-llvm_config.add_tool_substitutions(["mlpc", "mlp-opt", "mlprt-tests", "mlprt-pipeline-tests", "mlprt-fit-driver", "mlp-csv-fuzz"],
+llvm_config.add_tool_substitutions(["mlpc", "mlp-opt", "mlprt-tests", "mlprt-pipeline-tests", "mlprt-fit-driver", "mlp-csv-fuzz", "mlp-frontend-fuzz", "mlp-idx-fuzz"],
                                    [config.mlp_tools_dir])
 
 # Reference libraries for comparison tests: `REQUIRES: torch` skips a test

@@ -1,0 +1,143 @@
+// libFuzzer target for the IDX reader of runtime/idx.h: the header reader
+// the compiler runs on an idx() source (readIdxHeader) and the full read the
+// runtime does (IdxReader: open, read the data in pieces, finish). Any bytes
+// must read cleanly or give one error, never a crash, a leak, a hang or a
+// read out of bounds (built with ASan + UBSan; LeakSanitizer is on).
+//
+// The reader takes a path, so the input is written to a temp file as it is
+// (plain IDX, or a gzip stream when it starts with 1f 8b). An input that is
+// not gzip is also written gzip-compressed and read again: the two reads
+// must agree (same header, same data, both fail or both succeed), which
+// takes the fuzzer through valid gzip streams it could not find itself.
+#include "runtime/idx.h"
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <unistd.h>
+
+namespace {
+
+std::string plainPath, gzipPath;
+
+void removeFiles() {
+  if (!plainPath.empty()) {
+    unlink(plainPath.c_str());
+    unlink(gzipPath.c_str());
+    rmdir(plainPath.substr(0, plainPath.rfind('/')).c_str());
+  }
+}
+
+void writeFile(const std::string &path, const uint8_t *data, size_t size) {
+  FILE *f = std::fopen(path.c_str(), "wb");
+  if (!f || (size && std::fwrite(data, 1, size, f) != size) || std::fclose(f) != 0) {
+    std::perror(path.c_str());
+    std::abort();
+  }
+}
+
+void writeGzip(const std::string &path, const uint8_t *data, size_t size) {
+  gzFile g = gzopen(path.c_str(), "wb");
+  if (!g || (size && gzwrite(g, data, static_cast<unsigned>(size)) != static_cast<int>(size)) ||
+      gzclose(g) != Z_OK) {
+    std::perror(path.c_str());
+    std::abort();
+  }
+}
+
+struct Result {
+  bool headerOk = false; ///< readIdxHeader succeeded
+  bool readOk = false;   ///< the full read succeeded
+  mlp::IdxHeader header;
+  std::string data;      ///< the data part, when readOk
+};
+
+Result readAll(const std::string &path) {
+  Result r;
+  std::string error;
+  r.headerOk = mlp::readIdxHeader(path, r.header, error);
+  if (r.headerOk != error.empty()) __builtin_trap(); // a failure says why, a success says nothing
+  if (r.headerOk) {
+    // Whoever reads the header multiplies its sizes (the compiler and the
+    // runtime take the item size, dims[1..], even of a file with 0 items):
+    // no product of them may overflow.
+    int64_t bytes = mlp::idxElementSize(r.header.type);
+    if (bytes == 0 || r.header.dims.empty()) __builtin_trap();
+    for (int64_t d : r.header.dims)
+      if (d < 0 || __builtin_mul_overflow(bytes, d ? d : 1, &bytes)) __builtin_trap();
+    (void)mlp::idxItemShape(r.header);
+    (void)mlp::idxTypeName(r.header.type);
+  }
+
+  error.clear();
+  mlp::IdxReader in;
+  mlp::IdxHeader header;
+  if (!in.open(path, header, error)) {
+    if (error.empty()) __builtin_trap();
+    return r;
+  }
+  if (!r.headerOk || header.type != r.header.type || header.dims != r.header.dims) __builtin_trap();
+  int64_t expected = mlp::idxElementSize(header.type);
+  for (int64_t d : header.dims) expected *= d;
+  if (in.dataBytes() != expected) __builtin_trap();
+  char buffer[1 << 12];
+  int64_t left = in.dataBytes();
+  // Reads in uneven pieces, as the runtime's converters may.
+  for (int64_t piece = 1; left > 0; piece = piece * 3 + 1) {
+    int64_t n = std::min<int64_t>({left, piece, static_cast<int64_t>(sizeof buffer)});
+    if (!in.read(buffer, n, error)) {
+      if (error.empty()) __builtin_trap();
+      return r;
+    }
+    r.data.append(buffer, static_cast<size_t>(n));
+    left -= n;
+  }
+  // One byte more is an error (past dataBytes()), not a read.
+  if (in.read(buffer, 1, error)) __builtin_trap();
+  error.clear();
+  if (!in.finish(error)) {
+    if (error.empty()) __builtin_trap();
+    return r;
+  }
+  r.readOk = true;
+  return r;
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerInitialize(int *, char ***) {
+  const char *tmp = std::getenv("TMPDIR");
+  std::string dir = std::string(tmp && *tmp ? tmp : "/tmp") + "/mlp-idx-fuzz.XXXXXX";
+  if (!mkdtemp(dir.data())) {
+    std::perror("mkdtemp");
+    std::abort();
+  }
+  plainPath = dir + "/input-idx";
+  gzipPath = dir + "/input-idx.gz";
+  std::atexit(removeFiles);
+  return 0;
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  const bool gzip = size >= 2 && data[0] == 0x1f && data[1] == 0x8b;
+  writeFile(plainPath, data, size);
+  Result plain = readAll(plainPath);
+  if (gzip) return 0;
+  // A plain file that reads is exactly its header and its data.
+  if (plain.readOk && 4 + 4 * plain.header.dims.size() + plain.data.size() != size) __builtin_trap();
+
+  writeGzip(gzipPath, data, size);
+  Result gz = readAll(gzipPath);
+  // The gzip header check cannot see the file size, so it may pass where the
+  // plain one found the data cut short; the full reads must agree.
+  if (plain.headerOk && !gz.headerOk) __builtin_trap();
+  if (plain.readOk != gz.readOk) __builtin_trap();
+  if (plain.readOk && (plain.header.type != gz.header.type || plain.header.dims != gz.header.dims ||
+                       plain.data != gz.data))
+    __builtin_trap();
+  return 0;
+}
