@@ -4,11 +4,13 @@
 // must read cleanly or give one error, never a crash, a leak, a hang or a
 // read out of bounds (built with ASan + UBSan; LeakSanitizer is on).
 //
-// The reader takes a path, so the input is written to a temp file as it is
-// (plain IDX, or a gzip stream when it starts with 1f 8b). An input that is
-// not gzip is also written gzip-compressed and read again: the two reads
-// must agree (same header, same data, both fail or both succeed), which
-// takes the fuzzer through valid gzip streams it could not find itself.
+// The reader takes a path, so the input is written to an in-memory file
+// (memfd, opened again through /proc/self/fd: a file on disk made the
+// fuzzer wait on the disk) as it is: plain IDX, or a gzip stream when it
+// starts with 1f 8b. An input that is not gzip is also written
+// gzip-compressed and read again: the two reads must agree (same header,
+// same data, both fail or both succeed), which takes the fuzzer through
+// valid gzip streams it could not find itself.
 #include "runtime/idx.h"
 
 #include <zlib.h>
@@ -18,35 +20,50 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <sys/mman.h>
 #include <unistd.h>
 
 namespace {
 
-std::string plainPath, gzipPath;
+struct MemFile {
+  int fd = -1;
+  std::string path; ///< /proc/self/fd/N
+};
+MemFile plainFile, gzipFile;
 
-void removeFiles() {
-  if (!plainPath.empty()) {
-    unlink(plainPath.c_str());
-    unlink(gzipPath.c_str());
-    rmdir(plainPath.substr(0, plainPath.rfind('/')).c_str());
+void fail(const char *what) {
+  std::perror(what);
+  std::abort();
+}
+
+MemFile makeFile(const char *name) {
+  MemFile f;
+  f.fd = memfd_create(name, 0);
+  if (f.fd < 0) fail("memfd_create");
+  f.path = "/proc/self/fd/" + std::to_string(f.fd);
+  return f;
+}
+
+/// Empties `f` and leaves its offset at 0.
+void clear(const MemFile &f) {
+  if (ftruncate(f.fd, 0) != 0 || lseek(f.fd, 0, SEEK_SET) != 0) fail("ftruncate");
+}
+
+void writeFile(const MemFile &f, const uint8_t *data, size_t size) {
+  clear(f);
+  for (size_t done = 0; done < size;) {
+    ssize_t n = write(f.fd, data + done, size - done);
+    if (n <= 0) fail("write");
+    done += static_cast<size_t>(n);
   }
 }
 
-void writeFile(const std::string &path, const uint8_t *data, size_t size) {
-  FILE *f = std::fopen(path.c_str(), "wb");
-  if (!f || (size && std::fwrite(data, 1, size, f) != size) || std::fclose(f) != 0) {
-    std::perror(path.c_str());
-    std::abort();
-  }
-}
-
-void writeGzip(const std::string &path, const uint8_t *data, size_t size) {
-  gzFile g = gzopen(path.c_str(), "wb");
+void writeGzip(const MemFile &f, const uint8_t *data, size_t size) {
+  clear(f);
+  gzFile g = gzdopen(dup(f.fd), "wb"); // gzclose closes the dup
   if (!g || (size && gzwrite(g, data, static_cast<unsigned>(size)) != static_cast<int>(size)) ||
-      gzclose(g) != Z_OK) {
-    std::perror(path.c_str());
-    std::abort();
-  }
+      gzclose(g) != Z_OK)
+    fail("gzwrite");
 }
 
 struct Result {
@@ -110,28 +127,21 @@ Result readAll(const std::string &path) {
 } // namespace
 
 extern "C" int LLVMFuzzerInitialize(int *, char ***) {
-  const char *tmp = std::getenv("TMPDIR");
-  std::string dir = std::string(tmp && *tmp ? tmp : "/tmp") + "/mlp-idx-fuzz.XXXXXX";
-  if (!mkdtemp(dir.data())) {
-    std::perror("mkdtemp");
-    std::abort();
-  }
-  plainPath = dir + "/input-idx";
-  gzipPath = dir + "/input-idx.gz";
-  std::atexit(removeFiles);
+  plainFile = makeFile("mlp-idx-fuzz");
+  gzipFile = makeFile("mlp-idx-fuzz.gz");
   return 0;
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   const bool gzip = size >= 2 && data[0] == 0x1f && data[1] == 0x8b;
-  writeFile(plainPath, data, size);
-  Result plain = readAll(plainPath);
+  writeFile(plainFile, data, size);
+  Result plain = readAll(plainFile.path);
   if (gzip) return 0;
   // A plain file that reads is exactly its header and its data.
   if (plain.readOk && 4 + 4 * plain.header.dims.size() + plain.data.size() != size) __builtin_trap();
 
-  writeGzip(gzipPath, data, size);
-  Result gz = readAll(gzipPath);
+  writeGzip(gzipFile, data, size);
+  Result gz = readAll(gzipFile.path);
   // The gzip header check cannot see the file size, so it may pass where the
   // plain one found the data cut short; the full reads must agree.
   if (plain.headerOk && !gz.headerOk) __builtin_trap();
