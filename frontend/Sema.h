@@ -211,6 +211,7 @@ private:
   const std::map<std::string, std::vector<std::string>> *fixedLabels = nullptr;
   std::string transformHeader(const Stmt &transform, const std::string &columns);
   Type checkTransformLoad(const Expr &e, const Stmt &transform);
+  std::string loadPath(const Expr &e);
   Type checkTableBuiltin(const Expr &e, const std::string &name);
   Type checkDataStep(const Expr &e, const std::string &name);  // SemaSteps.cpp
   Type checkMember(const Expr &e);
@@ -296,6 +297,9 @@ std::optional<std::string> literalText(const Expr &e);
 /// Why the compiler will not read the data file `path` a program names, or
 /// "" when it may (SemaPipeline.cpp): it refuses devices, pipes and sockets.
 std::string dataFileProblem(const std::string &path);
+/// Values per row that the input columns give together (a tensor column
+/// counts its elements); SemaPipeline.cpp.
+int64_t inputWidth(const TableSchema &schema, const std::vector<std::string> &inputs);
 /// select drop drop_na fill_na onehot (SemaSteps.cpp).
 bool isDataStep(const std::string &name);
 /// The element type a type name spells (`f32`, `int`, ...), if any.

@@ -99,13 +99,7 @@ void Sema::checkFit(const Stmt &s) {
   info->inputs = columnList(inputs, schema, "input column");
   if (info->inputs.empty())
     error(inputs, "fit needs at least one input column");
-  info->features = 0;
-  for (const std::string &name : info->inputs) {
-    int64_t width = 1;
-    for (int64_t d : schema.find(name)->shape)
-      width *= d;
-    info->features += width;
-  }
+  info->features = inputWidth(schema, info->inputs);
 
   bool supervised = spec->task != Task::Unsupervised;
   if (!supervised && settings.count("target"))
@@ -161,13 +155,9 @@ void Sema::checkFit(const Stmt &s) {
 /// saves the file first, what it saves.
 Type Sema::checkFittedLoad(const Expr &e, const std::string &estimator) {
   const Expr &path = *e.operands[1];
-  std::optional<std::string> file = literalText(path);
-  if (!file)
-    error(path, "load needs its file path as a string literal");
-  record(path, Type::scalar(ElemType::Str));
-  record(*e.operands[0], Type::unit());
+  const std::string file = loadPath(e);
   rt::fit::FittedHeader h;
-  auto saved = savedFiles.find(*file);
+  auto saved = savedFiles.find(file);
   if (saved != savedFiles.end()) {
     const TrainedInfo &info = *saved->second;
     h.estimator = info.estimator;
@@ -178,12 +168,12 @@ Type Sema::checkFittedLoad(const Expr &e, const std::string &estimator) {
     h.features = info.features;
     h.outputs = info.outputs;
   } else {
-    std::string problem = dataFileProblem(*file);
-    if (!problem.empty() || !rt::fit::readFittedHeader(*file, h, problem))
+    std::string problem = dataFileProblem(file);
+    if (!problem.empty() || !rt::fit::readFittedHeader(file, h, problem))
       error(path, problem);
   }
   if (h.estimator != estimator)
-    error(*e.operands[0], "'" + *file + "' holds a fitted " + h.estimator + ", not a " + estimator);
+    error(*e.operands[0], "'" + file + "' holds a fitted " + h.estimator + ", not a " + estimator);
   auto info = std::make_shared<TrainedInfo>();
   info->model = info->estimator = h.estimator;
   info->estimatorOptions = h.options;

@@ -53,6 +53,17 @@ std::string TrainedInfo::runtimeLabels() const {
   return out;
 }
 
+int64_t inputWidth(const TableSchema &schema, const std::vector<std::string> &inputs) {
+  int64_t width = 0;
+  for (const std::string &c : inputs) {
+    int64_t n = 1;
+    for (int64_t d : schema.find(c)->shape)
+      n *= d;
+    width += n;
+  }
+  return width;
+}
+
 std::string TrainedInfo::runtimeInputs() const {
   std::string out;
   for (const std::string &c : inputs)
@@ -1414,13 +1425,7 @@ void Sema::checkTrain(const Stmt &s) {
 
   // One input column of tensors keeps its shape (an image); several columns
   // make a vector of all their values.
-  info->features = 0;
-  for (const std::string &c : info->inputs) {
-    int64_t n = 1;
-    for (int64_t d : schema.find(c)->shape)
-      n *= d;
-    info->features += n;
-  }
+  info->features = inputWidth(schema, info->inputs);
   info->inputShape = {info->features};
   if (info->inputs.size() == 1 && !schema.find(info->inputs[0])->shape.empty())
     info->inputShape = schema.find(info->inputs[0])->shape;

@@ -128,28 +128,36 @@ std::string Sema::transformHeader(const Stmt &transform, const std::string &colu
   return header;
 }
 
-/// `load prep from "prep.json"`: the statistics a transform learned in
-/// another program (or earlier in this one), which its applications then
-/// use instead of learning; the file is read now for its header.
-Type Sema::checkTransformLoad(const Expr &e, const Stmt &transform) {
+/// The literal path of `load X from "path"` for a fitted model or a
+/// transform (X itself is no value here).
+std::string Sema::loadPath(const Expr &e) {
   const Expr &path = *e.operands[1];
   std::optional<std::string> file = literalText(path);
   if (!file)
     error(path, "load needs its file path as a string literal");
   record(path, Type::scalar(ElemType::Str));
   record(*e.operands[0], Type::unit());
+  return *file;
+}
+
+/// `load prep from "prep.json"`: the statistics a transform learned in
+/// another program (or earlier in this one), which its applications then
+/// use instead of learning; the file is read now for its header.
+Type Sema::checkTransformLoad(const Expr &e, const Stmt &transform) {
+  const Expr &path = *e.operands[1];
+  const std::string file = loadPath(e);
   if (transformInputs.count(&transform))
     error(e, "load the statistics of '" + transform.name() + "' before applying it: its first "
              "application has learned its own already");
   TransformFile loaded;
-  loaded.path = *file;
-  auto saved = savedTransformHeaders.find(*file);
+  loaded.path = file;
+  auto saved = savedTransformHeaders.find(file);
   std::string problem;
   if (saved != savedTransformHeaders.end())
     loaded.header = saved->second;
   else {
-    problem = dataFileProblem(*file);
-    if (!problem.empty() || !readTransformHeader(*file, loaded.header, problem))
+    problem = dataFileProblem(file);
+    if (!problem.empty() || !readTransformHeader(file, loaded.header, problem))
       error(path, problem);
   }
   llvm::SmallVector<llvm::StringRef> lines;

@@ -126,6 +126,15 @@ def report(name, got, expected, exact=False, atol=None):
         print(f"{name}: match ({summary})")
 
 
+def options_of(estimator, text):
+    """The estimator's defaults, overridden by the driver's `name=value,...`."""
+    options = dict(DEFAULTS[estimator])
+    for item in filter(None, text.split(",")):
+        key, value = item.split("=")
+        options[key.strip()] = float(value)
+    return options
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("estimator")
@@ -138,10 +147,7 @@ def main():
     ap.add_argument("--options", default="", help="as given to the driver: name=value,...")
     a = ap.parse_args()
 
-    options = dict(DEFAULTS[a.estimator])
-    for item in filter(None, a.options.split(",")):
-        key, value = item.split("=")
-        options[key.strip()] = float(value)
+    options = options_of(a.estimator, a.options)
     inputs = a.inputs.split(",")
     labels = a.labels.split(",") if a.labels else []
     x, y = read(a.train, inputs, a.target, labels)

@@ -18,7 +18,7 @@ from sklearn import metrics
 from sklearn.exceptions import ConvergenceWarning, UndefinedMetricWarning
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from compare import DEFAULTS, read, sklearn_model  # noqa: E402
+from compare import options_of, read, sklearn_model  # noqa: E402
 
 
 def parse(path):
@@ -80,10 +80,7 @@ def main():
     warnings.simplefilter("ignore", ConvergenceWarning)
     warnings.simplefilter("ignore", UndefinedMetricWarning)
 
-    options = dict(DEFAULTS[a.estimator])
-    for item in filter(None, a.options.split(",")):
-        key, value = item.split("=")
-        options[key.strip()] = float(value)
+    options = options_of(a.estimator, a.options)
     inputs, labels = a.inputs.split(","), a.labels.split(",")
     x, y = read(a.train, inputs, a.target, labels)
     tx, ty = read(a.test, inputs, a.target, labels)

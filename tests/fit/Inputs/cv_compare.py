@@ -17,7 +17,7 @@ from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from compare import DEFAULTS, read, report, sklearn_model  # noqa: E402
+from compare import options_of, read, report, sklearn_model  # noqa: E402
 
 # Our option names -> sklearn's parameter names (and how values convert).
 SKLEARN_PARAM = {"alpha": ("alpha", float), "c": ("C", float), "fit_intercept": ("fit_intercept", bool)}
@@ -36,10 +36,7 @@ def main():
     ap.add_argument("--grid", default="", help="as MLP_FIT_DRIVER_GRID: alpha=0.1|1;fit_intercept=1|0")
     a = ap.parse_args()
 
-    options = dict(DEFAULTS[a.estimator])
-    for item in filter(None, a.options.split(",")):
-        key, value = item.split("=")
-        options[key.strip()] = float(value)
+    options = options_of(a.estimator, a.options)
     labels = a.labels.split(",") if a.labels else []
     x, y = read(a.train, a.inputs.split(","), a.target, labels)
     lines = {f[0]: f[1:] for f in (line.split() for line in open(a.output)) if f}
