@@ -216,6 +216,10 @@ void Sema::checkTopLevel(const Stmt &s) {
   case StmtKind::Save:
     return checkSave(s);
   case StmtKind::Param: {
+    // `param lr = 0.5` parses (the parser recovers), but a param's type
+    // makes its flag: it must be written.
+    if (!s.type)
+      diags.error(s.range, "a param needs its type, as in param lr: f32 = 0.01");
     Type t = check(*s.value);
     std::map<std::string, int64_t> none;
     Type declared = resolveTypeExpr(*s.type, none, nullptr, "", s.type->range);
