@@ -29,32 +29,41 @@ static void initNativeTarget() {
 
 static std::unique_ptr<llvm::TargetMachine> hostMachine();
 
-int runJit(ModuleOp module, const std::vector<std::string> &args) {
+MainFunction jitCompile(ModuleOp module, std::shared_ptr<void> &code) {
   initNativeTarget();
   // The host's TargetMachine: without it LLVM's optimizer knows no vector
   // registers and vectorizes nothing.
   auto machine = hostMachine();
   if (!machine)
-    return 1;
+    return nullptr;
   ExecutionEngineOptions options;
   options.transformer = makeOptimizingTransformer(3, 0, machine.get());
   auto engine = ExecutionEngine::create(module, options);
   if (!engine) {
     llvm::errs() << "error: JIT compilation failed: "
                  << llvm::toString(engine.takeError()) << "\n";
-    return 1;
+    return nullptr;
   }
   auto main = (*engine)->lookup("mlp_main");
   if (!main) {
     llvm::errs() << "error: " << llvm::toString(main.takeError()) << "\n";
-    return 1;
+    return nullptr;
   }
+  code = std::shared_ptr<ExecutionEngine>(std::move(*engine));
+  return reinterpret_cast<MainFunction>(*main);
+}
+
+int runJit(ModuleOp module, const std::vector<std::string> &args) {
+  std::shared_ptr<void> code;
+  MainFunction main = jitCompile(module, code);
+  if (!main)
+    return 1;
   std::vector<char *> argv;
   for (const std::string &a : args)
     argv.push_back(const_cast<char *>(a.c_str()));
   argv.push_back(nullptr);
   mlp_rt_init((int)args.size(), argv.data());
-  reinterpret_cast<void (*)()>(*main)();
+  main();
   mlp_rt_finish();
   return 0;
 }

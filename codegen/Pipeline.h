@@ -5,6 +5,7 @@
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Pass/PassManager.h"
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,12 @@ mlir::LogicalResult lowerModule(mlir::ModuleOp module, Stage stage);
 /// Runs `mlp_main` of an LLVM-dialect module in-process. argv[0] is the
 /// program name shown by --help. Returns the program's exit status.
 int runJit(mlir::ModuleOp module, const std::vector<std::string> &args);
+
+/// Compiles an LLVM-dialect module in-process and returns its `mlp_main`, or
+/// null after printing why. The code lives as long as `code` does (`mlpc
+/// repl` keeps every input's). The caller starts the runtime (mlp_rt_init).
+using MainFunction = void (*)();
+MainFunction jitCompile(mlir::ModuleOp module, std::shared_ptr<void> &code);
 
 /// Writes an LLVM-dialect module as textual LLVM IR (for emit --stage llvm).
 std::string translateToLLVMIR(mlir::ModuleOp module);

@@ -37,7 +37,7 @@ std::string Diagnostics::format(SrcRange range, const char *severity,
   auto paint = [&](const char *code, const std::string &text) {
     return color ? std::string("\033[") + code + "m" + text + "\033[0m" : text;
   };
-  std::string where = path_ + ":" + std::to_string(range.begin.line) + ":" +
+  std::string where = path_ + ":" + std::to_string(range.begin.line - lineBase_) + ":" +
                       std::to_string(range.begin.col) + ":";
   bool isError = std::string(severity) == "error";
   std::string out = paint("1", where) + " " + paint(isError ? "1;31" : "1;36", std::string(severity) + ":") +

@@ -20,8 +20,10 @@ bool colorDiagnostics();
 
 class Diagnostics {
 public:
-  Diagnostics(std::string path, const std::string &source)
-      : path_(std::move(path)), source_(source) {}
+  /// `lineBase`: lines of `source` before the text `path` names (a REPL
+  /// input comes after the earlier ones), left out of the line numbers shown.
+  Diagnostics(std::string path, const std::string &source, int lineBase = 0)
+      : path_(std::move(path)), source_(source), lineBase_(lineBase) {}
 
   /// Prints the error with its source line and caret, then throws CompileError.
   [[noreturn]] void error(SrcRange range, const std::string &message) const;
@@ -37,6 +39,7 @@ public:
 private:
   std::string path_;
   const std::string &source_;
+  int lineBase_;
 };
 
 } // namespace mlp

@@ -18,9 +18,12 @@ void loadFrontendDialects(MLIRContext &context) {
                       tensor::TensorDialect>();
 }
 
-OwningOpRef<ModuleOp> generateMLIR(MLIRContext &context, const Sema &sema) {
+OwningOpRef<ModuleOp> generateMLIR(MLIRContext &context, const Sema &sema,
+                                   ReplInput *repl) {
   loadFrontendDialects(context);
-  return MLIRGen(context, sema).generate();
+  MLIRGen gen(context, sema);
+  gen.repl = repl;
+  return gen.generate();
 }
 
 /// The byte offset of a line/column position in `source`.
@@ -43,8 +46,16 @@ OwningOpRef<ModuleOp> MLIRGen::generate() {
   b.setInsertionPointToStart(main.addEntryBlock());
   notes = &sema.mainNotes;
   scopes.emplace_back();
-  for (const StmtPtr &s : program.stmts)
-    genStmt(*s, /*topLevel=*/true);
+  if (repl) {
+    // The values earlier inputs bound are loaded here, before this anchor.
+    replAnchor = b.create<arith::ConstantIndexOp>(module.getLoc(), 0);
+  }
+  for (size_t i = repl ? repl->firstStmt : 0; i < program.stmts.size(); ++i)
+    genStmt(*program.stmts[i], /*topLevel=*/true);
+  if (repl) {
+    storeBound();
+    replAnchor->erase();
+  }
   b.create<func::ReturnOp>(module.getLoc());
   module->setAttr("mlp.params", b.getArrayAttr(paramDecls));
   return owned;
@@ -55,8 +66,8 @@ OwningOpRef<ModuleOp> MLIRGen::generate() {
 //===----------------------------------------------------------------------===//
 
 Location MLIRGen::loc(SrcRange r) {
-  return FileLineColLoc::get(&context, sema.program.path, r.begin.line,
-                             r.begin.col);
+  int line = r.begin.line - (repl ? repl->lineBase : 0);
+  return FileLineColLoc::get(&context, sema.program.path, line, r.begin.col);
 }
 
 mlir::Type MLIRGen::elementType(ElemType e) {
@@ -249,6 +260,8 @@ void MLIRGen::genStmt(const Stmt &s, bool topLevel) {
     b.create<mlir::mlp::PrintLineOp>(l);
     return;
   case StmtKind::Expr:
+    if (topLevel && repl && repl->show)
+      return showValue(*s.value);
     gen(*s.value);
     return;
   case StmtKind::Fn:
@@ -355,9 +368,8 @@ GenValue MLIRGen::gen(const Expr &e) {
   case ExprKind::Name: {
     auto global = notes->globals.find(&e);
     if (global != notes->globals.end()) {
-      auto it = globals.find(global->second);
-      if (it != globals.end())
-        return it->second;
+      if (std::optional<GenValue> v = globalValue(global->second))
+        return *v;
       const Global &g = sema.globals[global->second];
       // A compile-time global read from inside a fn.
       if (g.constant)
@@ -641,7 +653,7 @@ GenValue MLIRGen::genCall(const Expr &e) {
     args.push_back(coerce(tensorOf(*target.paramArgs[i]), inst.paramTypes[i], l));
   for (int g : inst.captures) {
     std::vector<Value> flat;
-    flatten(globals.at(g), flat);
+    flatten(*globalValue(g), flat);
     args.append(flat.begin(), flat.end());
   }
   func::FuncOp callee = target.kind == CallTarget::Fn

@@ -10,6 +10,7 @@
 #include "mlir/IR/Builders.h"
 
 #include <map>
+#include <optional>
 
 namespace mlp {
 
@@ -78,7 +79,9 @@ public:
   /// Inside a reusable transform: 1 while its first application learns,
   /// 0 while a later one reuses; -1 elsewhere.
   int transformLearning = -1;
-  std::map<const Expr *, int64_t> learnedSlots;
+  /// The runtime slot of a learning step's statistics: the step's place in
+  /// the source, so that every REPL input names the same slot.
+  static int64_t learnedSlot(const Expr &step);
   void fillPerRow(mlir::Value table, mlir::Value column, const Expr &value, const Type &outType,
                   const std::string &suffix, mlir::Location l);
   mlir::Value genMutate(const Expr &e);
@@ -140,6 +143,19 @@ public:
   /// Calls a runtime service (mlp.rt_call); returns its result, if any.
   mlir::Value rtCall(llvm::StringRef callee, mlir::TypeRange results,
                      mlir::ValueRange args, mlir::Location l);
+
+  // REPL inputs (MLIRGenRepl.cpp).
+  /// A top-level value by Sema's id: generated in this module, or loaded
+  /// from the store where an earlier REPL input left it; none for a fn.
+  std::optional<GenValue> globalValue(int id);
+  /// A bare expression typed at the prompt: prints `name : type = value`.
+  void showValue(const Expr &e);
+  /// Stores what this input bound (ReplInput::bound), at the end of main.
+  void storeBound();
+  StoredValue storeValue(const GenValue &v, mlir::Location l);
+  GenValue loadValue(const StoredValue &s, mlir::Location l);
+  ReplInput *repl = nullptr;
+  mlir::Operation *replAnchor = nullptr;
 
   // Helpers.
   mlir::Location loc(SrcRange r);

@@ -942,12 +942,17 @@ GenValue MLIRGen::genTransformCall(const Expr &e, const Stmt &transform, bool fi
   return result;
 }
 
+int64_t MLIRGen::learnedSlot(const Expr &step) {
+  // The end: steps of one `|>` chain all begin where the chain does.
+  return (int64_t)step.range.end.line << 20 | step.range.end.col;
+}
+
 /// A step of a reusable transform that learns from its table (standardize,
 /// minmax, fill_na): its statistics live in a runtime slot of its own, set by
 /// the first application and read by the others.
 Value MLIRGen::learnedStep(const char *function, const Expr &e, Location l) {
   Value table = gen(*positionalArg(e, 0)).value;
-  int64_t slot = learnedSlots.try_emplace(&e, (int64_t)learnedSlots.size()).first->second;
+  int64_t slot = learnedSlot(e);
   return rtCall(function, ptrType(),
                 {table, str(notes->strings.at(&e), l), i64(slot, l),
                  b.create<arith::ConstantIntOp>(l, transformLearning, 32)},
@@ -1150,7 +1155,7 @@ std::string MLIRGen::transformSlots(const Stmt &transform) {
   for (const Expr *x = transform.value.get(); x && x->kind == ExprKind::Call; x = positionalArg(*x, 0)) {
     const std::string &step = x->operands[0]->name;
     if (step == "standardize" || step == "minmax" || step == "fill_na")
-      slots.insert(slots.begin(), learnedSlots.try_emplace(x, (int64_t)learnedSlots.size()).first->second);
+      slots.insert(slots.begin(), learnedSlot(*x));
   }
   std::string out;
   for (int64_t slot : slots)

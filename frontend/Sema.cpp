@@ -269,7 +269,7 @@ void Sema::checkTopLevel(const Stmt &s) {
     return;
   }
   case StmtKind::Fn: {
-    if (fns.count(s.name()))
+    if (fns.count(s.name()) && !allowRedefinition)
       diags.error(s.nameRanges.front(),
                   "function '" + s.name() + "' is already defined");
     // The body is checked at each call, with the arguments' types; the

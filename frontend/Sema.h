@@ -105,6 +105,8 @@ public:
 
   const Program &program;
   const Diagnostics &diags;
+  /// `mlpc repl`: a fn or model declared again replaces the earlier one.
+  bool allowRedefinition = false;
   Annotations mainNotes;
   std::vector<Global> globals;
   /// A deque: instances are added while others are being checked.

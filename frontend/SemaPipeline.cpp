@@ -692,7 +692,7 @@ void Sema::checkData(const Stmt &s) {
 }
 
 void Sema::checkModel(const Stmt &s) {
-  if (models.count(s.name()))
+  if (models.count(s.name()) && !allowRedefinition)
     diags.error(s.nameRanges.front(), "model '" + s.name() + "' is already defined");
   models[s.name()] = &s;
   for (const Param &p : s.params)

@@ -268,6 +268,7 @@ extern "C" void mlp_rt_batcher_shuffle(MlpBatcher *b_arg, int64_t epoch) {
 extern "C" int64_t mlp_rt_batcher_fill(MlpBatcher *b_arg, int64_t index, int64_t xr, void *x, int64_t yr,
                                        void *y, int64_t mr, void *mask) {
   MlpBatcher &b = checked(b_arg, "mlp_rt_batcher_fill");
+  check_interrupt();
   int64_t batches = mlp_rt_batcher_batches(&b);
   if (index < 0 || index >= batches)
     internal_error("batch index " + std::to_string(index) + " is outside [0, " + std::to_string(batches) + ")");

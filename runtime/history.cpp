@@ -143,6 +143,7 @@ extern "C" void mlp_rt_history_epoch_done(MlpHistory *h_arg, int64_t epoch) {
 extern "C" void mlp_rt_history_batch_done(MlpHistory *h_arg, int64_t epoch, int64_t batch,
                                           int64_t batches, double loss, int64_t rows) {
   MlpHistory &h = checked(h_arg, "mlp_rt_history_batch_done");
+  check_interrupt();
   auto now = std::chrono::steady_clock::now();
   if (batch == 0) {
     h.epochStart = now;

@@ -21,6 +21,17 @@ const std::vector<std::string> &program_args();
 /// Flushes stdout, prints `error: <message>` to stderr, exits with `status`.
 [[noreturn]] void die(std::string_view message, int status);
 
+/* repl.cpp */
+
+/// In `mlpc repl`, on the program's own thread: hands a fatal error's status
+/// to the driver, which returns to the prompt (and never comes back here).
+/// Otherwise it returns, and die() exits.
+void fatal_hook(int status);
+/// Stops the program with `error: interrupted` (status 130) once Ctrl-C
+/// was pressed in `mlpc repl`: called where long work passes often (each
+/// batch, each parallel kernel).
+void check_interrupt();
+
 /* parallel.cpp */
 
 /// The cores this process may run on.

@@ -31,6 +31,7 @@ void die(std::string_view message, int status) {
   std::fprintf(stderr, "%serror:%s %.*s\n", color ? "\033[1;31m" : "", color ? "\033[0m" : "",
                static_cast<int>(message.size()), message.data());
   std::fflush(stderr);
+  fatal_hook(status);
   std::exit(status);
 }
 

@@ -245,6 +245,13 @@ MlpTable *mlp_rt_table_sort(MlpTable *t, const char *column, int32_t descending)
 /// std (ddof 1), min, quartiles (linear interpolation), max, each "%.6f",
 /// in blocks of columns 80 characters wide. Valid until the next call.
 const char *mlp_rt_table_describe(MlpTable *t);
+/// Appends t to the line being printed as pandas prints a DataFrame: row
+/// numbers, right-aligned columns under their names, one number of decimals
+/// per float column, NaN for a missing value; a table of more than 10 rows
+/// shows its first and last five around a `...` row, one wider than 100
+/// characters its first and last columns around a `...` column, and then
+/// ends with `[R rows x C columns]` (the REPL shows tables this way).
+void mlp_rt_fmt_table(MlpTable *t);
 /// group_by(keys) |> agg(...): one row per distinct value of the `keys`
 /// columns (comma list), in sorted order, rows with a missing key left out
 /// (as pandas' groupby). `spec` has one line per result column,
@@ -798,6 +805,40 @@ void mlp_rt_fitted_save(MlpFitted *m, const char *path);
 /// matrices with the names and shapes the header implies (or, for trees and
 /// knn, not a model predict() can use).
 MlpFitted *mlp_rt_fitted_load(const char *path, const char *expect_header);
+
+/* ------------------------------------------------------------ mlpc repl */
+
+/// Each input of a REPL session is a module of its own; the values earlier
+/// inputs bound live in numbered slots of a store, which generated code
+/// writes (after an input ran) and reads (when a later input uses them).
+/// Storing copies a tensor (any strides) or a string; a runtime object
+/// (table, history, fitted model) is kept by pointer, as its program never
+/// frees it. Reading an empty slot is an internal error. The tensor pair
+/// exists for each element type: _f32, _f64, _i64, _i32 and _i1 (bool).
+void mlp_rt_repl_store_tensor_f32(int64_t slot, int64_t rank, void *descriptor);
+/// rt_fill callee: copies the tensor in `slot` into a fresh buffer of its sizes.
+void mlp_rt_repl_load_tensor_f32(int64_t slot, int64_t rank, void *descriptor);
+/// Size of `axis` of the tensor in `slot` (to allocate the buffer of a load).
+int64_t mlp_rt_repl_dim(int64_t slot, int64_t axis);
+void mlp_rt_repl_store_ptr(int64_t slot, const void *object);
+void mlp_rt_repl_store_str(int64_t slot, const char *text);
+/// The object or (NUL-terminated) string in `slot`.
+const void *mlp_rt_repl_load_ptr(int64_t slot);
+/// Appends ` = text`, or ` =` and text from the next line when it has
+/// several (how the REPL shows a str value such as describe's).
+void mlp_rt_fmt_after_equals(const char *text);
+/// Empties the store (`:reset`).
+void mlp_rt_repl_clear(void);
+
+/// For the REPL driver, not generated code. `hook` is called on a fatal
+/// error (after its message) instead of exiting, on the thread that runs the
+/// program; it must not return (the driver longjmps back to its prompt).
+void mlp_rt_on_fatal(void (*hook)(int status));
+/// Async-signal-safe (a SIGINT handler calls it): the running program stops
+/// with `error: interrupted` at its next batch or parallel kernel.
+void mlp_rt_interrupt(void);
+int mlp_rt_interrupt_pending(void);
+void mlp_rt_interrupt_clear(void);
 
 #ifdef __cplusplus
 } /* extern "C" */

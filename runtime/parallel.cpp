@@ -116,6 +116,7 @@ void set_thread_count(int threads) {
 }
 
 void parallel_parts(int parts, const std::function<void(int)> &part) {
+  if (!t_inside_part) check_interrupt();
   // One thread, one part, or a part that splits again: run them in order here.
   if (g_threads == 1 || parts <= 1 || t_inside_part) {
     for (int i = 0; i < parts; ++i) part(i);

@@ -4,11 +4,13 @@
 //   mlpc build FILE -o OUT           standalone native executable
 //   mlpc check FILE                  parse and type/shape-check only
 //   mlpc emit FILE --stage S         print ast | mlp | linalg | llvm
+//   mlpc repl                        interactive session (tools/Repl.cpp)
 #include "codegen/Pipeline.h"
 #include "frontend/ASTPrinter.h"
 #include "frontend/MLIRGen.h"
 #include "frontend/Parser.h"
 #include "frontend/Sema.h"
+#include "tools/Repl.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
@@ -36,7 +38,7 @@ const char *kUsage =
     "  build FILE -o OUT          write a standalone executable OUT\n"
     "  check FILE                 parse and type/shape-check FILE, run nothing\n"
     "  emit FILE --stage STAGE    print a stage: ast, mlp, linalg or llvm\n"
-    "  repl                       interactive session (not yet)\n"
+    "  repl                       an interactive session\n"
     "  --help, --version\n"
     "\n"
     "`mlpc COMMAND --help` describes a command. Diagnostics are coloured on a\n"
@@ -239,8 +241,11 @@ int main(int argc, char **argv) {
     return 0;
   }
   if (command == "repl") {
-    printError("'mlpc repl' is not supported yet\n");
-    return 1;
+    if (args.size() >= 2 && (args[1] == "--help" || args[1] == "-h")) {
+      fputs(mlp::kReplHelp, stdout);
+      return 0;
+    }
+    return mlp::runRepl({args.begin() + 1, args.end()});
   }
   if (command != "run" && command != "build" && command != "check" &&
       command != "emit")

@@ -1,0 +1,48 @@
+// The REPL's input: lines edited with libedit on a terminal (history saved
+// across sessions, tab completion), plain lines otherwise.
+//
+// libedit, not GNU readline: it is BSD-licensed, so mlpc stays free of the
+// GPL; LLVM itself edits lines with it; and it is in Debian (libedit-dev).
+// replxx, the third candidate, is not packaged for Debian 12.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mlp {
+
+class LineInput {
+public:
+  /// Completions of `word` (typed before the cursor). `owner` is the name
+  /// before a `.` right in front of the word (`iris.sep`), else empty.
+  using Completer = std::function<std::vector<std::string>(
+      const std::string &owner, const std::string &word)>;
+
+  /// Edits lines when stdin and stdout are terminals; `historyFile` (if not
+  /// empty) is loaded now and saved after every line.
+  LineInput(const char *program, std::string historyFile, Completer completer);
+  ~LineInput();
+
+  /// Whether lines are edited (a terminal) or read as they come.
+  bool interactive() const;
+
+  /// The next line without its newline; none at end of input (Ctrl-D on an
+  /// empty line). On a terminal `prompt` is shown first.
+  std::optional<std::string> read(const char *prompt);
+
+  /// After Ctrl-C left read() by a longjmp: the terminal back to normal and
+  /// the half-typed line dropped.
+  void reset();
+
+  /// Adds a whole (possibly multi-line) input to the history.
+  void remember(const std::string &input);
+
+private:
+  struct Impl;
+  std::unique_ptr<Impl> impl;
+};
+
+} // namespace mlp
