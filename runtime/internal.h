@@ -44,6 +44,8 @@ void set_thread_count(int threads);
 /// on any thread: give each its own output. Called from inside a part, it
 /// runs the parts serially.
 void parallel_parts(int parts, const std::function<void(int)> &part);
+/// True on a pool thread, and on the caller while it runs parts.
+bool inside_parallel_part();
 
 /* params.cpp */
 

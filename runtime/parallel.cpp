@@ -108,6 +108,8 @@ int available_cores() {
 
 int thread_count() { return g_threads; }
 
+bool inside_parallel_part() { return t_inside_part; }
+
 void set_thread_count(int threads) {
   threads = std::max(1, threads);
   if (threads == g_threads) return;
@@ -116,7 +118,7 @@ void set_thread_count(int threads) {
 }
 
 void parallel_parts(int parts, const std::function<void(int)> &part) {
-  if (!t_inside_part) check_interrupt();
+  check_interrupt();
   // One thread, one part, or a part that splits again: run them in order here.
   if (g_threads == 1 || parts <= 1 || t_inside_part) {
     for (int i = 0; i < parts; ++i) part(i);

@@ -47,15 +47,18 @@ volatile std::sig_atomic_t g_interrupt = 0;
 } // namespace
 
 void fatal_hook(int status) {
-  // Only the thread that runs the program may leave it; a pool thread exits.
-  if (g_fatal_hook && std::this_thread::get_id() == g_main_thread) {
+  // Only the thread that runs the program may leave it, and not from inside
+  // a parallel part (the other threads still run theirs); otherwise die()
+  // exits.
+  if (g_fatal_hook && std::this_thread::get_id() == g_main_thread && !inside_parallel_part()) {
     g_interrupt = 0;
     g_fatal_hook(status);
   }
 }
 
 void check_interrupt() {
-  if (g_interrupt && std::this_thread::get_id() == g_main_thread) die("interrupted", 130);
+  if (g_interrupt && std::this_thread::get_id() == g_main_thread && !inside_parallel_part())
+    die("interrupted", 130);
 }
 
 } // namespace mlp::rt

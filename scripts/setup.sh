@@ -14,7 +14,8 @@ packages=(cmake ninja-build ccache clang-19 g++ python3
           zlib1g-dev libzstd-dev nlohmann-json3-dev libedit-dev dataset-fashion-mnist
           librsvg2-2)  # plots to .png (loaded when one is written; the tests write them)
 if [ "${1:-}" = "--with-references" ]; then
-  packages+=(python3-numpy python3-torch python3-pandas python3-sklearn libclang-rt-19-dev)
+  packages+=(python3-numpy python3-torch python3-pandas python3-sklearn libclang-rt-19-dev
+             tmux)  # the REPL's terminal tests
 fi
 missing=()
 for p in "${packages[@]}"; do

@@ -36,6 +36,11 @@ for _module in ["torch", "numpy", "pandas", "sklearn"]:
     if _python_has(_module):
         config.available_features.add(_module)
 
+# `REQUIRES: tmux`: the REPL's terminal tests drive it in a tmux pane.
+import shutil
+if shutil.which("tmux"):
+    config.available_features.add("tmux")
+
 # `REQUIRES: fuzzer`: the libFuzzer targets were built (clang's libFuzzer
 # runtime, Debian's libclang-rt-19-dev, was found when configuring).
 if os.path.exists(os.path.join(config.mlp_tools_dir, "mlp-csv-fuzz")):

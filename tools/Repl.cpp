@@ -25,6 +25,7 @@
 #include <chrono>
 #include <csetjmp>
 #include <csignal>
+#include <pthread.h>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -69,7 +70,15 @@ volatile std::sig_atomic_t g_state = Idle;
 volatile std::sig_atomic_t g_cancelled = 0;
 sigjmp_buf g_promptJump, g_runJump;
 
+pthread_t g_mainThread;
+
 void onInterrupt(int) {
+  // The kernel gives a process's signal to any of its threads; only the
+  // main one may jump.
+  if (!pthread_equal(pthread_self(), g_mainThread)) {
+    pthread_kill(g_mainThread, SIGINT);
+    return;
+  }
   switch (g_state) {
   case Prompt:
     siglongjmp(g_promptJump, 1);
@@ -368,6 +377,7 @@ int runRepl(const std::vector<std::string> &args) {
   char *argv[] = {name, nullptr};
   mlp_rt_init(1, argv);
   mlp_rt_on_fatal(onFatal);
+  g_mainThread = pthread_self();
   struct sigaction action = {};
   action.sa_handler = onInterrupt;
   sigemptyset(&action.sa_mask);

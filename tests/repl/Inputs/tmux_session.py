@@ -7,13 +7,16 @@ order:
   SEND: text    types text, then Enter
   TYPE: text    types text
   KEY: name     presses keys by tmux's names (C-c, C-d, Tab, Up, Enter)
+  EXIT: status  waits (60 s at most) until the program has ended, and fails
+                unless it ended with that status
   WAIT: regex   waits (60 s at most) until the screen has changed since the
                 last key and shows regex once more than it did then, or,
                 for a regex ending in \Z (a fresh prompt: `mlp>\s*\Z`),
                 shows it at its end
 At the end the whole screen, scrollback included, goes to stdout, with the
 trailing blank lines dropped; a WAIT that times out prints the screen too,
-then exits 1.
+and the program's threads' stacks (by gdb, where it is installed), then
+exits 1.
 """
 import os
 import re
@@ -22,8 +25,21 @@ import sys
 import tempfile
 import time
 
+if sys.argv[1] == "--run":
+    # Inside the pane: runs the program and writes how it ended to a file,
+    # which tmux's own record of it (pane_dead_status) does not do reliably.
+    import signal
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the program's
+    child = subprocess.Popen(sys.argv[3:], preexec_fn=lambda: signal.signal(
+        signal.SIGINT, signal.SIG_DFL))
+    code = child.wait()
+    with open(sys.argv[2], "w") as f:
+        f.write(str(code) if code >= 0 else "signal %d" % -code)
+    sys.exit(0)
+
 script, command = sys.argv[1], sys.argv[2:]
 work = tempfile.mkdtemp()
+status_file = os.path.join(work, "status")
 socket = os.path.join(work, "tmux")
 config = os.path.join(work, "tmux.conf")
 with open(config, "w") as f:
@@ -41,16 +57,42 @@ def screen():
     return text.rstrip("\n") + "\n"
 
 
+def hung(what):
+    """Says what never showed, with the program's stacks if gdb is here."""
+    pid = subprocess.run(["pgrep", "-P", tmux("display-message", "-p", "-t", "repl",
+                                               "#{pane_pid}").strip()],
+                         capture_output=True, text=True).stdout.split()
+    pid = pid[0] if pid else ""
+    if pid and os.path.exists("/usr/bin/gdb"):
+        subprocess.run(["gdb", "-p", pid, "-batch", "-ex", "thread apply all bt 15"],
+                       stdout=sys.stderr, stderr=subprocess.DEVNULL)
+    sys.exit("tmux_session: timed out waiting for: " + what)
+
+
 tmux("new-session", "-d", "-x", "100", "-y", "40", "-s", "repl",
-     " ".join("'" + a.replace("'", "'\\''") + "'" for a in command))
+     " ".join("'" + a.replace("'", "'\\''") + "'"
+              for a in [sys.executable, __file__, "--run", status_file] + command))
 last = ""  # the screen when the last key was sent
 seen = {}  # each WAIT's regex -> its matches on that screen
 try:
     for line in open(script):
-        m = re.match(r"#\s*(SEND|TYPE|KEY|WAIT):\s?(.*?)\s*$", line)
+        m = re.match(r"#\s*(SEND|TYPE|KEY|WAIT|EXIT):\s?(.*?)\s*$", line)
         if not m:
             continue
         word, arg = m.groups()
+        if word == "EXIT":
+            deadline = time.time() + 60
+            while not os.path.exists(status_file) or not open(status_file).read():
+
+                if time.time() > deadline:
+                    sys.stdout.write(screen())
+                    hung("the program to end")
+                time.sleep(0.05)
+            status = open(status_file).read()
+            if status != arg:
+                sys.stdout.write(screen())
+                sys.exit("tmux_session: the program ended with status %s, not %s" % (status, arg))
+            continue
         if word == "WAIT":
             # The screen must have changed since the last key, and show the
             # regex once more than it did then, or (a regex ending in \Z,
@@ -65,7 +107,7 @@ try:
                     break
                 if time.time() > deadline:
                     sys.stdout.write(text)
-                    sys.exit("tmux_session: timed out waiting for: " + arg)
+                    hung(arg)
                 time.sleep(0.05)
             continue
         last = screen()
