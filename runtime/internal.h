@@ -4,6 +4,7 @@
 #ifndef MLP_RUNTIME_INTERNAL_H
 #define MLP_RUNTIME_INTERNAL_H
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -20,6 +21,11 @@ const std::string &program_name();
 const std::vector<std::string> &program_args();
 /// Flushes stdout, prints `error: <message>` to stderr, exits with `status`.
 [[noreturn]] void die(std::string_view message, int status);
+
+/* memory.cpp */
+
+/// `error: out of memory: cannot allocate <what> of 40.0 GB (N bytes)`, exit 1.
+[[noreturn]] void out_of_memory(const char *what, size_t bytes);
 
 /* repl.cpp */
 

@@ -6,6 +6,7 @@
 #include "runtime/mlp_runtime.h"
 
 #include <cstdio>
+#include <new>
 #include <cstdlib>
 #include <unistd.h>
 
@@ -57,6 +58,9 @@ extern "C" void mlp_rt_init(int argc, char **argv) {
   // the heap lets the next step reuse it.
   mallopt(M_MMAP_THRESHOLD, 1 << 30);
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  // Any other allocation that fails (a sort's scratch, a file's text) is an
+  // error too, not std::bad_alloc terminating the program.
+  std::set_new_handler([] { die("out of memory (the machine's memory, or this process's limit, ran out)", 1); });
 }
 
 extern "C" void mlp_rt_fail(const char *message) {

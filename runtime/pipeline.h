@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <initializer_list>
 #include <map>
 #include <memory>
@@ -97,6 +98,12 @@ template <class T> struct UninitializedAllocator : std::allocator<T> {
   template <class U, class... Args> void construct(U *p, Args &&...args) {
     ::new (static_cast<void *>(p)) U(std::forward<Args>(args)...);
   }
+  /// A column too large for memory is an error naming its size.
+  T *allocate(size_t n) {
+    if (T *p = static_cast<T *>(std::malloc(n * sizeof(T))); p || n == 0) return p;
+    out_of_memory("a table column", n * sizeof(T));
+  }
+  void deallocate(T *p, size_t) noexcept { std::free(p); }
 };
 template <class T> using ColumnData = std::vector<T, UninitializedAllocator<T>>;
 

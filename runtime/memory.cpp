@@ -1,0 +1,41 @@
+/// \file memory.cpp
+/// Where generated code gets and returns its buffers. The memref lowering is
+/// told to call these (useGenericFunctions) instead of malloc and free, so a
+/// tensor too large for memory is one clear error naming its size, not a
+/// crash on a null pointer.
+#include "runtime/internal.h"
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+namespace mlp::rt {
+
+[[noreturn]] void out_of_memory(const char *what, size_t bytes) {
+  char size[32];
+  double gb = static_cast<double>(bytes) / 1e9;
+  if (gb >= 0.1) std::snprintf(size, sizeof size, "%.1f GB", gb);
+  else std::snprintf(size, sizeof size, "%.1f MB", static_cast<double>(bytes) / 1e6);
+  die(std::string("out of memory: cannot allocate ") + what + " of " + size + " (" + std::to_string(bytes) +
+          " bytes)",
+      1);
+}
+
+} // namespace mlp::rt
+
+extern "C" void *_mlir_memref_to_llvm_alloc(size_t bytes) {
+  void *p = std::malloc(bytes);
+  if (!p && bytes) mlp::rt::out_of_memory("a tensor", bytes);
+  return p;
+}
+
+extern "C" void *_mlir_memref_to_llvm_aligned_alloc(size_t alignment, size_t bytes) {
+  // aligned_alloc wants a multiple of the alignment.
+  size_t rounded = (bytes + alignment - 1) / alignment * alignment;
+  void *p = std::aligned_alloc(alignment, rounded);
+  if (!p && bytes) mlp::rt::out_of_memory("a tensor", bytes);
+  return p;
+}
+
+extern "C" void _mlir_memref_to_llvm_free(void *p) { std::free(p); }
