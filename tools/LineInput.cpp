@@ -3,7 +3,6 @@
 #include <histedit.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
@@ -31,18 +30,9 @@ struct LineInput::Impl {
     el_get(el, EL_CLIENTDATA, &self);
     const LineInfo *line = el_line(el);
     std::string before(line->buffer, line->cursor);
-    auto isWord = [](char c) { return std::isalnum((unsigned char)c) || c == '_'; };
-    size_t start = before.size();
-    while (start > 0 && isWord(before[start - 1]))
-      --start;
-    std::string word = before.substr(start), owner;
-    if (start > 0 && before[start - 1] == '.') {
-      size_t o = start - 1;
-      while (o > 0 && isWord(before[o - 1]))
-        --o;
-      owner = before.substr(o, start - 1 - o);
-    }
-    std::vector<std::string> found = self->completer(owner, word);
+    Completions completions = self->completer(before);
+    std::string word = before.substr(before.size() - completions.wordLength);
+    std::vector<std::string> &found = completions.candidates;
     std::sort(found.begin(), found.end());
     found.erase(std::unique(found.begin(), found.end()), found.end());
     if (found.empty())

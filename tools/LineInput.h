@@ -16,10 +16,14 @@ namespace mlp {
 
 class LineInput {
 public:
-  /// Completions of `word` (typed before the cursor). `owner` is the name
-  /// before a `.` right in front of the word (`iris.sep`), else empty.
-  using Completer = std::function<std::vector<std::string>(
-      const std::string &owner, const std::string &word)>;
+  /// What Tab may put in place of the word before the cursor: the word's
+  /// length and its completions (each starting with the word).
+  struct Completions {
+    size_t wordLength = 0;
+    std::vector<std::string> candidates;
+  };
+  /// Completions for the text before the cursor.
+  using Completer = std::function<Completions(const std::string &before)>;
 
   /// Edits lines when stdin and stdout are terminals; `historyFile` (if not
   /// empty) is loaded now and saved after every line.

@@ -28,6 +28,7 @@
 #include <pthread.h>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -176,8 +177,8 @@ public:
     mlp_rt_repl_clear();
   }
 
-  std::vector<std::string> complete(const std::string &owner,
-                                    const std::string &word) const;
+  /// Tab: what may complete the word before the cursor.
+  LineInput::Completions complete(const std::string &before) const;
 
 private:
   bool run(MainFunction main, double &seconds);
@@ -326,24 +327,57 @@ void Session::remember(const Sema &sema) {
   }
 }
 
-std::vector<std::string> Session::complete(const std::string &owner,
-                                           const std::string &word) const {
+LineInput::Completions Session::complete(const std::string &before) const {
   static const char *const keywords[] = {
       "and",  "data", "else", "false",  "fit",  "fn",    "for",    "from",
       "if",   "in",   "let",  "load",   "model", "not",  "on",     "or",
       "param", "plot", "print", "return", "save", "then", "to",    "train",
       "true", "with"};
-  std::vector<std::string> found;
+  static const char *const commands[] = {":help", ":type", ":ir", ":time",
+                                         ":load", ":reset", ":quit"};
+  LineInput::Completions out;
   auto offer = [&](const std::string &name) {
+    const std::string word = before.substr(before.size() - out.wordLength);
     if (name.compare(0, word.size(), word) == 0)
-      found.push_back(name);
+      out.candidates.push_back(name);
   };
-  if (!owner.empty()) {
-    auto table = columns.find(owner);
+  // `:load FILE`: the file's name, from its directory.
+  if (before.rfind(":load ", 0) == 0 || before.rfind(":l ", 0) == 0) {
+    std::string path = trim(before.substr(before.find(' ')));
+    out.wordLength = path.size();
+    size_t slash = path.rfind('/');
+    std::string dir = slash == std::string::npos ? "." : path.substr(0, slash + 1);
+    std::error_code ec;
+    for (auto it = std::filesystem::directory_iterator(dir, ec);
+         !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+      std::string name = it->path().filename().string();
+      if (name[0] == '.' && path.substr(slash + 1).rfind('.', 0) != 0)
+        continue;  // hidden files only when asked for
+      bool isDir = it->is_directory(ec);
+      offer((slash == std::string::npos ? "" : dir) + name + (isDir ? "/" : ""));
+    }
+    return out;
+  }
+  auto isWord = [](char c) { return std::isalnum((unsigned char)c) || c == '_'; };
+  size_t start = before.size();
+  while (start > 0 && isWord(before[start - 1]))
+    --start;
+  out.wordLength = before.size() - start;
+  if (start == 1 && before[0] == ':') {  // a command
+    out.wordLength += 1;
+    for (const char *c : commands)
+      offer(c);
+    return out;
+  }
+  if (start > 0 && before[start - 1] == '.') {  // `iris.sep`: a table's columns
+    size_t o = start - 1;
+    while (o > 0 && isWord(before[o - 1]))
+      --o;
+    auto table = columns.find(before.substr(o, start - 1 - o));
     if (table != columns.end())
       for (const std::string &c : table->second)
         offer(c);
-    return found;
+    return out;
   }
   for (const char *k : keywords)
     offer(k);
@@ -354,7 +388,7 @@ std::vector<std::string> Session::complete(const std::string &owner,
   for (const auto &[table, cols] : columns)
     for (const std::string &c : cols)
       offer(c);
-  return found;
+  return out;
 }
 
 std::string historyFile() {
@@ -385,9 +419,7 @@ int runRepl(const std::vector<std::string> &args) {
 
   Session session;
   LineInput input("mlpc", historyFile(),
-                  [&](const std::string &owner, const std::string &word) {
-                    return session.complete(owner, word);
-                  });
+                  [&](const std::string &before) { return session.complete(before); });
   if (input.interactive())
     printf("mlpc 0.1 (LLVM/MLIR 19): :help lists the commands, Ctrl-D quits\n");
   bool failed = false;
