@@ -86,6 +86,12 @@ public:
                   const std::string &suffix, mlir::Location l);
   mlir::Value genMutate(const Expr &e);
   void genTrain(const Stmt &s);
+  mlir::Value resumeTraining(const Stmt &s, mlir::Value dir, mlir::Value history,
+                             mlir::Value epochCount, llvm::SmallVector<mlir::Value> &state,
+                             mlir::Location l);
+  void saveCheckpoint(const Stmt &s, const TrainedInfo &info, mlir::Value dir,
+                      mlir::Value history, mlir::Value epoch, mlir::Value epochCount,
+                      mlir::ValueRange state, mlir::Location l);
   void genPlot(const Stmt &s);
   void genSave(const Stmt &s);
   std::string transformSlots(const Stmt &transform);
@@ -137,9 +143,10 @@ public:
   mlir::Value i64(int64_t v, mlir::Location l);
   mlir::Value indexToI64(mlir::Value index, mlir::Location l);
   mlir::Value scalarToF64(mlir::Value t, mlir::Location l);
-  /// A loop 0..count (an i64 or index count) carrying `inits`.
+  /// A loop from..count (0..count without `from`, an index; count an i64
+  /// or index) carrying `inits`.
   mlir::scf::ForOp countedLoop(mlir::Value count, mlir::ValueRange inits,
-                               mlir::Location l);
+                               mlir::Location l, mlir::Value from = {});
   /// Calls a runtime service (mlp.rt_call); returns its result, if any.
   mlir::Value rtCall(llvm::StringRef callee, mlir::TypeRange results,
                      mlir::ValueRange args, mlir::Location l);
@@ -197,7 +204,7 @@ public:
   llvm::DenseMap<mlir::Value, double> literals;
   /// [name, type, default] of every param, for the module's mlp.params.
   llvm::SmallVector<mlir::Attribute> paramDecls;
-  bool keepNanDeclared = false;
+  bool keepNanDeclared = false, resumeDeclared = false;
   /// While a model's forward is generated: the batch size tensorType puts
   /// in front of every per-example shape, the model, its parameters.
   int64_t batchPrefix = 0;

@@ -42,12 +42,14 @@ Value MLIRGen::indexToI64(Value index, Location l) {
   return b.create<arith::IndexCastOp>(l, b.getI64Type(), index);
 }
 
-scf::ForOp MLIRGen::countedLoop(Value count, ValueRange inits, Location l) {
+scf::ForOp MLIRGen::countedLoop(Value count, ValueRange inits, Location l,
+                                Value from) {
   if (count.getType().isInteger(64))
     count = b.create<arith::IndexCastOp>(l, b.getIndexType(), count);
-  Value zero = b.create<arith::ConstantIndexOp>(l, 0);
+  if (!from)
+    from = b.create<arith::ConstantIndexOp>(l, 0);
   Value one = b.create<arith::ConstantIndexOp>(l, 1);
-  return b.create<scf::ForOp>(l, zero, count, one, inits);
+  return b.create<scf::ForOp>(l, from, count, one, inits);
 }
 
 Value MLIRGen::rtCall(StringRef callee, TypeRange results, ValueRange args,
@@ -785,9 +787,14 @@ void MLIRGen::genTrain(const Stmt &s) {
   }
   Value keepNan = rtCall("mlp_rt_param_bool", b.getI32Type(), {str("keep_nan", l)}, l);
   func::FuncOp vg = valueAndGradFunction(info);
+  Value checkpointDir, firstEpoch;
+  if (info.checkpoint) {
+    checkpointDir = runtimeString(gen(*info.checkpoint), l);
+    firstEpoch = resumeTraining(s, checkpointDir, history, epochCount, state, l);
+  }
 
   // 3. The epoch loop around the batch loop.
-  auto epochLoop = countedLoop(epochs, state, l);
+  auto epochLoop = countedLoop(epochs, state, l, firstEpoch);
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(epochLoop.getBody());
@@ -901,6 +908,8 @@ void MLIRGen::genTrain(const Stmt &s) {
       rtCall("mlp_rt_eval_free", {}, {eval}, l);
     }
     rtCall("mlp_rt_history_epoch_done", {}, {history, epoch}, l);
+    if (info.checkpoint)
+      saveCheckpoint(s, info, checkpointDir, history, epoch, epochCount, done.drop_back(2), l);
     b.create<scf::YieldOp>(l, done.drop_back(2));
     if (stopIf) {
       b.setInsertionPointAfter(stopIf);
@@ -1146,6 +1155,63 @@ void MLIRGen::genPlot(const Stmt &s) {
   }
   Value history = gen(*s.value).value;
   rtCall("mlp_rt_plot_history", {}, {history, str(s.target->parts[0].text, l)}, l);
+}
+
+/// `checkpoint = dir` with --resume: the state the checkpoint holds replaces
+/// `state`, and the history its epochs; training starts at the epoch after
+/// them (returned as an index; 0 without a checkpoint).
+Value MLIRGen::resumeTraining(const Stmt &s, Value dir, Value history, Value epochCount,
+                              SmallVector<Value> &state, Location l) {
+  if (!resumeDeclared) {
+    paramDecls.push_back(b.getStrArrayAttr({"resume", "bool", "false"}));
+    resumeDeclared = true;
+  }
+  Value resume = rtCall("mlp_rt_param_bool", b.getI32Type(), {str("resume", l)}, l);
+  Value file = rtCall("mlp_rt_checkpoint_open", ptrType(),
+                      {dir, str(s.name(), l), history, resume, i64((int64_t)state.size(), l)}, l);
+  Value done = rtCall("mlp_rt_checkpoint_epochs", b.getI64Type(), {file}, l);
+  Value found = b.create<arith::CmpIOp>(l, arith::CmpIPredicate::sgt, done, i64(0, l));
+  SmallVector<mlir::Type> types;
+  for (Value v : state)
+    types.push_back(v.getType());
+  auto ifOp = b.create<scf::IfOp>(l, types, found, /*withElse=*/true);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+    SmallVector<Value> loaded;
+    for (size_t k = 0; k < state.size(); ++k)
+      loaded.push_back(b.create<ops::RuntimeFillOp>(
+                            l, TypeRange{types[k]}, b.getStringAttr("mlp_rt_st_read_f32"),
+                            ValueRange{file, str("state." + std::to_string(k), l)}, ValueRange{})
+                           .getResult(0));
+    rtCall("mlp_rt_checkpoint_close", {}, {file}, l);
+    b.create<scf::YieldOp>(l, loaded);
+    b.setInsertionPointToStart(&ifOp.getElseRegion().front());
+    b.create<scf::YieldOp>(l, state);
+  }
+  state.assign(ifOp.getResults().begin(), ifOp.getResults().end());
+  Value first = b.create<arith::MinSIOp>(l, done, epochCount);
+  return b.create<arith::IndexCastOp>(l, b.getIndexType(), first);
+}
+
+/// After `epoch`: the training state (parameters, optimizer buffers, step
+/// count) and the history go to the checkpoint every N epochs and after the
+/// last one.
+void MLIRGen::saveCheckpoint(const Stmt &s, const TrainedInfo &info, Value dir, Value history,
+                             Value epoch, Value epochCount, ValueRange state, Location l) {
+  Value done = b.create<arith::AddIOp>(l, epoch, i64(1, l));
+  Value due = b.create<arith::CmpIOp>(
+      l, arith::CmpIPredicate::eq,
+      b.create<arith::RemSIOp>(l, done, i64(info.checkpointEvery, l)), i64(0, l));
+  Value last = b.create<arith::CmpIOp>(l, arith::CmpIPredicate::eq, done, epochCount);
+  auto ifOp = b.create<scf::IfOp>(l, TypeRange{}, b.create<arith::OrIOp>(l, due, last),
+                                  /*withElse=*/false);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+  Value file = rtCall("mlp_rt_st_new", ptrType(), {}, l);
+  for (size_t k = 0; k < state.size(); ++k)
+    rtCall("mlp_rt_st_add_f32", {}, {file, str("state." + std::to_string(k), l), state[k]}, l);
+  rtCall("mlp_rt_checkpoint_save", {}, {file, dir, str(s.name(), l), history, done}, l);
 }
 
 /// The slots of a transform's learning steps, in order, as the runtime's

@@ -123,6 +123,10 @@ struct TrainedInfo {
   int64_t seed = 0;
   bool shuffle = true;
   int64_t earlyStop = 0;  // > 0: patience in epochs on the validation loss
+  /// `checkpoint = "dir"`: the training state is saved there every
+  /// `checkpointEvery` epochs (and after the last); --resume reads it.
+  const Expr *checkpoint = nullptr;
+  int64_t checkpointEvery = 1;
   std::vector<std::string> metrics;
   const Expr *validate = nullptr;
   const Expr *table = nullptr;  // the table after `on`

@@ -1211,7 +1211,7 @@ void Sema::checkTrain(const Stmt &s) {
 
   std::map<std::string, const Stmt *> settings = blockSettings(
       s, {"inputs", "target", "loss", "optimizer", "epochs", "batch", "seed", "metrics", "validate",
-          "shuffle", "init", "schedule", "early_stop"},
+          "shuffle", "init", "schedule", "early_stop", "checkpoint", "checkpoint_every"},
       "training", "epochs = 10");
   auto need = [&](const char *key) -> const Expr & {
     if (!settings.count(key))
@@ -1421,6 +1421,23 @@ void Sema::checkTrain(const Stmt &s) {
       diags.error(item.nameRanges.front(),
                   "early_stop watches the validation loss: add 'validate = "
                   "some_table'");
+  }
+
+  if (settings.count("checkpoint")) {
+    const Expr &v = *settings["checkpoint"]->value;
+    Type t = check(v);
+    if (!t.isScalar() || t.elem != ElemType::Str)
+      error(v, "checkpoint needs a directory path (a str), got " + t.str());
+    info->checkpoint = &v;
+  }
+  if (settings.count("checkpoint_every")) {
+    const Stmt &item = *settings["checkpoint_every"];
+    info->checkpointEvery = constInt(*item.value, "checkpoint_every (epochs)");
+    if (info->checkpointEvery < 1)
+      error(*item.value, "checkpoint_every needs at least 1 epoch");
+    if (!info->checkpoint)
+      diags.error(item.nameRanges.front(),
+                  "checkpoint_every needs a directory: add 'checkpoint = \"dir\"'");
   }
 
   // One input column of tensors keeps its shape (an image); several columns

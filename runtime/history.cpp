@@ -17,6 +17,11 @@ namespace mlp::rt {
 
 using Series = MlpHistory::Series;
 
+MlpHistory &checked(MlpHistory *h, const char *function) {
+  if (!h) internal_error(std::string(function) + ": null history");
+  return *h;
+}
+
 namespace {
 
 /// True while a progress bar line is on screen without its newline.
@@ -30,11 +35,6 @@ Mode progress_mode() {
   if (v == "0" || v == "off" || v == "none") return Mode::Off;
   if (v == "all") return Mode::EveryEpoch;
   return isatty(STDOUT_FILENO) ? Mode::Bar : Mode::Lines;
-}
-
-MlpHistory &checked(MlpHistory *h, const char *function) {
-  if (!h) internal_error(std::string(function) + ": null history");
-  return *h;
 }
 
 /// 4 decimals as a rule (a loss of 0.4321, an accuracy of 0.9125); very small

@@ -668,6 +668,22 @@ void mlp_rt_st_write(MlpTensorFile *f, const char *path);
 /// Any problem is a user error naming the file.
 MlpTensorFile *mlp_rt_st_open(const char *path);
 
+/// Checkpoints (`train ... { checkpoint = "dir" }`): the training state in
+/// dir/<name>.safetensors as tensors state.0, state.1, ... (added to `f`
+/// by mlp_rt_st_add_f32), with the epochs done and the history in its
+/// metadata. Saving creates dir, writes the file atomically and frees `f`.
+void mlp_rt_checkpoint_save(MlpTensorFile *f, const char *dir, const char *name, MlpHistory *h,
+                            int64_t epochs_done);
+/// With `resume` set, opens the checkpoint and restores the history from
+/// it; NULL (with a note on stderr) when there is none yet, or without
+/// `resume`. A file of another model, another number of state tensors
+/// (`tensors`) or a damaged one is a user error naming it.
+MlpTensorFile *mlp_rt_checkpoint_open(const char *dir, const char *name, MlpHistory *h, int32_t resume,
+                                      int64_t tensors);
+/// The epochs a checkpoint holds; 0 for NULL.
+int64_t mlp_rt_checkpoint_epochs(MlpTensorFile *f);
+void mlp_rt_checkpoint_close(MlpTensorFile *f);
+
 /// Copies tensor `name` into the memref, whose sizes must equal the stored
 /// shape: `'path': tensor '0.weight' has shape [16, 4], the model expects
 /// [16, 5]`. A missing name: `'path' has no tensor 'x' (it has: a, b, c)`;

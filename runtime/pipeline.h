@@ -22,6 +22,9 @@
 #include <utility>
 #include <vector>
 
+struct MlpTensorFile;  // safetensors.cpp
+struct MlpHistory;     // below
+
 namespace mlp::rt {
 
 /* ---------------------------------------------------------------- objects */
@@ -179,6 +182,8 @@ MlpTable *take_rows(const MlpTable &t, const int64_t *rows, int64_t count);
 void sort_labels(Column &c);
 /// *t, or an internal error naming `function` when t is null.
 MlpTable &checked(MlpTable *t, const char *function);
+/// *h, or an internal error naming `function` when h is null (history.cpp).
+MlpHistory &checked(MlpHistory *h, const char *function);
 
 /// One `name:type` item of the schema the compiler passes to a table reader.
 struct SchemaColumn {
@@ -261,6 +266,20 @@ struct MlpHistory {
 };
 
 namespace mlp::rt {
+
+/* ------------------------------------------------------------ safetensors */
+// safetensors.cpp: F64 tensors and free-form metadata over its format code,
+// for fitted models (fit/fitted_file.cpp) and checkpoints (checkpoint.cpp).
+
+using Metadata = std::vector<std::pair<std::string, std::string>>;
+void st_set_metadata(MlpTensorFile *f, Metadata metadata);
+const Metadata &st_metadata(MlpTensorFile *f);
+void st_add_f64(MlpTensorFile *f, const std::string &name, const std::vector<int64_t> &shape,
+                const std::vector<double> &values);
+std::vector<std::string> st_tensor_names(MlpTensorFile *f);
+bool st_read_f64(MlpTensorFile *f, const std::string &name, std::vector<int64_t> &shape, std::vector<double> &values,
+                 std::string &dtype);
+bool st_read_metadata(const std::string &path, Metadata &metadata, std::string &error);
 
 /* ------------------------------------------------------------------ files */
 

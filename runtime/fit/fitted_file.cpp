@@ -33,19 +33,6 @@
 #include <mutex>
 #include <unordered_map>
 
-namespace mlp::rt {
-// safetensors.cpp: F64 tensors and free-form metadata over its format code.
-using Metadata = std::vector<std::pair<std::string, std::string>>;
-void st_set_metadata(MlpTensorFile *f, Metadata metadata);
-const Metadata &st_metadata(MlpTensorFile *f);
-void st_add_f64(MlpTensorFile *f, const std::string &name, const std::vector<int64_t> &shape,
-                const std::vector<double> &values);
-std::vector<std::string> st_tensor_names(MlpTensorFile *f);
-bool st_read_f64(MlpTensorFile *f, const std::string &name, std::vector<int64_t> &shape, std::vector<double> &values,
-                 std::string &dtype);
-bool st_read_metadata(const std::string &path, Metadata &metadata, std::string &error);
-} // namespace mlp::rt
-
 using namespace mlp::rt;
 using namespace mlp::rt::fit;
 
