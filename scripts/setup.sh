@@ -43,6 +43,9 @@ if [ "${1:-}" = "--with-references" ] && [ ! -d lang/tests/node_modules/vscode-t
     || echo "setup: npm install of vscode-textmate failed; tests/parser/tmgrammar.test will be skipped"
 fi
 
+# --packages-only (after --with-references, if given): stop here, build nothing.
+[ "${2:-${1:-}}" = "--packages-only" ] && exit 0
+
 if [ ! -f build/build.ninja ]; then
   CC=clang-19 CXX=clang++-19 cmake -G Ninja -B build -DCMAKE_BUILD_TYPE=Release \
     -DLLVM_EXTERNAL_LIT=/usr/lib/llvm-19/build/utils/lit/lit.py >/dev/null

@@ -41,6 +41,11 @@ import shutil
 if shutil.which("tmux"):
     config.available_features.add("tmux")
 
+# `REQUIRES: lsan`: gcc's LeakSanitizer runtime (liblsan0, which g++ brings)
+# checks built binaries for leaks when preloaded.
+if os.path.exists("/usr/lib/x86_64-linux-gnu/liblsan.so.0"):
+    config.available_features.add("lsan")
+
 # `REQUIRES: fuzzer`: the libFuzzer targets were built (clang's libFuzzer
 # runtime, Debian's libclang-rt-19-dev, was found when configuring).
 if os.path.exists(os.path.join(config.mlp_tools_dir, "mlp-csv-fuzz")):

@@ -183,6 +183,10 @@ int build(Compilation &c, const std::string &out) {
                                    "-l:libz.a",  // gzip data files; static, so
                                                  // the binary needs no libz
                                    "-lm",
+#ifdef MLP_SANITIZE_LINK
+                                   // the runtime was built with sanitizers
+                                   MLP_SANITIZE_LINK,
+#endif
                                    "-o",
                                    out};
   std::vector<llvm::StringRef> argRefs(args.begin(), args.end());

@@ -26,14 +26,14 @@
 // CHECK:           call @mlp_rt_eval_add(%[[B]], %{{.*}}, %[[XC]])
 
 // LLVM-LABEL:  llvm.func @mlp_main
-// LLVM:          %[[XB:.*]] = llvm.call @malloc
-// LLVM:          %[[YB:.*]] = llvm.call @malloc
+// LLVM:          %[[XB:.*]] = llvm.call @_mlir_memref_to_llvm_alloc
+// LLVM:          %[[YB:.*]] = llvm.call @_mlir_memref_to_llvm_alloc
 // LLVM:          llvm.intr.stacksave
 // LLVM:          llvm.call @mlp_rt_batcher_fill
 // LLVM:          llvm.intr.stackrestore
 // LLVM:          llvm.call @mlp_rt_eval_add
-// LLVM-DAG:      llvm.call @free(%[[XB]])
-// LLVM-DAG:      llvm.call @free(%[[YB]])
+// LLVM-DAG:      llvm.call @_mlir_memref_to_llvm_free(%[[XB]])
+// LLVM-DAG:      llvm.call @_mlir_memref_to_llvm_free(%[[YB]])
 func.func @mlp_main() {
   %t = mlp.csv_read "examples/data/iris.csv" schema "sepal_length:f32,species:str"
   %s = mlp.standardize %t columns "sepal_length"

@@ -15,11 +15,11 @@
 // LLVM-NOT:     {{memref\.|linalg\.|tensor\.|mlp\.}}
 // LLVM-LABEL:   llvm.func @mlp_main
 // LLVM:         llvm.call @mlp_rt_params_parse()
-// LLVM:         %[[A:.*]] = llvm.call @malloc
-// LLVM:         %[[B:.*]] = llvm.call @malloc
+// LLVM:         %[[A:.*]] = llvm.call @_mlir_memref_to_llvm_alloc
+// LLVM:         %[[B:.*]] = llvm.call @_mlir_memref_to_llvm_alloc
 // LLVM:         llvm.call @mlp_rt_fmt_tensor_f32(%{{.*}}, %{{.*}}, %{{.*}}) : (i64, !llvm.ptr, !llvm.ptr) -> ()
-// LLVM-DAG:     llvm.call @free(%[[A]])
-// LLVM-DAG:     llvm.call @free(%[[B]])
+// LLVM-DAG:     llvm.call @_mlir_memref_to_llvm_free(%[[A]])
+// LLVM-DAG:     llvm.call @_mlir_memref_to_llvm_free(%[[B]])
 // LLVM-NOT:     {{memref\.|linalg\.|tensor\.|mlp\.}}
 func.func private @f(%x: tensor<8xf32>, %y: tensor<8xf32>) -> tensor<f32> {
   %0 = mlp.sub %x, %y : tensor<8xf32>
