@@ -37,7 +37,11 @@ std::string Diagnostics::format(SrcRange range, const char *severity,
   auto paint = [&](const char *code, const std::string &text) {
     return color ? std::string("\033[") + code + "m" + text + "\033[0m" : text;
   };
-  std::string where = path_ + ":" + std::to_string(range.begin.line - lineBase_) + ":" +
+  // In a REPL session, an error in an earlier input (its data file changed
+  // since) names the line among all the session's inputs.
+  bool earlier = range.begin.line > 0 && range.begin.line <= lineBase_;
+  std::string where = (earlier ? std::string("<session>") : path_) + ":" +
+                      std::to_string(range.begin.line - (earlier ? 0 : lineBase_)) + ":" +
                       std::to_string(range.begin.col) + ":";
   bool isError = std::string(severity) == "error";
   std::string out = paint("1", where) + " " + paint(isError ? "1;31" : "1;36", std::string(severity) + ":") +

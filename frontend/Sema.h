@@ -107,6 +107,9 @@ public:
   const Diagnostics &diags;
   /// `mlpc repl`: a fn or model declared again replaces the earlier one.
   bool allowRedefinition = false;
+  /// `mlpc repl`: the CSV schemas inferred by earlier checks of the
+  /// session, by file and place of the csv() call.
+  std::map<std::string, CsvSchema> *schemaCache = nullptr;
   Annotations mainNotes;
   std::vector<Global> globals;
   /// A deque: instances are added while others are being checked.

@@ -239,8 +239,19 @@ Type Sema::checkCsv(const Expr &e) {
   std::string problem = dataFileProblem(file);
   if (!problem.empty())
     error(*path, problem);
-  if (!inferCsvSchema(file, options, inferred, problem))
-    error(types && problem.find("is given type") != std::string::npos ? *types : *path, problem);
+  // In a REPL session a statement keeps the schema it was first checked
+  // with (the store holds the table read then), and a large file is read
+  // once, not again with every later input.
+  std::string key = file + '\0' + std::to_string(e.range.begin.line) + ':' +
+                    std::to_string(e.range.begin.col);
+  if (schemaCache && schemaCache->count(key)) {
+    inferred = schemaCache->at(key);
+  } else {
+    if (!inferCsvSchema(file, options, inferred, problem))
+      error(types && problem.find("is given type") != std::string::npos ? *types : *path, problem);
+    if (schemaCache)
+      (*schemaCache)[key] = inferred;
+  }
   if (types) {
     std::vector<std::string> names;
     for (const CsvColumn &c : inferred.columns)

@@ -12,6 +12,7 @@
 #include "frontend/Parser.h"
 #include "frontend/Pipeline.h"
 #include "frontend/Sema.h"
+#include "runtime/csv.h"
 #include "runtime/mlp_runtime.h"
 #include "tools/LineInput.h"
 
@@ -174,6 +175,7 @@ public:
     nextSlot = 0;
     names.clear();
     columns.clear();
+    schemas.clear();
     mlp_rt_repl_clear();
   }
 
@@ -189,6 +191,7 @@ private:
   size_t stmts = 0;           // their statements
   std::map<int, StoredValue> stored;
   int64_t nextSlot = 0;
+  std::map<std::string, CsvSchema> schemas;  // Sema::schemaCache
   /// Every input's code: a runtime object may point into it (a constant).
   std::vector<std::shared_ptr<void>> programs;
   std::set<std::string> names;                          // for Tab
@@ -221,6 +224,7 @@ bool Session::eval(const std::string &input, const std::string &path,
       return true;  // only comments
     sema = std::make_unique<Sema>(program, diags);
     sema->allowRedefinition = true;
+    sema->schemaCache = &schemas;
     sema->check();
   } catch (const CompileError &) {
     return false;
