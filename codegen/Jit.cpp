@@ -36,8 +36,12 @@ MainFunction jitCompile(ModuleOp module, std::shared_ptr<void> &code) {
   auto machine = hostMachine();
   if (!machine)
     return nullptr;
+  // options.transformer is a function_ref: the function must outlive create()
+  // (ASan found the temporary this once was).
+  std::function<llvm::Error(llvm::Module *)> optimize =
+      makeOptimizingTransformer(3, 0, machine.get());
   ExecutionEngineOptions options;
-  options.transformer = makeOptimizingTransformer(3, 0, machine.get());
+  options.transformer = optimize;
   auto engine = ExecutionEngine::create(module, options);
   if (!engine) {
     llvm::errs() << "error: JIT compilation failed: "
@@ -53,7 +57,7 @@ MainFunction jitCompile(ModuleOp module, std::shared_ptr<void> &code) {
   return reinterpret_cast<MainFunction>(*main);
 }
 
-int runJit(ModuleOp module, const std::vector<std::string> &args) {
+MLP_CALLS_JIT_CODE int runJit(ModuleOp module, const std::vector<std::string> &args) {
   std::shared_ptr<void> code;
   MainFunction main = jitCompile(module, code);
   if (!main)

@@ -37,6 +37,15 @@ int runJit(mlir::ModuleOp module, const std::vector<std::string> &args);
 /// null after printing why. The code lives as long as `code` does (`mlpc
 /// repl` keeps every input's). The caller starts the runtime (mlp_rt_init).
 using MainFunction = void (*)();
+
+/// On a function that calls a MainFunction: UBSan's -fsanitize=function
+/// (in MLP_SANITIZE builds) would read a type signature in front of the
+/// callee, which JIT-compiled code does not have.
+#if defined(__clang__)
+#define MLP_CALLS_JIT_CODE [[clang::no_sanitize("function")]]
+#else
+#define MLP_CALLS_JIT_CODE
+#endif
 MainFunction jitCompile(mlir::ModuleOp module, std::shared_ptr<void> &code);
 
 /// Writes an LLVM-dialect module as textual LLVM IR (for emit --stage llvm).

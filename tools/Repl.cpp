@@ -299,7 +299,7 @@ bool Session::eval(const std::string &input, const std::string &path,
   return true;
 }
 
-bool Session::run(MainFunction main, double &seconds) {
+MLP_CALLS_JIT_CODE bool Session::run(MainFunction main, double &seconds) {
   auto start = std::chrono::steady_clock::now();
   fflush(stdout);
   if (sigsetjmp(g_runJump, 1) != 0) {

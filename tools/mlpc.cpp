@@ -171,7 +171,11 @@ int build(Compilation &c, const std::string &out) {
   if (failed(mlp::emitObjectFile(*module, std::string(object))))
     return 1;
   std::string lib = libraryDir();
+#ifdef MLP_SANITIZE_LINKER
+  auto cxx = llvm::sys::findProgramByName(MLP_SANITIZE_LINKER);
+#else
   auto cxx = llvm::sys::findProgramByName("c++");
+#endif
   if (!cxx) {
     printError("no C++ linker ('c++') found on PATH\n");
     return 1;
