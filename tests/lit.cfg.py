@@ -41,9 +41,16 @@ import shutil
 if shutil.which("tmux"):
     config.available_features.add("tmux")
 
+# `UNSUPPORTED: asan`: a build with MLP_SANITIZE (scripts/test-sanitized.sh),
+# whose programs cannot run under `ulimit -v` or take a preloaded LSan.
+sanitized = getattr(config, "mlp_sanitize", "").upper() in ("ON", "1", "TRUE", "YES")
+if sanitized:
+    config.available_features.add("asan")
+
 # `REQUIRES: lsan`: gcc's LeakSanitizer runtime (liblsan0, which g++ brings)
-# checks built binaries for leaks when preloaded.
-if os.path.exists("/usr/lib/x86_64-linux-gnu/liblsan.so.0"):
+# checks built binaries for leaks when preloaded (not into ASan's programs,
+# which check for leaks themselves).
+if os.path.exists("/usr/lib/x86_64-linux-gnu/liblsan.so.0") and not sanitized:
     config.available_features.add("lsan")
 
 # `REQUIRES: fuzzer`: the libFuzzer targets were built (clang's libFuzzer
