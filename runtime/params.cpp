@@ -163,7 +163,14 @@ Param *find_flag(std::string_view flag_name) {
   return find_param(n);
 }
 
+std::string usage_synopsis();
+
+/// A bad command line: the usage synopsis, as argparse shows it, then the
+/// error (exit status 2).
 [[noreturn]] void usage_error(const std::string &message) {
+  std::fflush(stdout);
+  std::string synopsis = usage_synopsis();
+  std::fwrite(synopsis.data(), 1, synopsis.size(), stderr);
   die(message + " (run with --help to list the options)", 2);
 }
 
@@ -203,8 +210,8 @@ std::string upper(std::string_view s) {
   return r;
 }
 
-/// argparse-style usage: a synopsis wrapped at 80 columns, then a table.
-void print_usage() {
+/// `usage: prog [--lr F32] ...`, wrapped at 80 columns, with its newline.
+std::string usage_synopsis() {
   std::string out = "usage: " + program_name();
   const size_t indent = out.size() + 1;
   size_t line_start = 0;
@@ -218,7 +225,12 @@ void print_usage() {
     }
     out += " " + item;
   }
-  out += "\n\noptions:\n";
+  return out + "\n";
+}
+
+/// argparse-style usage: the synopsis, then a table of the options.
+void print_usage() {
+  std::string out = usage_synopsis() + "\noptions:\n";
 
   std::vector<std::pair<std::string, std::string>> rows;
   rows.emplace_back("-h, --help", "show this help and exit");

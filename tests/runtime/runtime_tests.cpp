@@ -166,11 +166,19 @@ void check_dump(const std::vector<std::string> &flags, const std::string &want, 
 
 const char *kHint = " (run with --help to list the options)\n";
 
+/// A bad command line: exit status 2, the usage synopsis (as argparse) and
+/// then the one error line on stderr, nothing on stdout.
+void check_usage_error(const Run &r, const std::string &message, const std::string &what) {
+  std::string error = "error: " + message + kHint;
+  size_t synopsis = r.err.size() > error.size() ? r.err.size() - error.size() : 0;
+  check(r.err.rfind("usage: ", 0) == 0, what + ": the usage first", "  got " + escaped(r.err));
+  check_exit(r, 2, r.err.substr(0, synopsis) + error, what);
+  check_eq(r.out, "", what + ": nothing on stdout");
+}
+
 void check_usage_error(const std::vector<std::string> &flags, const std::string &message,
                        const std::string &what) {
-  Run r = parse_and_dump(flags);
-  check_exit(r, 2, "error: " + message + kHint, what);
-  check_eq(r.out, "", what + ": nothing on stdout");
+  check_usage_error(parse_and_dump(flags), message, what);
 }
 
 void test_params() {
@@ -291,8 +299,7 @@ void test_params() {
       mlp_rt_param_declare("data", "str", nullptr);
       mlp_rt_params_parse();
     });
-    check_exit(r, 2, std::string("error: missing required option --data <str>") + kHint,
-               "params: required param left out");
+    check_usage_error(r, "missing required option --data <str>", "params: required param left out");
   }
 
   // Compiler bugs: exit status 1.
@@ -743,9 +750,9 @@ void test_kernels() {
   // --threads is checked like a param.
   for (const char *bad : {"abc", "-1"}) {
     Run r = run_child({"prog", "--threads", bad}, [] { mlp_rt_params_parse(); });
-    check_exit(r, 2, std::string("error: invalid value '") + bad +
-                         "' for --threads: expected a count of threads, 0 for every core (run with --help to list the options)\n",
-               std::string("kernels: --threads ") + bad);
+    check_usage_error(r, std::string("invalid value '") + bad +
+                             "' for --threads: expected a count of threads, 0 for every core",
+                      std::string("kernels: --threads ") + bad);
   }
 }
 
