@@ -62,7 +62,9 @@ const char *commandHelp(const std::string &command) {
            "Compiles FILE with the JIT and runs it. The flags after FILE are the\n"
            "program's: each `param` is a flag (--lr 0.02 or --lr=0.02; a bool flag\n"
            "alone means true); --threads sets the threads kernels use (default:\n"
-           "every core). `mlpc run FILE --help` lists FILE's params and defaults.\n"
+           "every core); a program that trains with `checkpoint = \"dir\"` takes\n"
+           "--resume, to go on from its last checkpoint, and every training\n"
+           "program takes --keep_nan. `mlpc run FILE --help` lists FILE's flags.\n"
            "Exit status: the program's; 1 for a compile or run-time error, 2 for a\n"
            "bad flag.\n";
   if (command == "build")
