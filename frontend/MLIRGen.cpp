@@ -255,10 +255,15 @@ void MLIRGen::genStmt(const Stmt &s, bool topLevel) {
     bindName(0, GenValue::tensor(v));
     return;
   }
-  case StmtKind::Print:
-    genPrint(gen(*s.value), l);
+  case StmtKind::Print: {
+    GenValue v = gen(*s.value);
+    if (typeOf(*s.value).kind == Type::Table)  // as pandas prints a DataFrame
+      rtCall("mlp_rt_fmt_table", {}, {v.value}, l);
+    else
+      genPrint(v, l);
     b.create<mlir::mlp::PrintLineOp>(l);
     return;
+  }
   case StmtKind::Expr:
     if (topLevel && repl && repl->show)
       return showValue(*s.value);

@@ -139,7 +139,7 @@ void MLIRGen::showValue(const Expr &e) {
   text((e.kind == ExprKind::Name ? e.name : std::string("-")) + " : " + type);
   switch (v.kind) {
   case GenValue::Handle:
-    if (t.kind == Type::Table) {
+    if (t.kind == Type::Table) {  // as `print t` shows it
       text(" =");
       b.create<ops::PrintLineOp>(l);
       rtCall("mlp_rt_fmt_table", {}, {v.value}, l);

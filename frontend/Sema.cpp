@@ -371,8 +371,8 @@ void Sema::checkPrint(const Stmt &s) {
   if (t.kind == Type::Unit)
     error(*s.value, "this expression has no value to print");
   bool fitted = t.kind == Type::Trained && !t.trained->estimator.empty();
-  if (t.kind == Type::Table || (t.kind == Type::Trained && !fitted) ||
-      t.kind == Type::History || t.kind == Type::Model)
+  if ((t.kind == Type::Trained && !fitted) || t.kind == Type::History ||
+      t.kind == Type::Model)
     unsupported(s.value->range, "printing " + t.str());
 }
 

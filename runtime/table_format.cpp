@@ -1,9 +1,10 @@
 /// \file table_format.cpp
-/// A table as text, the way pandas prints a DataFrame: the row number, then
-/// each column right-aligned under its name, floats of a column with one
+/// A table as text, the way pandas prints a DataFrame: the row number
+/// (left-aligned), then each column right-aligned under its name, floats of a column with one
 /// common number of decimals. Long tables show their first and last five
 /// rows around a `...` row; wide ones their first and last columns around a
-/// `...` column; either way a `[rows x columns]` line ends the text.
+/// `...` column; either way a `[rows x columns]` line ends the text. An
+/// empty table is `Empty DataFrame`, its columns and `Index: []`.
 
 #include "runtime/mlp_runtime.h"
 #include "runtime/pipeline.h"
@@ -61,6 +62,12 @@ std::vector<std::string> cells(const Column &c, const std::vector<int64_t> &rows
 
 extern "C" void mlp_rt_fmt_table(MlpTable *t_arg) {
   const MlpTable &t = checked(t_arg, "mlp_rt_fmt_table");
+  if (t.rows == 0) {  // as pandas says it
+    std::vector<std::string> names;
+    for (const auto &c : t.columns) names.push_back(c->name);
+    line_buffer() += "Empty DataFrame\nColumns: [" + join(names) + "]\nIndex: []";
+    return;
+  }
   std::vector<int64_t> rows;
   bool elideRows = t.rows > 2 * kEdgeRows;
   for (int64_t r = 0; r < t.rows; ++r)
@@ -109,16 +116,19 @@ extern "C" void mlp_rt_fmt_table(MlpTable *t_arg) {
     if (dots) {  // the `...` row comes before the last five
       for (size_t k = 0; k < shown.size(); ++k) {
         if (k) out += "  ";
-        pad(k == 0 ? std::string("..") : "...", shown[k] == SIZE_MAX ? 3 : widths[shown[k]]);
+        if (k == 0) out += ".." + std::string(widths[0] - 2, ' ');
+        else pad("...", shown[k] == SIZE_MAX ? 3 : widths[shown[k]]);
       }
       out += '\n';
     }
     for (size_t k = 0; k < shown.size(); ++k) {
       if (k) out += "  ";
       if (shown[k] == SIZE_MAX) pad(line == 0 ? "" : "...", 3);
+      else if (k == 0) // the row numbers are left-aligned, as pandas has them
+        out += columns[0][line] + std::string(widths[0] - columns[0][line].size(), ' ');
       else pad(columns[shown[k]][line], widths[shown[k]]);
     }
   }
-  if (elideRows || shown.size() < columns.size() || t.rows == 0)
+  if (elideRows || shown.size() < columns.size())
     out += "\n\n[" + std::to_string(t.rows) + " rows x " + std::to_string(t.columns.size()) + " columns]";
 }
