@@ -26,8 +26,9 @@ using namespace mlir::mlp;
 
 namespace {
 
-/// Declares the module's params (`mlp.params`: [name, type, default] each)
-/// at the top of mlp_main, then parses the command line. The declarations
+/// Declares the module's params (`mlp.params`: [name, type, default] each,
+/// then the minimum and its meaning where the program needs one) at the top
+/// of mlp_main, then parses the command line. The declarations
 /// live on the module so a param no code reads is still a flag.
 void declareParams(ModuleOp module) {
   auto main = module.lookupSymbol<func::FuncOp>("mlp_main");
@@ -40,7 +41,9 @@ void declareParams(ModuleOp module) {
       SmallVector<Value> args;
       for (auto text : param.getAsRange<StringAttr>())
         args.push_back(stringPointer(b, loc, text.getValue()));
-      callRuntime(b, loc, "mlp_rt_param_declare", {}, args);
+      callRuntime(b, loc, "mlp_rt_param_declare", {}, ValueRange(args).take_front(3));
+      if (args.size() == 5)
+        callRuntime(b, loc, "mlp_rt_param_at_least", {}, {args[0], args[3], args[4]});
     }
   callRuntime(b, loc, "mlp_rt_params_parse", {}, {});
 }

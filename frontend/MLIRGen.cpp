@@ -248,7 +248,13 @@ void MLIRGen::genStmt(const Stmt &s, bool topLevel) {
       bindName(0, str);
       return;
     }
-    paramDecls.push_back(b.getStrArrayAttr({s.name(), elemName(g.type.elem), text}));
+    SmallVector<StringRef> decl = {s.name(), elemName(g.type.elem), text};
+    auto minimum = sema.paramMinimums.find(firstGlobal);
+    if (minimum != sema.paramMinimums.end()) {
+      decl.push_back(minimum->second.first);
+      decl.push_back(minimum->second.second);
+    }
+    paramDecls.push_back(b.getStrArrayAttr(decl));
     Value v = b.create<mlir::mlp::ParamOp>(l, tensorType(g.type),
                                            b.getStringAttr(s.name()),
                                            b.getStringAttr(text));

@@ -116,6 +116,9 @@ public:
   std::deque<FnInstance> instances;
   /// The params in declaration order (global ids).
   std::vector<int> params;
+  /// Params whose flag must be at least a value (a param as train's
+  /// epochs): global id -> {minimum, what it is} for the runtime's message.
+  std::map<int, std::pair<std::string, std::string>> paramMinimums;
   /// The global id of the first name each top-level statement binds.
   std::unordered_map<const Stmt *, int> stmtGlobals;
   /// What each `train` statement trains.

@@ -1348,6 +1348,13 @@ void Sema::checkTrain(const Stmt &s) {
   if (!epochs.isScalar() || isFloatElem(epochs.elem) || !isNumeric(epochs.elem))
     error(need("epochs"), "epochs must be an integer, got " + epochs.str());
   info->epochs = &need("epochs");
+  // `epochs = epochs` (a param): --epochs 0 is rejected with the flags.
+  if (auto use = ctx->notes->globals.find(info->epochs); use != ctx->notes->globals.end() &&
+                                                         globals[use->second].param) {
+    if (constant(*info->epochs) && *constant(*info->epochs) < 1)
+      error(*info->epochs, "epochs must be at least 1");
+    paramMinimums[use->second] = {"1", "the number of epochs"};
+  }
   if (settings.count("batch")) {
     info->batch = constInt(*settings["batch"]->value, "batch");
     if (info->batch < 1)

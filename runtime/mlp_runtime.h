@@ -56,6 +56,11 @@ void mlp_rt_finish(void);
 /// An unknown type or a default that does not parse as the type is a compiler
 /// bug: it fails with exit status 1. Declaring a name again replaces it.
 void mlp_rt_param_declare(const char *name, const char *type, const char *default_text);
+/// A declared param's flag must be at least `minimum` (a number as text):
+/// a smaller value is a usage error that says `meaning` ("the number of
+/// epochs") must be at least that. The compiler adds this where a param
+/// sets a count that must be positive (train's epochs).
+void mlp_rt_param_at_least(const char *name, const char *minimum, const char *meaning);
 
 /// Parses the flags stored by mlp_rt_init against the declared params.
 /// Generated code calls it once after the last declaration, even when the

@@ -59,6 +59,11 @@ struct Param {
   std::string default_text;
   bool has_value = false; ///< from the default or from a flag
   Value value;
+  /// The smallest value the program accepts (mlp_rt_param_at_least), and
+  /// what the param is, for the message.
+  bool has_minimum = false;
+  double minimum = 0;
+  std::string meaning;
 };
 
 /// Declaration order is kept for `--help`; there are few params, so a linear
@@ -164,6 +169,13 @@ Param *find_flag(std::string_view flag_name) {
 }
 
 std::string usage_synopsis();
+
+/// `1`, `0.5`: a minimum as the message shows it.
+std::string fmt_minimum(double v) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", v);
+  return text;
+}
 
 /// A bad command line: the usage synopsis, as argparse shows it, then the
 /// error (exit status 2).
@@ -293,6 +305,14 @@ extern "C" void mlp_rt_param_declare(const char *name, const char *type, const c
   else g_params.push_back(std::move(fresh));
 }
 
+extern "C" void mlp_rt_param_at_least(const char *name, const char *minimum, const char *meaning) {
+  Param *p = find_param(name ? name : "");
+  if (!p) die("internal error: mlp_rt_param_at_least: no param '" + std::string(name ? name : "") + "'", 1);
+  p->has_minimum = true;
+  p->minimum = std::strtod(minimum ? minimum : "0", nullptr);
+  p->meaning = meaning ? meaning : "";
+}
+
 extern "C" void mlp_rt_params_parse(void) {
   // Start from the defaults each time, so parsing twice (the REPL) is harmless.
   for (Param &p : g_params) {
@@ -355,6 +375,10 @@ extern "C" void mlp_rt_params_parse(void) {
     std::string why;
     if (!parse_value(p->type, value, parsed, why))
       usage_error("invalid value '" + value + "' for --" + flag + ": " + why);
+    bool integer = p->type == ParamType::I32 || p->type == ParamType::I64;
+    if (p->has_minimum && (integer ? static_cast<double>(parsed.i) : parsed.f) < p->minimum)
+      usage_error("invalid value '" + value + "' for --" + flag + ": " + p->meaning + " must be at least " +
+                  fmt_minimum(p->minimum));
     p->value = std::move(parsed);
     p->has_value = true;
   }
