@@ -145,8 +145,20 @@ void MLIRGen::showValue(const Expr &e) {
       rtCall("mlp_rt_fmt_table", {}, {v.value}, l);
     }
     break;
-  case GenValue::Model:
-    break;  // its parameters are many; its type says what it is
+  case GenValue::Model: {  // its size and how its training ended
+    int64_t count = 0;
+    for (const auto &param : t.trained->params) {
+      int64_t n = 1;
+      for (int64_t d : param.second)
+        n *= d;
+      count += n;
+    }
+    text(" (" + std::to_string(count) + " parameters");
+    if (v.value)
+      rtCall("mlp_rt_fmt_history_summary", {}, {v.value}, l);
+    text(")");
+    break;
+  }
   case GenValue::Report:
   case GenValue::Fitted:
     text(" =");

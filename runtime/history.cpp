@@ -140,6 +140,16 @@ extern "C" void mlp_rt_history_epoch_done(MlpHistory *h_arg, int64_t epoch) {
   }
 }
 
+extern "C" void mlp_rt_fmt_history_summary(MlpHistory *h_arg) {
+  const MlpHistory &h = checked(h_arg, "mlp_rt_fmt_history_summary");
+  int64_t last = -1;  // the last epoch that recorded anything
+  for (const Series &s : h.series)
+    for (size_t e = 0; e < s.recorded.size(); ++e)
+      if (s.recorded[e]) last = std::max(last, static_cast<int64_t>(e));
+  if (last < 0) return;
+  line_buffer() += ", " + std::to_string(last + 1) + (last ? " epochs: " : " epoch: ") + values_text(h, last);
+}
+
 extern "C" void mlp_rt_history_batch_done(MlpHistory *h_arg, int64_t epoch, int64_t batch,
                                           int64_t batches, double loss, int64_t rows) {
   MlpHistory &h = checked(h_arg, "mlp_rt_history_batch_done");
