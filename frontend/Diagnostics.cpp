@@ -31,6 +31,12 @@ bool colorDiagnostics() {
   return color;
 }
 
+void printError(const std::string &message) {
+  fputs(colorDiagnostics() ? "\033[1;31merror:\033[0m " : "error: ", stderr);
+  fputs(message.c_str(), stderr);
+  fputc('\n', stderr);
+}
+
 std::string Diagnostics::format(SrcRange range, const char *severity,
                                 const std::string &message) const {
   const bool color = colorDiagnostics();

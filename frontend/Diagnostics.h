@@ -18,6 +18,10 @@ struct CompileError : std::runtime_error {
 /// Whether diagnostics on stderr get colours: a terminal, no NO_COLOR.
 bool colorDiagnostics();
 
+/// `error: <message>` on stderr for an error with no place in the source (a
+/// file that cannot be opened, a failed link), "error:" coloured as above.
+void printError(const std::string &message);
+
 class Diagnostics {
 public:
   /// `lineBase`: lines of `source` before the text `path` names (a REPL

@@ -11,6 +11,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 
 namespace mlp {
 
@@ -147,6 +148,9 @@ public:
   /// or index) carrying `inits`.
   mlir::scf::ForOp countedLoop(mlir::Value count, mlir::ValueRange inits,
                                mlir::Location l, mlir::Value from = {});
+  /// A bool flag every program of a kind has (--keep_nan, --resume), off by
+  /// default: declared on the module once, read here (an i32).
+  mlir::Value builtinFlag(llvm::StringRef name, mlir::Location l);
   /// Calls a runtime service (mlp.rt_call); returns its result, if any.
   mlir::Value rtCall(llvm::StringRef callee, mlir::TypeRange results,
                      mlir::ValueRange args, mlir::Location l);
@@ -204,7 +208,8 @@ public:
   llvm::DenseMap<mlir::Value, double> literals;
   /// [name, type, default] of every param, for the module's mlp.params.
   llvm::SmallVector<mlir::Attribute> paramDecls;
-  bool keepNanDeclared = false, resumeDeclared = false;
+  /// The flags builtinFlag declared on this module.
+  std::set<std::string> builtinFlags;
   /// While a model's forward is generated: the batch size tensorType puts
   /// in front of every per-example shape, the model, its parameters.
   int64_t batchPrefix = 0;

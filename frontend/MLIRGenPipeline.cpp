@@ -52,6 +52,12 @@ scf::ForOp MLIRGen::countedLoop(Value count, ValueRange inits, Location l,
   return b.create<scf::ForOp>(l, from, count, one, inits);
 }
 
+Value MLIRGen::builtinFlag(StringRef name, Location l) {
+  if (builtinFlags.insert(name.str()).second)
+    paramDecls.push_back(b.getStrArrayAttr({name, "bool", "false"}));
+  return rtCall("mlp_rt_param_bool", b.getI32Type(), {str(name, l)}, l);
+}
+
 Value MLIRGen::rtCall(StringRef callee, TypeRange results, ValueRange args,
                       Location l) {
   auto call = b.create<ops::RuntimeCallOp>(l, results, b.getStringAttr(callee),
@@ -781,11 +787,7 @@ void MLIRGen::genTrain(const Stmt &s) {
   Value history = rtCall("mlp_rt_history_new", ptrType(),
                          {str(info.model, l), epochCount}, l);
   // --keep_nan: go on training when the loss is not a number.
-  if (!keepNanDeclared) {
-    paramDecls.push_back(b.getStrArrayAttr({"keep_nan", "bool", "false"}));
-    keepNanDeclared = true;
-  }
-  Value keepNan = rtCall("mlp_rt_param_bool", b.getI32Type(), {str("keep_nan", l)}, l);
+  Value keepNan = builtinFlag("keep_nan", l);
   func::FuncOp vg = valueAndGradFunction(info);
   Value checkpointDir, firstEpoch;
   if (info.checkpoint) {
@@ -1162,11 +1164,7 @@ void MLIRGen::genPlot(const Stmt &s) {
 /// them (returned as an index; 0 without a checkpoint).
 Value MLIRGen::resumeTraining(const Stmt &s, Value dir, Value history, Value epochCount,
                               SmallVector<Value> &state, Location l) {
-  if (!resumeDeclared) {
-    paramDecls.push_back(b.getStrArrayAttr({"resume", "bool", "false"}));
-    resumeDeclared = true;
-  }
-  Value resume = rtCall("mlp_rt_param_bool", b.getI32Type(), {str("resume", l)}, l);
+  Value resume = builtinFlag("resume", l);
   Value file = rtCall("mlp_rt_checkpoint_open", ptrType(),
                       {dir, str(s.name(), l), history, resume, i64((int64_t)state.size(), l)}, l);
   Value done = rtCall("mlp_rt_checkpoint_epochs", b.getI64Type(), {file}, l);

@@ -147,12 +147,6 @@ std::string trim(const std::string &s) {
   return s.substr(b, e - b + 1);
 }
 
-void printError(const std::string &message) {
-  fputs(colorDiagnostics() ? "\033[1;31merror:\033[0m " : "error: ", stderr);
-  fputs(message.c_str(), stderr);
-  fputc('\n', stderr);
-}
-
 class Session {
 public:
   enum class Mode { Run, Type, IR };

@@ -22,7 +22,6 @@
 #include "llvm/Support/Program.h"
 #include "llvm/Support/raw_ostream.h"
 
-#include <cstdarg>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -44,15 +43,7 @@ const char *kUsage =
     "`mlpc COMMAND --help` describes a command. Diagnostics are coloured on a\n"
     "terminal; NO_COLOR=1 turns that off.\n";
 
-/// `error: ...` on stderr, "error:" in bold red on a terminal (as the
-/// diagnostics and the runtime print it).
-[[gnu::format(printf, 1, 2)]] void printError(const char *format, ...) {
-  fputs(mlp::colorDiagnostics() ? "\033[1;31merror:\033[0m " : "error: ", stderr);
-  va_list args;
-  va_start(args, format);
-  vfprintf(stderr, format, args);
-  va_end(args);
-}
+using mlp::printError;
 
 /// `mlpc COMMAND --help`.
 const char *commandHelp(const std::string &command) {
@@ -105,8 +96,7 @@ struct Compilation {
 bool frontEnd(const std::string &path, Compilation &c, bool checkTypes = true) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    printError("cannot open '%s': %s\n", path.c_str(),
-            strerror(errno));
+    printError("cannot open '" + path + "': " + strerror(errno));
     return false;
   }
   std::stringstream text;
@@ -142,7 +132,7 @@ mlir::OwningOpRef<mlir::ModuleOp> compile(mlir::MLIRContext &context,
   mlir::SourceMgrDiagnosticHandler handler(sources, &context);
   auto module = mlp::generateMLIR(context, *c.sema);
   if (failed(mlir::verify(*module))) {
-    printError("internal compiler error: invalid IR generated\n");
+    printError("internal compiler error: invalid IR generated");
     module->print(llvm::errs());
     return nullptr;
   }
@@ -167,7 +157,7 @@ int build(Compilation &c, const std::string &out) {
     return 1;
   llvm::SmallString<128> object;
   if (llvm::sys::fs::createTemporaryFile("mlpc", "o", object)) {
-    printError("cannot create a temporary file\n");
+    printError("cannot create a temporary file");
     return 1;
   }
   if (failed(mlp::emitObjectFile(*module, std::string(object))))
@@ -179,7 +169,7 @@ int build(Compilation &c, const std::string &out) {
   auto cxx = llvm::sys::findProgramByName("c++");
 #endif
   if (!cxx) {
-    printError("no C++ linker ('c++') found on PATH\n");
+    printError("no C++ linker ('c++') found on PATH");
     return 1;
   }
   std::vector<std::string> args = {*cxx,
@@ -201,8 +191,7 @@ int build(Compilation &c, const std::string &out) {
                                      &error);
   llvm::sys::fs::remove(object);
   if (rc != 0) {
-    printError("linking %s failed%s%s\n", out.c_str(),
-            error.empty() ? "" : ": ", error.c_str());
+    printError("linking " + out + " failed" + (error.empty() ? "" : ": " + error));
     return 1;
   }
   return 0;
