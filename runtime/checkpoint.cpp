@@ -16,7 +16,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fmt/format.h>
+#include <cstdlib>
 
 using namespace mlp::rt;
 
@@ -29,21 +29,20 @@ std::string checkpoint_path(const char *dir, const char *name) {
 }
 
 /// The history as JSON: {"loss": [0.5, null, ...], ...}, null where an epoch
-/// recorded nothing. Values keep every bit (%.17g).
+/// recorded nothing, "nan" / "inf" / "-inf" for a value JSON has no number
+/// for. Numbers keep every bit (nlohmann writes the shortest exact form).
 std::string history_json(const MlpHistory &h) {
-  std::string out = "{";
-  for (size_t i = 0; i < h.series.size(); ++i) {
-    const MlpHistory::Series &s = h.series[i];
-    Json name = s.name;
-    out += (i ? "," : "") + name.dump() + ":[";
+  Json out = Json::object();
+  for (const MlpHistory::Series &s : h.series) {
+    Json &values = out[s.name] = Json::array();
     for (size_t e = 0; e < s.values.size(); ++e) {
-      if (e) out += ",";
-      bool number = s.recorded[e] && std::isfinite(s.values[e]);
-      out += !s.recorded[e] ? "null" : number ? fmt::format("{:.17g}", s.values[e]) : "\"nan\"";
+      double v = s.values[e];
+      if (!s.recorded[e]) values.push_back(nullptr);
+      else if (std::isfinite(v)) values.push_back(v);
+      else values.push_back(std::isnan(v) ? "nan" : v > 0 ? "inf" : "-inf");
     }
-    out += "]";
   }
-  return out + "}";
+  return out.dump();
 }
 
 /// Restores what history_json wrote; false if it is not that.
@@ -59,7 +58,8 @@ bool restore_history(MlpHistory &h, const std::string &text) {
     for (const Json &v : values) {
       s.recorded.push_back(!v.is_null());
       if (v.is_number()) s.values.push_back(v.get<double>());
-      else if (v.is_null() || v == "nan") s.values.push_back(NAN);
+      else if (v.is_null()) s.values.push_back(NAN);
+      else if (v == "nan" || v == "inf" || v == "-inf") s.values.push_back(std::strtod(v.get<std::string>().c_str(), nullptr));
       else return false;
     }
     // A series has a place for each epoch of this run (which may have more

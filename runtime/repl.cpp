@@ -124,16 +124,14 @@ extern "C" int64_t mlp_rt_repl_dim(int64_t id, int64_t axis) {
 }
 
 extern "C" void mlp_rt_repl_store_ptr(int64_t id, const void *object) {
-  Stored s;
+  Stored &s = store()[id] = Stored{};
   s.object = object;
-  store()[id] = std::move(s);
 }
 
 extern "C" void mlp_rt_repl_store_str(int64_t id, const char *text) {
-  Stored s;
+  Stored &s = store()[id] = Stored{};
   s.text = text ? text : "";
-  store()[id] = std::move(s);
-  store()[id].object = store()[id].text.c_str();
+  s.object = s.text.c_str();  // the string lives in the store
 }
 
 extern "C" const void *mlp_rt_repl_load_ptr(int64_t id) { return slot(id, "mlp_rt_repl_load_ptr").object; }
