@@ -35,4 +35,19 @@ def MlpFuseElementwise : Pass<"mlp-fuse-elementwise", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }
 
+def MlpLowerToLoops : Pass<"mlp-lower-to-loops", "mlir::func::FuncOp"> {
+  let summary = "Lower linalg ops on buffers to loops, large ones' outer loop parallel";
+  let description = [{
+    As convert-linalg-to-loops, except that an op of at least 2^15 iterations
+    whose outermost loop is a parallel iterator gets an `scf.parallel` for
+    that loop (the inner ones stay `scf.for`). scf-to-openmp turns it into an
+    OpenMP worksharing loop, which the runtime runs on its thread pool. Only
+    the outer loop: each thread then runs whole rows, whose inner loops LLVM
+    vectorizes, and a row reduction stays in one thread (results do not
+    depend on the thread count).
+  }];
+  let dependentDialects = ["mlir::affine::AffineDialect", "mlir::arith::ArithDialect",
+                           "mlir::memref::MemRefDialect", "mlir::scf::SCFDialect"];
+}
+
 #endif // MLP_CODEGEN_PASSES

@@ -12,6 +12,7 @@ packages=(cmake ninja-build ccache clang-19 g++ python3
           libmlir-19-dev mlir-19-tools llvm-19-dev llvm-19-tools
           libantlr4-runtime-dev antlr4 libeigen3-dev libfmt-dev
           zlib1g-dev libzstd-dev nlohmann-json3-dev libedit-dev dataset-fashion-mnist
+          libxsmm-dev  # small-GEMM kernels generated for the CPU (runtime/kernels.cpp)
           librsvg2-2)  # plots to .png (loaded when one is written; the tests write them)
 if [ "${1:-}" = "--with-references" ]; then
   packages+=(python3-numpy python3-torch python3-pandas python3-sklearn libclang-rt-19-dev

@@ -3,6 +3,7 @@
 #include "codegen/Pipeline.h"
 #include "passes/Passes.h"
 
+#include "mlir/Conversion/SCFToOpenMP/SCFToOpenMP.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 #include "mlir/Transforms/Passes.h"
@@ -15,6 +16,8 @@ int main(int argc, char **argv) {
   mlir::registerTransformsPasses();
   // To look at the buffers of `mlpc emit --stage linalg` output.
   mlir::bufferization::registerBufferizationPasses();
+  // To show what mlp-lower-to-loops' parallel loops become.
+  mlir::registerPass([] { return mlir::createConvertSCFToOpenMPPass(); });
   mlir::PassPipelineRegistration<>(
       "mlp-to-linalg", "mlpc's mlp and linalg steps",
       [](mlir::OpPassManager &pm) {

@@ -178,6 +178,9 @@ int build(Compilation &c, const std::string &out) {
                                    lib + "/libmlprt.a",
                                    "-l:libz.a",  // gzip data files; static, so
                                                  // the binary needs no libz
+                                   "-l:libxsmm.a",  // small GEMMs (kernels.cpp)
+                                   "-l:libxsmmnoblas.a",
+                                   "-ldl",
                                    "-lm",
 #ifdef MLP_SANITIZE_LINK
                                    // the runtime was built with sanitizers

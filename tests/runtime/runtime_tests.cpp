@@ -10,6 +10,8 @@
 
 #include "runtime/mlp_runtime.h"
 
+#include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -667,6 +669,16 @@ void test_tensors() {
 
 /* ------------------------------------------------------------------ kernels */
 
+// The libomp entry points runtime/openmp.cpp implements (as libomp declares them).
+extern "C" {
+struct ident_t;
+void __kmpc_fork_call(ident_t *, int32_t, void (*)(int32_t *, int32_t *, ...), ...);
+void __kmpc_for_static_init_8u(ident_t *, int32_t, int32_t, int32_t *, uint64_t *, uint64_t *, int64_t *,
+                               int64_t, int64_t);
+void __kmpc_for_static_fini(ident_t *, int32_t);
+void __kmpc_barrier(ident_t *, int32_t);
+}
+
 /// Sets the kernels' thread count the way a program's flags do.
 void use_threads(const char *count) {
   const char *argv[] = {"kernels", "--threads", count};
@@ -745,6 +757,77 @@ void test_kernels() {
     check_close(dw, dw_want, "kernels: conv2d filter gradient" + tag);
     mlp_rt_conv2d_grad_input_f64(S, P, D, G.rank, G.get(), Wd.rank, Wd.get(), DX.rank, DX.get());
     check_close(dx, dx_want, "kernels: conv2d input gradient (stale contents overwritten)" + tag);
+  }
+
+  // f32 products of a training batch's sizes run on libxsmm's kernels:
+  // every transposition (B transposed is copied first, split by columns or,
+  // for a tall C, by rows), sizes off the 8 x 8 transposition blocks, and
+  // views with a leading dimension larger than the row.
+  struct Shape {
+    int64_t m, k, n;
+    bool ta, tb;
+  };
+  for (const char *threads : {"1", "3"}) {
+    use_threads(threads);
+    for (Shape s : {Shape{70, 61, 90, false, false}, Shape{70, 61, 90, true, false},
+                    Shape{70, 61, 90, false, true}, Shape{300, 61, 37, false, true},
+                    Shape{70, 61, 90, true, true}, Shape{1, 61, 90, false, true},
+                    Shape{128, 784, 256, false, true}}) {
+      std::string tag = " " + std::to_string(s.m) + "x" + std::to_string(s.k) + "x" +
+                        std::to_string(s.n) + (s.ta ? " A^T" : "") + (s.tb ? " B^T" : "") +
+                        " (" + threads + " threads)";
+      // A and B stored with 3 spare columns per row.
+      int64_t aRows = s.ta ? s.k : s.m, aCols = s.ta ? s.m : s.k;
+      int64_t bRows = s.tb ? s.n : s.k, bCols = s.tb ? s.k : s.n;
+      std::vector<double> ad = pseudo_random(aRows * (aCols + 3), 6), bd = pseudo_random(bRows * (bCols + 3), 7);
+      std::vector<float> a(ad.begin(), ad.end()), b(bd.begin(), bd.end()), c(s.m * s.n, 9.0f);
+      auto at = [&](int64_t i, int64_t p) { return s.ta ? a[p * (aCols + 3) + i] : a[i * (aCols + 3) + p]; };
+      auto bt = [&](int64_t p, int64_t j) { return s.tb ? b[j * (bCols + 3) + p] : b[p * (bCols + 3) + j]; };
+      Descriptor A = make_descriptor(a.data(), {aRows, aCols}, {aCols + 3, 1}),
+                 B = make_descriptor(b.data(), {bRows, bCols}, {bCols + 3, 1}), C = make_descriptor(c.data(), {s.m, s.n});
+      mlp_rt_matmul_f32((s.ta ? 1 : 0) | (s.tb ? 2 : 0), A.rank, A.get(), B.rank, B.get(), C.rank, C.get());
+      double worst = 0;
+      for (int64_t i = 0; i < s.m; ++i)
+        for (int64_t j = 0; j < s.n; ++j) {
+          double want = 0;
+          for (int64_t p = 0; p < s.k; ++p) want += double(at(i, p)) * bt(p, j);
+          worst = std::max(worst, std::fabs(c[i * s.n + j] - want) / (1 + std::fabs(want)));
+        }
+      // Rounding in f32 grows with k (784: about 1e-5 relative).
+      check(worst < 1e-4, "kernels: f32 matmul" + tag + " (max rel diff " + std::to_string(worst) + ")");
+    }
+  }
+
+  // Generated parallel loops call libomp's entry points, which the runtime
+  // implements on its pool: each team member gets a contiguous block, and
+  // together they cover every iteration once, for any count and team.
+  for (const char *threads : {"1", "2", "3"}) {
+    use_threads(threads);
+    for (uint64_t count : {uint64_t(0), uint64_t(1), uint64_t(2), uint64_t(5), uint64_t(1000)}) {
+      std::vector<int> hits(count, 0);
+      struct Job {
+        std::vector<int> *hits;
+        uint64_t count;
+        std::atomic<int> lasts{0};
+      } job{&hits, count};
+      auto microtask = [](int32_t *member, int32_t *, Job *j) {
+        uint64_t lower = 0, upper = j->count - 1; // libomp's inclusive bounds
+        int64_t stride = 0;
+        int32_t last = 0;
+        __kmpc_for_static_init_8u(nullptr, *member, 34, &last, &lower, &upper, &stride, 1, 0);
+        for (uint64_t i = lower; i <= upper && i < j->count; ++i) ++(*j->hits)[i];
+        j->lasts += last;
+        __kmpc_for_static_fini(nullptr, *member);
+        __kmpc_barrier(nullptr, *member);
+      };
+      __kmpc_fork_call(nullptr, 1, reinterpret_cast<void (*)(int32_t *, int32_t *, ...)>(
+                                       static_cast<void (*)(int32_t *, int32_t *, Job *)>(microtask)),
+                       &job);
+      bool once = std::all_of(hits.begin(), hits.end(), [](int h) { return h == 1; });
+      check(once && job.lasts == (count > 0 ? 1 : 0),
+            "openmp: static schedule covers " + std::to_string(count) + " iterations once (" + threads +
+                " threads)");
+    }
   }
 
   // --threads is checked like a param.

@@ -1,0 +1,86 @@
+//===- ParallelLoops.cpp - the mlp-lower-to-loops pass --------------------===//
+//
+// Lowers linalg ops on buffers to scf loops, as upstream's
+// convert-linalg-to-loops does, except that a large op whose outermost loop
+// is parallel gets an scf.parallel for that loop: scf-to-openmp then spreads
+// its iterations over the runtime's threads (runtime/openmp.cpp), each
+// thread running the inner loops, which LLVM vectorizes, on its rows.
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/Passes.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/Utils/StructuredOpsUtils.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace mlir::mlp {
+#define GEN_PASS_DEF_MLPLOWERTOLOOPS
+#include "codegen/Passes.h.inc"
+} // namespace mlir::mlp
+
+using namespace mlir;
+
+namespace {
+
+/// Iterations (of all loops together) from which an op runs on the threads:
+/// starting them costs about a microsecond, the time of a few thousand
+/// simple iterations on one.
+constexpr int64_t kParallelFrom = int64_t(1) << 15;
+
+bool worthThreads(linalg::LinalgOp op) {
+  if (op.getNumLoops() == 0 || op->getParentOfType<scf::ParallelOp>() ||
+      !linalg::isParallelIterator(op.getIteratorTypesArray().front()))
+    return false;
+  int64_t total = 1;
+  for (int64_t range : op.getStaticLoopRanges()) {
+    if (ShapedType::isDynamic(range))
+      return false;
+    total *= range;
+  }
+  return op.getStaticLoopRanges().front() > 1 && total >= kParallelFrom;
+}
+
+/// The same loop as an scf.parallel: its iterations write disjoint
+/// elements (the loop of a parallel iterator on buffers carries nothing).
+void makeParallel(RewriterBase &rewriter, scf::ForOp loop) {
+  rewriter.setInsertionPoint(loop);
+  auto parallel = rewriter.create<scf::ParallelOp>(
+      loop.getLoc(), ValueRange{loop.getLowerBound()},
+      ValueRange{loop.getUpperBound()}, ValueRange{loop.getStep()});
+  rewriter.eraseOp(loop.getBody()->getTerminator());
+  rewriter.inlineBlockBefore(loop.getBody(), parallel.getBody()->getTerminator(),
+                             parallel.getInductionVars());
+  rewriter.eraseOp(loop);
+}
+
+struct MlpLowerToLoopsPass
+    : mlir::mlp::impl::MlpLowerToLoopsBase<MlpLowerToLoopsPass> {
+  void runOnOperation() override {
+    SmallVector<linalg::LinalgOp> ops;
+    getOperation().walk([&](linalg::LinalgOp op) { ops.push_back(op); });
+    IRRewriter rewriter(&getContext());
+    for (linalg::LinalgOp op : ops) {
+      bool parallel = worthThreads(op);
+      rewriter.setInsertionPoint(op);
+      FailureOr<linalg::LinalgLoops> loops = linalg::linalgOpToLoops(rewriter, op);
+      if (failed(loops)) {
+        op.emitOpError("cannot be lowered to loops");
+        return signalPassFailure();
+      }
+      rewriter.eraseOp(op);
+      if (parallel)
+        makeParallel(rewriter, cast<scf::ForOp>(loops->front()));
+    }
+    // The loop bodies index through identity affine.applys: fold them, as
+    // upstream's pass does.
+    RewritePatternSet patterns(&getContext());
+    affine::AffineApplyOp::getCanonicalizationPatterns(patterns, &getContext());
+    if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace
