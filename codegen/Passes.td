@@ -35,6 +35,19 @@ def MlpFuseElementwise : Pass<"mlp-fuse-elementwise", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }
 
+def MlpWriteInPlace : Pass<"mlp-write-in-place", "mlir::ModuleOp"> {
+  let summary = "Elementwise ops write over an input read for the last time";
+  let description = [{
+    A `linalg.generic` of parallel loops whose destination is a fresh
+    `tensor.empty` takes as destination an input of the same type, read
+    through the same indexing map, that no later op reads (not a function's
+    argument). One-shot bufferization then updates that buffer in place:
+    an optimizer step overwrites the parameters and moments the training
+    loop carries instead of allocating new ones.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect"];
+}
+
 def MlpLowerToLoops : Pass<"mlp-lower-to-loops", "mlir::func::FuncOp"> {
   let summary = "Lower linalg ops on buffers to loops, large ones' outer loop parallel";
   let description = [{

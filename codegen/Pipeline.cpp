@@ -81,6 +81,7 @@ void addLinalgPasses(OpPassManager &pm) {
   pm.addPass(createCanonicalizerPass());
   pm.addPass(mlir::mlp::createMlpFuseElementwise());
   pm.addPass(createCanonicalizerPass());
+  pm.addPass(mlir::mlp::createMlpWriteInPlace());
   // Each result's tensor.empty becomes an allocation of its own before CSE,
   // which would otherwise merge equal-shaped ones into one buffer allocated
   // outside the training loop, overwritten every step and copied to be kept.

@@ -121,6 +121,29 @@ libxsmm_smmfunction smallGemm(int64_t rows, int64_t n, int64_t k, int64_t lda, i
   return libxsmm_smmdispatch(m, cols, inner, &la, &lb, &lc, &alpha, &beta, &flags, &prefetch);
 }
 
+/// A per-sample convolution product's libxsmm kernel (f32; see smallGemm),
+/// and its call: C = op(A) B, false where there is no kernel (f64, or a
+/// CPU without libxsmm's JIT) and the caller uses Eigen.
+template <class T>
+libxsmm_smmfunction sampleGemm(int64_t rows, int64_t n, int64_t k, int64_t lda, int64_t ldb,
+                               bool ta) {
+  if constexpr (std::is_same_v<T, float>)
+    return smallGemm(rows, n, k, lda, ldb, n, ta);
+  else
+    return nullptr;
+}
+
+template <class T>
+bool runSampleGemm(libxsmm_smmfunction kernel, const T *a, const T *b, T *c) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (!kernel) return false;
+    kernel(b, a, c); // libxsmm's order: B, then A
+    return true;
+  } else {
+    return false;
+  }
+}
+
 /// The f32 product on libxsmm, when it fits: each part reads all of B
 /// for its band of C, so B must stay in cache (1 MiB). A transposed B is
 /// copied to its transpose first (worth it only for a batch of rows): by
@@ -274,6 +297,8 @@ void im2col(const ConvShape &s, const T *x, T *col) {
     for (int64_t kh = 0; kh < s.kh; ++kh)
       for (int64_t kw = 0; kw < s.kw; ++kw) {
         T *row = col + ((c * s.kh + kh) * s.kw + kw) * s.pixels();
+        // The same columns fall inside the image on every output row.
+        auto [x0, lo, hi] = columnsInside(s, kw);
         for (int64_t oh = 0; oh < s.oh; ++oh) {
           int64_t y = oh * s.stride - s.padding + kh * s.dilation;
           T *out = row + oh * s.ow;
@@ -282,7 +307,6 @@ void im2col(const ConvShape &s, const T *x, T *col) {
             continue;
           }
           const T *in = x + (c * s.h + y) * s.w;
-          auto [x0, lo, hi] = columnsInside(s, kw);
           // Rows are short (a few dozen pixels): plain loops, not memcpy calls.
           for (int64_t ow = 0; ow < lo; ++ow) out[ow] = T(0);
           if (s.stride == 1)
@@ -301,12 +325,12 @@ void col2imAdd(const ConvShape &s, const T *col, T *x) {
     for (int64_t kh = 0; kh < s.kh; ++kh)
       for (int64_t kw = 0; kw < s.kw; ++kw) {
         const T *row = col + ((c * s.kh + kh) * s.kw + kw) * s.pixels();
+        auto [x0, lo, hi] = columnsInside(s, kw);
         for (int64_t oh = 0; oh < s.oh; ++oh) {
           int64_t y = oh * s.stride - s.padding + kh * s.dilation;
           if (y < 0 || y >= s.h) continue;
           T *out = x + (c * s.h + y) * s.w;
           const T *in = row + oh * s.ow;
-          auto [x0, lo, hi] = columnsInside(s, kw);
           for (int64_t ow = lo; ow < hi; ++ow) out[x0 + ow * s.stride] += in[ow];
         }
       }
@@ -328,14 +352,16 @@ void conv2d(int64_t stride, int64_t padding, int64_t dilation, int64_t xr, void 
   T *y = output<T>(yr, yd, 4, "conv2d", yv);
   ConvShape s = convShape(x, w, yv.sizes[2], yv.sizes[3], stride, padding, dilation);
   ConstMatrixMap<T> W(w.data, s.f, s.patch(), Eigen::OuterStride<>(s.patch()));
+  auto kernel = sampleGemm<T>(s.f, s.pixels(), s.patch(), s.patch(), s.pixels(), false);
   int parts = sampleParts(x.n);
   parallel_parts(parts, [&](int p) {
     std::vector<T> col(static_cast<size_t>(s.patch() * s.pixels()));
     ConstMatrixMap<T> Col(col.data(), s.patch(), s.pixels(), Eigen::OuterStride<>(s.pixels()));
     for (int64_t b = partBegin(x.n, parts, p); b < partBegin(x.n, parts, p + 1); ++b) {
       im2col(s, x.data + b * s.c * s.h * s.w, col.data());
-      MatrixMap<T> Y(y + b * s.f * s.pixels(), s.f, s.pixels(), Eigen::OuterStride<>(s.pixels()));
-      Y.noalias() = W * Col;
+      T *yb = y + b * s.f * s.pixels();
+      if (!runSampleGemm(kernel, w.data, col.data(), yb))
+        MatrixMap<T>(yb, s.f, s.pixels(), Eigen::OuterStride<>(s.pixels())).noalias() = W * Col;
     }
   });
 }
@@ -382,13 +408,15 @@ void conv2dGradInput(int64_t stride, int64_t padding, int64_t dilation, int64_t 
               stride, padding, dilation};
   ConstMatrixMap<T> W(w.data, s.f, s.patch(), Eigen::OuterStride<>(s.patch()));
   int64_t image = s.c * s.h * s.w;
+  auto kernel = sampleGemm<T>(s.patch(), s.pixels(), s.f, s.patch(), s.pixels(), true);
   int parts = sampleParts(g.n);
   parallel_parts(parts, [&](int p) {
     std::vector<T> col(static_cast<size_t>(s.patch() * s.pixels()));
     MatrixMap<T> Col(col.data(), s.patch(), s.pixels(), Eigen::OuterStride<>(s.pixels()));
     for (int64_t b = partBegin(g.n, parts, p); b < partBegin(g.n, parts, p + 1); ++b) {
-      ConstMatrixMap<T> G(g.data + b * s.f * s.pixels(), s.f, s.pixels(), Eigen::OuterStride<>(s.pixels()));
-      Col.noalias() = W.transpose() * G;
+      const T *gb = g.data + b * s.f * s.pixels();
+      if (!runSampleGemm(kernel, w.data, gb, col.data()))
+        Col.noalias() = W.transpose() * ConstMatrixMap<T>(gb, s.f, s.pixels(), Eigen::OuterStride<>(s.pixels()));
       std::fill(dx + b * image, dx + (b + 1) * image, T(0));
       col2imAdd(s, col.data(), dx + b * image);
     }

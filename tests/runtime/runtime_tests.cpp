@@ -757,6 +757,24 @@ void test_kernels() {
     check_close(dw, dw_want, "kernels: conv2d filter gradient" + tag);
     mlp_rt_conv2d_grad_input_f64(S, P, D, G.rank, G.get(), Wd.rank, Wd.get(), DX.rank, DX.get());
     check_close(dx, dx_want, "kernels: conv2d input gradient (stale contents overwritten)" + tag);
+
+    // The same in f32, whose per-sample products run on libxsmm.
+    std::vector<float> xf(x.begin(), x.end()), wf(w.begin(), w.end()), gf(g.begin(), g.end()),
+        yf(y.size()), dwf(dw.size()), dxf(dx.size(), 7.0f);
+    Descriptor Xf = make_descriptor(xf.data(), {N, C_, H, W}), Wf = make_descriptor(wf.data(), {F, C_, KH, KW}),
+               Gf = make_descriptor(gf.data(), {N, F, OH, OW}), Yf = make_descriptor(yf.data(), {N, F, OH, OW}),
+               DWf = make_descriptor(dwf.data(), {F, C_, KH, KW}), DXf = make_descriptor(dxf.data(), {N, C_, H, W});
+    auto closeF = [](const std::vector<float> &got, const std::vector<double> &want) {
+      double worst = 0;
+      for (size_t i = 0; i < got.size(); ++i) worst = std::max(worst, std::fabs(got[i] - want[i]));
+      return worst < 1e-4;
+    };
+    mlp_rt_conv2d_f32(S, P, D, Xf.rank, Xf.get(), Wf.rank, Wf.get(), Yf.rank, Yf.get());
+    check(closeF(yf, y_want), "kernels: conv2d f32" + tag);
+    mlp_rt_conv2d_grad_filter_f32(S, P, D, Xf.rank, Xf.get(), Gf.rank, Gf.get(), DWf.rank, DWf.get());
+    check(closeF(dwf, dw_want), "kernels: conv2d filter gradient f32" + tag);
+    mlp_rt_conv2d_grad_input_f32(S, P, D, Gf.rank, Gf.get(), Wf.rank, Wf.get(), DXf.rank, DXf.get());
+    check(closeF(dxf, dx_want), "kernels: conv2d input gradient f32" + tag);
   }
 
   // f32 products of a training batch's sizes run on libxsmm's kernels:
