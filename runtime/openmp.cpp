@@ -8,7 +8,9 @@
 // __kmpc_for_static_init gives member t the t-th of `team` contiguous
 // blocks of iterations; and the barrier that ends the loop has nothing to
 // order before the region ends, so it returns at once (a pool thread may
-// run two members one after the other, which a waiting barrier would hang).
+// run several members one after the other, which a waiting barrier would
+// hang). The team has a few members per thread: a thread that wakes late
+// then finds work left instead of the caller doing it all.
 #include "runtime/internal.h"
 
 #include <algorithm>
@@ -71,7 +73,8 @@ void __kmpc_fork_call(ident_t *, int32_t argc, Microtask task, ...) {
   for (int32_t i = 0; i < argc; ++i) args[i] = va_arg(list, void *);
   va_end(list);
   // Inside a kernel's part (or with one thread) the team is this thread.
-  int team = inside_parallel_part() ? 1 : thread_count();
+  constexpr int kMembersPerThread = 4;
+  int team = inside_parallel_part() || thread_count() == 1 ? 1 : thread_count() * kMembersPerThread;
   parallel_parts(team, [&](int part) {
     int32_t savedMember = t_member, savedTeam = t_team;
     t_member = part;
