@@ -30,9 +30,9 @@ namespace {
 /// simple iterations on one.
 constexpr int64_t kParallelFrom = int64_t(1) << 15;
 
-bool worthThreads(linalg::LinalgOp op) {
-  if (op.getNumLoops() == 0 || op->getParentOfType<scf::ParallelOp>() ||
-      !linalg::isParallelIterator(op.getIteratorTypesArray().front()))
+/// Static and large enough for the threads (whatever its loops' kinds).
+bool largeEnough(linalg::LinalgOp op) {
+  if (op.getNumLoops() == 0 || op->getParentOfType<scf::ParallelOp>())
     return false;
   int64_t total = 1;
   for (int64_t range : op.getStaticLoopRanges()) {
@@ -40,7 +40,34 @@ bool worthThreads(linalg::LinalgOp op) {
       return false;
     total *= range;
   }
-  return op.getStaticLoopRanges().front() > 1 && total >= kParallelFrom;
+  return total >= kParallelFrom;
+}
+
+bool worthThreads(linalg::LinalgOp op) {
+  return largeEnough(op) && linalg::isParallelIterator(op.getIteratorTypesArray().front()) &&
+         op.getStaticLoopRanges().front() > 1;
+}
+
+/// A reduction whose outer loop is not parallel (a convolution's bias
+/// gradient sums over samples and pixels, per channel) moves its first
+/// parallel loop outermost, so that it can split too. Each element's sum
+/// keeps its order (the reduced loops keep theirs), so results are the same.
+/// Only where the innermost loop stays innermost: a dense layer's bias
+/// gradient would then sum down strided columns, slower than serially.
+void hoistParallelLoop(RewriterBase &rewriter, linalg::LinalgOp op) {
+  auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
+  if (!generic || !largeEnough(op))
+    return;
+  SmallVector<utils::IteratorType> kinds = op.getIteratorTypesArray();
+  auto parallel = llvm::find_if(kinds, linalg::isParallelIterator);
+  unsigned first = parallel - kinds.begin();
+  if (first == 0 || parallel == kinds.end() || first + 1 == kinds.size())
+    return;
+  SmallVector<unsigned> order = {first};
+  for (unsigned loop = 0; loop < kinds.size(); ++loop)
+    if (loop != first)
+      order.push_back(loop);
+  (void)linalg::interchangeGenericOp(rewriter, generic, order);
 }
 
 /// The same loop as an scf.parallel: its iterations write disjoint
@@ -63,6 +90,7 @@ struct MlpLowerToLoopsPass
     getOperation().walk([&](linalg::LinalgOp op) { ops.push_back(op); });
     IRRewriter rewriter(&getContext());
     for (linalg::LinalgOp op : ops) {
+      hoistParallelLoop(rewriter, op);
       bool parallel = worthThreads(op);
       rewriter.setInsertionPoint(op);
       FailureOr<linalg::LinalgLoops> loops = linalg::linalgOpToLoops(rewriter, op);

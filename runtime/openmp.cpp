@@ -28,6 +28,36 @@ thread_local int32_t t_team = 1;   // the size of its team
 /// The outlined region: member and bound-thread ids, then its captures.
 using Microtask = void (*)(int32_t *, int32_t *, ...);
 
+// Calls into generated code, which UBSan's function check cannot read a
+// signature in front of (see MLP_CALLS_JIT_CODE in codegen/Pipeline.h).
+#if defined(__clang__)
+#define MLP_CALLS_GENERATED_CODE [[clang::no_sanitize("function")]]
+#else
+#define MLP_CALLS_GENERATED_CODE
+#endif
+
+/// Runs the region for one member. The outlined function takes its
+/// captures as plain pointer parameters, not as a variadic list: call it
+/// through its own type.
+MLP_CALLS_GENERATED_CODE void runMember(Microtask task, int32_t argc, void *const *args,
+                                        int32_t member) {
+  int32_t bound = 0;
+  using P = int32_t *;
+  using V = void *;
+  switch (argc) {
+  case 0: reinterpret_cast<void (*)(P, P)>(task)(&member, &bound); break;
+  case 1: reinterpret_cast<void (*)(P, P, V)>(task)(&member, &bound, args[0]); break;
+  case 2: reinterpret_cast<void (*)(P, P, V, V)>(task)(&member, &bound, args[0], args[1]); break;
+  case 3:
+    reinterpret_cast<void (*)(P, P, V, V, V)>(task)(&member, &bound, args[0], args[1], args[2]);
+    break;
+  default:
+    reinterpret_cast<void (*)(P, P, V, V, V, V)>(task)(&member, &bound, args[0], args[1], args[2],
+                                                       args[3]);
+    break;
+  }
+}
+
 /// Member `member`'s block of the iterations lower..upper (inclusive) by
 /// `incr`: as libomp's static schedule without a chunk size, the first
 /// (count % team) members one iteration more.
@@ -79,14 +109,7 @@ void __kmpc_fork_call(ident_t *, int32_t argc, Microtask task, ...) {
     int32_t savedMember = t_member, savedTeam = t_team;
     t_member = part;
     t_team = team;
-    int32_t member = part, bound = 0;
-    switch (argc) {
-    case 0: task(&member, &bound); break;
-    case 1: task(&member, &bound, args[0]); break;
-    case 2: task(&member, &bound, args[0], args[1]); break;
-    case 3: task(&member, &bound, args[0], args[1], args[2]); break;
-    default: task(&member, &bound, args[0], args[1], args[2], args[3]); break;
-    }
+    runMember(task, argc, args, part);
     t_member = savedMember;
     t_team = savedTeam;
   });

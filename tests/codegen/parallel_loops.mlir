@@ -75,7 +75,9 @@ func.func @row_sums(%x: memref<512x512xf32>, %s: memref<512xf32>) {
 
 // -----
 
-// Column sums: the outer loop is the reduction, so everything stays serial.
+// Column sums (a dense layer's bias gradient): the outer loop is the
+// reduction, and moving the columns out would leave a strided inner loop,
+// so everything stays serial.
 // CHECK-LABEL: func.func @column_sums
 // CHECK-NOT:     scf.parallel
 #id = affine_map<(i, j) -> (i, j)>
@@ -101,6 +103,30 @@ func.func @dynamic(%x: memref<?x784xf32>, %y: memref<?x784xf32>) {
       ins(%x : memref<?x784xf32>) outs(%y : memref<?x784xf32>) {
   ^bb0(%a: f32, %o: f32):
     %r = arith.mulf %a, %a : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
+// -----
+
+// A convolution's bias gradient: sums over samples and pixels per channel.
+// The channel loop moves outermost and splits; each channel's sum keeps its
+// order (samples, then rows, then columns).
+// CHECK-LABEL: func.func @channel_sums
+// CHECK:         scf.parallel (%[[C:.*]]) = (%c0) to (%c32) step (%c1) {
+// CHECK-NEXT:      scf.for %[[N:.*]] = %c0 to %c16
+// CHECK-NEXT:        scf.for %[[H:.*]] = %c0 to %c26
+// CHECK-NEXT:          scf.for %[[W:.*]] = %c0 to %c26
+// CHECK:                 memref.load %arg0[%[[N]], %[[C]], %[[H]], %[[W]]]
+// CHECK:                 arith.addf
+#x = affine_map<(n, c, h, w) -> (n, c, h, w)>
+#ch = affine_map<(n, c, h, w) -> (c)>
+func.func @channel_sums(%x: memref<16x32x26x26xf32>, %s: memref<32xf32>) {
+  linalg.generic {indexing_maps = [#x, #ch], iterator_types = ["reduction", "parallel", "reduction", "reduction"]}
+      ins(%x : memref<16x32x26x26xf32>) outs(%s : memref<32xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %r = arith.addf %a, %o : f32
     linalg.yield %r : f32
   }
   return

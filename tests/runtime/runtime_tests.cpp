@@ -828,7 +828,9 @@ void test_kernels() {
         uint64_t count;
         std::atomic<int> lasts{0};
       } job{&hits, count};
-      auto microtask = [](int32_t *member, int32_t *, Job *j) {
+      // As OpenMPIRBuilder outlines a region: the captures in one struct.
+      auto microtask = [](int32_t *member, int32_t *, void *captures) {
+        Job *j = static_cast<Job *>(captures);
         uint64_t lower = 0, upper = j->count - 1; // libomp's inclusive bounds
         int64_t stride = 0;
         int32_t last = 0;
@@ -839,7 +841,7 @@ void test_kernels() {
         __kmpc_barrier(nullptr, *member);
       };
       __kmpc_fork_call(nullptr, 1, reinterpret_cast<void (*)(int32_t *, int32_t *, ...)>(
-                                       static_cast<void (*)(int32_t *, int32_t *, Job *)>(microtask)),
+                                       static_cast<void (*)(int32_t *, int32_t *, void *)>(microtask)),
                        &job);
       bool once = std::all_of(hits.begin(), hits.end(), [](int h) { return h == 1; });
       check(once && job.lasts == (count > 0 ? 1 : 0),
