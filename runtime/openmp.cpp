@@ -64,16 +64,17 @@ MLP_CALLS_GENERATED_CODE void runMember(Microtask task, int32_t argc, void *cons
 template <class T>
 void staticBlock(int32_t *last, T *lower, T *upper, T *stride, T incr) {
   using S = std::make_signed_t<T>;
-  int64_t count = incr > 0 ? (S(*upper) - S(*lower)) / S(incr) + 1
-                           : (S(*lower) - S(*upper)) / -S(incr) + 1;
+  int64_t count = S(incr) > 0 ? (S(*upper) - S(*lower)) / S(incr) + 1
+                              : (S(*lower) - S(*upper)) / -S(incr) + 1;
+  count = std::max<int64_t>(count, 0);
   int64_t team = t_team, member = t_member;
   int64_t base = count / team, extra = count % team;
   int64_t begin = member * base + std::min(member, extra);
   int64_t size = base + (member < extra ? 1 : 0);
   T first = *lower;
   *stride = T(count * S(incr));
-  if (count <= 0 || size == 0) {
-    // No iterations: an empty range (upper before lower).
+  if (size == 0) {
+    // No iterations: an empty range (upper one step before lower).
     *lower = T(S(first) + count * S(incr));
     *upper = T(S(*lower) - S(incr));
     if (last) *last = 0;
