@@ -255,7 +255,7 @@ void print_usage() {
     rows.emplace_back(std::move(left), std::move(right));
   }
   if (!find_param("threads"))
-    rows.emplace_back("--threads <n>", "threads for matmul and convolution (default 0: every core)");
+    rows.emplace_back("--threads <n>", "threads for matmul, convolution and large loops (default 0: every core)");
   size_t width = 0;
   for (const auto &row : rows) width = std::max(width, row.first.size());
   for (const auto &row : rows)

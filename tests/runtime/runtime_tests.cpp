@@ -225,7 +225,7 @@ void test_params() {
       "  --epochs <i32>    (default 100)\n"
       "  --name <str>      (default \"iris\")\n"
       "  --verbose <bool>  (default false)\n"
-      "  --threads <n>     threads for matmul and convolution (default 0: every core)\n";
+      "  --threads <n>     threads for matmul, convolution and large loops (default 0: every core)\n";
   for (const char *flag : {"--help", "-h"}) {
     Run r = run_child({"./build/iris", "--lr", "0.5", flag, "--bogus"}, [] {
       declare_iris_params();
@@ -239,7 +239,7 @@ void test_params() {
     Run r = run_child({"tool", "--help"}, [] { mlp_rt_params_parse(); });
     check_exit(r, 0, "", "params: --help with no params");
     check_eq(r.out, "usage: tool\n\noptions:\n  -h, --help     show this help and exit\n"
-                    "  --threads <n>  threads for matmul and convolution (default 0: every core)\n",
+                    "  --threads <n>  threads for matmul, convolution and large loops (default 0: every core)\n",
              "params: --help with no params output");
   }
   {
@@ -249,7 +249,7 @@ void test_params() {
     });
     check_eq(r.out, "usage: tool --data STR\n\noptions:\n  -h, --help     show this help and exit\n"
                     "  --data <str>   (required)\n"
-                    "  --threads <n>  threads for matmul and convolution (default 0: every core)\n",
+                    "  --threads <n>  threads for matmul, convolution and large loops (default 0: every core)\n",
              "params: --help shows a required param");
   }
   {
