@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "codegen/LoweringPatterns.h"
 #include "codegen/Passes.h"
 
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
@@ -42,26 +43,12 @@ bool readsEachElementOnce(OpOperand *operand) {
 /// loop computes the producer's values once and also writes them, for its
 /// other uses; upstream's would keep the producer and compute them twice.
 /// The fused op takes the consumer's place, so the other uses must come
-/// after it; and the consumer must be all parallel loops, so that each of
-/// the producer's elements is written once.
+/// after it; the consumer must read the producer through one operand (the
+/// fused op would read the producer's result through any other); and it
+/// must be all parallel loops, so that each of the producer's elements is
+/// written once.
 struct FuseSharedProducer : OpRewritePattern<linalg::GenericOp> {
   using OpRewritePattern::OpRewritePattern;
-
-  /// The consumer reads the producer through one operand (the fused op
-  /// would read the producer's result through any other), and the other
-  /// users come after the consumer.
-  static bool usedOnceThenAfter(Operation *producer, linalg::GenericOp consumer) {
-    Block *block = consumer->getBlock();
-    int consumerUses = 0;
-    for (OpOperand &use : producer->getUses()) {
-      Operation *inBlock = block->findAncestorOpInBlock(*use.getOwner());
-      if (inBlock == consumer)
-        ++consumerUses;
-      else if (!inBlock || !consumer->isBeforeInBlock(inBlock))
-        return false;
-    }
-    return consumerUses == 1;
-  }
 
   LogicalResult matchAndRewrite(linalg::GenericOp consumer,
                                 PatternRewriter &rewriter) const override {
@@ -70,7 +57,8 @@ struct FuseSharedProducer : OpRewritePattern<linalg::GenericOp> {
     for (OpOperand &operand : consumer->getOpOperands()) {
       Operation *producer = operand.get().getDefiningOp();
       if (!producer || producer->hasOneUse() || !readsEachElementOnce(&operand) ||
-          !linalg::areElementwiseOpsFusable(&operand) || !usedOnceThenAfter(producer, consumer))
+          !linalg::areElementwiseOpsFusable(&operand) ||
+          !mlp::onlyOperandOf(producer->getResults(), consumer, /*othersAfter=*/true))
         continue;
       FailureOr<linalg::ElementwiseOpFusionResult> fused =
           linalg::fuseElementwiseOps(rewriter, &operand);

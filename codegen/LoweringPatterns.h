@@ -51,4 +51,10 @@ Value callKernel(OpBuilder &b, Location loc, StringRef name,
 /// A pointer to a NUL-terminated constant string (one global per text).
 Value stringPointer(OpBuilder &b, Location loc, StringRef text);
 
+/// Whether `op` reads `values` through exactly one of its operands, and
+/// every other use of them (in `op`'s block) comes after `op`, or, with
+/// `othersAfter` false, before it: where fusion may replace a value's
+/// producer and where an op may write over a value.
+bool onlyOperandOf(ValueRange values, Operation *op, bool othersAfter);
+
 } // namespace mlir::mlp

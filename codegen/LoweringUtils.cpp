@@ -85,3 +85,17 @@ Value mlir::mlp::stringPointer(OpBuilder &b, Location loc, StringRef text) {
   }
   return b.create<LLVM::AddressOfOp>(loc, global);
 }
+
+bool mlir::mlp::onlyOperandOf(ValueRange values, Operation *op, bool othersAfter) {
+  Block *block = op->getBlock();
+  int usesByOp = 0;
+  for (Value value : values)
+    for (OpOperand &use : value.getUses()) {
+      Operation *user = block->findAncestorOpInBlock(*use.getOwner());
+      if (user == op)
+        ++usesByOp;
+      else if (!user || (othersAfter ? !op->isBeforeInBlock(user) : !user->isBeforeInBlock(op)))
+        return false;
+    }
+  return usesByOp == 1;
+}

@@ -57,7 +57,10 @@ def MlpLowerToLoops : Pass<"mlp-lower-to-loops", "mlir::func::FuncOp"> {
     OpenMP worksharing loop, which the runtime runs on its thread pool. Only
     the outer loop: each thread then runs whole rows, whose inner loops LLVM
     vectorizes, and a row reduction stays in one thread (results do not
-    depend on the thread count).
+    depend on the thread count). A large reduction whose outer loop is not
+    parallel (a convolution's bias gradient) first moves its first parallel
+    loop outermost, keeping the others' order, unless that loop is the
+    innermost.
   }];
   let dependentDialects = ["mlir::affine::AffineDialect", "mlir::arith::ArithDialect",
                            "mlir::memref::MemRefDialect", "mlir::scf::SCFDialect"];

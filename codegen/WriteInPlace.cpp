@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "codegen/LoweringPatterns.h"
 #include "codegen/Passes.h"
 
 #include "mlir/IR/PatternMatch.h"
@@ -23,22 +24,14 @@ using namespace mlir;
 
 namespace {
 
-/// Every use of `value` other than by `op` comes before `op` in its block,
-/// and `value` is not a function's argument (the caller's tensor).
+/// `op` reads `value` through one operand and every other use comes
+/// before `op`; and `value` is not a function's argument (the caller's
+/// tensor).
 bool lastReadBy(Value value, Operation *op) {
   if (auto arg = dyn_cast<BlockArgument>(value))
     if (isa<FunctionOpInterface>(arg.getOwner()->getParentOp()))
       return false;
-  Block *block = op->getBlock();
-  int usesByOp = 0;
-  for (OpOperand &use : value.getUses()) {
-    Operation *user = block->findAncestorOpInBlock(*use.getOwner());
-    if (user == op)
-      ++usesByOp;
-    else if (!user || !user->isBeforeInBlock(op))
-      return false;
-  }
-  return usesByOp == 1;
+  return mlp::onlyOperandOf(value, op, /*othersAfter=*/false);
 }
 
 /// The value of a loop that `result` replaces: the iteration argument of
