@@ -170,7 +170,6 @@ func::FuncOp MLIRGen::forwardFunction(const TrainedInfo &info, bool training,
   cache[{&info, batch}] = fn;
   Block *entry = fn.addEntryBlock();
   b.setInsertionPointToStart(entry);
-  OpBuilderHelper h{b, l};
 
   Value step = training ? entry->getArguments().back() : Value();
   Value x = entry->getArgument(info.params.size());
@@ -411,10 +410,13 @@ func::FuncOp MLIRGen::lossFunction(const TrainedInfo &info) {
   args.push_back(RankedTensorType::get({batch}, targetElem));
   args.push_back(RankedTensorType::get({batch}, b.getF32Type()));
   args.push_back(RankedTensorType::get({}, b.getI64Type()));
-  // The loss, then the forward's batch statistics (auxiliary results).
+  // The loss, then the forward's batch statistics and, when the training
+  // table's metrics are asked for, its outputs (auxiliary results).
   SmallVector<mlir::Type> results = {RankedTensorType::get({}, b.getF32Type())};
   for (mlir::Type t : forward.getResultTypes().drop_front())
     results.push_back(t);
+  if (!info.metrics.empty())
+    results.push_back(forward.getResultTypes().front());
 
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToEnd(module.getBody());
@@ -433,11 +435,13 @@ func::FuncOp MLIRGen::lossFunction(const TrainedInfo &info) {
   forwardArgs.push_back(entry->getArgument(n - 1));
   auto forwardCall = b.create<func::CallOp>(l, forward, forwardArgs);
   Value out = forwardCall.getResult(0);
-  // Returns the loss followed by the batch statistics.
+  // Returns the loss followed by the batch statistics and the outputs.
   auto finish = [&](Value loss) {
     SmallVector<Value> values = {loss};
     for (Value v : forwardCall.getResults().drop_front())
       values.push_back(v);
+    if (!info.metrics.empty())
+      values.push_back(out);
     b.create<func::ReturnOp>(l, values);
   };
   auto outType = cast<RankedTensorType>(out.getType());
@@ -775,7 +779,6 @@ void MLIRGen::genTrain(const Stmt &s) {
   Value train = batcher(info, table, /*shuffled=*/true, l);
   if (info.loss == "fn")
     rtCall("mlp_rt_batcher_wrap", {}, {train}, l);
-  Value trainEval = info.metrics.empty() ? Value() : batcher(info, table, false, l);
   Value validate, validateEval;
   if (info.validate) {
     validate = gen(*info.validate).value;
@@ -832,6 +835,12 @@ void MLIRGen::genTrain(const Stmt &s) {
     SmallVector<Value> inner(epochLoop.getRegionIterArgs());
     inner.push_back(h.splat(scalar, 0));  // sum of loss * rows
     inner.push_back(h.splat(scalar, 0));  // rows
+    // The training table's metrics come from the outputs of the training
+    // steps themselves, as Keras reports them (and as the epoch's loss is
+    // the mean of its steps'): no second pass over the table.
+    Value trainEval = info.metrics.empty()
+                          ? Value()
+                          : rtCall("mlp_rt_eval_new", ptrType(), {train}, l);
     auto batchLoop = countedLoop(batches, inner, l);
     {
       OpBuilder::InsertionGuard guard2(b);
@@ -847,7 +856,10 @@ void MLIRGen::genTrain(const Stmt &s) {
       auto call = b.create<func::CallOp>(l, vg, args);
       Value loss = call.getResult(0);
       ValueRange stats = call.getResults().slice(1, 2 * info.statLayers);
-      ValueRange grads = call.getResults().drop_front(1 + 2 * info.statLayers);
+      size_t outputs = 1 + 2 * info.statLayers;
+      if (trainEval)
+        rtCall("mlp_rt_eval_add", {}, {trainEval, index, call.getResult(outputs++)}, l);
+      ValueRange grads = call.getResults().drop_front(outputs);
       Value rows = h.sum(batch[2], {0});
       rtCall("mlp_rt_check_loss", {},
              {scalarToF64(loss, l), str(info.model, l), epoch, index, keepNan}, l);
@@ -892,11 +904,11 @@ void MLIRGen::genTrain(const Stmt &s) {
            {history, epoch, str("loss", l), scalarToF64(epochLoss, l)}, l);
     ValueRange trained = done.take_front(numParams);
     for (const std::string &m : info.metrics) {
-      Value eval = evaluate(info, trained, trainEval, l);
-      Value v = rtCall("mlp_rt_eval_metric", b.getF64Type(), {eval, str(m, l)}, l);
+      Value v = rtCall("mlp_rt_eval_metric", b.getF64Type(), {trainEval, str(m, l)}, l);
       rtCall("mlp_rt_history_record", {}, {history, epoch, str(m, l), v}, l);
-      rtCall("mlp_rt_eval_free", {}, {eval}, l);
     }
+    if (trainEval)
+      rtCall("mlp_rt_eval_free", {}, {trainEval}, l);
     if (validate) {
       Value eval = evaluate(info, trained, validateEval, l);
       std::vector<std::string> names = {info.classification ? "log_loss" : "mse"};
