@@ -1,23 +1,80 @@
 // The dense kernels generated code calls for its heavy ops: matmul, and
-// conv2d with its two gradients as im2col + GEMM. Both run on Eigen's GEMM,
-// which packs and blocks for the cache and uses the widest vectors the
-// compiler allows (this file is built with the host's instruction set, see
+// conv2d with its two gradients as im2col + GEMM (f32 convolutions of stride
+// 1 over several channels go direct instead, conv_shifted.cpp). Both run on
+// Eigen's GEMM, which packs and blocks for the cache and uses the widest
+// vectors the compiler allows (this file is built with the host's instruction set, see
 // runtime/CMakeLists.txt), except f32 products small enough for libxsmm's
 // kernels (a training batch's layers): those are generated for this CPU at
 // run time and need no packing, 1.1-2.3x Eigen's speed on such shapes.
 // Everything else stays in generated loops.
 #include "runtime/internal.h"
+#include "runtime/kernels.h"
 #include "runtime/mlp_runtime.h"
 
 #include <Eigen/Core>
 #include <immintrin.h>
-#include <libxsmm.h>
 
 #include <algorithm>
 #include <type_traits>
 #include <vector>
 
 using namespace mlp::rt;
+
+namespace mlp::rt {
+
+/// out (cols x rows, leading dimension ldo) = in (rows x cols, leading
+/// dimension ldi) transposed: 8 x 8 blocks through AVX registers (Eigen's
+/// transposed copy goes element by element, 3x slower), column blocks
+/// outermost so that the writes run along rows of `out`.
+void transposeInto(const float *in, int64_t ldi, float *out, int64_t ldo, int64_t rows,
+                   int64_t cols) {
+  int64_t rows8 = 0, cols8 = 0;
+#ifdef __AVX__
+  rows8 = rows / 8 * 8, cols8 = cols / 8 * 8;
+  for (int64_t j = 0; j < cols8; j += 8)
+    for (int64_t i = 0; i < rows8; i += 8) {
+      const float *a = in + i * ldi + j;
+      float *b = out + j * ldo + i;
+      __m256 r[8], t[8];
+      for (int q = 0; q < 8; ++q) r[q] = _mm256_loadu_ps(a + q * ldi);
+      for (int q = 0; q < 8; q += 2) {
+        t[q] = _mm256_unpacklo_ps(r[q], r[q + 1]);
+        t[q + 1] = _mm256_unpackhi_ps(r[q], r[q + 1]);
+      }
+      for (int q = 0; q < 8; q += 4) {
+        r[q] = _mm256_shuffle_ps(t[q], t[q + 2], 0x44);
+        r[q + 1] = _mm256_shuffle_ps(t[q], t[q + 2], 0xEE);
+        r[q + 2] = _mm256_shuffle_ps(t[q + 1], t[q + 3], 0x44);
+        r[q + 3] = _mm256_shuffle_ps(t[q + 1], t[q + 3], 0xEE);
+      }
+      for (int q = 0; q < 4; ++q) {
+        _mm256_storeu_ps(b + q * ldo, _mm256_permute2f128_ps(r[q], r[q + 4], 0x20));
+        _mm256_storeu_ps(b + (q + 4) * ldo, _mm256_permute2f128_ps(r[q], r[q + 4], 0x31));
+      }
+    }
+#endif
+  // The edges the blocks leave: the last rows, and the last columns of the others.
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = i < rows8 ? cols8 : 0; j < cols; ++j) out[j * ldo + i] = in[i * ldi + j];
+}
+
+/// libxsmm's kernel for C (rows x n) = A (rows x k) B (k x n), all
+/// row-major with leading dimensions lda, ldb, ldc; with `ta`, A is stored
+/// transposed (k x rows). libxsmm is column-major, where C^T = B^T A^T and
+/// a row-major matrix is its own transpose: so B comes first, A's
+/// transposition is libxsmm's TRANS_B, and a transposed B (TRANS_A) has no
+/// kernel. Null when libxsmm generates none (a CPU without its JIT); kernels
+/// are generated once per shape and kept.
+libxsmm_smmfunction smallGemm(int64_t rows, int64_t n, int64_t k, int64_t lda, int64_t ldb,
+                              int64_t ldc, bool ta, float beta) {
+  const float alpha = 1;
+  const int flags = ta ? LIBXSMM_GEMM_FLAG_TRANS_B : LIBXSMM_GEMM_FLAG_NONE;
+  const int prefetch = LIBXSMM_PREFETCH_NONE;
+  const libxsmm_blasint m = n, cols = rows, inner = k, la = ldb, lb = lda, lc = ldc;
+  return libxsmm_smmdispatch(m, cols, inner, &la, &lb, &lc, &alpha, &beta, &flags, &prefetch);
+}
+
+} // namespace mlp::rt
 
 namespace {
 
@@ -67,58 +124,6 @@ T *output(int64_t rank, void *descriptor, int64_t expectedRank, const char *what
   view = view_from_descriptor(rank, descriptor);
   if (view.rank != expectedRank) die(std::string("internal error: ") + what + " output rank", 1);
   return const_cast<T *>(static_cast<const T *>(view.aligned)) + view.offset;
-}
-
-/// out (cols x rows, leading dimension ldo) = in (rows x cols, leading
-/// dimension ldi) transposed: 8 x 8 blocks through AVX registers (Eigen's
-/// transposed copy goes element by element, 3x slower), column blocks
-/// outermost so that the writes run along rows of `out`.
-void transposeInto(const float *in, int64_t ldi, float *out, int64_t ldo, int64_t rows,
-                   int64_t cols) {
-  int64_t rows8 = 0, cols8 = 0;
-#ifdef __AVX__
-  rows8 = rows / 8 * 8, cols8 = cols / 8 * 8;
-  for (int64_t j = 0; j < cols8; j += 8)
-    for (int64_t i = 0; i < rows8; i += 8) {
-      const float *a = in + i * ldi + j;
-      float *b = out + j * ldo + i;
-      __m256 r[8], t[8];
-      for (int q = 0; q < 8; ++q) r[q] = _mm256_loadu_ps(a + q * ldi);
-      for (int q = 0; q < 8; q += 2) {
-        t[q] = _mm256_unpacklo_ps(r[q], r[q + 1]);
-        t[q + 1] = _mm256_unpackhi_ps(r[q], r[q + 1]);
-      }
-      for (int q = 0; q < 8; q += 4) {
-        r[q] = _mm256_shuffle_ps(t[q], t[q + 2], 0x44);
-        r[q + 1] = _mm256_shuffle_ps(t[q], t[q + 2], 0xEE);
-        r[q + 2] = _mm256_shuffle_ps(t[q + 1], t[q + 3], 0x44);
-        r[q + 3] = _mm256_shuffle_ps(t[q + 1], t[q + 3], 0xEE);
-      }
-      for (int q = 0; q < 4; ++q) {
-        _mm256_storeu_ps(b + q * ldo, _mm256_permute2f128_ps(r[q], r[q + 4], 0x20));
-        _mm256_storeu_ps(b + (q + 4) * ldo, _mm256_permute2f128_ps(r[q], r[q + 4], 0x31));
-      }
-    }
-#endif
-  // The edges the blocks leave: the last rows, and the last columns of the others.
-  for (int64_t i = 0; i < rows; ++i)
-    for (int64_t j = i < rows8 ? cols8 : 0; j < cols; ++j) out[j * ldo + i] = in[i * ldi + j];
-}
-
-/// libxsmm's kernel for C (rows x n) = A (rows x k) B (k x n), all
-/// row-major with leading dimensions lda, ldb, ldc; with `ta`, A is stored
-/// transposed (k x rows). libxsmm is column-major, where C^T = B^T A^T and
-/// a row-major matrix is its own transpose: so B comes first, A's
-/// transposition is libxsmm's TRANS_B, and a transposed B (TRANS_A) has no
-/// kernel. Null when libxsmm generates none (a CPU without its JIT); kernels
-/// are generated once per shape and kept.
-libxsmm_smmfunction smallGemm(int64_t rows, int64_t n, int64_t k, int64_t lda, int64_t ldb,
-                              int64_t ldc, bool ta) {
-  const float alpha = 1, beta = 0;
-  const int flags = ta ? LIBXSMM_GEMM_FLAG_TRANS_B : LIBXSMM_GEMM_FLAG_NONE;
-  const int prefetch = LIBXSMM_PREFETCH_NONE;
-  const libxsmm_blasint m = n, cols = rows, inner = k, la = ldb, lb = lda, lc = ldc;
-  return libxsmm_smmdispatch(m, cols, inner, &la, &lb, &lc, &alpha, &beta, &flags, &prefetch);
 }
 
 /// A per-sample convolution product's libxsmm kernel (f32; see smallGemm),
@@ -269,14 +274,6 @@ Tensor4<T> tensor4(int64_t rank, const void *descriptor, std::vector<T> &packed)
   return t;
 }
 
-/// The geometry of one convolution: input [C, H, W] per sample, weights
-/// [F, C, KH, KW], output [F, OH, OW] per sample.
-struct ConvShape {
-  int64_t c, h, w, f, kh, kw, oh, ow, stride, padding, dilation;
-  int64_t patch() const { return c * kh * kw; } // rows of the column matrix
-  int64_t pixels() const { return oh * ow; }    // its columns
-};
-
 struct Columns {
   int64_t x0, lo, hi;
 };
@@ -351,6 +348,8 @@ void conv2d(int64_t stride, int64_t padding, int64_t dilation, int64_t xr, void 
   StridedView yv;
   T *y = output<T>(yr, yd, 4, "conv2d", yv);
   ConvShape s = convShape(x, w, yv.sizes[2], yv.sizes[3], stride, padding, dilation);
+  if constexpr (std::is_same_v<T, float>)
+    if (shiftedConv2d(s, x.n, x.data, w.data, y)) return;
   ConstMatrixMap<T> W(w.data, s.f, s.patch(), Eigen::OuterStride<>(s.patch()));
   auto kernel = sampleGemm<T>(s.f, s.pixels(), s.patch(), s.patch(), s.pixels(), false);
   int parts = sampleParts(x.n);
@@ -375,6 +374,8 @@ void conv2dGradFilter(int64_t stride, int64_t padding, int64_t dilation, int64_t
   StridedView dwv;
   T *dw = output<T>(dwr, dwd, 4, "conv2d filter gradient", dwv);
   ConvShape s{x.c, x.h, x.w, g.c, dwv.sizes[2], dwv.sizes[3], g.h, g.w, stride, padding, dilation};
+  if constexpr (std::is_same_v<T, float>)
+    if (shiftedConv2dGradFilter(s, x.n, x.data, g.data, dw)) return;
   // Each part sums its samples into its own partial dW (part 0 into dw
   // itself); the partials are then added in part order.
   int parts = std::max(1, sampleParts(x.n));
@@ -406,6 +407,8 @@ void conv2dGradInput(int64_t stride, int64_t padding, int64_t dilation, int64_t 
   T *dx = output<T>(dxr, dxd, 4, "conv2d input gradient", dxv);
   ConvShape s{dxv.sizes[1], dxv.sizes[2], dxv.sizes[3], w.n, w.h, w.w, g.h, g.w,
               stride, padding, dilation};
+  if constexpr (std::is_same_v<T, float>)
+    if (shiftedConv2dGradInput(s, g.n, g.data, w.data, dx)) return;
   ConstMatrixMap<T> W(w.data, s.f, s.patch(), Eigen::OuterStride<>(s.patch()));
   int64_t image = s.c * s.h * s.w;
   auto kernel = sampleGemm<T>(s.patch(), s.pixels(), s.f, s.patch(), s.pixels(), true);

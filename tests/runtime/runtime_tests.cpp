@@ -701,6 +701,65 @@ void check_close(const std::vector<double> &got, const std::vector<double> &want
   check(got.size() == want.size() && worst < 1e-10, what + " (max |diff| " + std::to_string(worst) + ")");
 }
 
+struct ConvCase {
+  int64_t n, c, h, w, f, kh, kw, stride, padding, dilation;
+};
+
+/// conv2d and its two gradients, f64 and f32, against plain loops.
+void check_conv(const ConvCase &c, std::string tag) {
+  const auto [N, C_, H, W, F, KH, KW, S, P, D] = c;
+  const int64_t OH = (H + 2 * P - D * (KH - 1) - 1) / S + 1, OW = (W + 2 * P - D * (KW - 1) - 1) / S + 1;
+  tag = " " + std::to_string(C_) + "->" + std::to_string(F) + " stride " + std::to_string(S) + tag;
+  std::vector<double> x = pseudo_random(N * C_ * H * W, 3), w = pseudo_random(F * C_ * KH * KW, 4),
+                      g = pseudo_random(N * F * OH * OW, 5);
+  std::vector<double> y_want(N * F * OH * OW, 0.0), dw_want(F * C_ * KH * KW, 0.0), dx_want(N * C_ * H * W, 0.0);
+  for (int64_t b_ = 0; b_ < N; ++b_)
+    for (int64_t f = 0; f < F; ++f)
+      for (int64_t c_ = 0; c_ < C_; ++c_)
+        for (int64_t kh = 0; kh < KH; ++kh)
+          for (int64_t kw = 0; kw < KW; ++kw)
+            for (int64_t oh = 0; oh < OH; ++oh)
+              for (int64_t ow = 0; ow < OW; ++ow) {
+                int64_t yy = oh * S - P + kh * D, xx = ow * S - P + kw * D;
+                if (yy < 0 || yy >= H || xx < 0 || xx >= W) continue;
+                int64_t xi = ((b_ * C_ + c_) * H + yy) * W + xx, wi = ((f * C_ + c_) * KH + kh) * KW + kw,
+                        oi = ((b_ * F + f) * OH + oh) * OW + ow;
+                y_want[oi] += x[xi] * w[wi];
+                dw_want[wi] += x[xi] * g[oi];
+                dx_want[xi] += g[oi] * w[wi];
+              }
+  std::vector<double> y(y_want.size()), dw(dw_want.size()), dx(dx_want.size(), 7.0);
+  Descriptor X = make_descriptor(x.data(), {N, C_, H, W}), Wd = make_descriptor(w.data(), {F, C_, KH, KW}),
+             G = make_descriptor(g.data(), {N, F, OH, OW}), Y = make_descriptor(y.data(), {N, F, OH, OW}),
+             DW = make_descriptor(dw.data(), {F, C_, KH, KW}), DX = make_descriptor(dx.data(), {N, C_, H, W});
+  mlp_rt_conv2d_f64(S, P, D, X.rank, X.get(), Wd.rank, Wd.get(), Y.rank, Y.get());
+  check_close(y, y_want, "kernels: conv2d" + tag);
+  mlp_rt_conv2d_grad_filter_f64(S, P, D, X.rank, X.get(), G.rank, G.get(), DW.rank, DW.get());
+  check_close(dw, dw_want, "kernels: conv2d filter gradient" + tag);
+  mlp_rt_conv2d_grad_input_f64(S, P, D, G.rank, G.get(), Wd.rank, Wd.get(), DX.rank, DX.get());
+  check_close(dx, dx_want, "kernels: conv2d input gradient (stale contents overwritten)" + tag);
+
+  // The same in f32, whose per-sample products run on libxsmm.
+  std::vector<float> xf(x.begin(), x.end()), wf(w.begin(), w.end()), gf(g.begin(), g.end()),
+      yf(y.size()), dwf(dw.size()), dxf(dx.size(), 7.0f);
+  Descriptor Xf = make_descriptor(xf.data(), {N, C_, H, W}), Wf = make_descriptor(wf.data(), {F, C_, KH, KW}),
+             Gf = make_descriptor(gf.data(), {N, F, OH, OW}), Yf = make_descriptor(yf.data(), {N, F, OH, OW}),
+             DWf = make_descriptor(dwf.data(), {F, C_, KH, KW}), DXf = make_descriptor(dxf.data(), {N, C_, H, W});
+  auto closeF = [](const std::vector<float> &got, const std::vector<double> &want) {
+    double worst = 0;
+    // Sums of up to a few hundred products of values in [-1, 1], in float.
+    for (size_t i = 0; i < got.size(); ++i)
+      worst = std::max(worst, std::fabs(got[i] - want[i]) / (1 + std::fabs(want[i])));
+    return worst < 1e-4;
+  };
+  mlp_rt_conv2d_f32(S, P, D, Xf.rank, Xf.get(), Wf.rank, Wf.get(), Yf.rank, Yf.get());
+  check(closeF(yf, y_want), "kernels: conv2d f32" + tag);
+  mlp_rt_conv2d_grad_filter_f32(S, P, D, Xf.rank, Xf.get(), Gf.rank, Gf.get(), DWf.rank, DWf.get());
+  check(closeF(dwf, dw_want), "kernels: conv2d filter gradient f32" + tag);
+  mlp_rt_conv2d_grad_input_f32(S, P, D, Gf.rank, Gf.get(), Wf.rank, Wf.get(), DXf.rank, DXf.get());
+  check(closeF(dxf, dx_want), "kernels: conv2d input gradient f32" + tag);
+}
+
 void test_kernels() {
   // The thread split must not change the results beyond rounding: compare
   // each kernel with plain loops at 1 and 3 threads, on shapes large enough
@@ -727,54 +786,12 @@ void test_kernels() {
     check_close(c, want, "kernels: matmul with A transposed by flag" + tag);
 
     // conv2d, batch 5, 2 -> 4 channels, 9x8 image, 3x2 kernel, stride 2,
-    // padding 1, dilation 2: output 4x4.
-    const int64_t N = 5, C_ = 2, H = 9, W = 8, F = 4, KH = 3, KW = 2, S = 2, P = 1, D = 2, OH = 4, OW = 4;
-    std::vector<double> x = pseudo_random(N * C_ * H * W, 3), w = pseudo_random(F * C_ * KH * KW, 4),
-                        g = pseudo_random(N * F * OH * OW, 5);
-    std::vector<double> y_want(N * F * OH * OW, 0.0), dw_want(F * C_ * KH * KW, 0.0), dx_want(N * C_ * H * W, 0.0);
-    for (int64_t b_ = 0; b_ < N; ++b_)
-      for (int64_t f = 0; f < F; ++f)
-        for (int64_t c_ = 0; c_ < C_; ++c_)
-          for (int64_t kh = 0; kh < KH; ++kh)
-            for (int64_t kw = 0; kw < KW; ++kw)
-              for (int64_t oh = 0; oh < OH; ++oh)
-                for (int64_t ow = 0; ow < OW; ++ow) {
-                  int64_t yy = oh * S - P + kh * D, xx = ow * S - P + kw * D;
-                  if (yy < 0 || yy >= H || xx < 0 || xx >= W) continue;
-                  int64_t xi = ((b_ * C_ + c_) * H + yy) * W + xx, wi = ((f * C_ + c_) * KH + kh) * KW + kw,
-                          oi = ((b_ * F + f) * OH + oh) * OW + ow;
-                  y_want[oi] += x[xi] * w[wi];
-                  dw_want[wi] += x[xi] * g[oi];
-                  dx_want[xi] += g[oi] * w[wi];
-                }
-    std::vector<double> y(y_want.size()), dw(dw_want.size()), dx(dx_want.size(), 7.0);
-    Descriptor X = make_descriptor(x.data(), {N, C_, H, W}), Wd = make_descriptor(w.data(), {F, C_, KH, KW}),
-               G = make_descriptor(g.data(), {N, F, OH, OW}), Y = make_descriptor(y.data(), {N, F, OH, OW}),
-               DW = make_descriptor(dw.data(), {F, C_, KH, KW}), DX = make_descriptor(dx.data(), {N, C_, H, W});
-    mlp_rt_conv2d_f64(S, P, D, X.rank, X.get(), Wd.rank, Wd.get(), Y.rank, Y.get());
-    check_close(y, y_want, "kernels: conv2d" + tag);
-    mlp_rt_conv2d_grad_filter_f64(S, P, D, X.rank, X.get(), G.rank, G.get(), DW.rank, DW.get());
-    check_close(dw, dw_want, "kernels: conv2d filter gradient" + tag);
-    mlp_rt_conv2d_grad_input_f64(S, P, D, G.rank, G.get(), Wd.rank, Wd.get(), DX.rank, DX.get());
-    check_close(dx, dx_want, "kernels: conv2d input gradient (stale contents overwritten)" + tag);
-
-    // The same in f32, whose per-sample products run on libxsmm.
-    std::vector<float> xf(x.begin(), x.end()), wf(w.begin(), w.end()), gf(g.begin(), g.end()),
-        yf(y.size()), dwf(dw.size()), dxf(dx.size(), 7.0f);
-    Descriptor Xf = make_descriptor(xf.data(), {N, C_, H, W}), Wf = make_descriptor(wf.data(), {F, C_, KH, KW}),
-               Gf = make_descriptor(gf.data(), {N, F, OH, OW}), Yf = make_descriptor(yf.data(), {N, F, OH, OW}),
-               DWf = make_descriptor(dwf.data(), {F, C_, KH, KW}), DXf = make_descriptor(dxf.data(), {N, C_, H, W});
-    auto closeF = [](const std::vector<float> &got, const std::vector<double> &want) {
-      double worst = 0;
-      for (size_t i = 0; i < got.size(); ++i) worst = std::max(worst, std::fabs(got[i] - want[i]));
-      return worst < 1e-4;
-    };
-    mlp_rt_conv2d_f32(S, P, D, Xf.rank, Xf.get(), Wf.rank, Wf.get(), Yf.rank, Yf.get());
-    check(closeF(yf, y_want), "kernels: conv2d f32" + tag);
-    mlp_rt_conv2d_grad_filter_f32(S, P, D, Xf.rank, Xf.get(), Gf.rank, Gf.get(), DWf.rank, DWf.get());
-    check(closeF(dwf, dw_want), "kernels: conv2d filter gradient f32" + tag);
-    mlp_rt_conv2d_grad_input_f32(S, P, D, Gf.rank, Gf.get(), Wf.rank, Wf.get(), DXf.rank, DXf.get());
-    check(closeF(dxf, dx_want), "kernels: conv2d input gradient f32" + tag);
+    // padding 1, dilation 2 (im2col); then stride 1 over 16 and 32 channels,
+    // which f32 computes directly (conv_shifted.cpp): with padding and
+    // dilation, and fashion_cnn's second convolution.
+    check_conv({5, 2, 9, 8, 4, 3, 2, 2, 1, 2}, tag);
+    check_conv({5, 16, 9, 8, 4, 3, 2, 1, 1, 2}, tag);
+    check_conv({3, 32, 13, 13, 64, 3, 3, 1, 0, 1}, tag);
   }
 
   // f32 products of a training batch's sizes run on libxsmm's kernels:
