@@ -259,8 +259,9 @@ LogicalResult GradientBuilder::backprop(Operation *op, Value g) {
         return success();
       })
       .Case([&](ReluOp o) {
-        Value x = o.getOperand();
-        accumulate(x, select(cmp("gt", x, zerosLike(x)), g, zerosLike(g)));
+        // relu(x) > 0 exactly where x > 0: asking the result lets the
+        // forward pass drop its input once it is computed.
+        accumulate(o.getOperand(), select(cmp("gt", r, zerosLike(r)), g, zerosLike(g)));
         return success();
       })
       .Case([&](SelectOp o) {

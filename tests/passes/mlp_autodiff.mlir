@@ -64,7 +64,8 @@ func.func private @mm_grad(%a: tensor<2x3xf32>, %b: tensor<3x4xf32>) -> (tensor<
 
 // -----
 
-// where/relu route the adjoint through a select on the same condition.
+// where/relu route the adjoint through a select on the same condition; relu
+// asks its result (> 0 exactly where its input is), not its input.
 func.func private @relu_sum(%x: tensor<5xf32>) -> tensor<f32> {
   %0 = mlp.relu %x : tensor<5xf32>
   %1 = mlp.reduce "sum", %0, axes = [0] : tensor<5xf32> to tensor<f32>
@@ -75,8 +76,9 @@ func.func private @relu_sum_grad(%x: tensor<5xf32>) -> tensor<5xf32>
 
 // CHECK-LABEL: func.func private @relu_sum_grad
 // CHECK-SAME:    (%[[X:.*]]: tensor<5xf32>)
+// CHECK:         %[[Y:.*]] = mlp.relu %[[X]]
 // CHECK:         %[[ZERO:.*]] = mlp.constant dense<0.000000e+00> : tensor<5xf32>
-// CHECK:         %[[POS:.*]] = mlp.cmp "gt", %[[X]], %[[ZERO]]
+// CHECK:         %[[POS:.*]] = mlp.cmp "gt", %[[Y]], %[[ZERO]]
 // CHECK:         %[[R:.*]] = mlp.select %[[POS]], %{{.*}}, %{{.*}} : tensor<5xi1>, tensor<5xf32>
 // CHECK:         return %[[R]]
 
