@@ -1,14 +1,13 @@
 //===- LowerConvolution.cpp - conv2d, pooling and their gradients ---------===//
 //
-// Convolutions call the runtime's kernels (NCHW layout, as PyTorch). Pooling
-// becomes one `linalg.generic` whose indexing maps say which input element
-// falls in which window.
+// Convolutions and max pooling call the runtime's kernels (NCHW layout, as
+// PyTorch; as loops, max pooling's 2-wide windows stayed scalar). Average
+// pooling becomes one `linalg.generic` whose indexing maps say which input
+// element falls in which window.
 //
 //===----------------------------------------------------------------------===//
 
 #include "codegen/LoweringPatterns.h"
-
-#include <limits>
 
 using namespace mlir;
 using namespace mlir::mlp;
@@ -25,7 +24,21 @@ Value zeros(OpBuilder &b, Location loc, RankedTensorType type) {
       .getResult(0);
 }
 
-/// conv2d and its two gradients call the runtime's im2col + GEMM kernels
+/// Calls the NCHW runtime kernel `name` for `op`, whose result has `type`:
+/// only the batch dimension may be dynamic, and the first input gives it.
+LogicalResult replaceByKernel(Operation *op, StringRef name, ArrayRef<int64_t> flags,
+                              ValueRange inputs, RankedTensorType type,
+                              ConversionPatternRewriter &rewriter) {
+  SmallVector<Value> sizes;
+  if (type.getNumDynamicDims() > (type.isDynamicDim(0) ? 1 : 0))
+    return rewriter.notifyMatchFailure(op, "dynamic spatial or channel size");
+  if (type.isDynamicDim(0))
+    sizes.push_back(rewriter.create<tensor::DimOp>(op->getLoc(), inputs.front(), 0));
+  rewriter.replaceOp(op, callKernel(rewriter, op->getLoc(), name, flags, inputs, type, sizes));
+  return success();
+}
+
+/// conv2d and its two gradients call the runtime's kernels
 /// (`runtime/kernels.cpp`); stride, padding and dilation go as flags.
 template <class Op>
 struct ConvKernelPattern : OpConversionPattern<Op> {
@@ -34,19 +47,11 @@ struct ConvKernelPattern : OpConversionPattern<Op> {
   LogicalResult
   matchAndRewrite(Op op, typename Op::Adaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    auto type = cast<RankedTensorType>(op.getResult().getType());
-    // Only the batch dimension (of x, and of the result) may be dynamic.
-    SmallVector<Value> sizes;
-    if (type.getNumDynamicDims() > (type.isDynamicDim(0) ? 1 : 0))
-      return rewriter.notifyMatchFailure(op, "dynamic spatial or channel size");
-    if (type.isDynamicDim(0))
-      sizes.push_back(rewriter.create<tensor::DimOp>(op.getLoc(), adaptor.getLhs(), 0));
-    rewriter.replaceOp(
-        op, callKernel(rewriter, op.getLoc(), kernel,
-                       {(int64_t)op.getStride(), (int64_t)op.getPadding(),
-                        (int64_t)op.getDilation()},
-                       {adaptor.getLhs(), adaptor.getRhs()}, type, sizes));
-    return success();
+    return replaceByKernel(op, kernel,
+                           {(int64_t)op.getStride(), (int64_t)op.getPadding(),
+                            (int64_t)op.getDilation()},
+                           {adaptor.getLhs(), adaptor.getRhs()},
+                           cast<RankedTensorType>(op.getResult().getType()), rewriter);
   }
   std::string kernel;
 };
@@ -59,10 +64,12 @@ struct Pool2dPattern : OpConversionPattern<Pool2dOp> {
     Location loc = op.getLoc();
     MLIRContext *ctx = rewriter.getContext();
     int64_t k = op.getWindow();
-    bool isMax = op.getKind() == "max";
     auto type = op.getResult().getType();
+    if (op.getKind() == "max")
+      return replaceByKernel(op, "mlp_rt_maxpool2d", {k}, {adaptor.getOperand()}, type,
+                             rewriter);
     Type elem = type.getElementType();
-    // Dims (b, c, oh, ow, kh, kw): y[b, c, oh, ow] = max/mean x[b, c, oh*k + kh, ow*k + kw]
+    // Dims (b, c, oh, ow, kh, kw): y[b, c, oh, ow] = mean x[b, c, oh*k + kh, ow*k + kw]
     AffineExpr b_, c, oh, ow, kh, kw;
     bindDims(ctx, b_, c, oh, ow, kh, kw);
     // The window tensor only gives the loops over kh and kw their bounds
@@ -76,19 +83,13 @@ struct Pool2dPattern : OpConversionPattern<Pool2dOp> {
     SmallVector<IteratorType> iterators = {
         IteratorType::parallel,  IteratorType::parallel, IteratorType::parallel,
         IteratorType::parallel,  IteratorType::reduction, IteratorType::reduction};
-    double start = isMax ? -std::numeric_limits<double>::infinity() : 0;
-    Value init = rewriter.create<tensor::EmptyOp>(loc, type, ValueRange{});
-    init = rewriter.create<linalg::FillOp>(loc, scalarConstant(rewriter, loc, elem, start),
-                                           init)
-               .getResult(0);
+    Value init = zeros(rewriter, loc, type);
     Value scale = scalarConstant(rewriter, loc, elem, 1.0 / (double)(k * k));
     auto generic = rewriter.create<linalg::GenericOp>(
         loc, type, ValueRange{adaptor.getOperand(), windowShape}, init, maps,
         iterators, [&](OpBuilder &b, Location l, ValueRange args) {
-          Value v = isMax ? b.create<arith::MaximumFOp>(l, args[0], args[2]).getResult()
-                          : b.create<arith::AddFOp>(
-                                l, b.create<arith::MulFOp>(l, args[0], scale), args[2])
-                                .getResult();
+          Value v = b.create<arith::AddFOp>(
+              l, b.create<arith::MulFOp>(l, args[0], scale), args[2]);
           b.create<linalg::YieldOp>(l, v);
         });
     rewriter.replaceOp(op, generic.getResult(0));
@@ -104,9 +105,12 @@ struct Pool2dGradPattern : OpConversionPattern<Pool2dGradOp> {
     Location loc = op.getLoc();
     MLIRContext *ctx = rewriter.getContext();
     int64_t k = op.getWindow();
-    bool isMax = op.getKind() == "max";
     auto inType = cast<RankedTensorType>(op.getInput().getType());
     auto outType = cast<RankedTensorType>(op.getPooled().getType());
+    if (op.getKind() == "max")
+      return replaceByKernel(op, "mlp_rt_maxpool2d_grad", {k},
+                             {adaptor.getInput(), adaptor.getPooled(), adaptor.getGrad()},
+                             inType, rewriter);
     Type elem = inType.getElementType();
     // The windows cover [0, OH*k) x [0, OW*k); the rest of dx is 0.
     SmallVector<int64_t> covered = {inType.getDimSize(0), inType.getDimSize(1),
@@ -117,30 +121,18 @@ struct Pool2dGradPattern : OpConversionPattern<Pool2dGradOp> {
     SmallVector<OpFoldResult> sizes, strides(4, rewriter.getIndexAttr(1));
     for (int64_t s : covered)
       sizes.push_back(rewriter.getIndexAttr(s));
-    Value x = rewriter.create<tensor::ExtractSliceOp>(loc, coveredType,
-                                                      adaptor.getInput(), offsets,
-                                                      sizes, strides);
     AffineExpr b_, c, h, w;
     bindDims(ctx, b_, c, h, w);
     AffineMap identity = AffineMap::get(4, 0, {b_, c, h, w}, ctx);
     AffineMap window = AffineMap::get(4, 0, {b_, c, h.floorDiv(k), w.floorDiv(k)}, ctx);
-    SmallVector<AffineMap> maps = {identity, window, window, identity};
+    SmallVector<AffineMap> maps = {window, identity};
     SmallVector<IteratorType> iterators(4, IteratorType::parallel);
-    Value zero = scalarConstant(rewriter, loc, elem, 0);
     Value scale = scalarConstant(rewriter, loc, elem, 1.0 / (double)(k * k));
     Value init = rewriter.create<tensor::EmptyOp>(loc, coveredType, ValueRange{});
     auto generic = rewriter.create<linalg::GenericOp>(
-        loc, coveredType, ValueRange{x, adaptor.getPooled(), adaptor.getGrad()},
-        init, maps, iterators, [&](OpBuilder &b, Location l, ValueRange args) {
-          Value v;
-          if (isMax) {
-            Value isMaximum = b.create<arith::CmpFOp>(l, arith::CmpFPredicate::OEQ,
-                                                      args[0], args[1]);
-            v = b.create<arith::SelectOp>(l, isMaximum, args[2], zero);
-          } else {
-            v = b.create<arith::MulFOp>(l, args[2], scale);
-          }
-          b.create<linalg::YieldOp>(l, v);
+        loc, coveredType, ValueRange{adaptor.getGrad()}, init, maps, iterators,
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          b.create<linalg::YieldOp>(l, b.create<arith::MulFOp>(l, args[0], scale).getResult());
         });
     Value dx = generic.getResult(0);
     if (covered != SmallVector<int64_t>(inType.getShape()))

@@ -1,13 +1,58 @@
 // What the dense kernels share between their files (runtime-internal):
-// libxsmm's small-GEMM kernels, the AVX transposed copy, and a
-// convolution's geometry.
+// operands and results as the generated code passes them, libxsmm's
+// small-GEMM kernels, the AVX transposed copy, and a convolution's geometry.
 #pragma once
+
+#include "runtime/internal.h"
 
 #include <libxsmm.h>
 
 #include <cstdint>
+#include <string>
+#include <vector>
 
 namespace mlp::rt {
+
+/// A freshly allocated, contiguous result (the generated code allocates it):
+/// its data, and in `view` its sizes.
+template <class T>
+T *output(int64_t rank, void *descriptor, int64_t expectedRank, const char *what, StridedView &view) {
+  view = view_from_descriptor(rank, descriptor);
+  if (view.rank != expectedRank) die(std::string("internal error: ") + what + " output rank", 1);
+  return const_cast<T *>(static_cast<const T *>(view.aligned)) + view.offset;
+}
+
+/// An NCHW tensor (or OIHW weights) as a contiguous array: the view itself
+/// when it is contiguous, else a packed copy in `packed`.
+template <class T>
+struct Tensor4 {
+  const T *data;
+  int64_t n, c, h, w;
+};
+
+template <class T>
+Tensor4<T> tensor4(int64_t rank, const void *descriptor, std::vector<T> &packed) {
+  StridedView v = view_from_descriptor(rank, descriptor);
+  if (v.rank != 4) die("internal error: NCHW kernel operand of rank " + std::to_string(v.rank), 1);
+  const T *base = static_cast<const T *>(v.aligned) + v.offset;
+  Tensor4<T> t{base, v.sizes[0], v.sizes[1], v.sizes[2], v.sizes[3]};
+  int64_t expected = 1;
+  bool contiguous = true;
+  for (int64_t a = 3; a >= 0; --a) {
+    if (v.sizes[a] > 1 && v.strides[a] != expected) contiguous = false;
+    expected *= v.sizes[a];
+  }
+  if (contiguous) return t;
+  packed.resize(static_cast<size_t>(expected));
+  size_t k = 0;
+  for (int64_t i = 0; i < t.n; ++i)
+    for (int64_t j = 0; j < t.c; ++j)
+      for (int64_t y = 0; y < t.h; ++y)
+        for (int64_t x = 0; x < t.w; ++x)
+          packed[k++] = base[i * v.strides[0] + j * v.strides[1] + y * v.strides[2] + x * v.strides[3]];
+  t.data = packed.data();
+  return t;
+}
 
 /// libxsmm's kernel for C (rows x n) = A (rows x k) B (k x n) + beta C, all
 /// row-major with leading dimensions lda, ldb, ldc; with `ta`, A is stored

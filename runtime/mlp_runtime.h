@@ -728,6 +728,19 @@ void mlp_rt_conv2d_grad_input_f32(int64_t stride, int64_t padding, int64_t dilat
 void mlp_rt_conv2d_grad_input_f64(int64_t stride, int64_t padding, int64_t dilation, int64_t gr,
                                   void *g, int64_t wr, void *w, int64_t dxr, void *dx);
 
+/// Max pooling over non-overlapping k x k windows of NCHW x (PyTorch's
+/// max_pool2d(x, k)): y [N, C, H/k, W/k] is a fresh contiguous buffer; a
+/// window holding a NaN gives NaN. Rows and columns left over are dropped.
+void mlp_rt_maxpool2d_f32(int64_t k, int64_t xr, void *x, int64_t yr, void *y);
+void mlp_rt_maxpool2d_f64(int64_t k, int64_t xr, void *x, int64_t yr, void *y);
+/// Its gradient: each window's g goes to every element of x equal to the
+/// window's max y (all of them on ties); left-over rows and columns get 0.
+/// dx has x's shape and is written whole.
+void mlp_rt_maxpool2d_grad_f32(int64_t k, int64_t xr, void *x, int64_t yr, void *y, int64_t gr,
+                               void *g, int64_t dxr, void *dx);
+void mlp_rt_maxpool2d_grad_f64(int64_t k, int64_t xr, void *x, int64_t yr, void *y, int64_t gr,
+                               void *g, int64_t dxr, void *dx);
+
 /* ------------------------------------------------------------- transforms */
 
 /// Writes the statistics that a reusable transform's learning steps hold in

@@ -1,5 +1,6 @@
-// conv2d and its gradients call the runtime's im2col + GEMM kernels with
-// stride, padding and dilation as flags; pooling lowers to one linalg.generic.
+// conv2d and its gradients call the runtime's kernels with stride, padding
+// and dilation as flags; so does max pooling, with its window; average
+// pooling lowers to one linalg.generic.
 // RUN: mlp-opt %s -split-input-file -mlp-lower-to-linalg | FileCheck %s
 
 // CHECK-LABEL: func.func @conv
@@ -31,12 +32,12 @@ func.func @conv_grads(%x: tensor<?x2x8x8xf64>, %w: tensor<4x2x3x3xf64>, %g: tens
 
 // -----
 
-// CHECK-DAG:   #[[IN:map[0-9]*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2 * 2 + d4, d3 * 2 + d5)>
-// CHECK-DAG:   #[[WIN:map[0-9]*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d4, d5)>
+// Max pooling and its gradient call the runtime's kernels, the window as a flag.
 // CHECK-LABEL: func.func @maxpool
-// CHECK:         arith.constant 0xFF800000 : f32
-// CHECK:         linalg.generic {indexing_maps = [#[[IN]], #[[WIN]], #{{map[0-9]*}}], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]}
-// CHECK:           arith.maximumf
+// CHECK:         %[[Y:.*]] = memref.alloc() : memref<1x2x2x2xf32>
+// CHECK:           %[[K:.*]] = arith.constant 2 : i64
+// CHECK:           call @mlp_rt_maxpool2d_f32(%[[K]], %{{.*}}, %{{.*}})
+// CHECK:         bufferization.to_tensor %[[Y]] restrict writable
 func.func @maxpool(%x: tensor<1x2x5x5xf32>) -> tensor<1x2x2x2xf32> {
   %y = mlp.pool2d "max", %x window 2 : tensor<1x2x5x5xf32> to tensor<1x2x2x2xf32>
   return %y : tensor<1x2x2x2xf32>
@@ -44,15 +45,38 @@ func.func @maxpool(%x: tensor<1x2x5x5xf32>) -> tensor<1x2x2x2xf32> {
 
 // -----
 
+// CHECK-LABEL: func.func @maxpool_grad
+// CHECK:         %[[N:.*]] = tensor.dim %{{.*}}, %c0
+// CHECK:         memref.alloc(%[[N]]) : memref<?x2x5x5xf64>
+// CHECK:           call @mlp_rt_maxpool2d_grad_f64(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}})
+func.func @maxpool_grad(%x: tensor<?x2x5x5xf64>, %y: tensor<?x2x2x2xf64>, %g: tensor<?x2x2x2xf64>) -> tensor<?x2x5x5xf64> {
+  %d = mlp.pool2d_grad "max", %x, %y, %g window 2 : tensor<?x2x5x5xf64>, tensor<?x2x2x2xf64> to tensor<?x2x5x5xf64>
+  return %d : tensor<?x2x5x5xf64>
+}
+
+// -----
+
+// Average pooling is one linalg.generic: a window's mean.
+// CHECK-DAG:   #[[IN:map[0-9]*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2 * 2 + d4, d3 * 2 + d5)>
+// CHECK-DAG:   #[[WIN:map[0-9]*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d4, d5)>
+// CHECK-LABEL: func.func @avgpool
+// CHECK:         linalg.generic {indexing_maps = [#[[IN]], #[[WIN]], #{{map[0-9]*}}], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]}
+// CHECK:           arith.mulf
+// CHECK:           arith.addf
+func.func @avgpool(%x: tensor<1x2x5x5xf32>) -> tensor<1x2x2x2xf32> {
+  %y = mlp.pool2d "avg", %x window 2 : tensor<1x2x5x5xf32> to tensor<1x2x2x2xf32>
+  return %y : tensor<1x2x2x2xf32>
+}
+
+// -----
+
 // The gradient of a 5x5 pooled by 2 covers 4x4; the last row and column get 0.
 // CHECK-DAG:   #[[WIN:map[0-9]*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2 floordiv 2, d3 floordiv 2)>
-// CHECK-LABEL: func.func @maxpool_grad
-// CHECK:         %[[COVERED:.*]] = tensor.extract_slice %{{.*}}[0, 0, 0, 0] [1, 2, 4, 4] [1, 1, 1, 1]
-// CHECK:         linalg.generic {indexing_maps = [#{{map[0-9]*}}, #[[WIN]], #[[WIN]], #{{map[0-9]*}}]
-// CHECK:           arith.cmpf oeq
-// CHECK:           arith.select
+// CHECK-LABEL: func.func @avgpool_grad
+// CHECK:         linalg.generic {indexing_maps = [#[[WIN]], #{{map[0-9]*}}]
+// CHECK:           arith.mulf
 // CHECK:         tensor.insert_slice %{{.*}} into %{{.*}}[0, 0, 0, 0] [1, 2, 4, 4] [1, 1, 1, 1] : tensor<1x2x4x4xf32> into tensor<1x2x5x5xf32>
-func.func @maxpool_grad(%x: tensor<1x2x5x5xf32>, %y: tensor<1x2x2x2xf32>, %g: tensor<1x2x2x2xf32>) -> tensor<1x2x5x5xf32> {
-  %d = mlp.pool2d_grad "max", %x, %y, %g window 2 : tensor<1x2x5x5xf32>, tensor<1x2x2x2xf32> to tensor<1x2x5x5xf32>
+func.func @avgpool_grad(%x: tensor<1x2x5x5xf32>, %y: tensor<1x2x2x2xf32>, %g: tensor<1x2x2x2xf32>) -> tensor<1x2x5x5xf32> {
+  %d = mlp.pool2d_grad "avg", %x, %y, %g window 2 : tensor<1x2x5x5xf32>, tensor<1x2x2x2xf32> to tensor<1x2x5x5xf32>
   return %d : tensor<1x2x5x5xf32>
 }

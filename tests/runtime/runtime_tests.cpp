@@ -760,6 +760,48 @@ void check_conv(const ConvCase &c, std::string tag) {
   check(closeF(dxf, dx_want), "kernels: conv2d input gradient f32" + tag);
 }
 
+/// Max pooling and its gradient, f32 and f64, against plain loops: 2 x 2
+/// windows on 7 x 9 planes (a row and a column left over) and 3 x 3 on
+/// 6 x 6, with ties (every tied element gets the gradient) and a NaN.
+template <class T>
+void check_max_pool(int64_t k, int64_t h, int64_t w, const std::string &tag) {
+  const int64_t n = 3, c = 5, oh = h / k, ow = w / k;
+  std::vector<double> r = pseudo_random(n * c * h * w, 8), gr = pseudo_random(n * c * oh * ow, 9);
+  std::vector<T> x(r.begin(), r.end()), g(gr.begin(), gr.end());
+  for (size_t i = 0; i < x.size(); i += 7) x[i] = T(0.5); // ties within windows
+  x[w + 1] = std::numeric_limits<T>::quiet_NaN();          // plane 0, window (0, 0)
+  std::vector<T> y_want(n * c * oh * ow, -std::numeric_limits<T>::infinity()), dx_want(x.size(), T(0));
+  for (int64_t p = 0; p < n * c; ++p)
+    for (int64_t i = 0; i < oh * k; ++i)
+      for (int64_t j = 0; j < ow * k; ++j) {
+        T v = x[(p * h + i) * w + j], &m = y_want[(p * oh + i / k) * ow + j / k];
+        if (std::isnan(v) || v > m) m = v;
+      }
+  for (int64_t p = 0; p < n * c; ++p)
+    for (int64_t i = 0; i < oh * k; ++i)
+      for (int64_t j = 0; j < ow * k; ++j) {
+        int64_t o = (p * oh + i / k) * ow + j / k;
+        if (x[(p * h + i) * w + j] == y_want[o]) dx_want[(p * h + i) * w + j] = g[o];
+      }
+  std::vector<T> y(y_want.size()), dx(x.size(), T(7));
+  Descriptor X = make_descriptor(x.data(), {n, c, h, w}), Y = make_descriptor(y.data(), {n, c, oh, ow}),
+             G = make_descriptor(g.data(), {n, c, oh, ow}), DX = make_descriptor(dx.data(), {n, c, h, w});
+  auto same = [](const std::vector<T> &a, const std::vector<T> &b) {
+    for (size_t i = 0; i < a.size(); ++i)
+      if (!(a[i] == b[i] || (std::isnan(a[i]) && std::isnan(b[i])))) return false;
+    return a.size() == b.size();
+  };
+  if constexpr (std::is_same_v<T, float>) {
+    mlp_rt_maxpool2d_f32(k, X.rank, X.get(), Y.rank, Y.get());
+    mlp_rt_maxpool2d_grad_f32(k, X.rank, X.get(), Y.rank, Y.get(), G.rank, G.get(), DX.rank, DX.get());
+  } else {
+    mlp_rt_maxpool2d_f64(k, X.rank, X.get(), Y.rank, Y.get());
+    mlp_rt_maxpool2d_grad_f64(k, X.rank, X.get(), Y.rank, Y.get(), G.rank, G.get(), DX.rank, DX.get());
+  }
+  check(std::isnan(y[0]) && same(y, y_want), "kernels: max pooling" + tag);
+  check(same(dx, dx_want), "kernels: max pooling gradient (left-over rows and columns 0)" + tag);
+}
+
 void test_kernels() {
   // The thread split must not change the results beyond rounding: compare
   // each kernel with plain loops at 1 and 3 threads, on shapes large enough
@@ -792,6 +834,9 @@ void test_kernels() {
     check_conv({5, 2, 9, 8, 4, 3, 2, 2, 1, 2}, tag);
     check_conv({5, 16, 9, 8, 4, 3, 2, 1, 1, 2}, tag);
     check_conv({3, 32, 13, 13, 64, 3, 3, 1, 0, 1}, tag);
+    check_max_pool<float>(2, 7, 9, " 2x2 f32" + tag);
+    check_max_pool<double>(2, 7, 9, " 2x2 f64" + tag);
+    check_max_pool<float>(3, 6, 6, " 3x3 f32" + tag);
   }
 
   // f32 products of a training batch's sizes run on libxsmm's kernels:
