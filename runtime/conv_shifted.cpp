@@ -64,13 +64,6 @@ struct Shifted {
   }
 };
 
-/// Contiguous ranges of samples, one per thread.
-template <class F>
-void bySamples(int64_t n, F &&body) {
-  int parts = static_cast<int>(std::min<int64_t>(n, thread_count()));
-  parallel_parts(parts, [&](int p) { body(p, n * p / parts, n * (p + 1) / parts); });
-}
-
 } // namespace
 
 bool shiftedConv2d(const ConvShape &s, int64_t n, const float *x, const float *w, float *y) {
@@ -81,7 +74,7 @@ bool shiftedConv2d(const ConvShape &s, int64_t n, const float *x, const float *w
   auto rest = smallGemm(s.f, d.span, s.c, s.c, d.plane, d.span, false, 1);
   if (!first || !rest) return false;
   std::vector<float> wt = d.weightsByTap(w);
-  bySamples(n, [&](int, int64_t begin, int64_t end) {
+  forEachRange(n, rangeParts(n), [&](int, int64_t begin, int64_t end) {
     std::vector<float> pad(static_cast<size_t>(s.c * d.plane), 0.0f);
     std::vector<float> ext(static_cast<size_t>(s.f * d.span));
     for (int64_t b = begin; b < end; ++b) {
@@ -106,7 +99,7 @@ bool shiftedConv2dGradInput(const ConvShape &s, int64_t n, const float *g, const
   if (!kernel) return false;
   std::vector<float> wt = d.weightsByTap(w);
   int64_t image = s.c * s.h * s.w;
-  bySamples(n, [&](int, int64_t begin, int64_t end) {
+  forEachRange(n, rangeParts(n), [&](int, int64_t begin, int64_t end) {
     // The positions between output rows stay zero.
     std::vector<float> ext(static_cast<size_t>(s.f * d.span), 0.0f);
     std::vector<float> pad(static_cast<size_t>(s.padding ? s.c * d.plane : 0));
@@ -141,9 +134,9 @@ bool shiftedConv2dGradFilter(const ConvShape &s, int64_t n, const float *x, cons
   // Each part sums its samples into its own partial, [taps][C][F]; the
   // partials are added in part order, so a thread count gives fixed results.
   int64_t size = d.taps * s.c * s.f;
-  int parts = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(n, thread_count())));
+  int parts = std::max(1, rangeParts(n));
   std::vector<float> partials(static_cast<size_t>(parts * size), 0.0f);
-  bySamples(n, [&](int p, int64_t begin, int64_t end) {
+  forEachRange(n, parts, [&](int p, int64_t begin, int64_t end) {
     std::vector<float> pad(static_cast<size_t>(s.c * d.plane), 0.0f);
     std::vector<float> extT(static_cast<size_t>(d.span * s.f), 0.0f); // rows between output rows stay zero
     float *partial = partials.data() + p * size;

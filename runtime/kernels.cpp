@@ -229,10 +229,6 @@ void matmul(int64_t flags, int64_t ar, void *a, int64_t br, void *b, int64_t cr,
   else gemm(A.map.transpose(), B.map.transpose());
 }
 
-/// The parts a batch of `n` samples splits into: one per thread, each a
-/// contiguous range of samples.
-int sampleParts(int64_t n) { return static_cast<int>(std::min<int64_t>(n, thread_count())); }
-int64_t partBegin(int64_t n, int parts, int p) { return n * p / parts; }
 
 
 struct Columns {
@@ -313,11 +309,10 @@ void conv2d(int64_t stride, int64_t padding, int64_t dilation, int64_t xr, void 
     if (shiftedConv2d(s, x.n, x.data, w.data, y)) return;
   ConstMatrixMap<T> W(w.data, s.f, s.patch(), Eigen::OuterStride<>(s.patch()));
   auto kernel = sampleGemm<T>(s.f, s.pixels(), s.patch(), s.patch(), s.pixels(), false);
-  int parts = sampleParts(x.n);
-  parallel_parts(parts, [&](int p) {
+  forEachRange(x.n, rangeParts(x.n), [&](int, int64_t begin, int64_t end) {
     std::vector<T> col(static_cast<size_t>(s.patch() * s.pixels()));
     ConstMatrixMap<T> Col(col.data(), s.patch(), s.pixels(), Eigen::OuterStride<>(s.pixels()));
-    for (int64_t b = partBegin(x.n, parts, p); b < partBegin(x.n, parts, p + 1); ++b) {
+    for (int64_t b = begin; b < end; ++b) {
       im2col(s, x.data + b * s.c * s.h * s.w, col.data());
       T *yb = y + b * s.f * s.pixels();
       if (!runSampleGemm(kernel, w.data, col.data(), yb))
@@ -339,16 +334,16 @@ void conv2dGradFilter(int64_t stride, int64_t padding, int64_t dilation, int64_t
     if (shiftedConv2dGradFilter(s, x.n, x.data, g.data, dw)) return;
   // Each part sums its samples into its own partial dW (part 0 into dw
   // itself); the partials are then added in part order.
-  int parts = std::max(1, sampleParts(x.n));
+  int parts = std::max(1, rangeParts(x.n));
   int64_t size = s.f * s.patch();
   std::vector<T> partials(static_cast<size_t>((parts - 1) * size));
-  parallel_parts(parts, [&](int p) {
+  forEachRange(x.n, parts, [&](int p, int64_t begin, int64_t end) {
     std::vector<T> col(static_cast<size_t>(s.patch() * s.pixels()));
     ConstMatrixMap<T> Col(col.data(), s.patch(), s.pixels(), Eigen::OuterStride<>(s.pixels()));
     MatrixMap<T> DW(p == 0 ? dw : partials.data() + (p - 1) * size, s.f, s.patch(),
                     Eigen::OuterStride<>(s.patch()));
     DW.setZero();
-    for (int64_t b = partBegin(x.n, parts, p); b < partBegin(x.n, parts, p + 1); ++b) {
+    for (int64_t b = begin; b < end; ++b) {
       im2col(s, x.data + b * s.c * s.h * s.w, col.data());
       ConstMatrixMap<T> G(g.data + b * s.f * s.pixels(), s.f, s.pixels(), Eigen::OuterStride<>(s.pixels()));
       DW.noalias() += G * Col.transpose();
@@ -373,11 +368,10 @@ void conv2dGradInput(int64_t stride, int64_t padding, int64_t dilation, int64_t 
   ConstMatrixMap<T> W(w.data, s.f, s.patch(), Eigen::OuterStride<>(s.patch()));
   int64_t image = s.c * s.h * s.w;
   auto kernel = sampleGemm<T>(s.patch(), s.pixels(), s.f, s.patch(), s.pixels(), true);
-  int parts = sampleParts(g.n);
-  parallel_parts(parts, [&](int p) {
+  forEachRange(g.n, rangeParts(g.n), [&](int, int64_t begin, int64_t end) {
     std::vector<T> col(static_cast<size_t>(s.patch() * s.pixels()));
     MatrixMap<T> Col(col.data(), s.patch(), s.pixels(), Eigen::OuterStride<>(s.pixels()));
-    for (int64_t b = partBegin(g.n, parts, p); b < partBegin(g.n, parts, p + 1); ++b) {
+    for (int64_t b = begin; b < end; ++b) {
       const T *gb = g.data + b * s.f * s.pixels();
       if (!runSampleGemm(kernel, w.data, gb, col.data()))
         Col.noalias() = W.transpose() * ConstMatrixMap<T>(gb, s.f, s.pixels(), Eigen::OuterStride<>(s.pixels()));

@@ -7,6 +7,7 @@
 
 #include <libxsmm.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -52,6 +53,17 @@ Tensor4<T> tensor4(int64_t rank, const void *descriptor, std::vector<T> &packed)
           packed[k++] = base[i * v.strides[0] + j * v.strides[1] + y * v.strides[2] + x * v.strides[3]];
   t.data = packed.data();
   return t;
+}
+
+/// The parts `n` items (samples, planes) split into: one per thread, at
+/// most n.
+inline int rangeParts(int64_t n) { return static_cast<int>(std::min<int64_t>(n, thread_count())); }
+
+/// Runs body(part, begin, end) on the thread pool for each of `parts`
+/// contiguous ranges covering [0, n), in order of part.
+template <class F>
+void forEachRange(int64_t n, int parts, F &&body) {
+  parallel_parts(parts, [&](int p) { body(p, n * p / parts, n * (p + 1) / parts); });
 }
 
 /// libxsmm's kernel for C (rows x n) = A (rows x k) B (k x n) + beta C, all

@@ -16,9 +16,8 @@ namespace {
 /// Runs body(plane) for planes [0, n), in one contiguous range per thread.
 template <class F>
 void byPlanes(int64_t n, F &&body) {
-  int parts = static_cast<int>(std::min<int64_t>(n, thread_count()));
-  parallel_parts(parts, [&](int p) {
-    for (int64_t i = n * p / parts; i < n * (p + 1) / parts; ++i) body(i);
+  forEachRange(n, rangeParts(n), [&](int, int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) body(i);
   });
 }
 
