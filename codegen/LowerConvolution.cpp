@@ -1,7 +1,7 @@
 //===- LowerConvolution.cpp - conv2d, pooling and their gradients ---------===//
 //
-// Convolutions and max pooling call the runtime's kernels (NCHW layout, as
-// PyTorch; as loops, max pooling's 2-wide windows stayed scalar). Average
+// Convolutions (with a fused bias and relu, too) and max pooling call the
+// runtime's kernels (NCHW layout, as PyTorch; as loops, max pooling's 2-wide windows stayed scalar). Average
 // pooling becomes one `linalg.generic` whose indexing maps say which input
 // element falls in which window.
 //
@@ -54,6 +54,20 @@ struct ConvKernelPattern : OpConversionPattern<Op> {
                            cast<RankedTensorType>(op.getResult().getType()), rewriter);
   }
   std::string kernel;
+};
+
+/// conv2d with its bias (and relu) calls the kernel that applies them.
+struct Conv2dBiasPattern : OpConversionPattern<Conv2dBiasOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(Conv2dBiasOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    return replaceByKernel(op, "mlp_rt_conv2d_bias",
+                           {(int64_t)op.getStride(), (int64_t)op.getPadding(),
+                            (int64_t)op.getDilation(), op.getRelu() ? 1 : 0},
+                           {adaptor.getLhs(), adaptor.getRhs(), adaptor.getBias()},
+                           cast<RankedTensorType>(op.getResult().getType()), rewriter);
+  }
 };
 
 struct Pool2dPattern : OpConversionPattern<Pool2dOp> {
@@ -150,5 +164,5 @@ void mlir::mlp::populateConvolutionLowering(RewritePatternSet &patterns) {
   patterns.add<ConvKernelPattern<Conv2dOp>>(ctx, "mlp_rt_conv2d");
   patterns.add<ConvKernelPattern<Conv2dGradFilterOp>>(ctx, "mlp_rt_conv2d_grad_filter");
   patterns.add<ConvKernelPattern<Conv2dGradInputOp>>(ctx, "mlp_rt_conv2d_grad_input");
-  patterns.add<Pool2dPattern, Pool2dGradPattern>(ctx);
+  patterns.add<Conv2dBiasPattern, Pool2dPattern, Pool2dGradPattern>(ctx);
 }

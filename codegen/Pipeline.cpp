@@ -74,6 +74,7 @@ void addMlpPasses(OpPassManager &pm) {
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   pm.addPass(createSymbolDCEPass());
+  pm.addPass(mlir::mlp::createMlpFuseConvEpilogue());
 }
 
 void addLinalgPasses(OpPassManager &pm) {

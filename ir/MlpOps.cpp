@@ -325,6 +325,15 @@ LogicalResult Conv2dOp::verify() {
                           getDilation());
 }
 
+LogicalResult Conv2dBiasOp::verify() {
+  auto y = rankedType(getResult()), b = rankedType(getBias());
+  if (b.getRank() != 1 || b.getDimSize(0) != y.getDimSize(1) ||
+      b.getElementType() != y.getElementType())
+    return emitOpError("bias must be a vector of one value per output channel");
+  return verifyConvShapes(*this, rankedType(getLhs()), rankedType(getRhs()), y, getStride(),
+                          getPadding(), getDilation());
+}
+
 LogicalResult Conv2dGradInputOp::verify() {
   return verifyConvShapes(*this, rankedType(getResult()), rankedType(getRhs()),
                           rankedType(getLhs()), getStride(), getPadding(),

@@ -486,6 +486,29 @@ def Mlp_Conv2dOp : Mlp_ConvOp<"conv2d",
   }];
 }
 
+def Mlp_Conv2dBiasOp : Mlp_Op<"conv2d_bias", [Pure]> {
+  let summary = "conv2d, plus a bias per output channel, then relu if asked: one kernel";
+  let description = [{
+    `y = relu(conv2d(x, w) + broadcast(b, dims = [1]))` (without `relu`, the
+    sum), as -mlp-fuse-conv-epilogue makes it from those ops, so that the
+    kernel adds the bias and applies relu to each sample's output while it
+    is still in cache, instead of another pass over the whole batch.
+    ```mlir
+    %y = mlp.conv2d_bias %x, %w, %b stride 1 padding 0 dilation 1 relu
+        : tensor<8x1x28x28xf32>, tensor<32x1x3x3xf32>, tensor<32xf32> to tensor<8x32x26x26xf32>
+    ```
+  }];
+  let arguments = (ins Mlp_FloatTensor:$lhs, Mlp_FloatTensor:$rhs, Mlp_FloatTensor:$bias,
+                       I64Attr:$stride, I64Attr:$padding, I64Attr:$dilation,
+                       UnitAttr:$relu);
+  let results = (outs Mlp_FloatTensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs `,` $bias `stride` $stride `padding` $padding `dilation` $dilation
+    (`relu` $relu^)? attr-dict `:` type($lhs) `,` type($rhs) `,` type($bias) `to` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 def Mlp_Conv2dGradInputOp : Mlp_ConvOp<"conv2d_grad_input",
     "Gradient of conv2d with respect to its input: (g [B,F,OH,OW], w) -> [B,C,H,W]"> {
   let description = [{

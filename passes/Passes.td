@@ -20,4 +20,16 @@ def MlpAutodiff : Pass<"mlp-autodiff", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::mlp::MlpDialect"];
 }
 
+def MlpFuseConvEpilogue : Pass<"mlp-fuse-conv-epilogue", "mlir::ModuleOp"> {
+  let summary = "Fold a conv2d's bias add and relu into one mlp.conv2d_bias";
+  let description = [{
+    `relu(add(conv2d(x, w), broadcast(b, dims = [1])))`, or the same without
+    the relu, becomes `mlp.conv2d_bias`: the runtime's kernel then adds the
+    bias and applies relu to each sample while its output is in cache. The
+    conv2d's and the add's results must have no other use. Run after
+    autodiff: the backward pass reads the relu's result only.
+  }];
+  let dependentDialects = ["mlir::mlp::MlpDialect"];
+}
+
 #endif // MLP_PASSES

@@ -66,7 +66,8 @@ struct Shifted {
 
 } // namespace
 
-bool shiftedConv2d(const ConvShape &s, int64_t n, const float *x, const float *w, float *y) {
+bool shiftedConv2d(const ConvShape &s, int64_t n, const float *x, const float *w, float *y,
+                   const Epilogue<float> &epilogue) {
   Shifted d(s);
   if (!d.applies()) return false;
   // y_ext (F x span) = sum over taps of W_t (F x C) X_t (C x span, rows a plane apart).
@@ -82,9 +83,11 @@ bool shiftedConv2d(const ConvShape &s, int64_t n, const float *x, const float *w
       for (int64_t t = 0; t < d.taps; ++t)
         (t == 0 ? first : rest)(xb + d.offset(t), wt.data() + t * s.f * s.c, ext.data());
       float *yb = y + b * s.f * s.pixels();
-      for (int64_t f = 0; f < s.f; ++f)
+      for (int64_t f = 0; f < s.f; ++f) {
         for (int64_t oy = 0; oy < s.oh; ++oy)
           std::copy_n(ext.data() + f * d.span + oy * d.wp, s.ow, yb + (f * s.oh + oy) * s.ow);
+        epilogue.apply(yb + f * s.pixels(), f, s.pixels());
+      }
     }
   });
   return true;

@@ -296,17 +296,17 @@ ConvShape convShape(const Tensor4<T> &x, const Tensor4<T> &w, int64_t oh, int64_
   return {x.c, x.h, x.w, w.n, w.h, w.w, oh, ow, stride, padding, dilation};
 }
 
-/// y[b] (F x OH*OW) = W (F x C*KH*KW) * im2col(x[b]).
+/// y[b] (F x OH*OW) = W (F x C*KH*KW) * im2col(x[b]), then the epilogue.
 template <class T>
 void conv2d(int64_t stride, int64_t padding, int64_t dilation, int64_t xr, void *xd,
-            int64_t wr, void *wd, int64_t yr, void *yd) {
+            int64_t wr, void *wd, int64_t yr, void *yd, const Epilogue<T> &epilogue = {}) {
   std::vector<T> px, pw;
   Tensor4<T> x = tensor4<T>(xr, xd, px), w = tensor4<T>(wr, wd, pw);
   StridedView yv;
   T *y = output<T>(yr, yd, 4, "conv2d", yv);
   ConvShape s = convShape(x, w, yv.sizes[2], yv.sizes[3], stride, padding, dilation);
   if constexpr (std::is_same_v<T, float>)
-    if (shiftedConv2d(s, x.n, x.data, w.data, y)) return;
+    if (shiftedConv2d(s, x.n, x.data, w.data, y, epilogue)) return;
   ConstMatrixMap<T> W(w.data, s.f, s.patch(), Eigen::OuterStride<>(s.patch()));
   auto kernel = sampleGemm<T>(s.f, s.pixels(), s.patch(), s.patch(), s.pixels(), false);
   forEachRange(x.n, rangeParts(x.n), [&](int, int64_t begin, int64_t end) {
@@ -317,6 +317,7 @@ void conv2d(int64_t stride, int64_t padding, int64_t dilation, int64_t xr, void 
       T *yb = y + b * s.f * s.pixels();
       if (!runSampleGemm(kernel, w.data, col.data(), yb))
         MatrixMap<T>(yb, s.f, s.pixels(), Eigen::OuterStride<>(s.pixels())).noalias() = W * Col;
+      for (int64_t f = 0; f < s.f; ++f) epilogue.apply(yb + f * s.pixels(), f, s.pixels());
     }
   });
 }
@@ -381,6 +382,19 @@ void conv2dGradInput(int64_t stride, int64_t padding, int64_t dilation, int64_t 
   });
 }
 
+/// conv2d with its bias and, when `relu` is set, relu: b [F].
+template <class T>
+void conv2dBias(int64_t stride, int64_t padding, int64_t dilation, int64_t relu, int64_t xr,
+                void *xd, int64_t wr, void *wd, int64_t br, void *bd, int64_t yr, void *yd) {
+  StridedView bv = view_from_descriptor(br, bd);
+  if (bv.rank != 1) die("internal error: conv2d bias of rank " + std::to_string(bv.rank), 1);
+  // A bias read with a stride is copied first.
+  std::vector<T> bias(static_cast<size_t>(bv.sizes[0]));
+  for (int64_t i = 0; i < bv.sizes[0]; ++i)
+    bias[i] = static_cast<const T *>(bv.aligned)[bv.offset + i * bv.strides[0]];
+  conv2d<T>(stride, padding, dilation, xr, xd, wr, wd, yr, yd, Epilogue<T>{bias.data(), relu != 0});
+}
+
 } // namespace
 
 extern "C" {
@@ -407,5 +421,16 @@ MLP_CONV_KERNEL(mlp_rt_conv2d, conv2d)
 MLP_CONV_KERNEL(mlp_rt_conv2d_grad_filter, conv2dGradFilter)
 MLP_CONV_KERNEL(mlp_rt_conv2d_grad_input, conv2dGradInput)
 #undef MLP_CONV_KERNEL
+
+void mlp_rt_conv2d_bias_f32(int64_t stride, int64_t padding, int64_t dilation, int64_t relu,
+                            int64_t xr, void *x, int64_t wr, void *w, int64_t br, void *b,
+                            int64_t yr, void *y) {
+  conv2dBias<float>(stride, padding, dilation, relu, xr, x, wr, w, br, b, yr, y);
+}
+void mlp_rt_conv2d_bias_f64(int64_t stride, int64_t padding, int64_t dilation, int64_t relu,
+                            int64_t xr, void *x, int64_t wr, void *w, int64_t br, void *b,
+                            int64_t yr, void *y) {
+  conv2dBias<double>(stride, padding, dilation, relu, xr, x, wr, w, br, b, yr, y);
+}
 
 } // extern "C"

@@ -86,11 +86,31 @@ struct ConvShape {
   int64_t pixels() const { return oh * ow; }    // its columns
 };
 
+/// What a convolution applies to its output, per sample: a bias per output
+/// channel (when set), then relu (NaN stays NaN, as the generated code's
+/// maximumf(x, 0) keeps it).
+template <class T>
+struct Epilogue {
+  const T *bias = nullptr;
+  bool relu = false;
+
+  /// Output channel f's n values: y = act(conv + bias[f]), in place.
+  void apply(T *y, int64_t f, int64_t n) const {
+    if (!bias) return;
+    const T b = bias[f];
+    for (int64_t i = 0; i < n; ++i) {
+      T v = y[i] + b;
+      y[i] = !relu || v > T(0) || v != v ? v : T(0);
+    }
+  }
+};
+
 /// Direct f32 convolutions of stride 1 (conv_shifted.cpp), for `n` samples
 /// of contiguous NCHW data. Each returns false, having done nothing, where
 /// im2col serves better (few input channels, a stride) or libxsmm has no
 /// kernel.
-bool shiftedConv2d(const ConvShape &s, int64_t n, const float *x, const float *w, float *y);
+bool shiftedConv2d(const ConvShape &s, int64_t n, const float *x, const float *w, float *y,
+                   const Epilogue<float> &epilogue);
 bool shiftedConv2dGradInput(const ConvShape &s, int64_t n, const float *g, const float *w,
                             float *dx);
 bool shiftedConv2dGradFilter(const ConvShape &s, int64_t n, const float *x, const float *g,

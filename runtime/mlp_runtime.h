@@ -715,6 +715,14 @@ void mlp_rt_conv2d_f32(int64_t stride, int64_t padding, int64_t dilation, int64_
                        int64_t wr, void *w, int64_t yr, void *y);
 void mlp_rt_conv2d_f64(int64_t stride, int64_t padding, int64_t dilation, int64_t xr, void *x,
                        int64_t wr, void *w, int64_t yr, void *y);
+/// conv2d, then b [F] added to each output channel and, when `relu` is not
+/// 0, relu (NaN stays NaN): y = relu(conv2d(x, w) + b), sample by sample.
+void mlp_rt_conv2d_bias_f32(int64_t stride, int64_t padding, int64_t dilation, int64_t relu,
+                            int64_t xr, void *x, int64_t wr, void *w, int64_t br, void *b,
+                            int64_t yr, void *y);
+void mlp_rt_conv2d_bias_f64(int64_t stride, int64_t padding, int64_t dilation, int64_t relu,
+                            int64_t xr, void *x, int64_t wr, void *w, int64_t br, void *b,
+                            int64_t yr, void *y);
 /// The gradient of conv2d's loss with respect to w, given x and the output
 /// gradient g [N, F, OH, OW]; dw [F, C, KH, KW] is written whole.
 void mlp_rt_conv2d_grad_filter_f32(int64_t stride, int64_t padding, int64_t dilation, int64_t xr,

@@ -17,6 +17,21 @@ func.func @conv(%x: tensor<1x2x8x8xf32>, %w: tensor<4x2x3x3xf32>) -> tensor<1x4x
 
 // -----
 
+// conv2d with its bias and relu: the bias is an input, relu a flag.
+// CHECK-LABEL: func.func @conv_bias
+// CHECK:         %[[Y:.*]] = memref.alloc() : memref<1x4x6x6xf32>
+// CHECK:           %[[S:.*]] = arith.constant 1 : i64
+// CHECK:           %[[P:.*]] = arith.constant 0 : i64
+// CHECK:           %[[D:.*]] = arith.constant 1 : i64
+// CHECK:           %[[RELU:.*]] = arith.constant 1 : i64
+// CHECK:           call @mlp_rt_conv2d_bias_f32(%[[S]], %[[P]], %[[D]], %[[RELU]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}})
+func.func @conv_bias(%x: tensor<1x2x8x8xf32>, %w: tensor<4x2x3x3xf32>, %b: tensor<4xf32>) -> tensor<1x4x6x6xf32> {
+  %y = mlp.conv2d_bias %x, %w, %b stride 1 padding 0 dilation 1 relu : tensor<1x2x8x8xf32>, tensor<4x2x3x3xf32>, tensor<4xf32> to tensor<1x4x6x6xf32>
+  return %y : tensor<1x4x6x6xf32>
+}
+
+// -----
+
 // A dynamic batch size sizes the result buffer.
 // CHECK-LABEL: func.func @conv_grads
 // CHECK:         %[[N:.*]] = tensor.dim %{{.*}}, %c0

@@ -86,3 +86,11 @@ func.func @random_distribution() -> tensor<3xf32> {
   %0 = mlp.random "poisson" seed 0 : tensor<3xf32>
   return %0 : tensor<3xf32>
 }
+
+// -----
+
+func.func @conv_bias_size(%x: tensor<2x1x8x8xf32>, %w: tensor<4x1x3x3xf32>, %b: tensor<3xf32>) -> tensor<2x4x6x6xf32> {
+  // expected-error @+1 {{bias must be a vector of one value per output channel}}
+  %0 = mlp.conv2d_bias %x, %w, %b stride 1 padding 0 dilation 1 : tensor<2x1x8x8xf32>, tensor<4x1x3x3xf32>, tensor<3xf32> to tensor<2x4x6x6xf32>
+  return %0 : tensor<2x4x6x6xf32>
+}

@@ -120,9 +120,13 @@ func.func @tables() -> tensor<4x2xf32> {
 }
 
 // CHECK-LABEL: func.func @images
-func.func @images(%x: tensor<2x1x8x8xf32>, %w: tensor<4x1x3x3xf32>, %step: tensor<i64>) -> (tensor<2x4x3x3xf32>, tensor<2x1x8x8xf32>, tensor<4x1x3x3xf32>, tensor<2x1x8x8xf32>, tensor<2x1x8x8xf32>) {
+func.func @images(%x: tensor<2x1x8x8xf32>, %w: tensor<4x1x3x3xf32>, %b4: tensor<4xf32>, %step: tensor<i64>) -> (tensor<2x4x3x3xf32>, tensor<2x1x8x8xf32>, tensor<4x1x3x3xf32>, tensor<2x1x8x8xf32>, tensor<2x1x8x8xf32>) {
   // CHECK: mlp.conv2d %{{.*}}, %{{.*}} stride 1 padding 1 dilation 1 : tensor<2x1x8x8xf32>, tensor<4x1x3x3xf32> to tensor<2x4x8x8xf32>
   %y = mlp.conv2d %x, %w stride 1 padding 1 dilation 1 : tensor<2x1x8x8xf32>, tensor<4x1x3x3xf32> to tensor<2x4x8x8xf32>
+  // CHECK: mlp.conv2d_bias %{{.*}}, %{{.*}}, %{{.*}} stride 1 padding 1 dilation 1 relu : tensor<2x1x8x8xf32>, tensor<4x1x3x3xf32>, tensor<4xf32> to tensor<2x4x8x8xf32>
+  %yb = mlp.conv2d_bias %x, %w, %b4 stride 1 padding 1 dilation 1 relu : tensor<2x1x8x8xf32>, tensor<4x1x3x3xf32>, tensor<4xf32> to tensor<2x4x8x8xf32>
+  // CHECK: mlp.conv2d_bias %{{.*}}, %{{.*}}, %{{.*}} stride 1 padding 1 dilation 1 : tensor<2x1x8x8xf32>
+  %yn = mlp.conv2d_bias %x, %w, %b4 stride 1 padding 1 dilation 1 : tensor<2x1x8x8xf32>, tensor<4x1x3x3xf32>, tensor<4xf32> to tensor<2x4x8x8xf32>
   // CHECK: mlp.pool2d "max", %{{.*}} window 2 : tensor<2x4x8x8xf32> to tensor<2x4x4x4xf32>
   %p = mlp.pool2d "max", %y window 2 : tensor<2x4x8x8xf32> to tensor<2x4x4x4xf32>
   // CHECK: mlp.pool2d "avg"

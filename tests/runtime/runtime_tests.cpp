@@ -734,6 +734,14 @@ void check_conv(const ConvCase &c, std::string tag) {
              DW = make_descriptor(dw.data(), {F, C_, KH, KW}), DX = make_descriptor(dx.data(), {N, C_, H, W});
   mlp_rt_conv2d_f64(S, P, D, X.rank, X.get(), Wd.rank, Wd.get(), Y.rank, Y.get());
   check_close(y, y_want, "kernels: conv2d" + tag);
+  {
+    // The bias and relu applied by the kernel, read through a stride of 2.
+    std::vector<double> bias = pseudo_random(2 * F, 10), yb(y.size()), yb_want(y.size());
+    for (size_t i = 0; i < y.size(); ++i) yb_want[i] = std::max(0.0, y[i] + bias[2 * ((i / (OH * OW)) % F)]);
+    Descriptor B = make_descriptor(bias.data(), {F}, {2}), YB = make_descriptor(yb.data(), {N, F, OH, OW});
+    mlp_rt_conv2d_bias_f64(S, P, D, 1, X.rank, X.get(), Wd.rank, Wd.get(), B.rank, B.get(), YB.rank, YB.get());
+    check(yb == yb_want, "kernels: conv2d with a strided bias and relu" + tag);
+  }
   mlp_rt_conv2d_grad_filter_f64(S, P, D, X.rank, X.get(), G.rank, G.get(), DW.rank, DW.get());
   check_close(dw, dw_want, "kernels: conv2d filter gradient" + tag);
   mlp_rt_conv2d_grad_input_f64(S, P, D, G.rank, G.get(), Wd.rank, Wd.get(), DX.rank, DX.get());
@@ -754,6 +762,23 @@ void check_conv(const ConvCase &c, std::string tag) {
   };
   mlp_rt_conv2d_f32(S, P, D, Xf.rank, Xf.get(), Wf.rank, Wf.get(), Yf.rank, Yf.get());
   check(closeF(yf, y_want), "kernels: conv2d f32" + tag);
+  // With the bias (and relu) applied by the kernel: exactly conv2d's output
+  // plus the bias, then relu; a NaN bias gives NaN under relu too.
+  for (bool relu : {false, true}) {
+    std::vector<float> bias = {0.25f, -0.5f, std::numeric_limits<float>::quiet_NaN()};
+    bias.resize(F, 0.125f);
+    std::vector<float> ybf(yf.size());
+    Descriptor B = make_descriptor(bias.data(), {F}), YB = make_descriptor(ybf.data(), {N, F, OH, OW});
+    mlp_rt_conv2d_bias_f32(S, P, D, relu, Xf.rank, Xf.get(), Wf.rank, Wf.get(), B.rank, B.get(), YB.rank,
+                           YB.get());
+    bool same = true;
+    for (size_t i = 0; i < yf.size(); ++i) {
+      float want = yf[i] + bias[(i / (OH * OW)) % F];
+      if (relu && !(want > 0) && want == want) want = 0;
+      same = same && (ybf[i] == want || (std::isnan(ybf[i]) && std::isnan(want)));
+    }
+    check(same, std::string("kernels: conv2d with bias") + (relu ? " and relu" : "") + " f32" + tag);
+  }
   mlp_rt_conv2d_grad_filter_f32(S, P, D, Xf.rank, Xf.get(), Gf.rank, Gf.get(), DWf.rank, DWf.get());
   check(closeF(dwf, dw_want), "kernels: conv2d filter gradient f32" + tag);
   mlp_rt_conv2d_grad_input_f32(S, P, D, Gf.rank, Gf.get(), Wf.rank, Wf.get(), DXf.rank, DXf.get());
