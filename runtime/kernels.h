@@ -86,9 +86,14 @@ struct ConvShape {
   int64_t pixels() const { return oh * ow; }    // its columns
 };
 
+/// The generated code's arith.maximumf: NaN if either is.
+template <class T>
+T maxOrNaN(T a, T b) {
+  return (b > a || b != b) ? b : a;
+}
+
 /// What a convolution applies to its output, per sample: a bias per output
-/// channel (when set), then relu (NaN stays NaN, as the generated code's
-/// maximumf(x, 0) keeps it).
+/// channel (when set), then relu as the generated code's maximumf(x, 0).
 template <class T>
 struct Epilogue {
   const T *bias = nullptr;
@@ -100,7 +105,7 @@ struct Epilogue {
     const T b = bias[f];
     for (int64_t i = 0; i < n; ++i) {
       T v = y[i] + b;
-      y[i] = !relu || v > T(0) || v != v ? v : T(0);
+      y[i] = relu ? maxOrNaN(T(0), v) : v;
     }
   }
 };

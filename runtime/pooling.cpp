@@ -21,12 +21,6 @@ void byPlanes(int64_t n, F &&body) {
   });
 }
 
-/// arith.maximumf: NaN if either is.
-template <class T>
-T maxOrNaN(T a, T b) {
-  return (b > a || b != b) ? b : a;
-}
-
 /// One output row of a window K wide (0: `k`, known only at run time).
 template <class T, int K>
 void poolRow(const T *__restrict in, int64_t w, int64_t k, int64_t ow, int64_t rows,
