@@ -4,9 +4,11 @@
 // gives each part its own output and combines them in part order.
 #include "runtime/internal.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <functional>
 #include <mutex>
 #include <thread>
@@ -21,59 +23,106 @@ namespace {
 // called from inside a part runs serially instead of splitting again.
 thread_local bool t_inside_part = false;
 
+/// Spins while `pending()` holds, for at most about 100 microseconds;
+/// returns whether it still holds.
+template <class F>
+bool spinWhile(F pending) {
+  auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(100);
+  for (int i = 0; pending(); ++i) {
+    __builtin_ia32_pause();
+    if (i % 64 == 63 && std::chrono::steady_clock::now() > until) return pending();
+  }
+  return false;
+}
+
+/// A job's ticket: its generation, its number of parts and the next part to
+/// claim, in one word, so that claiming a part (one compare-exchange) also
+/// checks that the job is still the one the thread saw. A thread that comes
+/// late to a finished job cannot take a part of the next.
+struct Ticket {
+  uint64_t word;
+  uint32_t generation() const { return static_cast<uint32_t>(word >> 32); }
+  int parts() const { return static_cast<int>((word >> 16) & 0xffff); }
+  int next() const { return static_cast<int>(word & 0xffff); }
+  static Ticket make(uint32_t generation, int parts) {
+    return {uint64_t(generation) << 32 | uint64_t(parts) << 16};
+  }
+};
+constexpr int kMaxParts = 0xffff;
+
+// The handoff is lock-free while the threads spin (kernel calls come in
+// quick succession, a few per training step, and one handoff then costs a
+// few cache-line transfers); the mutex is taken only to sleep and to wake a
+// sleeper. Each side announces that it sleeps (sleepers, callerWaits) before
+// it checks the state once more under the mutex, and the other side reads
+// that announcement after it changed the state: sequentially consistent
+// atomics make at least one of the two see the other.
 struct Pool {
+  alignas(64) std::atomic<uint64_t> ticket{0};
+  std::atomic<const std::function<void(int)> *> job{nullptr};
+  alignas(64) std::atomic<int> finished{0}; // parts done in the current job
+  alignas(64) std::atomic<int> sleepers{0};
+  std::atomic<bool> callerWaits{false};
+  std::atomic<bool> stopping{false};
   std::mutex mutex;
   std::condition_variable wake, done;
   std::vector<std::thread> workers;
-  // The current job; written under the lock before `generation` changes.
-  const std::function<void(int)> *job = nullptr;
-  int parts = 0;
-  std::atomic<int> next{0};
-  // Changed under the lock; read without it only to spin on.
-  std::atomic<int> unfinished{0}; // parts not yet done
-  std::atomic<int> busy{0};       // workers inside the current job
-  std::atomic<uint64_t> generation{0};
-  std::atomic<bool> stopping{false};
+  uint32_t generation = 0; // the caller's count of jobs
 
-  /// Spins while `pending()` holds, for at most about 100 microseconds.
-  template <class F>
-  static void spinWhile(F pending) {
-    auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(100);
-    for (int i = 0; pending(); ++i) {
-      __builtin_ia32_pause();
-      if (i % 64 == 63 && std::chrono::steady_clock::now() > until) return;
-    }
-  }
-
-  /// Runs parts until none is left; the lock is not held.
-  void runParts() {
-    for (int i; (i = next.fetch_add(1)) < parts;) {
-      (*job)(i);
-      std::lock_guard<std::mutex> lock(mutex);
-      if (--unfinished == 0) done.notify_all();
+  /// Claims and runs parts of job `generation` until none is left.
+  void runParts(uint32_t generation) {
+    for (;;) {
+      Ticket t{ticket.load(std::memory_order_acquire)};
+      do {
+        if (t.generation() != generation || t.next() >= t.parts()) return;
+      } while (!ticket.compare_exchange_weak(t.word, t.word + 1, std::memory_order_acq_rel));
+      (*job.load(std::memory_order_relaxed))(t.next());
+      if (finished.fetch_add(1) + 1 == t.parts() && callerWaits.load()) {
+        std::lock_guard<std::mutex> lock(mutex);
+        done.notify_all();
+      }
     }
   }
 
   void work() {
     t_inside_part = true;
-    std::unique_lock<std::mutex> lock(mutex);
-    uint64_t seen = generation;
+    uint32_t seen = Ticket{ticket.load()}.generation();
+    auto sameJob = [&] { return Ticket{ticket.load(std::memory_order_acquire)}.generation() == seen; };
     for (;;) {
-      // Kernel calls come in quick succession (a training step makes
-      // several): spin a while before sleeping, as waking a sleeping thread
-      // costs more than a small matmul.
-      lock.unlock();
-      spinWhile([&] { return generation.load(std::memory_order_acquire) == seen && !stopping; });
-      lock.lock();
-      wake.wait(lock, [&] { return stopping || generation != seen; });
+      if (spinWhile([&] { return sameJob() && !stopping; })) {
+        std::unique_lock<std::mutex> lock(mutex);
+        ++sleepers;
+        wake.wait(lock, [&] { return stopping || !sameJob(); });
+        --sleepers;
+      }
       if (stopping) return;
-      seen = generation;
-      ++busy;
-      lock.unlock();
-      runParts();
-      lock.lock();
-      if (--busy == 0) done.notify_all();
+      seen = Ticket{ticket.load(std::memory_order_acquire)}.generation();
+      runParts(seen);
     }
+  }
+
+  /// Runs `parts` parts of `part` on the workers and the calling thread.
+  void run(int parts, const std::function<void(int)> &part) {
+    finished.store(0, std::memory_order_relaxed);
+    job.store(&part, std::memory_order_relaxed);
+    // The caller takes part 0 and the workers start at part 1, so that with
+    // one part per thread each thread gets the same part every time: the
+    // data a part reads stays in its core's cache from call to call.
+    ticket.store(Ticket::make(++generation, parts).word + 1);
+    if (sleepers.load() > 0) {
+      std::lock_guard<std::mutex> lock(mutex);
+      wake.notify_all();
+    }
+    t_inside_part = true;
+    part(0);
+    finished.fetch_add(1, std::memory_order_relaxed);
+    runParts(generation);
+    t_inside_part = false;
+    if (!spinWhile([&] { return finished.load(std::memory_order_acquire) != parts; })) return;
+    std::unique_lock<std::mutex> lock(mutex);
+    callerWaits = true;
+    done.wait(lock, [&] { return finished.load() == parts; });
+    callerWaits = false;
   }
 
   void resize(int threads) {
@@ -124,24 +173,12 @@ void parallel_parts(int parts, const std::function<void(int)> &part) {
     for (int i = 0; i < parts; ++i) part(i);
     return;
   }
-  Pool &p = pool();
-  {
-    std::lock_guard<std::mutex> lock(p.mutex);
-    p.job = &part;
-    p.parts = parts;
-    p.next = 0;
-    p.unfinished = parts;
-    ++p.generation;
+  // Larger part counts run in rounds of kMaxParts.
+  for (int first = 0; first < parts; first += kMaxParts) {
+    int count = std::min(kMaxParts, parts - first);
+    if (first == 0 && count == parts) pool().run(parts, part);
+    else pool().run(count, [&](int i) { part(first + i); });
   }
-  p.wake.notify_all();
-  t_inside_part = true;
-  p.runParts();
-  t_inside_part = false;
-  // Wait for the parts and for every worker to leave the job, so none is
-  // still reading `job` when the next one starts.
-  Pool::spinWhile([&] { return p.unfinished != 0 || p.busy != 0; });
-  std::unique_lock<std::mutex> lock(p.mutex);
-  p.done.wait(lock, [&] { return p.unfinished == 0 && p.busy == 0; });
 }
 
 } // namespace mlp::rt

@@ -8,10 +8,12 @@
 // files, so the runtime's exits (usage errors, --help, bad format specs) can
 // be checked like any other result: exit status, stdout text, stderr text.
 
+#include "runtime/internal.h"
 #include "runtime/mlp_runtime.h"
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -20,6 +22,7 @@
 #include <limits>
 #include <string>
 #include <sys/wait.h>
+#include <thread>
 #include <unistd.h>
 #include <vector>
 
@@ -901,6 +904,31 @@ void test_kernels() {
       // Rounding in f32 grows with k (784: about 1e-5 relative).
       check(worst < 1e-4, "kernels: f32 matmul" + tag + " (max rel diff " + std::to_string(worst) + ")");
     }
+  }
+
+  // The pool runs each part of a job exactly once, whether its workers spin
+  // (jobs back to back) or sleep (a pause of more than their 100 us spin),
+  // for part counts below, at and above the thread count and beyond one
+  // ticket's 65535 parts; a part that splits again runs its parts in order.
+  for (const char *threads : {"2", "3"}) {
+    use_threads(threads);
+    bool once = true, serialInside = true;
+    for (int round = 0; round < 200; ++round) {
+      int parts = round == 199 ? 70000 : 1 + round % 9;
+      std::vector<std::atomic<int>> hits(static_cast<size_t>(parts));
+      mlp::rt::parallel_parts(parts, [&](int p) {
+        hits[static_cast<size_t>(p)].fetch_add(1);
+        if (p == 0 && round % 50 == 0) {
+          std::vector<int> order;
+          mlp::rt::parallel_parts(4, [&](int q) { order.push_back(q); });
+          serialInside = serialInside && order == std::vector<int>{0, 1, 2, 3};
+        }
+      });
+      for (auto &h : hits) once = once && h.load() == 1;
+      if (round % 20 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    check(once, std::string("pool: every part runs once (") + threads + " threads)");
+    check(serialInside, std::string("pool: a part's own parts run in order on its thread (") + threads + " threads)");
   }
 
   // Generated parallel loops call libomp's entry points, which the runtime
