@@ -21,6 +21,9 @@ const std::string &program_name();
 const std::vector<std::string> &program_args();
 /// Flushes stdout, prints `error: <message>` to stderr, exits with `status`.
 [[noreturn]] void die(std::string_view message, int status);
+/// Makes this thread's f32/f64 arithmetic flush subnormal operands and
+/// results to zero (the language's rule, lang/REFERENCE.md).
+void flush_subnormals();
 
 /* memory.cpp */
 

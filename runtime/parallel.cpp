@@ -86,6 +86,7 @@ struct Pool {
 
   void work() {
     t_inside_part = true;
+    flush_subnormals();
     uint32_t seen = Ticket{ticket.load()}.generation();
     auto sameJob = [&] { return Ticket{ticket.load(std::memory_order_acquire)}.generation() == seen; };
     for (;;) {
