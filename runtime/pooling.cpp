@@ -7,7 +7,12 @@
 
 #include <algorithm>
 #include <limits>
+#include <type_traits>
+#include <utility>
 #include <vector>
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
 
 using namespace mlp::rt;
 
@@ -52,6 +57,67 @@ void gradRow(const T *__restrict in, const T *__restrict max, const T *__restric
   for (int64_t i = covered; i < w; ++i) out[i] = T(0);
 }
 
+#if defined(__AVX512F__)
+// 2 x 2 windows over f32, the common case (a 26-wide conv output pools to
+// 13): the loops above vectorize such short rows with gathers and a scalar
+// tail. Here each step takes 16 outputs from two rows of 32 inputs, with
+// masked loads and stores for the rest of a row, and separates each row's
+// even and odd columns with one permute each.
+
+/// maxOrNaN lane by lane, with the same choice: b where b > a or b is NaN.
+inline __m512 maxOrNaN16(__m512 a, __m512 b) {
+  __mmask16 takeB = _mm512_cmp_ps_mask(b, a, _CMP_GT_OQ) | _mm512_cmp_ps_mask(b, b, _CMP_UNORD_Q);
+  return _mm512_mask_mov_ps(a, takeB, b);
+}
+
+/// The first n lanes (none for n <= 0, all 16 for n >= 16).
+inline __mmask16 lanes(int64_t n) {
+  return n <= 0 ? __mmask16(0) : n >= 16 ? __mmask16(0xffff) : __mmask16((1u << n) - 1);
+}
+
+/// row[0..2n) as its first 16 and next 16 floats, 0 past 2n.
+inline std::pair<__m512, __m512> load32(const float *row, int64_t n) {
+  return {_mm512_maskz_loadu_ps(lanes(2 * n), row), _mm512_maskz_loadu_ps(lanes(2 * n - 16), row + 16)};
+}
+
+/// out[i] = the max of the 2 x 2 window at column 2i of rows r0, r1, for i < ow.
+void poolRow2(const float *r0, const float *r1, int64_t ow, float *out) {
+  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  const __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+  for (int64_t ox = 0; ox < ow; ox += 16) {
+    int64_t n = std::min<int64_t>(16, ow - ox);
+    // In the scalar loop's order: row 0's pair, then row 1's.
+    auto [a0, b0] = load32(r0 + 2 * ox, n);
+    auto [a1, b1] = load32(r1 + 2 * ox, n);
+    __m512 m0 = maxOrNaN16(_mm512_permutex2var_ps(a0, even, b0), _mm512_permutex2var_ps(a0, odd, b0));
+    __m512 m1 = maxOrNaN16(_mm512_permutex2var_ps(a1, even, b1), _mm512_permutex2var_ps(a1, odd, b1));
+    _mm512_mask_storeu_ps(out + ox, lanes(n), maxOrNaN16(m0, m1));
+  }
+}
+
+/// The gradient of one output row's 2 x 2 windows: each of rows r0, r1 of
+/// the input gets, at its first 2*ow columns, g where it equals its window's
+/// max y and 0 elsewhere.
+void gradRow2(const float *r0, const float *r1, const float *y, const float *g, int64_t ow, float *d0,
+              float *d1) {
+  const __m512i low = _mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
+  const __m512i high = _mm512_setr_epi32(8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13, 14, 14, 15, 15);
+  for (int64_t ox = 0; ox < ow; ox += 16) {
+    int64_t n = std::min<int64_t>(16, ow - ox);
+    __m512 ys = _mm512_maskz_loadu_ps(lanes(n), y + ox), gs = _mm512_maskz_loadu_ps(lanes(n), g + ox);
+    __m512 yLow = _mm512_permutexvar_ps(low, ys), yHigh = _mm512_permutexvar_ps(high, ys);
+    __m512 gLow = _mm512_permutexvar_ps(low, gs), gHigh = _mm512_permutexvar_ps(high, gs);
+    for (auto [in, out] : {std::pair(r0, d0), std::pair(r1, d1)}) {
+      auto [a, b] = load32(in + 2 * ox, n);
+      __m512 da = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(a, yLow, _CMP_EQ_OQ), gLow);
+      __m512 db = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(b, yHigh, _CMP_EQ_OQ), gHigh);
+      _mm512_mask_storeu_ps(out + 2 * ox, lanes(2 * n), da);
+      _mm512_mask_storeu_ps(out + 2 * ox + 16, lanes(2 * n - 16), db);
+    }
+  }
+}
+#endif
+
 template <class T>
 void maxPool(int64_t k, int64_t xr, void *xd, int64_t yr, void *yd) {
   std::vector<T> px;
@@ -62,9 +128,17 @@ void maxPool(int64_t k, int64_t xr, void *xd, int64_t yr, void *yd) {
   byPlanes(x.n * x.c, [&](int64_t plane) {
     const T *in = x.data + plane * x.h * x.w;
     T *out = y + plane * oh * ow;
-    for (int64_t oy = 0; oy < oh; ++oy, in += k * x.w, out += ow)
+    for (int64_t oy = 0; oy < oh; ++oy, in += k * x.w, out += ow) {
+#if defined(__AVX512F__)
+      if constexpr (std::is_same_v<T, float>)
+        if (k == 2) {
+          poolRow2(in, in + x.w, ow, out);
+          continue;
+        }
+#endif
       if (k == 2) poolRow<T, 2>(in, x.w, k, ow, k, out);
       else poolRow<T, 0>(in, x.w, k, ow, k, out);
+    }
   });
 }
 
@@ -83,6 +157,15 @@ void maxPoolGrad(int64_t k, int64_t xr, void *xd, int64_t yr, void *yd, int64_t 
     T *out = dx + plane * x.h * x.w;
     for (int64_t oy = 0; oy < y.h; ++oy) {
       int64_t row = (plane * y.h + oy) * y.w;
+#if defined(__AVX512F__)
+      if constexpr (std::is_same_v<T, float>)
+        if (k == 2) {
+          gradRow2(in, in + x.w, y.data + row, g.data + row, y.w, out, out + x.w);
+          for (int64_t i = covered; i < x.w; ++i) out[i] = out[x.w + i] = T(0);
+          in += 2 * x.w, out += 2 * x.w;
+          continue;
+        }
+#endif
       if (k == 2) {
         spreadRow<T, 2>(y.data + row, k, y.w, max.data());
         spreadRow<T, 2>(g.data + row, k, y.w, grad.data());

@@ -789,8 +789,8 @@ void check_conv(const ConvCase &c, std::string tag) {
 }
 
 /// Max pooling and its gradient, f32 and f64, against plain loops: 2 x 2
-/// windows on 7 x 9 planes (a row and a column left over) and 3 x 3 on
-/// 6 x 6, with ties (every tied element gets the gradient) and a NaN.
+/// windows on planes with a row and a column left over, and 3 x 3, with ties
+/// (every tied element gets the gradient) and a NaN.
 template <class T>
 void check_max_pool(int64_t k, int64_t h, int64_t w, const std::string &tag) {
   const int64_t n = 3, c = 5, oh = h / k, ow = w / k;
@@ -865,6 +865,10 @@ void test_kernels() {
     check_max_pool<float>(2, 7, 9, " 2x2 f32" + tag);
     check_max_pool<double>(2, 7, 9, " 2x2 f64" + tag);
     check_max_pool<float>(3, 6, 6, " 3x3 f32" + tag);
+    // fashion_cnn's first pooling (a 26-wide row pools to 13), and rows of
+    // 20 outputs (a full 16 and 4 more) with a column left over.
+    check_max_pool<float>(2, 26, 26, " 2x2 f32 26x26" + tag);
+    check_max_pool<float>(2, 9, 41, " 2x2 f32 9x41" + tag);
   }
 
   // f32 products of a training batch's sizes run on libxsmm's kernels:
