@@ -121,8 +121,9 @@ struct Pool2dGradPattern : OpConversionPattern<Pool2dGradOp> {
     int64_t k = op.getWindow();
     auto inType = cast<RankedTensorType>(op.getInput().getType());
     auto outType = cast<RankedTensorType>(op.getPooled().getType());
-    if (op.getKind() == "max")
-      return replaceByKernel(op, "mlp_rt_maxpool2d_grad", {k},
+    int64_t positive = op.getKind() == "max_positive";
+    if (op.getKind() != "avg")
+      return replaceByKernel(op, "mlp_rt_maxpool2d_grad", {k, positive},
                              {adaptor.getInput(), adaptor.getPooled(), adaptor.getGrad()},
                              inType, rewriter);
     Type elem = inType.getElementType();

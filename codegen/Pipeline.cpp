@@ -75,6 +75,7 @@ void addMlpPasses(OpPassManager &pm) {
   pm.addPass(createCSEPass());
   pm.addPass(createSymbolDCEPass());
   pm.addPass(mlir::mlp::createMlpFuseConvEpilogue());
+  pm.addPass(mlir::mlp::createMlpFusePoolGradRelu());
 }
 
 void addLinalgPasses(OpPassManager &pm) {

@@ -346,6 +346,12 @@ LogicalResult Conv2dGradFilterOp::verify() {
                           getDilation());
 }
 
+LogicalResult Pool2dGradOp::verify() {
+  if (getKind() != "max" && getKind() != "avg" && getKind() != "max_positive")
+    return emitOpError("kind must be 'max', 'avg' or 'max_positive'");
+  return success();
+}
+
 LogicalResult Pool2dOp::verify() {
   auto x = rankedType(getOperand()), y = rankedType(getResult());
   if (getKind() != "max" && getKind() != "avg")

@@ -547,6 +547,8 @@ def Mlp_Pool2dGradOp : Mlp_Op<"pool2d_grad", [Pure,
   let description = [{
     max: each window's gradient goes to its maximal elements (every one, on
     ties); avg: spread evenly. Left-over rows and columns get 0.
+    max_positive: as max, then 0 wherever the input is not > 0: the gradient
+    of max pooling after relu, with relu's mask (`mlp-fuse-pool-grad-relu`).
   }];
   let arguments = (ins StrAttr:$kind, Mlp_FloatTensor:$input,
                        Mlp_FloatTensor:$pooled, Mlp_FloatTensor:$grad,
@@ -556,6 +558,7 @@ def Mlp_Pool2dGradOp : Mlp_Op<"pool2d_grad", [Pure,
     $kind `,` $input `,` $pooled `,` $grad `window` $window attr-dict `:`
     type($input) `,` type($pooled) `to` type($result)
   }];
+  let hasVerifier = 1;
 }
 
 #endif // MLP_OPS

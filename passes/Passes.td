@@ -32,4 +32,16 @@ def MlpFuseConvEpilogue : Pass<"mlp-fuse-conv-epilogue", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::mlp::MlpDialect"];
 }
 
+def MlpFusePoolGradRelu : Pass<"mlp-fuse-pool-grad-relu", "mlir::ModuleOp"> {
+  let summary = "Fold relu's gradient mask into the max pooling gradient before it";
+  let description = [{
+    `select(cmp "gt"(x, 0), pool2d_grad "max"(x, y, g), 0)`, the backward
+    pass of `relu |> maxpool` (relu's adjoint reads its result x, which the
+    pooling read too), becomes `pool2d_grad "max_positive"(x, y, g)`: one pass
+    over x instead of two, and no intermediate gradient of x's size. The
+    pooling gradient must have no other use.
+  }];
+  let dependentDialects = ["mlir::mlp::MlpDialect"];
+}
+
 #endif // MLP_PASSES

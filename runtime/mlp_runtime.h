@@ -743,11 +743,13 @@ void mlp_rt_maxpool2d_f32(int64_t k, int64_t xr, void *x, int64_t yr, void *y);
 void mlp_rt_maxpool2d_f64(int64_t k, int64_t xr, void *x, int64_t yr, void *y);
 /// Its gradient: each window's g goes to every element of x equal to the
 /// window's max y (all of them on ties); left-over rows and columns get 0.
-/// dx has x's shape and is written whole.
-void mlp_rt_maxpool2d_grad_f32(int64_t k, int64_t xr, void *x, int64_t yr, void *y, int64_t gr,
-                               void *g, int64_t dxr, void *dx);
-void mlp_rt_maxpool2d_grad_f64(int64_t k, int64_t xr, void *x, int64_t yr, void *y, int64_t gr,
-                               void *g, int64_t dxr, void *dx);
+/// With `positive`, elements of x that are not > 0 get 0 as well (relu's
+/// gradient mask, for a relu before the pooling). dx has x's shape and is
+/// written whole.
+void mlp_rt_maxpool2d_grad_f32(int64_t k, int64_t positive, int64_t xr, void *x, int64_t yr, void *y,
+                               int64_t gr, void *g, int64_t dxr, void *dx);
+void mlp_rt_maxpool2d_grad_f64(int64_t k, int64_t positive, int64_t xr, void *x, int64_t yr, void *y,
+                               int64_t gr, void *g, int64_t dxr, void *dx);
 
 /* ------------------------------------------------------------- transforms */
 

@@ -45,14 +45,15 @@ void spreadRow(const T *__restrict in, int64_t k, int64_t ow, T *__restrict out)
     for (int64_t kx = 0; kx < kk; ++kx) out[ox * kk + kx] = in[ox];
 }
 
-/// One input row's gradient from its windows' max and gradient, spread.
-template <class T>
+/// One input row's gradient from its windows' max and gradient, spread
+/// (and, when Positive, 0 where the input is not > 0).
+template <class T, bool Positive>
 void gradRow(const T *__restrict in, const T *__restrict max, const T *__restrict g, int64_t covered,
              int64_t w, T *__restrict out) {
   // Every g[i] is read, so that the choice is a select and the loop vectorizes.
   for (int64_t i = 0; i < covered; ++i) {
     T v = g[i];
-    out[i] = in[i] == max[i] ? v : T(0);
+    out[i] = in[i] == max[i] && (!Positive || in[i] > T(0)) ? v : T(0);
   }
   for (int64_t i = covered; i < w; ++i) out[i] = T(0);
 }
@@ -97,7 +98,8 @@ void poolRow2(const float *r0, const float *r1, int64_t ow, float *out) {
 
 /// The gradient of one output row's 2 x 2 windows: each of rows r0, r1 of
 /// the input gets, at its first 2*ow columns, g where it equals its window's
-/// max y and 0 elsewhere.
+/// max y (and, when Positive, is > 0) and 0 elsewhere.
+template <bool Positive>
 void gradRow2(const float *r0, const float *r1, const float *y, const float *g, int64_t ow, float *d0,
               float *d1) {
   const __m512i low = _mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
@@ -109,8 +111,12 @@ void gradRow2(const float *r0, const float *r1, const float *y, const float *g, 
     __m512 gLow = _mm512_permutexvar_ps(low, gs), gHigh = _mm512_permutexvar_ps(high, gs);
     for (auto [in, out] : {std::pair(r0, d0), std::pair(r1, d1)}) {
       auto [a, b] = load32(in + 2 * ox, n);
-      __m512 da = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(a, yLow, _CMP_EQ_OQ), gLow);
-      __m512 db = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(b, yHigh, _CMP_EQ_OQ), gHigh);
+      __mmask16 ka = _mm512_cmp_ps_mask(a, yLow, _CMP_EQ_OQ), kb = _mm512_cmp_ps_mask(b, yHigh, _CMP_EQ_OQ);
+      if (Positive) {
+        ka &= _mm512_cmp_ps_mask(a, _mm512_setzero_ps(), _CMP_GT_OQ);
+        kb &= _mm512_cmp_ps_mask(b, _mm512_setzero_ps(), _CMP_GT_OQ);
+      }
+      __m512 da = _mm512_maskz_mov_ps(ka, gLow), db = _mm512_maskz_mov_ps(kb, gHigh);
       _mm512_mask_storeu_ps(out + 2 * ox, lanes(2 * n), da);
       _mm512_mask_storeu_ps(out + 2 * ox + 16, lanes(2 * n - 16), db);
     }
@@ -142,7 +148,7 @@ void maxPool(int64_t k, int64_t xr, void *xd, int64_t yr, void *yd) {
   });
 }
 
-template <class T>
+template <class T, bool Positive>
 void maxPoolGrad(int64_t k, int64_t xr, void *xd, int64_t yr, void *yd, int64_t gr, void *gd,
                  int64_t dxr, void *dxd) {
   std::vector<T> px, py, pg;
@@ -160,7 +166,7 @@ void maxPoolGrad(int64_t k, int64_t xr, void *xd, int64_t yr, void *yd, int64_t 
 #if defined(__AVX512F__)
       if constexpr (std::is_same_v<T, float>)
         if (k == 2) {
-          gradRow2(in, in + x.w, y.data + row, g.data + row, y.w, out, out + x.w);
+          gradRow2<Positive>(in, in + x.w, y.data + row, g.data + row, y.w, out, out + x.w);
           for (int64_t i = covered; i < x.w; ++i) out[i] = out[x.w + i] = T(0);
           in += 2 * x.w, out += 2 * x.w;
           continue;
@@ -174,7 +180,7 @@ void maxPoolGrad(int64_t k, int64_t xr, void *xd, int64_t yr, void *yd, int64_t 
         spreadRow<T, 0>(g.data + row, k, y.w, grad.data());
       }
       for (int64_t ky = 0; ky < k; ++ky, in += x.w, out += x.w)
-        gradRow(in, max.data(), grad.data(), covered, x.w, out);
+        gradRow<T, Positive>(in, max.data(), grad.data(), covered, x.w, out);
     }
     std::fill(out, dx + (plane + 1) * x.h * x.w, T(0)); // rows below the last window
   });
@@ -190,13 +196,15 @@ void mlp_rt_maxpool2d_f32(int64_t k, int64_t xr, void *x, int64_t yr, void *y) {
 void mlp_rt_maxpool2d_f64(int64_t k, int64_t xr, void *x, int64_t yr, void *y) {
   maxPool<double>(k, xr, x, yr, y);
 }
-void mlp_rt_maxpool2d_grad_f32(int64_t k, int64_t xr, void *x, int64_t yr, void *y, int64_t gr,
-                               void *g, int64_t dxr, void *dx) {
-  maxPoolGrad<float>(k, xr, x, yr, y, gr, g, dxr, dx);
+void mlp_rt_maxpool2d_grad_f32(int64_t k, int64_t positive, int64_t xr, void *x, int64_t yr, void *y,
+                               int64_t gr, void *g, int64_t dxr, void *dx) {
+  if (positive) maxPoolGrad<float, true>(k, xr, x, yr, y, gr, g, dxr, dx);
+  else maxPoolGrad<float, false>(k, xr, x, yr, y, gr, g, dxr, dx);
 }
-void mlp_rt_maxpool2d_grad_f64(int64_t k, int64_t xr, void *x, int64_t yr, void *y, int64_t gr,
-                               void *g, int64_t dxr, void *dx) {
-  maxPoolGrad<double>(k, xr, x, yr, y, gr, g, dxr, dx);
+void mlp_rt_maxpool2d_grad_f64(int64_t k, int64_t positive, int64_t xr, void *x, int64_t yr, void *y,
+                               int64_t gr, void *g, int64_t dxr, void *dx) {
+  if (positive) maxPoolGrad<double, true>(k, xr, x, yr, y, gr, g, dxr, dx);
+  else maxPoolGrad<double, false>(k, xr, x, yr, y, gr, g, dxr, dx);
 }
 
 } // extern "C"

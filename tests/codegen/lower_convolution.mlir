@@ -60,13 +60,28 @@ func.func @maxpool(%x: tensor<1x2x5x5xf32>) -> tensor<1x2x2x2xf32> {
 
 // -----
 
+// The gradient's flags: the window, then whether relu's mask applies
+// (max_positive).
 // CHECK-LABEL: func.func @maxpool_grad
 // CHECK:         %[[N:.*]] = tensor.dim %{{.*}}, %c0
 // CHECK:         memref.alloc(%[[N]]) : memref<?x2x5x5xf64>
-// CHECK:           call @mlp_rt_maxpool2d_grad_f64(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}})
+// CHECK-DAG:       %[[K:.*]] = arith.constant 2 : i64
+// CHECK-DAG:       %[[NO:.*]] = arith.constant 0 : i64
+// CHECK:           call @mlp_rt_maxpool2d_grad_f64(%[[K]], %[[NO]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}})
 func.func @maxpool_grad(%x: tensor<?x2x5x5xf64>, %y: tensor<?x2x2x2xf64>, %g: tensor<?x2x2x2xf64>) -> tensor<?x2x5x5xf64> {
   %d = mlp.pool2d_grad "max", %x, %y, %g window 2 : tensor<?x2x5x5xf64>, tensor<?x2x2x2xf64> to tensor<?x2x5x5xf64>
   return %d : tensor<?x2x5x5xf64>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @maxpool_grad_positive
+// CHECK-DAG:       %[[K:.*]] = arith.constant 3 : i64
+// CHECK-DAG:       %[[YES:.*]] = arith.constant 1 : i64
+// CHECK:           call @mlp_rt_maxpool2d_grad_f32(%[[K]], %[[YES]],
+func.func @maxpool_grad_positive(%x: tensor<1x2x6x6xf32>, %y: tensor<1x2x2x2xf32>, %g: tensor<1x2x2x2xf32>) -> tensor<1x2x6x6xf32> {
+  %d = mlp.pool2d_grad "max_positive", %x, %y, %g window 3 : tensor<1x2x6x6xf32>, tensor<1x2x2x2xf32> to tensor<1x2x6x6xf32>
+  return %d : tensor<1x2x6x6xf32>
 }
 
 // -----

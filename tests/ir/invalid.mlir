@@ -94,3 +94,11 @@ func.func @conv_bias_size(%x: tensor<2x1x8x8xf32>, %w: tensor<4x1x3x3xf32>, %b: 
   %0 = mlp.conv2d_bias %x, %w, %b stride 1 padding 0 dilation 1 : tensor<2x1x8x8xf32>, tensor<4x1x3x3xf32>, tensor<3xf32> to tensor<2x4x6x6xf32>
   return %0 : tensor<2x4x6x6xf32>
 }
+
+// -----
+
+func.func @pool_grad_kind(%x: tensor<1x1x4x4xf32>, %y: tensor<1x1x2x2xf32>) -> tensor<1x1x4x4xf32> {
+  // expected-error @+1 {{kind must be 'max', 'avg' or 'max_positive'}}
+  %0 = mlp.pool2d_grad "min", %x, %y, %y window 2 : tensor<1x1x4x4xf32>, tensor<1x1x2x2xf32> to tensor<1x1x4x4xf32>
+  return %0 : tensor<1x1x4x4xf32>
+}

@@ -792,7 +792,7 @@ void check_conv(const ConvCase &c, std::string tag) {
 /// windows on planes with a row and a column left over, and 3 x 3, with ties
 /// (every tied element gets the gradient) and a NaN.
 template <class T>
-void check_max_pool(int64_t k, int64_t h, int64_t w, const std::string &tag) {
+void check_max_pool(int64_t k, int64_t h, int64_t w, const std::string &tag, bool positive = false) {
   const int64_t n = 3, c = 5, oh = h / k, ow = w / k;
   std::vector<double> r = pseudo_random(n * c * h * w, 8), gr = pseudo_random(n * c * oh * ow, 9);
   std::vector<T> x(r.begin(), r.end()), g(gr.begin(), gr.end());
@@ -809,7 +809,8 @@ void check_max_pool(int64_t k, int64_t h, int64_t w, const std::string &tag) {
     for (int64_t i = 0; i < oh * k; ++i)
       for (int64_t j = 0; j < ow * k; ++j) {
         int64_t o = (p * oh + i / k) * ow + j / k;
-        if (x[(p * h + i) * w + j] == y_want[o]) dx_want[(p * h + i) * w + j] = g[o];
+        T v = x[(p * h + i) * w + j];
+        if (v == y_want[o] && (!positive || v > T(0))) dx_want[(p * h + i) * w + j] = g[o];
       }
   std::vector<T> y(y_want.size()), dx(x.size(), T(7));
   Descriptor X = make_descriptor(x.data(), {n, c, h, w}), Y = make_descriptor(y.data(), {n, c, oh, ow}),
@@ -821,10 +822,12 @@ void check_max_pool(int64_t k, int64_t h, int64_t w, const std::string &tag) {
   };
   if constexpr (std::is_same_v<T, float>) {
     mlp_rt_maxpool2d_f32(k, X.rank, X.get(), Y.rank, Y.get());
-    mlp_rt_maxpool2d_grad_f32(k, X.rank, X.get(), Y.rank, Y.get(), G.rank, G.get(), DX.rank, DX.get());
+    mlp_rt_maxpool2d_grad_f32(k, positive, X.rank, X.get(), Y.rank, Y.get(), G.rank, G.get(), DX.rank,
+                              DX.get());
   } else {
     mlp_rt_maxpool2d_f64(k, X.rank, X.get(), Y.rank, Y.get());
-    mlp_rt_maxpool2d_grad_f64(k, X.rank, X.get(), Y.rank, Y.get(), G.rank, G.get(), DX.rank, DX.get());
+    mlp_rt_maxpool2d_grad_f64(k, positive, X.rank, X.get(), Y.rank, Y.get(), G.rank, G.get(), DX.rank,
+                              DX.get());
   }
   check(std::isnan(y[0]) && same(y, y_want), "kernels: max pooling" + tag);
   check(same(dx, dx_want), "kernels: max pooling gradient (left-over rows and columns 0)" + tag);
@@ -869,6 +872,11 @@ void test_kernels() {
     // 20 outputs (a full 16 and 4 more) with a column left over.
     check_max_pool<float>(2, 26, 26, " 2x2 f32 26x26" + tag);
     check_max_pool<float>(2, 9, 41, " 2x2 f32 9x41" + tag);
+    // With relu's mask (0 where x is not > 0), on every path.
+    check_max_pool<float>(2, 26, 26, " 2x2 f32 26x26 positive" + tag, true);
+    check_max_pool<float>(2, 7, 9, " 2x2 f32 7x9 positive" + tag, true);
+    check_max_pool<double>(2, 7, 9, " 2x2 f64 positive" + tag, true);
+    check_max_pool<float>(3, 6, 6, " 3x3 f32 positive" + tag, true);
   }
 
   // f32 products of a training batch's sizes run on libxsmm's kernels:
