@@ -12,6 +12,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Utils/StructuredOpsUtils.h"
 
+#include <algorithm>
 #include <limits>
 
 using namespace mlir;
@@ -100,6 +101,52 @@ Value addScalars(OpBuilder &b, Location loc, Value x, Value acc) {
   return b.create<arith::AddIOp>(loc, x, acc);
 }
 
+/// A zero-filled tensor of `type` for a sum (static sizes, or `sizes`).
+Value zerosFor(OpBuilder &b, Location loc, RankedTensorType type, ValueRange sizes = {}) {
+  Value zero = scalarConstant(b, loc, type.getElementType(), 0);
+  Value init = b.create<tensor::EmptyOp>(loc, type, sizes);
+  return b.create<linalg::FillOp>(loc, zero, init).getResult(0);
+}
+
+/// A sum over several dimensions, the innermost among them, onto
+/// static kept ones (a bias gradient: [N, C, H, W] onto [C]) in two steps:
+/// first onto the kept dimensions and the innermost one, which stays a
+/// parallel loop and vectorizes ([C, W]), then over that last dimension.
+/// Summed in one step, every value of a kept position is one chain of
+/// dependent additions: fashion_cnn's first bias gradient made 32 chains of
+/// 86528 additions a step. Null where this does not apply.
+Value sumKeepingInnermost(OpBuilder &b, Location loc, Value input, RankedTensorType small,
+                          ArrayRef<int64_t> dims) {
+  auto big = cast<RankedTensorType>(input.getType());
+  int64_t last = big.getRank() - 1;
+  bool increasing = llvm::is_sorted(dims) &&
+                    std::adjacent_find(dims.begin(), dims.end()) == dims.end();
+  int64_t known = 1; // the elements of the static dimensions (a batch may be dynamic)
+  for (int64_t size : big.getShape())
+    known *= ShapedType::isDynamic(size) ? 1 : size;
+  if (known < 4096 || !small.hasStaticShape() ||
+      big.isDynamicDim(last) || !increasing || big.getRank() - small.getRank() < 2 ||
+      (!dims.empty() && dims.back() == last))
+    return {};
+  for (auto [i, d] : llvm::enumerate(dims))
+    if (small.getDimSize(i) != big.getDimSize(d))
+      return {}; // a dimension stretched from 1
+  MLIRContext *ctx = b.getContext();
+  SmallVector<int64_t> partialShape(small.getShape());
+  partialShape.push_back(big.getDimSize(last));
+  auto partialType = small.clone(partialShape);
+  SmallVector<AffineExpr> kept;
+  for (int64_t d : dims)
+    kept.push_back(getAffineDimExpr(d, ctx));
+  kept.push_back(getAffineDimExpr(last, ctx));
+  Value partial = reduceInto(b, loc, input, zerosFor(b, loc, partialType),
+                             AffineMap::get(big.getRank(), 0, kept, ctx), addScalars);
+  // Over partial's dimensions, the first small.getRank() are kept.
+  AffineMap firsts = AffineMap::getMultiDimIdentityMap(partialType.getRank(), ctx)
+                         .getMajorSubMap(small.getRank());
+  return reduceInto(b, loc, partial, zerosFor(b, loc, small), firsts, addScalars);
+}
+
 struct UnbroadcastPattern : OpConversionPattern<UnbroadcastOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -108,6 +155,11 @@ struct UnbroadcastPattern : OpConversionPattern<UnbroadcastOp> {
     Location loc = op.getLoc();
     auto big = op.getOperand().getType();
     auto small = op.getResult().getType();
+    if (isa<FloatType>(small.getElementType()))
+      if (Value sum = sumKeepingInnermost(rewriter, loc, adaptor.getOperand(), small, op.getDims())) {
+        rewriter.replaceOp(op, sum);
+        return success();
+      }
     SmallVector<int64_t> smallToBig(small.getRank(), -1);
     for (auto [i, d] : llvm::enumerate(op.getDims()))
       if (small.getDimSize(i) == big.getDimSize(d))

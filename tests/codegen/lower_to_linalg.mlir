@@ -49,6 +49,33 @@ func.func @unbroadcast(%x: tensor<2x3xf32>) -> tensor<3xf32> {
 
 // -----
 
+// A bias gradient of an image batch sums in two steps: onto [C, W], W being
+// a parallel dimension (vectorized), then over W.
+// CHECK-DAG:   #[[ALL:map[0-9]*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+// CHECK-DAG:   #[[CW:map[0-9]*]] = affine_map<(d0, d1, d2, d3) -> (d1, d3)>
+// CHECK-DAG:   #[[FIRST:map[0-9]*]] = affine_map<(d0, d1) -> (d0)>
+// CHECK-LABEL: func.func @bias_gradient
+// CHECK:         %[[P:.*]] = linalg.generic {indexing_maps = [#[[ALL]], #[[CW]]], iterator_types = ["reduction", "parallel", "reduction", "parallel"]} ins(%{{.*}} : tensor<?x16x16x16xf32>) outs(%{{.*}} : tensor<16x16xf32>)
+// CHECK:         linalg.generic {indexing_maps = [#{{map[0-9]*}}, #[[FIRST]]], iterator_types = ["parallel", "reduction"]} ins(%[[P]] : tensor<16x16xf32>) outs(%{{.*}} : tensor<16xf32>)
+func.func @bias_gradient(%x: tensor<?x16x16x16xf32>) -> tensor<16xf32> {
+  %0 = mlp.unbroadcast %x, dims = [1] : tensor<?x16x16x16xf32> to tensor<16xf32>
+  return %0 : tensor<16xf32>
+}
+
+// -----
+
+// A small one, or one that keeps the innermost dimension, sums in one step.
+// CHECK-LABEL: func.func @unbroadcast_one_step
+// CHECK-COUNT-2: linalg.generic
+// CHECK-NOT:     linalg.generic
+func.func @unbroadcast_one_step(%x: tensor<2x3x4x5xf32>, %y: tensor<64x8x12x12xf32>) -> (tensor<3xf32>, tensor<12xf32>) {
+  %0 = mlp.unbroadcast %x, dims = [1] : tensor<2x3x4x5xf32> to tensor<3xf32>
+  %1 = mlp.unbroadcast %y, dims = [3] : tensor<64x8x12x12xf32> to tensor<12xf32>
+  return %0, %1 : tensor<3xf32>, tensor<12xf32>
+}
+
+// -----
+
 // mean = sum over the axis (in f64: an f32 running sum stops growing past
 // 2^24 steps), then a division by the axis length, back in f32.
 // CHECK-LABEL: func.func @mean_rows
