@@ -49,14 +49,16 @@ func.func @unbroadcast(%x: tensor<2x3xf32>) -> tensor<3xf32> {
 
 // -----
 
-// A bias gradient of an image batch sums in two steps: onto [C, W], W being
-// a parallel dimension (vectorized), then over W.
+// A bias gradient of an image batch sums in two steps: onto [N, C, W], read
+// in order with W a parallel dimension (vectorized), then over N and W.
 // CHECK-DAG:   #[[ALL:map[0-9]*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
-// CHECK-DAG:   #[[CW:map[0-9]*]] = affine_map<(d0, d1, d2, d3) -> (d1, d3)>
-// CHECK-DAG:   #[[FIRST:map[0-9]*]] = affine_map<(d0, d1) -> (d0)>
+// CHECK-DAG:   #[[NCW:map[0-9]*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>
+// CHECK-DAG:   #[[C:map[0-9]*]] = affine_map<(d0, d1, d2) -> (d1)>
 // CHECK-LABEL: func.func @bias_gradient
-// CHECK:         %[[P:.*]] = linalg.generic {indexing_maps = [#[[ALL]], #[[CW]]], iterator_types = ["reduction", "parallel", "reduction", "parallel"]} ins(%{{.*}} : tensor<?x16x16x16xf32>) outs(%{{.*}} : tensor<16x16xf32>)
-// CHECK:         linalg.generic {indexing_maps = [#{{map[0-9]*}}, #[[FIRST]]], iterator_types = ["parallel", "reduction"]} ins(%[[P]] : tensor<16x16xf32>) outs(%{{.*}} : tensor<16xf32>)
+// CHECK:         %[[N:.*]] = tensor.dim %{{.*}}, %c0 : tensor<?x16x16x16xf32>
+// CHECK:         tensor.empty(%[[N]]) : tensor<?x16x16xf32>
+// CHECK:         %[[P:.*]] = linalg.generic {indexing_maps = [#[[ALL]], #[[NCW]]], iterator_types = ["parallel", "parallel", "reduction", "parallel"]} ins(%{{.*}} : tensor<?x16x16x16xf32>) outs(%{{.*}} : tensor<?x16x16xf32>)
+// CHECK:         linalg.generic {indexing_maps = [#{{map[0-9]*}}, #[[C]]], iterator_types = ["reduction", "parallel", "reduction"]} ins(%[[P]] : tensor<?x16x16xf32>) outs(%{{.*}} : tensor<16xf32>)
 func.func @bias_gradient(%x: tensor<?x16x16x16xf32>) -> tensor<16xf32> {
   %0 = mlp.unbroadcast %x, dims = [1] : tensor<?x16x16x16xf32> to tensor<16xf32>
   return %0 : tensor<16xf32>
