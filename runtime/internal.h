@@ -4,6 +4,7 @@
 #ifndef MLP_RUNTIME_INTERNAL_H
 #define MLP_RUNTIME_INTERNAL_H
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -55,6 +56,15 @@ void set_thread_count(int threads);
 void parallel_parts(int parts, const std::function<void(int)> &part);
 /// True on a pool thread, and on the caller while it runs parts.
 bool inside_parallel_part();
+/// The parts `n` items (samples, planes, rows) split into: one per thread,
+/// at most n.
+inline int rangeParts(int64_t n) { return static_cast<int>(std::min<int64_t>(n, thread_count())); }
+/// Runs body(part, begin, end) on the thread pool for each of `parts`
+/// contiguous ranges covering [0, n), in order of part.
+template <class F>
+void forEachRange(int64_t n, int parts, F &&body) {
+  parallel_parts(parts, [&](int p) { body(p, n * p / parts, n * (p + 1) / parts); });
+}
 
 /* params.cpp */
 

@@ -55,17 +55,6 @@ Tensor4<T> tensor4(int64_t rank, const void *descriptor, std::vector<T> &packed)
   return t;
 }
 
-/// The parts `n` items (samples, planes) split into: one per thread, at
-/// most n.
-inline int rangeParts(int64_t n) { return static_cast<int>(std::min<int64_t>(n, thread_count())); }
-
-/// Runs body(part, begin, end) on the thread pool for each of `parts`
-/// contiguous ranges covering [0, n), in order of part.
-template <class F>
-void forEachRange(int64_t n, int parts, F &&body) {
-  parallel_parts(parts, [&](int p) { body(p, n * p / parts, n * (p + 1) / parts); });
-}
-
 /// libxsmm's kernel for C (rows x n) = A (rows x k) B (k x n) + beta C, all
 /// row-major with leading dimensions lda, ldb, ldc; with `ta`, A is stored
 /// transposed (k x rows). Call it as kernel(b, a, c). Null when libxsmm

@@ -3071,6 +3071,45 @@ void test_parallel_csv() {
   Run skipped = run_child([&] { mlp_rt_csv_read_with(blankPath.c_str(), schema, ',', MLP_CSV_SKIP_BAD_ROWS); });
   check_eq(skipped.err, "note: '" + blankPath + "': skipped 1 rows with the wrong number of fields (on_error: \"skip\")\n",
            "parallel csv: an empty line at a split, skipped");
+
+  // A batch of 300 rows x 256 features is filled by 3 threads, each its
+  // range of rows: the same x, y and mask as one thread fills.
+  {
+    std::string wide, widePath, wideSchema, inputs;
+    for (int c = 0; c < 256; ++c) {
+      wide += "c" + std::to_string(c) + ",";
+      wideSchema += "c" + std::to_string(c) + ":f32,";
+      inputs += (c ? ",c" : "c") + std::to_string(c);
+    }
+    wide += "label\n";
+    wideSchema += "label:i64";
+    for (int r = 0; r < 1000; ++r) {
+      for (int c = 0; c < 256; ++c) wide += std::to_string(r * 1000 + c) + ",";
+      wide += std::to_string(r % 10) + "\n";
+    }
+    widePath = write_file("wide.csv", wide);
+    MlpTable *table = mlp_rt_csv_read(widePath.c_str(), wideSchema.c_str());
+    auto batches = [&](const char *threads) {
+      use_threads(threads);
+      MlpBatcher *b = mlp_rt_batcher_new(table, inputs.c_str(), "label", "#10", 300, 5);
+      mlp_rt_batcher_shuffle(b, 0);
+      std::vector<Batch> all;
+      for (int64_t i = 0; i < mlp_rt_batcher_batches(b); ++i) all.push_back(fill(b, i, 300, 256));
+      return all;
+    };
+    std::vector<Batch> serial = batches("1"), split = batches("3");
+    bool same = serial.size() == 4 && split.size() == 4, rowsMatch = true;
+    for (size_t i = 0; same && i < serial.size(); ++i) {
+      same = serial[i].x == split[i].x && serial[i].yClass == split[i].yClass && serial[i].mask == split[i].mask;
+      // Each row holds one source row's features (row * 1000 + column) and label.
+      for (int64_t r = 0; r < split[i].real; ++r) {
+        float first = split[i].x[r * 256];
+        for (int c = 0; c < 256; ++c) rowsMatch = rowsMatch && split[i].x[r * 256 + c] == first + c;
+        rowsMatch = rowsMatch && split[i].yClass[r] == int64_t(first / 1000) % 10;
+      }
+    }
+    check(same && rowsMatch, "batches: filled by 3 threads as by 1");
+  }
   use_threads("1");
 }
 
