@@ -1,7 +1,8 @@
 // The runtime's one thread pool: the kernels split their work into parts and
-// run them here, the calling thread included. Parts are handed out in order
-// to whichever thread is free, so a caller that needs bit-identical results
-// gives each part its own output and combines them in part order.
+// run them here, the calling thread included. The caller runs part 0 and the
+// rest are handed out in order to whichever thread is free, so a caller that
+// needs bit-identical results gives each part its own output and combines
+// them in part order.
 #include "runtime/internal.h"
 
 #include <algorithm>
@@ -69,12 +70,12 @@ struct Pool {
   std::vector<std::thread> workers;
   uint32_t generation = 0; // the caller's count of jobs
 
-  /// Claims and runs parts of job `generation` until none is left.
-  void runParts(uint32_t generation) {
+  /// Claims and runs parts of job `jobGeneration` until none is left.
+  void runParts(uint32_t jobGeneration) {
     for (;;) {
       Ticket t{ticket.load(std::memory_order_acquire)};
       do {
-        if (t.generation() != generation || t.next() >= t.parts()) return;
+        if (t.generation() != jobGeneration || t.next() >= t.parts()) return;
       } while (!ticket.compare_exchange_weak(t.word, t.word + 1, std::memory_order_acq_rel));
       (*job.load(std::memory_order_relaxed))(t.next());
       if (finished.fetch_add(1) + 1 == t.parts() && callerWaits.load()) {
