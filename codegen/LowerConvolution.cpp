@@ -1,7 +1,8 @@
 //===- LowerConvolution.cpp - conv2d, pooling and their gradients ---------===//
 //
-// Convolutions (with a fused bias and relu, too) and max pooling call the
-// runtime's kernels (NCHW layout, as PyTorch; as loops, max pooling's 2-wide windows stayed scalar). Average
+// Convolutions (with a fused bias and relu, too) and max pooling (its
+// gradient with relu's mask too) call the runtime's kernels (NCHW layout, as
+// PyTorch; as loops, max pooling's 2-wide windows stayed scalar). Average
 // pooling becomes one `linalg.generic` whose indexing maps say which input
 // element falls in which window.
 //
@@ -15,14 +16,6 @@ using namespace mlir::mlp;
 namespace {
 
 using utils::IteratorType;
-
-/// A zero-filled tensor of `type`.
-Value zeros(OpBuilder &b, Location loc, RankedTensorType type) {
-  Value empty = b.create<tensor::EmptyOp>(loc, type, ValueRange{});
-  return b.create<linalg::FillOp>(loc, scalarConstant(b, loc, type.getElementType(), 0),
-                                  empty)
-      .getResult(0);
-}
 
 /// Calls the NCHW runtime kernel `name` for `op`, whose result has `type`:
 /// only the batch dimension may be dynamic, and the first input gives it.

@@ -101,13 +101,6 @@ Value addScalars(OpBuilder &b, Location loc, Value x, Value acc) {
   return b.create<arith::AddIOp>(loc, x, acc);
 }
 
-/// A zero-filled tensor of `type` for a sum (static sizes, or `sizes`).
-Value zerosFor(OpBuilder &b, Location loc, RankedTensorType type, ValueRange sizes = {}) {
-  Value zero = scalarConstant(b, loc, type.getElementType(), 0);
-  Value init = b.create<tensor::EmptyOp>(loc, type, sizes);
-  return b.create<linalg::FillOp>(loc, zero, init).getResult(0);
-}
-
 /// A sum over several dimensions, the innermost among them, onto static
 /// kept ones (a bias gradient: [N, C, H, W] onto [C]) in two steps: first
 /// onto the kept dimensions with the outermost and the innermost ([N, C, W]),
@@ -135,8 +128,9 @@ Value sumKeepingInnermost(OpBuilder &b, Location loc, Value input, RankedTensorT
       return {}; // a dimension stretched from 1
   // The dimensions the first step keeps: the outermost (unless small keeps
   // it), small's, and the innermost; at least one of big's must be left.
+  bool addsOutermost = dims.empty() || dims.front() != 0;
   SmallVector<int64_t> partialDims;
-  if (dims.empty() || dims.front() != 0)
+  if (addsOutermost)
     partialDims.push_back(0);
   partialDims.append(dims.begin(), dims.end());
   partialDims.push_back(last);
@@ -145,22 +139,19 @@ Value sumKeepingInnermost(OpBuilder &b, Location loc, Value input, RankedTensorT
   MLIRContext *ctx = b.getContext();
   SmallVector<int64_t> partialShape;
   SmallVector<AffineExpr> kept;
-  SmallVector<Value> sizes;
   for (int64_t d : partialDims) {
     partialShape.push_back(big.getDimSize(d));
     kept.push_back(getAffineDimExpr(d, ctx));
-    if (big.isDynamicDim(d))
-      sizes.push_back(b.create<tensor::DimOp>(loc, input, d));
   }
   auto partialType = small.clone(partialShape);
-  Value partial = reduceInto(b, loc, input, zerosFor(b, loc, partialType, sizes),
+  Value partial = reduceInto(b, loc, input,
+                             zeros(b, loc, partialType, dynamicSizes(b, loc, partialType, input, partialDims)),
                              AffineMap::get(big.getRank(), 0, kept, ctx), addScalars);
   // Over partial's dimensions, small's come after the outermost one.
-  int64_t first = partialDims.front() == 0 && (dims.empty() || dims.front() != 0) ? 1 : 0;
   SmallVector<AffineExpr> smalls;
   for (int64_t i = 0; i < small.getRank(); ++i)
-    smalls.push_back(getAffineDimExpr(first + i, ctx));
-  return reduceInto(b, loc, partial, zerosFor(b, loc, small),
+    smalls.push_back(getAffineDimExpr((addsOutermost ? 1 : 0) + i, ctx));
+  return reduceInto(b, loc, partial, zeros(b, loc, small),
                     AffineMap::get(partialType.getRank(), 0, smalls, ctx), addScalars);
 }
 
@@ -181,11 +172,8 @@ struct UnbroadcastPattern : OpConversionPattern<UnbroadcastOp> {
     for (auto [i, d] : llvm::enumerate(op.getDims()))
       if (small.getDimSize(i) == big.getDimSize(d))
         smallToBig[i] = d;
-    Value zero = scalarConstant(rewriter, loc, small.getElementType(), 0);
-    Value init = rewriter.create<tensor::EmptyOp>(
-        loc, small, dynamicSizes(rewriter, loc, small, adaptor.getOperand(),
-                                 smallToBig));
-    init = rewriter.create<linalg::FillOp>(loc, zero, init).getResult(0);
+    Value init = zeros(rewriter, loc, small,
+                       dynamicSizes(rewriter, loc, small, adaptor.getOperand(), smallToBig));
     AffineMap outMap = broadcastMap(rewriter, small, big, op.getDims());
     rewriter.replaceOp(op, reduceInto(rewriter, loc, adaptor.getOperand(), init,
                                       outMap, addScalars));

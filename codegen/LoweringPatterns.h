@@ -33,6 +33,9 @@ Value emptyLike(OpBuilder &b, Location loc, RankedTensorType type, Value like);
 Value filled(OpBuilder &b, Location loc, RankedTensorType type, Value value,
              Value like);
 
+/// A zero-filled tensor of `type`, its dynamic sizes given by `sizes`.
+Value zeros(OpBuilder &b, Location loc, RankedTensorType type, ValueRange sizes = {});
+
 /// A scalar constant of element type `type`: float or integer.
 Value scalarConstant(OpBuilder &b, Location loc, Type type, double value);
 

@@ -31,6 +31,13 @@ Value mlir::mlp::filled(OpBuilder &b, Location loc, RankedTensorType type,
   return b.create<linalg::FillOp>(loc, value, empty).getResult(0);
 }
 
+Value mlir::mlp::zeros(OpBuilder &b, Location loc, RankedTensorType type,
+                       ValueRange sizes) {
+  Value empty = b.create<tensor::EmptyOp>(loc, type, sizes);
+  return b.create<linalg::FillOp>(loc, scalarConstant(b, loc, type.getElementType(), 0), empty)
+      .getResult(0);
+}
+
 Value mlir::mlp::scalarConstant(OpBuilder &b, Location loc, Type type,
                                 double value) {
   if (auto f = dyn_cast<FloatType>(type))
