@@ -25,16 +25,16 @@ using namespace mlir::mlp;
 
 namespace {
 
-bool isZero(Value v) { return matchPattern(v, m_AnyZeroFloat()); }
-
 struct FuseReluMask : OpRewritePattern<SelectOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(SelectOp select, PatternRewriter &rewriter) const override {
     auto grad = select.getOnTrue().getDefiningOp<Pool2dGradOp>();
     auto cmp = select.getCond().getDefiningOp<CmpOp>();
     if (!grad || grad.getKind() != "max" || !grad->hasOneUse() || !cmp ||
-        cmp.getPredicate() != "gt" || cmp.getLhs() != grad.getInput() || !isZero(cmp.getRhs()) ||
-        !isZero(select.getOnFalse()))
+        cmp.getPredicate() != "gt" || cmp.getLhs() != grad.getInput() ||
+        !matchPattern(cmp.getRhs(), m_AnyZeroFloat()) ||
+        // The kernel writes +0 where the mask is off.
+        !matchPattern(select.getOnFalse(), m_PosZeroFloat()))
       return failure();
     rewriter.replaceOpWithNewOp<Pool2dGradOp>(select, select.getType(), rewriter.getStringAttr("max_positive"),
                                               grad.getInput(), grad.getPooled(), grad.getGrad(),

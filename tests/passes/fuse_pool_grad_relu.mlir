@@ -19,11 +19,11 @@ func.func @relu_pool(%x: tensor<2x3x4x4xf32>, %y: tensor<2x3x2x2xf32>, %g: tenso
 
 // Not fused: the pooling gradient is read elsewhere too; the mask compares
 // another tensor than the pooling's input; the mask keeps values >= 0; the
-// masked-out value is not 0; average pooling.
+// masked-out value is not 0, or is -0 (the kernel writes +0); average pooling.
 // CHECK-LABEL: func.func @not_fused
 // CHECK-NOT:     max_positive
 // CHECK:         return
-func.func @not_fused(%x: tensor<1x1x4x4xf32>, %z: tensor<1x1x4x4xf32>, %y: tensor<1x1x2x2xf32>, %g: tensor<1x1x2x2xf32>) -> (tensor<1x1x4x4xf32>, tensor<1x1x4x4xf32>, tensor<1x1x4x4xf32>, tensor<1x1x4x4xf32>, tensor<1x1x4x4xf32>, tensor<1x1x4x4xf32>) {
+func.func @not_fused(%x: tensor<1x1x4x4xf32>, %z: tensor<1x1x4x4xf32>, %y: tensor<1x1x2x2xf32>, %g: tensor<1x1x2x2xf32>) -> (tensor<1x1x4x4xf32>, tensor<1x1x4x4xf32>, tensor<1x1x4x4xf32>, tensor<1x1x4x4xf32>, tensor<1x1x4x4xf32>, tensor<1x1x4x4xf32>, tensor<1x1x4x4xf32>) {
   %zero = mlp.constant dense<0.0> : tensor<1x1x4x4xf32>
   %one = mlp.constant dense<1.0> : tensor<1x1x4x4xf32>
   %shared = mlp.pool2d_grad "max", %x, %y, %g window 2 : tensor<1x1x4x4xf32>, tensor<1x1x2x2xf32> to tensor<1x1x4x4xf32>
@@ -39,5 +39,8 @@ func.func @not_fused(%x: tensor<1x1x4x4xf32>, %z: tensor<1x1x4x4xf32>, %y: tenso
   %d = mlp.select %pos, %dp3, %one : tensor<1x1x4x4xi1>, tensor<1x1x4x4xf32>
   %dp4 = mlp.pool2d_grad "avg", %x, %y, %g window 2 : tensor<1x1x4x4xf32>, tensor<1x1x2x2xf32> to tensor<1x1x4x4xf32>
   %e = mlp.select %pos, %dp4, %zero : tensor<1x1x4x4xi1>, tensor<1x1x4x4xf32>
-  return %a, %shared, %b, %c, %d, %e : tensor<1x1x4x4xf32>, tensor<1x1x4x4xf32>, tensor<1x1x4x4xf32>, tensor<1x1x4x4xf32>, tensor<1x1x4x4xf32>, tensor<1x1x4x4xf32>
+  %negzero = mlp.constant dense<-0.0> : tensor<1x1x4x4xf32>
+  %dp5 = mlp.pool2d_grad "max", %x, %y, %g window 2 : tensor<1x1x4x4xf32>, tensor<1x1x2x2xf32> to tensor<1x1x4x4xf32>
+  %f = mlp.select %pos, %dp5, %negzero : tensor<1x1x4x4xi1>, tensor<1x1x4x4xf32>
+  return %a, %shared, %b, %c, %d, %e, %f : tensor<1x1x4x4xf32>, tensor<1x1x4x4xf32>, tensor<1x1x4x4xf32>, tensor<1x1x4x4xf32>, tensor<1x1x4x4xf32>, tensor<1x1x4x4xf32>, tensor<1x1x4x4xf32>
 }
