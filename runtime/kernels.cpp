@@ -216,6 +216,12 @@ void matmul(int64_t flags, int64_t ar, void *a, int64_t br, void *b, int64_t cr,
   parts = static_cast<int>(std::min<int64_t>(parts, std::max<int64_t>(1, extent / 16)));
   if (m > 0 && n > 0 && k > 0 && smallMatmul(A, B, ta, tb, C, m, n, k, parts, byRows))
     return;
+  // Packing B pays off over enough rows of A, and A's blocks over enough columns.
+  if constexpr (std::is_same_v<T, float>)
+    if (m >= 64 && n >= 64 && k >= 64 &&
+        blockedSgemm({A.map.data(), A.map.outerStride(), ta}, {B.map.data(), B.map.outerStride(), tb},
+                     C.data(), n, m, n, k))
+      return;
   auto gemm = [&](const auto &a, const auto &b) {
     parallel_parts(parts, [&](int p) {
       int64_t begin = extent * p / parts, size = extent * (p + 1) / parts - begin;

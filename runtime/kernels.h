@@ -67,6 +67,21 @@ libxsmm_smmfunction smallGemm(int64_t rows, int64_t n, int64_t k, int64_t lda, i
 void transposeInto(const float *in, int64_t ldi, float *out, int64_t ldo, int64_t rows,
                    int64_t cols);
 
+/// A row-major f32 matrix operand: element (i, j) at data[i * ld + j], or
+/// at data[j * ld + i] when it is stored transposed.
+struct MatrixRef {
+  const float *data;
+  int64_t ld;
+  bool transposed;
+};
+
+/// C (m x n, row-major, leading dimension ldc) = A (m x k) B (k x n) in
+/// cache blocks over all threads (gemm_blocked.cpp): for products whose B
+/// is past the small-GEMM size. False, with C untouched, on a CPU for which
+/// libxsmm generates no kernels.
+bool blockedSgemm(const MatrixRef &a, const MatrixRef &b, float *c, int64_t ldc, int64_t m, int64_t n,
+                  int64_t k);
+
 /// The geometry of one convolution: input [C, H, W] per sample, weights
 /// [F, C, KH, KW], output [F, OH, OW] per sample.
 struct ConvShape {

@@ -882,17 +882,26 @@ void test_kernels() {
   // f32 products of a training batch's sizes run on libxsmm's kernels:
   // every transposition (B transposed is copied first, split by columns or,
   // for a tall C, by rows), sizes off the 8 x 8 transposition blocks, and
-  // views with a leading dimension larger than the row.
+  // views with a leading dimension larger than the row. Products with a B
+  // past 1 MiB run in cache blocks (gemm_blocked.cpp): 300 x 600 x 520 has
+  // a last block of 44 rows, 88 deep and 8 wide, split by rows; 70 rows are
+  // one block, split by columns.
   struct Shape {
     int64_t m, k, n;
     bool ta, tb;
   };
+  std::vector<Shape> shapes = {Shape{70, 61, 90, false, false}, Shape{70, 61, 90, true, false},
+                               Shape{70, 61, 90, false, true},  Shape{300, 61, 37, false, true},
+                               Shape{70, 61, 90, true, true},   Shape{1, 61, 90, false, true},
+                               Shape{128, 784, 256, false, true}};
+  for (bool ta : {false, true})
+    for (bool tb : {false, true}) shapes.push_back(Shape{300, 600, 520, ta, tb});
+  shapes.push_back(Shape{70, 600, 520, false, false});
+  std::vector<std::vector<float>> oneThread; // each shape's C on 1 thread
   for (const char *threads : {"1", "3"}) {
     use_threads(threads);
-    for (Shape s : {Shape{70, 61, 90, false, false}, Shape{70, 61, 90, true, false},
-                    Shape{70, 61, 90, false, true}, Shape{300, 61, 37, false, true},
-                    Shape{70, 61, 90, true, true}, Shape{1, 61, 90, false, true},
-                    Shape{128, 784, 256, false, true}}) {
+    for (size_t shape = 0; shape < shapes.size(); ++shape) {
+      Shape s = shapes[shape];
       std::string tag = " " + std::to_string(s.m) + "x" + std::to_string(s.k) + "x" +
                         std::to_string(s.n) + (s.ta ? " A^T" : "") + (s.tb ? " B^T" : "") +
                         " (" + threads + " threads)";
@@ -915,6 +924,9 @@ void test_kernels() {
         }
       // Rounding in f32 grows with k (784: about 1e-5 relative).
       check(worst < 1e-4, "kernels: f32 matmul" + tag + " (max rel diff " + std::to_string(worst) + ")");
+      // Each element is summed in one thread in a fixed order.
+      if (threads == std::string("1")) oneThread.push_back(c);
+      else check(c == oneThread[shape], "kernels: f32 matmul" + tag + " is bit for bit the 1-thread result");
     }
   }
 
