@@ -5,8 +5,9 @@
 // vectors the compiler allows (this file is built with the host's instruction set, see
 // runtime/CMakeLists.txt), except f32 products small enough for libxsmm's
 // kernels (a training batch's layers): those are generated for this CPU at
-// run time and need no packing, 1.1-2.3x Eigen's speed on such shapes.
-// Everything else stays in generated loops.
+// run time and need no packing, 1.1-2.3x Eigen's speed on such shapes; and
+// larger f32 products, which run libxsmm's kernels on packed cache blocks
+// (gemm_blocked.cpp). Everything else stays in generated loops.
 #include "runtime/internal.h"
 #include "runtime/kernels.h"
 #include "runtime/mlp_runtime.h"
