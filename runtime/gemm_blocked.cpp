@@ -1,14 +1,17 @@
 // Large f32 matrix products (matmul's operands past libxsmm's small-GEMM
 // size), blocked for the caches as in GotoBLAS and BLIS, with libxsmm's
-// kernels on the blocks:
-//   all threads first pack A into kBlockRows x kBlockDepth blocks and B into
-//   kBlockDepth x kBlockWidth blocks, each once (Eigen, split into a band
-//   per thread, packs all of B in each thread, and A again for each panel
-//   of B);
-//   one libxsmm kernel then adds a block of A times a block of B into C.
+// kernels on the blocks. For each panel of B (kBlockDepth rows by up to
+// kPanelBlocks blocks of columns):
+//   all threads pack it into kBlockDepth x kBlockWidth blocks, once (Eigen,
+//   split into a band per thread, packs all of B in each thread);
+//   each thread packs its rows of A, a group of kBlockRows x kBlockDepth
+//   blocks at a time, and adds each block of A times each block of the
+//   panel into C with one libxsmm kernel.
 // Packing also takes the transposes and the strides, and turns the
 // power-of-two strides of 1024- or 2048-wide matrices, which map the rows
-// of a block onto a few cache sets, into contiguous blocks.
+// of a block onto a few cache sets, into contiguous blocks. The packed
+// copies take at most 4 MiB for B and 1 MiB a thread for A, whatever the
+// operands' sizes.
 // Measured on 2048^3 (1 thread): 110-135 GFLOP/s against Eigen's 75-112;
 // libxsmm's kernel alone, on blocks in cache, runs at 171. Packing takes
 // 4% of the time.
@@ -24,42 +27,46 @@ namespace {
 // each block of B (256 x 64, 64 KiB), which the kernel reads once for each
 // group of A's rows.
 constexpr int64_t kBlockDepth = 256, kBlockWidth = 64, kBlockRows = 128;
-// Blocks of B a pass over A's blocks multiplies: the chunk of B (512 KiB)
-// and the 128 x 512 block of C it updates (256 KiB) stay in L2 across the
-// pass. (Tried on 2048^3: chunks of 256 to 2048 columns, blocks of A of 32
-// to 256 rows and 128 to 1024 deep, 2 MiB pages and prefetching the next
-// block of C were all within the machine's noise of this.)
+// Blocks of B a pass over a group of A's blocks multiplies: the chunk of B
+// (512 KiB) and the 128 x 512 block of C it updates (256 KiB) stay in L2
+// across the pass. (Tried on 2048^3: chunks of 256 to 2048 columns, blocks
+// of A of 32 to 256 rows and 128 to 1024 deep, 2 MiB pages and prefetching
+// the next block of C were all within the machine's noise of this.)
 constexpr int64_t kChunkBlocks = 8;
+// A panel of B: 4096 columns (4 MiB packed, read from L3). A group of A's
+// blocks a thread packs at a time: 1024 rows (1 MiB).
+constexpr int64_t kPanelBlocks = 64, kGroupBlocks = 8;
 
 int64_t blocks(int64_t n, int64_t size) { return (n + size - 1) / size; }
 
-/// A rows x cols operand cut into blockRows x blockCols blocks, each
-/// contiguous (leading dimension blockCols), in row-major order of blocks;
-/// the last row and column of blocks may be partly used.
+/// A rows x cols window of an operand cut into blockRows x blockCols
+/// blocks, each contiguous (leading dimension blockCols), in row-major order
+/// of blocks; the last row and column of blocks may be partly used.
 struct Blocked {
   float *data;
   int64_t rows, cols, blockRows, blockCols;
   int64_t rowBlocks() const { return blocks(rows, blockRows); }
   int64_t colBlocks() const { return blocks(cols, blockCols); }
-  int64_t size() const { return rowBlocks() * colBlocks() * blockRows * blockCols; }
   float *block(int64_t rb, int64_t cb) const { return data + (rb * colBlocks() + cb) * blockRows * blockCols; }
 
-  /// Part p of `parts` of packing x. A row-major x is read row by row, in
-  /// order (a block at a time would read a few lines of each row, one page
-  /// apart on wide matrices); a transposed one a block at a time, through
-  /// the transposing copy.
-  void pack(const MatrixRef &x, int p, int parts) const {
+  /// Part p of `parts` of packing the window of x at row r0, column c0. A
+  /// row-major x is read row by row, in order (a block at a time would read
+  /// a few lines of each row, one page apart on wide matrices); a
+  /// transposed one a block at a time, through the transposing copy.
+  void pack(const MatrixRef &x, int64_t r0, int64_t c0, int p, int parts) const {
     if (x.transposed) {
       for (int64_t q = p; q < rowBlocks() * colBlocks(); q += parts) {
-        int64_t r0 = q / colBlocks() * blockRows, c0 = q % colBlocks() * blockCols;
-        transposeInto(x.data + c0 * x.ld + r0, x.ld, block(q / colBlocks(), q % colBlocks()), blockCols,
-                      std::min(blockCols, cols - c0), std::min(blockRows, rows - r0));
+        int64_t rb = q / colBlocks(), cb = q % colBlocks();
+        int64_t i = r0 + rb * blockRows, j = c0 + cb * blockCols;
+        transposeInto(x.data + j * x.ld + i, x.ld, block(rb, cb), blockCols,
+                      std::min(blockCols, c0 + cols - j), std::min(blockRows, r0 + rows - i));
       }
       return;
     }
     for (int64_t i = rows * p / parts; i < rows * (p + 1) / parts; ++i)
       for (int64_t cb = 0; cb < colBlocks(); ++cb)
-        std::memcpy(block(i / blockRows, cb) + i % blockRows * blockCols, x.data + i * x.ld + cb * blockCols,
+        std::memcpy(block(i / blockRows, cb) + i % blockRows * blockCols,
+                    x.data + (r0 + i) * x.ld + c0 + cb * blockCols,
                     size_t(std::min(blockCols, cols - cb * blockCols)) * sizeof(float));
   }
 };
@@ -92,40 +99,50 @@ bool blockedSgemm(const MatrixRef &a, const MatrixRef &b, float *c, int64_t ldc,
                   int64_t k) {
   Kernels kernels;
   if (!kernels.generate(m, n, k, ldc)) return false;
-  // Both operands are packed into blocks by all threads first, B because
-  // every thread reads all of it, A because each block of A meets every
-  // block of B's row of blocks. The buffer is kept from call to call (a
-  // program's products repeat their shapes); a thread_local is the running
-  // thread's own inside the lambdas below, which reach it through A and B.
-  thread_local std::vector<float> packed;
-  Blocked A{nullptr, m, k, kBlockRows, kBlockDepth}, B{nullptr, k, n, kBlockDepth, kBlockWidth};
-  packed.resize(size_t(A.size() + B.size()));
-  A.data = packed.data();
-  B.data = packed.data() + A.size();
+  const int64_t rowBlocks = blocks(m, kBlockRows), colBlocks = blocks(n, kBlockWidth),
+                depthBlocks = blocks(k, kBlockDepth);
   const int threads = thread_count();
-  parallel_parts(threads, [&](int p) {
-    A.pack(a, p, threads);
-    B.pack(b, p, threads);
-  });
-  // Then each thread computes a band of C: whole rows of blocks where there
-  // are enough, else columns. Each element of C is summed by one thread in
-  // a fixed order, so results do not depend on the thread count.
-  const int64_t rowBlocks = A.rowBlocks(), depthBlocks = A.colBlocks(), colBlocks = B.colBlocks();
+  // Each thread computes a band of C: whole rows of blocks where there are
+  // enough, else columns of the panel. Each element of C is summed by one
+  // thread, in the order of the panels, so results do not depend on the
+  // thread count.
   const bool byRows = rowBlocks >= threads || rowBlocks >= colBlocks;
-  const int parts = static_cast<int>(std::min<int64_t>(threads, byRows ? rowBlocks : colBlocks));
-  parallel_parts(parts, [&](int p) {
-    int64_t extent = byRows ? rowBlocks : colBlocks;
-    int64_t begin = extent * p / parts, end = extent * (p + 1) / parts;
-    int64_t ib0 = byRows ? begin : 0, ib1 = byRows ? end : rowBlocks;
-    int64_t jb0 = byRows ? 0 : begin, jb1 = byRows ? colBlocks : end;
-    for (int64_t chunk = jb0; chunk < jb1; chunk += kChunkBlocks)
-      for (int64_t kb = 0; kb < depthBlocks; ++kb)
-        for (int64_t ib = ib0; ib < ib1; ++ib)
-          for (int64_t jb = chunk; jb < std::min(jb1, chunk + kChunkBlocks); ++jb) {
-            auto kernel = kernels.fn[ib == rowBlocks - 1][jb == colBlocks - 1][kb == depthBlocks - 1][kb > 0];
-            kernel(B.block(kb, jb), A.block(ib, kb), c + ib * kBlockRows * ldc + jb * kBlockWidth);
-          }
-  });
+  // Kept from call to call (a program's products repeat their shapes). A
+  // thread_local is the running thread's own inside the lambdas below,
+  // which reach the caller's panel through `panel`.
+  thread_local std::vector<float> panelBuffer;
+  panelBuffer.resize(size_t(kBlockDepth * std::min(colBlocks, kPanelBlocks) * kBlockWidth));
+  float *panel = panelBuffer.data();
+  for (int64_t jp = 0; jp < colBlocks; jp += kPanelBlocks) {
+    const int64_t panelEnd = std::min(colBlocks, jp + kPanelBlocks);
+    for (int64_t kb = 0; kb < depthBlocks; ++kb) {
+      const int64_t k0 = kb * kBlockDepth, depth = std::min(kBlockDepth, k - k0);
+      const Blocked B{panel, depth, std::min(n, panelEnd * kBlockWidth) - jp * kBlockWidth, kBlockDepth,
+                      kBlockWidth};
+      parallel_parts(threads, [&](int p) { B.pack(b, k0, jp * kBlockWidth, p, threads); });
+      const int64_t extent = byRows ? rowBlocks : panelEnd - jp;
+      const int parts = static_cast<int>(std::min<int64_t>(threads, extent));
+      parallel_parts(parts, [&](int p) {
+        int64_t begin = extent * p / parts, end = extent * (p + 1) / parts;
+        int64_t ib0 = byRows ? begin : 0, ib1 = byRows ? end : rowBlocks;
+        int64_t jb0 = byRows ? jp : jp + begin, jb1 = byRows ? panelEnd : jp + end;
+        thread_local std::vector<float> groupBuffer;
+        groupBuffer.resize(size_t(kGroupBlocks * kBlockRows * kBlockDepth));
+        for (int64_t g = ib0; g < ib1; g += kGroupBlocks) {
+          const int64_t groupEnd = std::min(ib1, g + kGroupBlocks);
+          const Blocked A{groupBuffer.data(), std::min(m, groupEnd * kBlockRows) - g * kBlockRows, depth,
+                          kBlockRows, kBlockDepth};
+          A.pack(a, g * kBlockRows, k0, 0, 1);
+          for (int64_t chunk = jb0; chunk < jb1; chunk += kChunkBlocks)
+            for (int64_t ib = g; ib < groupEnd; ++ib)
+              for (int64_t jb = chunk; jb < std::min(jb1, chunk + kChunkBlocks); ++jb) {
+                auto kernel = kernels.fn[ib == rowBlocks - 1][jb == colBlocks - 1][kb == depthBlocks - 1][kb > 0];
+                kernel(B.block(0, jb - jp), A.block(ib - g, 0), c + ib * kBlockRows * ldc + jb * kBlockWidth);
+              }
+        }
+      });
+    }
+  }
   return true;
 }
 

@@ -885,7 +885,8 @@ void test_kernels() {
   // views with a leading dimension larger than the row. Products with a B
   // past 1 MiB run in cache blocks (gemm_blocked.cpp): 300 x 600 x 520 has
   // a last block of 44 rows, 88 deep and 8 wide, split by rows; 70 rows are
-  // one block, split by columns.
+  // one block, split by columns; 1030 x 70 x 4100 spans two panels of B
+  // (4096 columns) and two groups of A's blocks (1024 rows).
   struct Shape {
     int64_t m, k, n;
     bool ta, tb;
@@ -897,6 +898,8 @@ void test_kernels() {
   for (bool ta : {false, true})
     for (bool tb : {false, true}) shapes.push_back(Shape{300, 600, 520, ta, tb});
   shapes.push_back(Shape{70, 600, 520, false, false});
+  shapes.push_back(Shape{1030, 70, 4100, false, true});
+  shapes.push_back(Shape{1030, 70, 4100, true, false});
   std::vector<std::vector<float>> oneThread; // each shape's C on 1 thread
   for (const char *threads : {"1", "3"}) {
     use_threads(threads);
