@@ -8,8 +8,8 @@
 //   into kBlockRows x kBlockDepth blocks, and add each block of A times
 //   each block of the panel into C with one libxsmm kernel. (Taken in turn
 //   rather than split in fixed bands: a thread slowed by another process
-//   on its core takes fewer. On 2 threads under such load, 2048^3 went
-//   from 154-182 to 166-172 GFLOP/s, and 1024^3 from 161-169 to 160-224.)
+//   on its core takes fewer: on 2 threads under such load, this was the
+//   faster in 4 of 5 interleaved pairs at 1024^3 and at 2048^3.)
 // Packing also takes the transposes and the strides, and turns the
 // power-of-two strides of 1024- or 2048-wide matrices, which map the rows
 // of a block onto a few cache sets, into contiguous blocks. The packed
