@@ -106,10 +106,10 @@ bool blockedSgemm(const MatrixRef &a, const MatrixRef &b, float *c, int64_t ldc,
   const int64_t rowBlocks = blocks(m, kBlockRows), colBlocks = blocks(n, kBlockWidth),
                 depthBlocks = blocks(k, kBlockDepth);
   const int threads = thread_count();
-  // Each thread computes a band of C: whole rows of blocks where there are
-  // enough, else columns of the panel. Each element of C is summed by one
-  // thread, in the order of the panels, so results do not depend on the
-  // thread count.
+  // The threads share C by rows of blocks where there are enough, else by
+  // columns of the panel. Each element of C is summed by one thread, over
+  // B's blocks of depth in order, so results do not depend on the thread
+  // count or on which thread took which rows.
   const bool byRows = rowBlocks >= threads || rowBlocks >= colBlocks;
   // Kept from call to call (a program's products repeat their shapes). A
   // thread_local is the running thread's own inside the lambdas below,
@@ -152,8 +152,9 @@ bool blockedSgemm(const MatrixRef &a, const MatrixRef &b, float *c, int64_t ldc,
           for (int64_t g; (g = nextRow.fetch_add(size, std::memory_order_relaxed)) < rowBlocks;)
             multiply(g, std::min(rowBlocks, g + size), jp, panelEnd);
         } else {
+          const int64_t jb0 = jp + extent * p / parts, jb1 = jp + extent * (p + 1) / parts;
           for (int64_t g = 0; g < rowBlocks; g += kGroupBlocks)
-            multiply(g, std::min(rowBlocks, g + kGroupBlocks), jp + extent * p / parts, jp + extent * (p + 1) / parts);
+            multiply(g, std::min(rowBlocks, g + kGroupBlocks), jb0, jb1);
         }
       });
     }
