@@ -13,11 +13,11 @@
 // Packing also takes the transposes and the strides, and turns the
 // power-of-two strides of 1024- or 2048-wide matrices, which map the rows
 // of a block onto a few cache sets, into contiguous blocks. The packed
-// copies take at most 4 MiB for B and 1 MiB a thread for A, whatever the
+// copies take at most 4 MiB for B and 2 MiB a thread for A, whatever the
 // operands' sizes.
-// Measured on 2048^3 (1 thread): 110-135 GFLOP/s against Eigen's 75-112;
+// Measured on 2048^3 (1 thread): 110-139 GFLOP/s against Eigen's 75-112;
 // libxsmm's kernel alone, on blocks in cache, runs at 171. Packing takes
-// 4% of the time.
+// about 4% of the time.
 #include "runtime/kernels.h"
 
 #include <atomic>
@@ -27,19 +27,22 @@ namespace mlp::rt {
 
 namespace {
 
-// A block of A (128 x 256, 128 KiB) stays in L2 while it is multiplied by
-// each block of B (256 x 64, 64 KiB), which the kernel reads once for each
-// group of A's rows.
-constexpr int64_t kBlockDepth = 256, kBlockWidth = 64, kBlockRows = 128;
+// A block of A (64 x 512, 128 KiB) stays in L2 while it is multiplied by
+// each block of B (512 x 64, 128 KiB), which the kernel reads from L2 once
+// for each group of A's rows. Each block of C is read and written once per
+// 512 of depth: with blocks 256 deep (128 rows of A, 64 KiB of B, in L1),
+// C's traffic cost 2048^3 on 1 thread about 9% (139 against 127 GFLOP/s,
+// better in 5 of 6 interleaved pairs, and in 6 of 6 on 2 threads).
+constexpr int64_t kBlockDepth = 512, kBlockWidth = 64, kBlockRows = 64;
 // Blocks of B a pass over a group of A's blocks multiplies: the chunk of B
-// (512 KiB) and the 128 x 512 block of C it updates (256 KiB) stay in L2
-// across the pass. (Tried on 2048^3: chunks of 256 to 2048 columns, blocks
-// of A of 32 to 256 rows and 128 to 1024 deep, 2 MiB pages and prefetching
-// the next block of C were all within the machine's noise of this.)
+// (1 MiB) and the 64 x 512 blocks of C it updates stay in L2 across the
+// pass. (Also tried on 2048^3: chunks of 256 to 2048 columns, 2 MiB pages
+// and prefetching the next block of C; all were within the machine's
+// noise.)
 constexpr int64_t kChunkBlocks = 8;
-// A panel of B: 4096 columns (4 MiB packed, read from L3). A group of A's
-// blocks a thread packs at a time: 1024 rows (1 MiB).
-constexpr int64_t kPanelBlocks = 64, kGroupBlocks = 8;
+// A panel of B: 2048 columns (4 MiB packed, read from L3). A group of A's
+// blocks a thread packs at a time: 1024 rows (2 MiB).
+constexpr int64_t kPanelBlocks = 32, kGroupBlocks = 16;
 
 int64_t blocks(int64_t n, int64_t size) { return (n + size - 1) / size; }
 

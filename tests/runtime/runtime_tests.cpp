@@ -885,8 +885,8 @@ void test_kernels() {
   // views with a leading dimension larger than the row. Products with a B
   // past 1 MiB run in cache blocks (gemm_blocked.cpp): 300 x 600 x 520 has
   // a last block of 44 rows, 88 deep and 8 wide, split by rows; 70 rows are
-  // one block, split by columns; 1030 x 70 x 4100 spans two panels of B
-  // (4096 columns) and two groups of A's blocks (1024 rows).
+  // two blocks, split by columns on 3 threads; 1030 x 70 x 4100 spans three
+  // panels of B (2048 columns) and two groups of A's blocks (1024 rows).
   struct Shape {
     int64_t m, k, n;
     bool ta, tb;
