@@ -5,10 +5,13 @@
 /// crash on a null pointer.
 #include "runtime/internal.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <unordered_map>
+#include <vector>
 
 namespace mlp::rt {
 
@@ -24,25 +27,106 @@ namespace mlp::rt {
 
 } // namespace mlp::rt
 
+namespace {
+
+// Generated code gets every buffer from these functions and gives it back
+// to _mlir_memref_to_llvm_free. A training step allocates the same buffers
+// as the step before (activations, gradients, a batch), so a freed buffer
+// is kept, by size, for the next request of that size: in the steady state
+// a step reuses the last step's buffers and calls neither malloc nor the
+// kernel (glibc hands blocks of 128 KiB and more back to the kernel on
+// free, and each reuse then page-faulted them in again).
+//
+// Each block starts with a 64-byte header, so the buffer after it stays on
+// a cache line: a GEMV over a weight matrix 16 bytes off a line ran 1.7x
+// slower than over an aligned copy. The header holds the block's size, 0
+// for a block never kept (over-aligned, or too large), and the offset from
+// the block's start to the buffer.
+constexpr size_t kLine = 64;
+constexpr size_t kLargestKept = size_t(64) << 20;        // bigger ones go back at once
+constexpr size_t kMostKeptPerThread = size_t(256) << 20; // beyond it, free at once
+
+// AddressSanitizer finds a use after free only if the block is really freed.
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define MLP_NO_BUFFER_REUSE 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define MLP_NO_BUFFER_REUSE 1
+#endif
+
+struct Header {
+  size_t size;   // the rounded size the block serves, 0 if never kept
+  size_t offset; // from the block's start to the buffer
+};
+
+/// This thread's freed blocks by size. Blocks freed on another thread than
+/// the one that allocated them just move to that thread's lists.
+struct FreeBlocks {
+  std::unordered_map<size_t, std::vector<void *>> bySize;
+  size_t bytes = 0;
+  ~FreeBlocks();
+};
+thread_local FreeBlocks t_free;
+// Set once the thread's lists are gone (at its exit): a buffer freed after
+// that, by a later destructor, goes straight back to malloc.
+thread_local bool t_freeGone = false;
+
+FreeBlocks::~FreeBlocks() {
+  t_freeGone = true;
+  for (auto &entry : bySize)
+    for (void *block : entry.second) std::free(block);
+}
+
+Header *headerOf(void *p) { return static_cast<Header *>(p) - 1; }
+
+void *newBlock(size_t alignment, size_t size, size_t kept, size_t bytes) {
+  // The header takes the first `alignment` bytes (at least its own size).
+  size_t offset = std::max(alignment, sizeof(Header));
+  size_t total = (offset + size + alignment - 1) / alignment * alignment;
+  void *block = std::aligned_alloc(alignment, total);
+  if (!block) mlp::rt::out_of_memory("a tensor", bytes);
+  void *p = static_cast<char *>(block) + offset;
+  *headerOf(p) = {kept, offset};
+  return p;
+}
+
+} // namespace
+
 extern "C" void *_mlir_memref_to_llvm_aligned_alloc(size_t alignment, size_t bytes) {
-  // aligned_alloc wants a multiple of the alignment.
-  size_t rounded = (bytes + alignment - 1) / alignment * alignment;
-  void *p = std::aligned_alloc(alignment, rounded);
-  if (!p && bytes) mlp::rt::out_of_memory("a tensor", bytes);
-  return p;
+  if (alignment <= kLine) {
+    size_t size = std::max<size_t>(kLine, (bytes + kLine - 1) / kLine * kLine);
+#ifndef MLP_NO_BUFFER_REUSE
+    if (size <= kLargestKept && !t_freeGone) {
+      auto found = t_free.bySize.find(size);
+      if (found != t_free.bySize.end() && !found->second.empty()) {
+        void *block = found->second.back();
+        found->second.pop_back();
+        t_free.bytes -= size;
+        return static_cast<char *>(block) + kLine;
+      }
+    }
+#endif
+    return newBlock(kLine, size, size <= kLargestKept ? size : 0, bytes);
+  }
+  return newBlock(alignment, std::max<size_t>(bytes, 1), 0, bytes);
 }
 
-/// A buffer of 4 KiB or more starts on a cache line. malloc's blocks are
-/// only 16-byte aligned, and then most 64-byte vector loads of a weight
-/// matrix straddle two lines: a GEMV over such a matrix ran 1.7x slower than
-/// over an aligned copy. Smaller buffers keep malloc, as aligned_alloc costs
-/// 8x as much (about 110 ns against 14 ns an allocation), which a batch-1
-/// forward pass, with a few small buffers per layer, would feel.
 extern "C" void *_mlir_memref_to_llvm_alloc(size_t bytes) {
-  if (bytes >= 4096) return _mlir_memref_to_llvm_aligned_alloc(64, bytes);
-  void *p = std::malloc(bytes);
-  if (!p && bytes) mlp::rt::out_of_memory("a tensor", bytes);
-  return p;
+  return _mlir_memref_to_llvm_aligned_alloc(kLine, bytes);
 }
 
-extern "C" void _mlir_memref_to_llvm_free(void *p) { std::free(p); }
+extern "C" void _mlir_memref_to_llvm_free(void *p) {
+  if (!p) return;
+  Header header = *headerOf(p);
+  void *block = static_cast<char *>(p) - header.offset;
+#ifndef MLP_NO_BUFFER_REUSE
+  if (header.size != 0 && !t_freeGone && t_free.bytes + header.size <= kMostKeptPerThread) {
+    t_free.bySize[header.size].push_back(block);
+    t_free.bytes += header.size;
+    return;
+  }
+#endif
+  std::free(block);
+}

@@ -1002,11 +1002,60 @@ void test_kernels() {
   }
 }
 
+/* ------------------------------------------------------------------ buffers */
+
+extern "C" {
+void *_mlir_memref_to_llvm_alloc(size_t bytes);
+void *_mlir_memref_to_llvm_aligned_alloc(size_t alignment, size_t bytes);
+void _mlir_memref_to_llvm_free(void *p);
+}
+
+// The buffers generated code allocates (runtime/memory.cpp): on a cache line
+// whatever their size, over-aligned when asked, and a freed buffer serves
+// the next request of its size (not under AddressSanitizer, which must see
+// real frees).
+void test_buffers() {
+  auto aligned = [](void *p, size_t alignment) { return reinterpret_cast<uintptr_t>(p) % alignment == 0; };
+  for (size_t bytes : {size_t(0), size_t(1), size_t(40), size_t(4000), size_t(5000), size_t(300000)}) {
+    auto *p = static_cast<unsigned char *>(_mlir_memref_to_llvm_alloc(bytes));
+    check(p != nullptr && aligned(p, 64), "buffers: " + std::to_string(bytes) + " bytes on a cache line");
+    for (size_t i = 0; i < bytes; ++i) p[i] = static_cast<unsigned char>(i);
+    _mlir_memref_to_llvm_free(p);
+  }
+  void *wide = _mlir_memref_to_llvm_aligned_alloc(4096, 100);
+  check(aligned(wide, 4096), "buffers: 4096-byte alignment when asked");
+  _mlir_memref_to_llvm_free(wide);
+  _mlir_memref_to_llvm_free(nullptr);
+  // Two live buffers of one size, freed, come back for the next two
+  // requests of that size (a 1000-byte one rounds to 1024 as well).
+  void *a = _mlir_memref_to_llvm_alloc(1020), *b = _mlir_memref_to_llvm_alloc(1024);
+  check(a != b, "buffers: live buffers are distinct");
+  _mlir_memref_to_llvm_free(a);
+  _mlir_memref_to_llvm_free(b);
+  void *c = _mlir_memref_to_llvm_alloc(1000), *d = _mlir_memref_to_llvm_alloc(1024);
+  void *e = _mlir_memref_to_llvm_alloc(2048);
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define MLP_TEST_NO_REUSE 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define MLP_TEST_NO_REUSE 1
+#endif
+#ifndef MLP_TEST_NO_REUSE
+  check(c == b && d == a, "buffers: freed buffers serve the next requests of their size, last freed first");
+  check(e != a && e != b, "buffers: a buffer serves only requests of its own size");
+#endif
+  check(c != d && e != c && e != d, "buffers: buffers handed out again are distinct");
+  for (void *p : {c, d, e}) _mlir_memref_to_llvm_free(p);
+}
+
 int main() {
   test_params();
   test_scalars();
   test_tensors();
   test_kernels();
+  test_buffers();
   std::printf("%d passed, %d failed\n", g_passed, g_failed);
   return g_failed > 0 ? 1 : 0;
 }
