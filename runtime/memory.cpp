@@ -95,6 +95,8 @@ void *newBlock(size_t alignment, size_t size, size_t kept, size_t bytes) {
 } // namespace
 
 extern "C" void *_mlir_memref_to_llvm_aligned_alloc(size_t alignment, size_t bytes) {
+  // No machine has half the address space; the rounding below must not wrap.
+  if (bytes > (SIZE_MAX >> 1)) mlp::rt::out_of_memory("a tensor", bytes);
   if (alignment <= kLine) {
     size_t size = std::max<size_t>(kLine, (bytes + kLine - 1) / kLine * kLine);
 #ifndef MLP_NO_BUFFER_REUSE
