@@ -122,10 +122,9 @@ template <class T> T &at(const StridedView &v, int64_t i, int64_t j = 0) {
 StridedView x_view(const MlpBatcher &b, int64_t rank, const void *x) {
   if (b.inputs.size() == 1 && b.inputs[0]->tensor() && rank == 1 + static_cast<int64_t>(b.inputs[0]->shape.size()) &&
       rank > 2) {
-    std::vector<int64_t> sizes{b.batch};
-    sizes.insert(sizes.end(), b.inputs[0]->shape.begin(), b.inputs[0]->shape.end());
     StridedView v = view_from_descriptor(rank, x);
-    if (std::equal(sizes.begin(), sizes.end(), v.sizes)) return v;
+    const std::vector<int64_t> &shape = b.inputs[0]->shape;
+    if (v.sizes[0] == b.batch && std::equal(shape.begin(), shape.end(), v.sizes + 1)) return v;
   }
   return expect_shape(rank, x, {b.batch, b.features}, "the batch's x");
 }
@@ -133,9 +132,10 @@ StridedView x_view(const MlpBatcher &b, int64_t rank, const void *x) {
 /// Where feature f of a row of x lives, relative to the row's start, for
 /// f in [0, K): the row's elements in row-major order. `contiguous` is set
 /// when feature f is simply at f.
-std::vector<int64_t> feature_offsets(const StridedView &v, int64_t features, bool &contiguous) {
-  std::vector<int64_t> offsets(static_cast<size_t>(features));
-  std::vector<int64_t> index(static_cast<size_t>(v.rank), 0);
+void feature_offsets(const StridedView &v, int64_t features, std::vector<int64_t> &offsets, bool &contiguous) {
+  offsets.resize(static_cast<size_t>(features));
+  thread_local std::vector<int64_t> index; // kept: a batch is filled each training step
+  index.assign(static_cast<size_t>(v.rank), 0);
   int64_t offset = 0;
   contiguous = true;
   for (int64_t f = 0; f < features; ++f) {
@@ -148,7 +148,6 @@ std::vector<int64_t> feature_offsets(const StridedView &v, int64_t features, boo
       index[a] = 0;
     }
   }
-  return offsets;
 }
 
 /// Fills x: row i gets the inputs of table row rows[i], each contributing
@@ -158,7 +157,11 @@ void fill_x(const MlpBatcher &b, const StridedView &xv, const int64_t *rows, int
   float *base = const_cast<float *>(static_cast<const float *>(xv.aligned)) + xv.offset;
   const int64_t rowStride = xv.strides[0];
   bool contiguous = true;
-  std::vector<int64_t> offsets = feature_offsets(xv, b.features, contiguous);
+  // Kept from call to call (a training step fills a batch); the parts below
+  // reach the caller's through `offsets`.
+  thread_local std::vector<int64_t> offsetBuffer;
+  feature_offsets(xv, b.features, offsetBuffer, contiguous);
+  const int64_t *offsets = offsetBuffer.data();
   // The rows come from all over a table of tens of MB (Fashion-MNIST's is
   // 188 MB), and a thread copying them mostly waits on memory: a large
   // batch is copied by every thread, each its range of rows.

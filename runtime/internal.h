@@ -10,6 +10,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 namespace mlp::rt {
@@ -49,11 +50,27 @@ int available_cores();
 /// The threads kernels use, the caller's included (1 until set).
 int thread_count();
 void set_thread_count(int threads);
+/// A job's body, taken by reference for the length of the parallel_parts
+/// call that runs it: unlike a std::function, which copies a lambda of more
+/// than two captures to the heap, it never allocates (kernels run a job a
+/// call, several times a training step).
+class PartFn {
+public:
+  template <class F, class = std::enable_if_t<!std::is_same_v<std::decay_t<F>, PartFn>>>
+  PartFn(const F &f) // NOLINT: converts any callable, as std::function does
+      : object_(&f), call_([](const void *object, int part) { (*static_cast<const F *>(object))(part); }) {}
+  void operator()(int part) const { call_(object_, part); }
+
+private:
+  const void *object_;
+  void (*call_)(const void *, int);
+};
+
 /// Calls part(0) .. part(parts - 1) on the pool's threads, the calling one
 /// included, and returns when all are done. Parts may run in any order and
 /// on any thread: give each its own output. Called from inside a part, it
 /// runs the parts serially.
-void parallel_parts(int parts, const std::function<void(int)> &part);
+void parallel_parts(int parts, PartFn part);
 /// True on a pool thread, and on the caller while it runs parts.
 bool inside_parallel_part();
 /// The parts `n` items (samples, planes, rows) split into: one per thread,

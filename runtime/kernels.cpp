@@ -162,12 +162,17 @@ bool smallMatmul(const Operand<T> &A, const Operand<T> &B, bool ta, bool tb, Mat
       transposeInto(B.map.data() + begin * B.map.outerStride(), B.map.outerStride(), out.data(),
                     end - begin, end - begin, k);
     };
-    std::vector<float> wholeB;
-    if (tb && byRows) transpose(0, n, wholeB);
+    thread_local std::vector<float> wholeBBuffer; // kept, as kernelBuffer below
+    if (tb && byRows) transpose(0, n, wholeBBuffer);
+    const float *wholeB = wholeBBuffer.data();
     bool bandTransposed = tb && !byRows;
     // The kernels for each band's size, generated here rather than by two
     // threads at once (at most two sizes: the bands differ by one at most).
-    std::vector<libxsmm_smmfunction> kernels(parts);
+    // Kept from call to call, so that a training step allocates nothing
+    // here; the parts reach the caller's through `kernels`.
+    thread_local std::vector<libxsmm_smmfunction> kernelBuffer;
+    kernelBuffer.resize(size_t(parts));
+    libxsmm_smmfunction *kernels = kernelBuffer.data();
     for (int p = 0; p < parts; ++p) {
       auto [begin, end] = band(p);
       int64_t rows = byRows ? end - begin : m, width = byRows ? n : end - begin;
@@ -177,7 +182,7 @@ bool smallMatmul(const Operand<T> &A, const Operand<T> &B, bool ta, bool tb, Mat
     }
     parallel_parts(parts, [&](int p) {
       auto [begin, end] = band(p);
-      const float *a = A.map.data(), *b = tb ? wholeB.data() : B.map.data();
+      const float *a = A.map.data(), *b = tb ? wholeB : B.map.data();
       float *c = C.data();
       // Kept from call to call: a training step's shapes repeat.
       thread_local std::vector<float> bandB;

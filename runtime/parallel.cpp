@@ -60,7 +60,7 @@ constexpr int kMaxParts = 0xffff;
 // atomics make at least one of the two see the other.
 struct Pool {
   alignas(64) std::atomic<uint64_t> ticket{0};
-  std::atomic<const std::function<void(int)> *> job{nullptr};
+  std::atomic<const PartFn *> job{nullptr};
   alignas(64) std::atomic<int> finished{0}; // parts done in the current job
   alignas(64) std::atomic<int> sleepers{0};
   std::atomic<bool> callerWaits{false};
@@ -104,7 +104,7 @@ struct Pool {
   }
 
   /// Runs `parts` parts of `part` on the workers and the calling thread.
-  void run(int parts, const std::function<void(int)> &part) {
+  void run(int parts, const PartFn &part) {
     finished.store(0, std::memory_order_relaxed);
     job.store(&part, std::memory_order_relaxed);
     // The caller takes part 0 and the workers start at part 1, so that with
@@ -168,7 +168,7 @@ void set_thread_count(int threads) {
   g_threads = threads;
 }
 
-void parallel_parts(int parts, const std::function<void(int)> &part) {
+void parallel_parts(int parts, PartFn part) {
   check_interrupt();
   // One thread, one part, or a part that splits again: run them in order here.
   if (g_threads == 1 || parts <= 1 || t_inside_part) {
@@ -178,8 +178,9 @@ void parallel_parts(int parts, const std::function<void(int)> &part) {
   // Larger part counts run in rounds of kMaxParts.
   for (int first = 0; first < parts; first += kMaxParts) {
     int count = std::min(kMaxParts, parts - first);
+    auto round = [&](int i) { part(first + i); };
     if (first == 0 && count == parts) pool().run(parts, part);
-    else pool().run(count, [&](int i) { part(first + i); });
+    else pool().run(count, round);
   }
 }
 
