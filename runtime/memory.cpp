@@ -44,7 +44,7 @@ namespace {
 // the block's start to the buffer.
 constexpr size_t kLine = 64;
 constexpr size_t kLargestKept = size_t(64) << 20;        // bigger ones go back at once
-constexpr size_t kMostKeptPerThread = size_t(256) << 20; // beyond it, free at once
+[[maybe_unused]] constexpr size_t kMostKeptPerThread = size_t(256) << 20; // beyond it, free at once (unused under ASan)
 
 // AddressSanitizer finds a use after free only if the block is really freed.
 #if defined(__has_feature)
@@ -61,8 +61,8 @@ struct Header {
   size_t offset; // from the block's start to the buffer
 };
 
-/// This thread's freed blocks by size. Blocks freed on another thread than
-/// the one that allocated them just move to that thread's lists.
+/// This thread's freed buffers by size. Buffers freed on another thread
+/// than the one that allocated them just move to that thread's lists.
 struct FreeBlocks {
   std::unordered_map<size_t, std::vector<void *>> bySize;
   size_t bytes = 0;
@@ -73,13 +73,16 @@ thread_local FreeBlocks t_free;
 // that, by a later destructor, goes straight back to malloc.
 thread_local bool t_freeGone = false;
 
+Header *headerOf(void *p) { return static_cast<Header *>(p) - 1; }
+
+/// Hands a buffer's whole block back to malloc.
+void release(void *p) { std::free(static_cast<char *>(p) - headerOf(p)->offset); }
+
 FreeBlocks::~FreeBlocks() {
   t_freeGone = true;
   for (auto &entry : bySize)
-    for (void *block : entry.second) std::free(block);
+    for (void *p : entry.second) release(p);
 }
-
-Header *headerOf(void *p) { return static_cast<Header *>(p) - 1; }
 
 void *newBlock(size_t alignment, size_t size, size_t kept, size_t bytes) {
   // The header takes the first `alignment` bytes (at least its own size).
@@ -103,10 +106,10 @@ extern "C" void *_mlir_memref_to_llvm_aligned_alloc(size_t alignment, size_t byt
     if (size <= kLargestKept && !t_freeGone) {
       auto found = t_free.bySize.find(size);
       if (found != t_free.bySize.end() && !found->second.empty()) {
-        void *block = found->second.back();
+        void *p = found->second.back();
         found->second.pop_back();
         t_free.bytes -= size;
-        return static_cast<char *>(block) + kLine;
+        return p;
       }
     }
 #endif
@@ -121,14 +124,13 @@ extern "C" void *_mlir_memref_to_llvm_alloc(size_t bytes) {
 
 extern "C" void _mlir_memref_to_llvm_free(void *p) {
   if (!p) return;
-  Header header = *headerOf(p);
-  void *block = static_cast<char *>(p) - header.offset;
 #ifndef MLP_NO_BUFFER_REUSE
-  if (header.size != 0 && !t_freeGone && t_free.bytes + header.size <= kMostKeptPerThread) {
-    t_free.bySize[header.size].push_back(block);
-    t_free.bytes += header.size;
+  size_t size = headerOf(p)->size;
+  if (size != 0 && !t_freeGone && t_free.bytes + size <= kMostKeptPerThread) {
+    t_free.bySize[size].push_back(p);
+    t_free.bytes += size;
     return;
   }
 #endif
-  std::free(block);
+  release(p);
 }

@@ -178,9 +178,8 @@ void parallel_parts(int parts, PartFn part) {
   // Larger part counts run in rounds of kMaxParts.
   for (int first = 0; first < parts; first += kMaxParts) {
     int count = std::min(kMaxParts, parts - first);
-    auto round = [&](int i) { part(first + i); };
     if (first == 0 && count == parts) pool().run(parts, part);
-    else pool().run(count, round);
+    else pool().run(count, [&](int i) { part(first + i); });
   }
 }
 
