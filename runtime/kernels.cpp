@@ -7,7 +7,9 @@
 // kernels (a training batch's layers): those are generated for this CPU at
 // run time and need no packing, 1.1-2.3x Eigen's speed on such shapes; and
 // larger f32 products, which run libxsmm's kernels on packed cache blocks
-// (gemm_blocked.cpp). Everything else stays in generated loops.
+// (gemm_blocked.cpp); and one row times a dense layer's weights (inference
+// on one sample), a dot product per weight row (dotRows). Everything else
+// stays in generated loops.
 #include "runtime/internal.h"
 #include "runtime/kernels.h"
 #include "runtime/mlp_runtime.h"
@@ -74,6 +76,42 @@ libxsmm_smmfunction smallGemm(int64_t rows, int64_t n, int64_t k, int64_t lda, i
   const libxsmm_blasint m = n, cols = rows, inner = k, la = ldb, lb = lda, lc = ldc;
   return libxsmm_smmdispatch(m, cols, inner, &la, &lb, &lc, &alpha, &beta, &flags, &prefetch);
 }
+
+/// c[j] = a . b[j, :] for the n rows of b (leading dimension ldb), each k
+/// long: a row times a dense layer's [out, in] weights, where a GEMM would
+/// walk the weights column by column. Reading the weights is the whole cost
+/// (they come from L2), so eight rows share each load of `a` and keep eight
+/// sums in registers; each sum runs over k in one fixed order. Only with
+/// AVX-512 (elsewhere Eigen's product serves).
+#if defined(__AVX512F__)
+#define MLP_HAS_DOT_ROWS 1
+void dotRows(const float *a, const float *b, int64_t ldb, float *c, int64_t n, int64_t k) {
+  const int64_t whole = k / 16 * 16;
+  const __mmask16 tail = static_cast<__mmask16>((1u << (k - whole)) - 1);
+  auto rows = [&](auto count, int64_t j) {
+    constexpr int R = decltype(count)::value;
+    __m512 sum[R];
+    for (int r = 0; r < R; ++r) sum[r] = _mm512_setzero_ps();
+    for (int64_t q = 0; q < whole; q += 16) {
+      __m512 x = _mm512_loadu_ps(a + q);
+      for (int r = 0; r < R; ++r)
+        sum[r] = _mm512_fmadd_ps(_mm512_loadu_ps(b + (j + r) * ldb + q), x, sum[r]);
+    }
+    if (tail) {
+      __m512 x = _mm512_maskz_loadu_ps(tail, a + whole);
+      for (int r = 0; r < R; ++r)
+        sum[r] = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, b + (j + r) * ldb + whole), x, sum[r]);
+    }
+    for (int r = 0; r < R; ++r) c[j + r] = _mm512_reduce_add_ps(sum[r]);
+  };
+  // `a` was usually just written on another core: ask for all its lines at
+  // once, rather than one by one as the first rows reach them.
+  for (int64_t q = 0; q < k; q += 16) _mm_prefetch(reinterpret_cast<const char *>(a + q), _MM_HINT_T0);
+  int64_t j = 0;
+  for (; j + 8 <= n; j += 8) rows(std::integral_constant<int, 8>(), j);
+  for (; j < n; ++j) rows(std::integral_constant<int, 1>(), j);
+}
+#endif
 
 } // namespace mlp::rt
 
@@ -222,6 +260,18 @@ void matmul(int64_t flags, int64_t ar, void *a, int64_t br, void *b, int64_t cr,
   parts = static_cast<int>(std::min<int64_t>(parts, std::max<int64_t>(1, extent / 16)));
   if (m > 0 && n > 0 && k > 0 && smallMatmul(A, B, ta, tb, C, m, n, k, parts, byRows))
     return;
+#ifdef MLP_HAS_DOT_ROWS
+  // One row times transposed B (a dense layer on one sample): a dot product per row of B.
+  if constexpr (std::is_same_v<T, float>)
+    if (m == 1 && tb && (!ta || A.map.outerStride() == 1 || k == 1) && k > 0) {
+      const int64_t ldb = B.map.outerStride();
+      parallel_parts(parts, [&](int p) {
+        int64_t begin = n * p / parts, end = n * (p + 1) / parts;
+        dotRows(A.map.data(), B.map.data() + begin * ldb, ldb, C.data() + begin, end - begin, k);
+      });
+      return;
+    }
+#endif
   // Packing B pays off over enough rows of A, and A's blocks over enough columns.
   if constexpr (std::is_same_v<T, float>)
     if (m >= 64 && n >= 64 && k >= 64 &&

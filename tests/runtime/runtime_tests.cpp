@@ -887,6 +887,10 @@ void test_kernels() {
   // a last block of 44 rows, 88 deep and 8 wide, split by rows; 70 rows are
   // two blocks, split by columns on 3 threads; 1030 x 70 x 4100 spans three
   // panels of B (2048 columns) and two groups of A's blocks (1024 rows).
+  // One row times a transposed B is a dot product per row of B (dotRows):
+  // split over the threads, with rows and depth off its 8-row and 16-wide
+  // blocks (1 x 1000 x 75: bands of 25 rows, 8 left of the depth), and a
+  // strided transposed row, which Eigen serves.
   struct Shape {
     int64_t m, k, n;
     bool ta, tb;
@@ -894,7 +898,8 @@ void test_kernels() {
   std::vector<Shape> shapes = {Shape{70, 61, 90, false, false}, Shape{70, 61, 90, true, false},
                                Shape{70, 61, 90, false, true},  Shape{300, 61, 37, false, true},
                                Shape{70, 61, 90, true, true},   Shape{1, 61, 90, false, true},
-                               Shape{128, 784, 256, false, true}};
+                               Shape{128, 784, 256, false, true}, Shape{1, 784, 256, false, true},
+                               Shape{1, 1000, 75, false, true},   Shape{1, 100, 203, true, true}};
   for (bool ta : {false, true})
     for (bool tb : {false, true}) shapes.push_back(Shape{300, 600, 520, ta, tb});
   shapes.push_back(Shape{70, 600, 520, false, false});
