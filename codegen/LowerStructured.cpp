@@ -1,9 +1,9 @@
 //===- LowerStructured.cpp - broadcasts, reductions, matmul, shapes -------===//
 //
 // Broadcast and its transpose (unbroadcast) and the reductions are
-// `linalg.generic`s whose indexing maps say which dimensions meet; matmul and
-// transpose are the named linalg ops; indexing and concatenation are
-// `tensor` slices.
+// `linalg.generic`s whose indexing maps say which dimensions meet; matmul
+// (and matmul_bias) call the runtime's GEMM; transpose is linalg's;
+// indexing and concatenation are `tensor` slices.
 //
 //===----------------------------------------------------------------------===//
 
@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <type_traits>
 
 using namespace mlir;
 using namespace mlir::mlp;
@@ -340,10 +341,13 @@ struct ArgmaxPattern : OpConversionPattern<ArgmaxOp> {
 /// matmul calls the runtime's GEMM (Eigen's, blocked for the cache), which
 /// generated loops cannot match. A transpose feeding it, as autodiff makes
 /// for matmul's gradients, becomes a flag of the call instead of a copy.
-struct MatmulPattern : OpConversionPattern<MatmulOp> {
-  using OpConversionPattern::OpConversionPattern;
+/// matmul_bias calls the GEMM that adds the bias (and applies relu) to each
+/// band of rows it computes.
+template <class Op>
+struct MatmulPattern : OpConversionPattern<Op> {
+  using OpConversionPattern<Op>::OpConversionPattern;
   LogicalResult
-  matchAndRewrite(MatmulOp op, OpAdaptor adaptor,
+  matchAndRewrite(Op op, typename Op::Adaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     int64_t flags = 0;
@@ -362,8 +366,13 @@ struct MatmulPattern : OpConversionPattern<MatmulOp> {
       sizes.push_back(rewriter.create<tensor::DimOp>(loc, adaptor.getLhs(), 0));
     if (type.isDynamicDim(1))
       sizes.push_back(rewriter.create<tensor::DimOp>(loc, adaptor.getRhs(), 1));
-    rewriter.replaceOp(op, callKernel(rewriter, loc, "mlp_rt_matmul", {flags},
-                                      {a, b}, type, sizes));
+    Value product;
+    if constexpr (std::is_same_v<Op, MatmulBiasOp>)
+      product = callKernel(rewriter, loc, "mlp_rt_matmul_bias", {flags, op.getRelu() ? 1 : 0},
+                           {a, b, adaptor.getBias()}, type, sizes);
+    else
+      product = callKernel(rewriter, loc, "mlp_rt_matmul", {flags}, {a, b}, type, sizes);
+    rewriter.replaceOp(op, product);
     return success();
   }
 };
@@ -498,6 +507,7 @@ struct ConcatPattern : OpConversionPattern<ConcatOp> {
 
 void mlir::mlp::populateStructuredLowering(RewritePatternSet &patterns) {
   patterns.add<BroadcastPattern, UnbroadcastPattern, ReducePattern,
-               ArgmaxPattern, MatmulPattern, TransposePattern, ReshapePattern,
+               ArgmaxPattern, MatmulPattern<MatmulOp>, MatmulPattern<MatmulBiasOp>,
+               TransposePattern, ReshapePattern,
                ExtractPattern, ConcatPattern>(patterns.getContext());
 }

@@ -74,7 +74,7 @@ void addMlpPasses(OpPassManager &pm) {
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   pm.addPass(createSymbolDCEPass());
-  pm.addPass(mlir::mlp::createMlpFuseConvEpilogue());
+  pm.addPass(mlir::mlp::createMlpFuseEpilogue());
   pm.addPass(mlir::mlp::createMlpFusePoolGradRelu());
 }
 

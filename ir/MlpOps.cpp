@@ -148,17 +148,32 @@ LogicalResult ArgmaxOp::verify() {
   return success();
 }
 
-LogicalResult MatmulOp::verify() {
-  auto a = rankedType(getLhs()), b = rankedType(getRhs()),
-       r = rankedType(getResult());
+/// Checks (a [M,K], b [K,N]) -> r [M,N] for matmul and matmul_bias.
+static LogicalResult verifyMatmulShapes(Operation *op, RankedTensorType a,
+                                        RankedTensorType b, RankedTensorType r) {
   if (a.getRank() != 2 || b.getRank() != 2 || r.getRank() != 2)
-    return emitOpError("operands and result must be rank 2");
+    return op->emitOpError("operands and result must be rank 2");
   if (!sameDim(a.getDimSize(1), b.getDimSize(0)))
-    return emitOpError("inner dimensions differ: ")
+    return op->emitOpError("inner dimensions differ: ")
            << a.getDimSize(1) << " vs " << b.getDimSize(0);
   if (!sameDim(r.getDimSize(0), a.getDimSize(0)) ||
       !sameDim(r.getDimSize(1), b.getDimSize(1)))
-    return emitOpError("result shape must be [lhs rows, rhs columns]");
+    return op->emitOpError("result shape must be [lhs rows, rhs columns]");
+  return success();
+}
+
+LogicalResult MatmulOp::verify() {
+  return verifyMatmulShapes(*this, rankedType(getLhs()), rankedType(getRhs()),
+                            rankedType(getResult()));
+}
+
+LogicalResult MatmulBiasOp::verify() {
+  auto r = rankedType(getResult()), b = rankedType(getBias());
+  if (failed(verifyMatmulShapes(*this, rankedType(getLhs()), rankedType(getRhs()), r)))
+    return failure();
+  if (b.getRank() != 1 || !sameDim(b.getDimSize(0), r.getDimSize(1)) ||
+      b.getElementType() != r.getElementType())
+    return emitOpError("bias must be a vector of one value per result column");
   return success();
 }
 

@@ -246,6 +246,28 @@ def Mlp_MatmulOp : Mlp_Op<"matmul", [Pure]> {
   let hasVerifier = 1;
 }
 
+def Mlp_MatmulBiasOp : Mlp_Op<"matmul_bias", [Pure]> {
+  let summary = "matmul, plus a bias per column, then relu if asked: one kernel";
+  let description = [{
+    `y = relu(matmul(a, b) + broadcast(bias, dims = [1]))` (without `relu`,
+    the sum): a dense layer, as -mlp-fuse-epilogue makes it from those ops,
+    so that the kernel adds the bias and applies relu to each band of rows
+    while it is still in cache, instead of another pass over the product.
+    ```mlir
+    %y = mlp.matmul_bias %x, %w, %b relu
+        : tensor<128x784xf32>, tensor<784x256xf32>, tensor<256xf32> to tensor<128x256xf32>
+    ```
+  }];
+  let arguments = (ins Mlp_FloatTensor:$lhs, Mlp_FloatTensor:$rhs, Mlp_FloatTensor:$bias,
+                       UnitAttr:$relu);
+  let results = (outs Mlp_FloatTensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs `,` $bias (`relu` $relu^)? attr-dict `:` type($lhs) `,` type($rhs) `,`
+    type($bias) `to` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 def Mlp_TransposeOp : Mlp_Op<"transpose", [Pure]> {
   let summary = "Permute dimensions: result dim i is input dim perm[i]";
   let arguments = (ins Mlp_Tensor:$operand, DenseI64ArrayAttr:$perm);
@@ -490,7 +512,7 @@ def Mlp_Conv2dBiasOp : Mlp_Op<"conv2d_bias", [Pure]> {
   let summary = "conv2d, plus a bias per output channel, then relu if asked: one kernel";
   let description = [{
     `y = relu(conv2d(x, w) + broadcast(b, dims = [1]))` (without `relu`, the
-    sum), as -mlp-fuse-conv-epilogue makes it from those ops, so that the
+    sum), as -mlp-fuse-epilogue makes it from those ops, so that the
     kernel adds the bias and applies relu to each sample's output while it
     is still in cache, instead of another pass over the whole batch.
     ```mlir

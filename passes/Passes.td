@@ -20,14 +20,16 @@ def MlpAutodiff : Pass<"mlp-autodiff", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::mlp::MlpDialect"];
 }
 
-def MlpFuseConvEpilogue : Pass<"mlp-fuse-conv-epilogue", "mlir::ModuleOp"> {
-  let summary = "Fold a conv2d's bias add and relu into one mlp.conv2d_bias";
+def MlpFuseEpilogue : Pass<"mlp-fuse-epilogue", "mlir::ModuleOp"> {
+  let summary = "Fold a conv2d's or matmul's bias add and relu into its kernel";
   let description = [{
     `relu(add(conv2d(x, w), broadcast(b, dims = [1])))`, or the same without
-    the relu, becomes `mlp.conv2d_bias`: the runtime's kernel then adds the
-    bias and applies relu to each sample while its output is in cache. The
-    conv2d's and the add's results must have no other use. Run after
-    autodiff: the backward pass reads the relu's result only.
+    the relu, becomes `mlp.conv2d_bias`, and `relu(add(matmul(a, w),
+    broadcast(b, dims = [1])))` (a dense layer) becomes `mlp.matmul_bias`:
+    the runtime's kernel then adds the bias and applies relu to each sample,
+    or band of rows, while its output is in cache. The product's and the
+    add's results must have no other use. Run after autodiff: the backward
+    pass reads the relu's result only.
   }];
   let dependentDialects = ["mlir::mlp::MlpDialect"];
 }

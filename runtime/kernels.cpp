@@ -187,7 +187,7 @@ bool runSampleGemm(libxsmm_smmfunction kernel, const T *a, const T *b, T *c) {
 /// Returns false where Eigen should do it.
 template <class T>
 bool smallMatmul(const Operand<T> &A, const Operand<T> &B, bool ta, bool tb, MatrixMap<T> &C,
-                 int64_t m, int64_t n, int64_t k, int parts, bool byRows) {
+                 int64_t m, int64_t n, int64_t k, int parts, bool byRows, const Epilogue<T> &epilogue) {
   if constexpr (!std::is_same_v<T, float>) {
     return false;
   } else {
@@ -236,13 +236,18 @@ bool smallMatmul(const Operand<T> &A, const Operand<T> &B, bool ta, bool tb, Mat
         c += begin;
       }
       kernels[p](b, a, c);
+      if (byRows) epilogue.applyColumns(c, n, end - begin, 0, n);
+      else epilogue.applyColumns(c, n, m, begin, end - begin);
     });
     return true;
   }
 }
 
+/// C = op(A) op(B), then the epilogue (matmul_bias's bias and relu) on
+/// each band of C as it is computed.
 template <class T>
-void matmul(int64_t flags, int64_t ar, void *a, int64_t br, void *b, int64_t cr, void *c) {
+void matmul(int64_t flags, int64_t ar, void *a, int64_t br, void *b, int64_t cr, void *c,
+            const Epilogue<T> &epilogue = {}) {
   std::vector<T> packedA, packedB;
   Operand<T> A = operand<T>(ar, a, packedA), B = operand<T>(br, b, packedB);
   // Bit 0 asks for A's transpose, bit 1 for B's; a transposed view flips it again.
@@ -258,7 +263,7 @@ void matmul(int64_t flags, int64_t ar, void *a, int64_t br, void *b, int64_t cr,
   bool byRows = m >= n;
   int64_t extent = byRows ? m : n;
   parts = static_cast<int>(std::min<int64_t>(parts, std::max<int64_t>(1, extent / 16)));
-  if (m > 0 && n > 0 && k > 0 && smallMatmul(A, B, ta, tb, C, m, n, k, parts, byRows))
+  if (m > 0 && n > 0 && k > 0 && smallMatmul(A, B, ta, tb, C, m, n, k, parts, byRows, epilogue))
     return;
 #ifdef MLP_HAS_DOT_ROWS
   // One row times transposed B (a dense layer on one sample): a dot product per row of B.
@@ -268,6 +273,7 @@ void matmul(int64_t flags, int64_t ar, void *a, int64_t br, void *b, int64_t cr,
       parallel_parts(parts, [&](int p) {
         int64_t begin = n * p / parts, end = n * (p + 1) / parts;
         dotRows(A.map.data(), B.map.data() + begin * ldb, ldb, C.data() + begin, end - begin, k);
+        epilogue.applyColumns(C.data() + begin, n, 1, begin, end - begin);
       });
       return;
     }
@@ -276,13 +282,22 @@ void matmul(int64_t flags, int64_t ar, void *a, int64_t br, void *b, int64_t cr,
   if constexpr (std::is_same_v<T, float>)
     if (m >= 64 && n >= 64 && k >= 64 &&
         blockedSgemm({A.map.data(), A.map.outerStride(), ta}, {B.map.data(), B.map.outerStride(), tb},
-                     C.data(), n, m, n, k))
+                     C.data(), n, m, n, k)) {
+      // C is past the caches by now: one more pass, over bands of rows.
+      if (epilogue.bias)
+        parallel_parts(thread_count(), [&](int p) {
+          int64_t begin = m * p / thread_count(), end = m * (p + 1) / thread_count();
+          epilogue.applyColumns(C.data() + begin * n, n, end - begin, 0, n);
+        });
       return;
+    }
   auto gemm = [&](const auto &a, const auto &b) {
     parallel_parts(parts, [&](int p) {
       int64_t begin = extent * p / parts, size = extent * (p + 1) / parts - begin;
       if (byRows) C.middleRows(begin, size).noalias() = a.middleRows(begin, size) * b;
       else C.middleCols(begin, size).noalias() = a * b.middleCols(begin, size);
+      if (byRows) epilogue.applyColumns(C.data() + begin * n, n, size, 0, n);
+      else epilogue.applyColumns(C.data() + begin, n, m, begin, size);
     });
   };
   if (!ta && !tb) gemm(A.map, B.map);
@@ -444,17 +459,34 @@ void conv2dGradInput(int64_t stride, int64_t padding, int64_t dilation, int64_t 
   });
 }
 
+/// A bias vector's values: read in place when contiguous, else copied into `copy`.
+template <class T>
+const T *biasValues(int64_t rank, void *descriptor, std::vector<T> &copy, const char *what) {
+  StridedView v = view_from_descriptor(rank, descriptor);
+  if (v.rank != 1) die(std::string("internal error: ") + what + " bias of rank " + std::to_string(v.rank), 1);
+  const T *base = static_cast<const T *>(v.aligned) + v.offset;
+  if (v.strides[0] == 1 || v.sizes[0] <= 1) return base;
+  copy.resize(static_cast<size_t>(v.sizes[0]));
+  for (int64_t i = 0; i < v.sizes[0]; ++i) copy[i] = base[i * v.strides[0]];
+  return copy.data();
+}
+
 /// conv2d with its bias and, when `relu` is set, relu: b [F].
 template <class T>
 void conv2dBias(int64_t stride, int64_t padding, int64_t dilation, int64_t relu, int64_t xr,
                 void *xd, int64_t wr, void *wd, int64_t br, void *bd, int64_t yr, void *yd) {
-  StridedView bv = view_from_descriptor(br, bd);
-  if (bv.rank != 1) die("internal error: conv2d bias of rank " + std::to_string(bv.rank), 1);
-  // A bias read with a stride is copied first.
-  std::vector<T> bias(static_cast<size_t>(bv.sizes[0]));
-  for (int64_t i = 0; i < bv.sizes[0]; ++i)
-    bias[i] = static_cast<const T *>(bv.aligned)[bv.offset + i * bv.strides[0]];
-  conv2d<T>(stride, padding, dilation, xr, xd, wr, wd, yr, yd, Epilogue<T>{bias.data(), relu != 0});
+  std::vector<T> copy;
+  const T *bias = biasValues<T>(br, bd, copy, "conv2d");
+  conv2d<T>(stride, padding, dilation, xr, xd, wr, wd, yr, yd, Epilogue<T>{bias, relu != 0});
+}
+
+/// matmul with its bias [N] added to each row and, when `relu` is set, relu.
+template <class T>
+void matmulBias(int64_t flags, int64_t relu, int64_t ar, void *a, int64_t br, void *b,
+                int64_t biasr, void *biasd, int64_t cr, void *c) {
+  std::vector<T> copy;
+  const T *bias = biasValues<T>(biasr, biasd, copy, "matmul");
+  matmul<T>(flags, ar, a, br, b, cr, c, Epilogue<T>{bias, relu != 0});
 }
 
 } // namespace
@@ -466,6 +498,14 @@ void mlp_rt_matmul_f32(int64_t flags, int64_t ar, void *a, int64_t br, void *b, 
 }
 void mlp_rt_matmul_f64(int64_t flags, int64_t ar, void *a, int64_t br, void *b, int64_t cr, void *c) {
   matmul<double>(flags, ar, a, br, b, cr, c);
+}
+void mlp_rt_matmul_bias_f32(int64_t flags, int64_t relu, int64_t ar, void *a, int64_t br, void *b,
+                            int64_t biasr, void *bias, int64_t cr, void *c) {
+  matmulBias<float>(flags, relu, ar, a, br, b, biasr, bias, cr, c);
+}
+void mlp_rt_matmul_bias_f64(int64_t flags, int64_t relu, int64_t ar, void *a, int64_t br, void *b,
+                            int64_t biasr, void *bias, int64_t cr, void *c) {
+  matmulBias<double>(flags, relu, ar, a, br, b, biasr, bias, cr, c);
 }
 
 // The three convolution kernels share one signature: settings, then two

@@ -96,8 +96,9 @@ T maxOrNaN(T a, T b) {
   return (b > a || b != b) ? b : a;
 }
 
-/// What a convolution applies to its output, per sample: a bias per output
-/// channel (when set), then relu as the generated code's maximumf(x, 0).
+/// What a convolution or matmul applies to its output while it is in cache:
+/// a bias per output channel (when set; a convolution's dimension 1, a
+/// product's column), then relu as the generated code's maximumf(x, 0).
 template <class T>
 struct Epilogue {
   const T *bias = nullptr;
@@ -111,6 +112,17 @@ struct Epilogue {
       T v = y[i] + b;
       y[i] = relu ? maxOrNaN(T(0), v) : v;
     }
+  }
+
+  /// A block of a product (rows x cols at c, leading dimension ldc) whose
+  /// first column is column `col`: c[i, j] = act(c[i, j] + bias[col + j]).
+  void applyColumns(T *c, int64_t ldc, int64_t rows, int64_t col, int64_t cols) const {
+    if (!bias) return;
+    for (int64_t i = 0; i < rows; ++i)
+      for (int64_t j = 0; j < cols; ++j) {
+        T v = c[i * ldc + j] + bias[col + j];
+        c[i * ldc + j] = relu ? maxOrNaN(T(0), v) : v;
+      }
   }
 };
 

@@ -707,6 +707,12 @@ void mlp_rt_st_read_f32(MlpTensorFile *f, const char *name, int64_t rank, void *
 /// fresh contiguous buffer of the product's shape.
 void mlp_rt_matmul_f32(int64_t flags, int64_t ar, void *a, int64_t br, void *b, int64_t cr, void *c);
 void mlp_rt_matmul_f64(int64_t flags, int64_t ar, void *a, int64_t br, void *b, int64_t cr, void *c);
+/// matmul, then bias [N] added to each row of C and, when `relu` is not 0,
+/// relu (NaN stays NaN): C = relu(op(A) * op(B) + bias), band by band.
+void mlp_rt_matmul_bias_f32(int64_t flags, int64_t relu, int64_t ar, void *a, int64_t br, void *b,
+                            int64_t biasr, void *bias, int64_t cr, void *c);
+void mlp_rt_matmul_bias_f64(int64_t flags, int64_t relu, int64_t ar, void *a, int64_t br, void *b,
+                            int64_t biasr, void *bias, int64_t cr, void *c);
 
 /// 2-D convolution, NCHW input x, weights w [F, C, KH, KW] (as PyTorch's
 /// conv2d without bias) with the given stride, zero padding and dilation;

@@ -107,8 +107,6 @@ func.func @max_all(%x: tensor<2x3xf32>) -> tensor<f32> {
 
 // -----
 
-// Matmul as a generic in (m, k, n) loop order, so the innermost loop runs
-// along contiguous rows of B and C.
 // matmul calls the runtime's GEMM with a fresh result buffer; a transposed
 // operand (as in matmul's gradients) is a flag, not a copy: 1 = A^T, 2 = B^T.
 // CHECK-LABEL: func.func @matmul
@@ -138,6 +136,24 @@ func.func @matmul_transposed(%a: tensor<3x?xf64>, %b: tensor<4x3xf64>) -> tensor
   %bt = mlp.transpose %b, perm = [1, 0] : tensor<4x3xf64> to tensor<3x4xf64>
   %0 = mlp.matmul %at, %bt : tensor<?x3xf64>, tensor<3x4xf64> to tensor<?x4xf64>
   return %0 : tensor<?x4xf64>
+}
+
+// -----
+
+// matmul_bias (a dense layer) calls the GEMM that adds the bias and applies
+// relu: flags, then relu (1), then A, B (its transpose a flag) and the bias.
+// CHECK-LABEL: func.func @matmul_bias(
+// CHECK-SAME:      %[[X:.*]]: tensor<1x3xf32>, %[[W:.*]]: tensor<5x3xf32>, %[[B:.*]]: tensor<5xf32>)
+// CHECK:         memref.alloc() : memref<1x5xf32>
+// CHECK-DAG:       %[[FLAGS:.*]] = arith.constant 2 : i64
+// CHECK-DAG:       %[[RELU:.*]] = arith.constant 1 : i64
+// CHECK-DAG:       bufferization.to_memref %[[W]]
+// CHECK-DAG:       bufferization.to_memref %[[B]]
+// CHECK:           call @mlp_rt_matmul_bias_f32(%[[FLAGS]], %[[RELU]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) : (i64, i64, memref<*xf32>, memref<*xf32>, memref<*xf32>, memref<*xf32>) -> ()
+func.func @matmul_bias(%x: tensor<1x3xf32>, %w: tensor<5x3xf32>, %b: tensor<5xf32>) -> tensor<1x5xf32> {
+  %wt = mlp.transpose %w, perm = [1, 0] : tensor<5x3xf32> to tensor<3x5xf32>
+  %0 = mlp.matmul_bias %x, %wt, %b relu : tensor<1x3xf32>, tensor<3x5xf32>, tensor<5xf32> to tensor<1x5xf32>
+  return %0 : tensor<1x5xf32>
 }
 
 // -----

@@ -97,6 +97,22 @@ func.func @conv_bias_size(%x: tensor<2x1x8x8xf32>, %w: tensor<4x1x3x3xf32>, %b: 
 
 // -----
 
+func.func @matmul_bias_size(%a: tensor<2x3xf32>, %w: tensor<3x5xf32>, %b: tensor<4xf32>) -> tensor<2x5xf32> {
+  // expected-error @+1 {{bias must be a vector of one value per result column}}
+  %0 = mlp.matmul_bias %a, %w, %b : tensor<2x3xf32>, tensor<3x5xf32>, tensor<4xf32> to tensor<2x5xf32>
+  return %0 : tensor<2x5xf32>
+}
+
+// -----
+
+func.func @matmul_bias_inner(%a: tensor<2x3xf32>, %w: tensor<4x5xf32>, %b: tensor<5xf32>) -> tensor<2x5xf32> {
+  // expected-error @+1 {{inner dimensions differ: 3 vs 4}}
+  %0 = mlp.matmul_bias %a, %w, %b : tensor<2x3xf32>, tensor<4x5xf32>, tensor<5xf32> to tensor<2x5xf32>
+  return %0 : tensor<2x5xf32>
+}
+
+// -----
+
 func.func @pool_grad_kind(%x: tensor<1x1x4x4xf32>, %y: tensor<1x1x2x2xf32>) -> tensor<1x1x4x4xf32> {
   // expected-error @+1 {{kind must be 'max', 'avg' or 'max_positive'}}
   %0 = mlp.pool2d_grad "min", %x, %y, %y window 2 : tensor<1x1x4x4xf32>, tensor<1x1x2x2xf32> to tensor<1x1x4x4xf32>

@@ -79,6 +79,11 @@ func.func @structured(%x: tensor<3xf32>, %m: tensor<2x3xf32>, %i: tensor<i64>)
   %t = mlp.transpose %m, perm = [1, 0] : tensor<2x3xf32> to tensor<3x2xf32>
   // CHECK: mlp.matmul %{{.*}}, %{{.*}} : tensor<2x3xf32>, tensor<3x2xf32> to tensor<2x2xf32>
   %p = mlp.matmul %m, %t : tensor<2x3xf32>, tensor<3x2xf32> to tensor<2x2xf32>
+  %mb = mlp.reduce "sum", %m, axes = [1] : tensor<2x3xf32> to tensor<2xf32>
+  // CHECK: mlp.matmul_bias %{{.*}}, %{{.*}}, %{{.*}} relu : tensor<2x3xf32>, tensor<3x2xf32>, tensor<2xf32> to tensor<2x2xf32>
+  %pb = mlp.matmul_bias %m, %t, %mb relu : tensor<2x3xf32>, tensor<3x2xf32>, tensor<2xf32> to tensor<2x2xf32>
+  // CHECK: mlp.matmul_bias %{{.*}}, %{{.*}}, %{{.*}} : tensor<2x3xf32>
+  %pn = mlp.matmul_bias %m, %t, %mb : tensor<2x3xf32>, tensor<3x2xf32>, tensor<2xf32> to tensor<2x2xf32>
   // CHECK: mlp.reshape %{{.*}} : tensor<2x3xf32> to tensor<6xf32>
   %f = mlp.reshape %m : tensor<2x3xf32> to tensor<6xf32>
   // CHECK: mlp.extract %{{.*}}[%{{.*}}] index_dims = [1] starts = [0] sizes = [2] : tensor<2x3xf32>, tensor<i64> to tensor<2xf32>

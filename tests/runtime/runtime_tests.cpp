@@ -857,6 +857,23 @@ void test_kernels() {
     std::fill(c.begin(), c.end(), 0.0);
     mlp_rt_matmul_f64(1, AT.rank, AT.get(), B.rank, B.get(), C.rank, C.get());
     check_close(c, want, "kernels: matmul with A transposed by flag" + tag);
+    // matmul_bias on Eigen's path (f64), with a strided bias (every other
+    // element of a buffer) and relu.
+    std::vector<double> bias2 = pseudo_random(2 * n, 3), biased(want);
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j) biased[i * n + j] = std::max(0.0, want[i * n + j] + bias2[2 * j]);
+    Descriptor Bias = make_descriptor(bias2.data(), {n}, {2});
+    std::fill(c.begin(), c.end(), 0.0);
+    mlp_rt_matmul_bias_f64(0, 1, A.rank, A.get(), B.rank, B.get(), Bias.rank, Bias.get(), C.rank, C.get());
+    check_close(c, biased, "kernels: f64 matmul_bias with a strided bias and relu" + tag);
+    // ... and split by rows: C^T (90 x 70) = B^T A^T, bias only.
+    std::vector<double> ct(n * m), biasT = pseudo_random(m, 4), wantT(n * m);
+    for (int64_t j = 0; j < n; ++j)
+      for (int64_t i = 0; i < m; ++i) wantT[j * m + i] = want[i * n + j] + biasT[i];
+    Descriptor BT = make_descriptor(b.data(), {n, k}, {1, n}), CT = make_descriptor(ct.data(), {n, m}),
+               BiasT = make_descriptor(biasT.data(), {m});
+    mlp_rt_matmul_bias_f64(0, 0, BT.rank, BT.get(), AT.rank, AT.get(), BiasT.rank, BiasT.get(), CT.rank, CT.get());
+    check_close(ct, wantT, "kernels: f64 matmul_bias split by rows" + tag);
 
     // conv2d, batch 5, 2 -> 4 channels, 9x8 image, 3x2 kernel, stride 2,
     // padding 1, dilation 2 (im2col); then stride 1 over 16 and 32 channels,
@@ -935,6 +952,21 @@ void test_kernels() {
       // Each element is summed in one thread in a fixed order.
       if (threads == std::string("1")) oneThread.push_back(c);
       else check(c == oneThread[shape], "kernels: f32 matmul" + tag + " is bit for bit the 1-thread result");
+      // matmul_bias gives what the separate add and relu (maximumf) give,
+      // bit for bit, on every path: with relu on even shapes, bias only on odd.
+      bool relu = shape % 2 == 0;
+      std::vector<double> biasd = pseudo_random(s.n, 8);
+      std::vector<float> bias(biasd.begin(), biasd.end()), fused(s.m * s.n, 9.0f), want(c);
+      for (int64_t i = 0; i < s.m; ++i)
+        for (int64_t j = 0; j < s.n; ++j) {
+          float v = c[i * s.n + j] + bias[j];
+          want[i * s.n + j] = relu ? (v > 0 || v != v ? v : 0.0f) : v;
+        }
+      Descriptor Bias = make_descriptor(bias.data(), {s.n}), F = make_descriptor(fused.data(), {s.m, s.n});
+      mlp_rt_matmul_bias_f32((s.ta ? 1 : 0) | (s.tb ? 2 : 0), relu ? 1 : 0, A.rank, A.get(), B.rank,
+                             B.get(), Bias.rank, Bias.get(), F.rank, F.get());
+      check(fused == want, "kernels: f32 matmul_bias" + tag + (relu ? " relu" : "") +
+                               " is the product, plus bias, then relu");
     }
   }
 
