@@ -16,7 +16,6 @@
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
-#include <tuple>
 
 namespace mlir::mlp {
 #define GEN_PASS_DEF_MLPFUSEEPILOGUE
@@ -47,53 +46,33 @@ std::pair<Product, Value> productPlusBias(AddOp add) {
   return {};
 }
 
-/// The relu that alone reads `add`, if there is one.
-ReluOp onlyRelu(AddOp add) {
-  return add->hasOneUse() ? dyn_cast<ReluOp>(*add->user_begin()) : ReluOp();
+/// The fused op of each product: its operands, the bias and the relu flag.
+Value fusedOp(PatternRewriter &rewriter, AddOp add, Conv2dOp conv, Value bias, UnitAttr relu) {
+  return rewriter.create<Conv2dBiasOp>(add.getLoc(), add.getType(), conv.getLhs(), conv.getRhs(),
+                                       bias, conv.getStrideAttr(), conv.getPaddingAttr(),
+                                       conv.getDilationAttr(), relu);
+}
+Value fusedOp(PatternRewriter &rewriter, AddOp add, MatmulOp matmul, Value bias, UnitAttr relu) {
+  return rewriter.create<MatmulBiasOp>(add.getLoc(), add.getType(), matmul.getLhs(),
+                                       matmul.getRhs(), bias, relu);
 }
 
-/// Replaces `add` (and its relu) by `fused`, built before the last of them.
-template <class Build>
-void replaceEpilogue(PatternRewriter &rewriter, AddOp add, Operation *product, Build build) {
-  ReluOp relu = onlyRelu(add);
-  Operation *last = relu ? relu.getOperation() : add.getOperation();
-  rewriter.setInsertionPoint(last);
-  Value fused = build(relu ? rewriter.getUnitAttr() : UnitAttr());
-  rewriter.replaceOp(last, fused);
-  if (relu)
-    rewriter.eraseOp(add);
-  rewriter.eraseOp(product);
-}
-
-struct FuseConvBiasAndRelu : OpRewritePattern<AddOp> {
+template <class Product>
+struct FuseBiasAndRelu : OpRewritePattern<AddOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(AddOp add, PatternRewriter &rewriter) const override {
-    Conv2dOp conv;
-    Value bias;
-    std::tie(conv, bias) = productPlusBias<Conv2dOp>(add);
-    if (!conv)
+    auto [product, bias] = productPlusBias<Product>(add);
+    if (!product)
       return failure();
-    replaceEpilogue(rewriter, add, conv, [&](UnitAttr relu) {
-      return rewriter.create<Conv2dBiasOp>(add.getLoc(), add.getType(), conv.getLhs(),
-                                           conv.getRhs(), bias, conv.getStrideAttr(),
-                                           conv.getPaddingAttr(), conv.getDilationAttr(), relu);
-    });
-    return success();
-  }
-};
-
-struct FuseMatmulBiasAndRelu : OpRewritePattern<AddOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(AddOp add, PatternRewriter &rewriter) const override {
-    MatmulOp matmul;
-    Value bias;
-    std::tie(matmul, bias) = productPlusBias<MatmulOp>(add);
-    if (!matmul)
-      return failure();
-    replaceEpilogue(rewriter, add, matmul, [&](UnitAttr relu) {
-      return rewriter.create<MatmulBiasOp>(add.getLoc(), add.getType(), matmul.getLhs(),
-                                           matmul.getRhs(), bias, relu);
-    });
+    // With relu: the add must feed nothing else.
+    ReluOp relu = add->hasOneUse() ? dyn_cast<ReluOp>(*add->user_begin()) : ReluOp();
+    Operation *last = relu ? relu.getOperation() : add.getOperation();
+    rewriter.setInsertionPoint(last);
+    rewriter.replaceOp(last, fusedOp(rewriter, add, product, bias,
+                                     relu ? rewriter.getUnitAttr() : UnitAttr()));
+    if (relu)
+      rewriter.eraseOp(add);
+    rewriter.eraseOp(product);
     return success();
   }
 };
@@ -101,7 +80,7 @@ struct FuseMatmulBiasAndRelu : OpRewritePattern<AddOp> {
 struct MlpFuseEpilogue : mlir::mlp::impl::MlpFuseEpilogueBase<MlpFuseEpilogue> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<FuseConvBiasAndRelu, FuseMatmulBiasAndRelu>(&getContext());
+    patterns.add<FuseBiasAndRelu<Conv2dOp>, FuseBiasAndRelu<MatmulOp>>(&getContext());
     if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }
