@@ -35,6 +35,24 @@ def MlpFuseElementwise : Pass<"mlp-fuse-elementwise", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }
 
+def MlpExposeBufferReads : Pass<"mlp-expose-buffer-reads", "mlir::ModuleOp"> {
+  let summary = "Reads of a runtime call's result buffer go through its tensor again";
+  let description = [{
+    A runtime call writes its result into a buffer that
+    `bufferization.to_tensor ... restrict` turns into a tensor, and a later
+    call reads that tensor through `bufferization.to_memref`, which the
+    canonicalizer folds into the buffer itself. The tensor then shows no
+    read there, and in-place decisions (mlp-write-in-place, one-shot
+    bufferization of a loop that carries the tensor) would overwrite the
+    buffer before that read. Each read of the buffer after its to_tensor
+    becomes a to_memref of the tensor again (with a strided layout, which
+    does not fold back). Run after the last canonicalization before
+    bufferization.
+  }];
+  let dependentDialects = ["mlir::bufferization::BufferizationDialect",
+                           "mlir::memref::MemRefDialect"];
+}
+
 def MlpWriteInPlace : Pass<"mlp-write-in-place", "mlir::ModuleOp"> {
   let summary = "Elementwise ops write over an input read for the last time";
   let description = [{

@@ -83,6 +83,7 @@ void addLinalgPasses(OpPassManager &pm) {
   pm.addPass(createCanonicalizerPass());
   pm.addPass(mlir::mlp::createMlpFuseElementwise());
   pm.addPass(createCanonicalizerPass());
+  pm.addPass(mlir::mlp::createMlpExposeBufferReads());
   pm.addPass(mlir::mlp::createMlpWriteInPlace());
   // Each result's tensor.empty becomes an allocation of its own before CSE,
   // which would otherwise merge equal-shaped ones into one buffer allocated

@@ -12,7 +12,6 @@
 #include "codegen/LoweringPatterns.h"
 #include "codegen/Passes.h"
 
-#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
@@ -27,22 +26,11 @@ namespace {
 
 /// `op` reads `value` through one operand and every other use comes
 /// before `op`; and `value` is not a function's argument (the caller's
-/// tensor). A runtime call's result is a tensor over the call's buffer
-/// (bufferization.to_tensor), and a later call that reads it may read the
-/// buffer itself (to_memref of to_tensor folds away): those reads must come
-/// before `op` too.
+/// tensor).
 bool lastReadBy(Value value, Operation *op) {
   if (auto arg = dyn_cast<BlockArgument>(value))
     if (isa<FunctionOpInterface>(arg.getOwner()->getParentOp()))
       return false;
-  if (auto toTensor = value.getDefiningOp<bufferization::ToTensorOp>())
-    for (OpOperand &use : toTensor.getMemref().getUses()) {
-      if (use.getOwner() == toTensor)
-        continue;
-      Operation *user = op->getBlock()->findAncestorOpInBlock(*use.getOwner());
-      if (!user || !user->isBeforeInBlock(op))
-        return false;
-    }
   return mlp::onlyOperandOf(value, op, /*othersAfter=*/false);
 }
 
