@@ -338,8 +338,8 @@ struct ArgmaxPattern : OpConversionPattern<ArgmaxOp> {
   }
 };
 
-/// matmul calls the runtime's GEMM (Eigen's, blocked for the cache), which
-/// generated loops cannot match. A transpose feeding it, as autodiff makes
+/// matmul calls the runtime's GEMM (runtime/kernels.cpp: libxsmm's kernels,
+/// cache blocks, Eigen for f64), which generated loops cannot match. A transpose feeding it, as autodiff makes
 /// for matmul's gradients, becomes a flag of the call instead of a copy.
 /// matmul_bias calls the GEMM that adds the bias (and applies relu) to each
 /// band of rows it computes.
