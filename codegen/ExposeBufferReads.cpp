@@ -12,6 +12,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "codegen/LoweringPatterns.h"
 #include "codegen/Passes.h"
 
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
@@ -42,13 +43,8 @@ struct MlpExposeBufferReads
       auto type = dyn_cast<MemRefType>(buffer.getType());
       if (!type)
         return;
-      // A layout of dynamic strides and offset: to_memref then has a type
-      // other than the buffer's, which its folder leaves alone.
-      SmallVector<int64_t> strides(type.getRank(), ShapedType::kDynamic);
-      auto strided = MemRefType::get(
-          type.getShape(), type.getElementType(),
-          StridedLayoutAttr::get(type.getContext(), ShapedType::kDynamic, strides),
-          type.getMemorySpace());
+      // A type other than the buffer's: to_memref's folder leaves it alone.
+      MemRefType strided = mlp::stridedMemRefType(type);
       for (OpOperand &use : llvm::make_early_inc_range(buffer.getUses())) {
         Operation *user = use.getOwner();
         if (user == toTensor || !after(user, toTensor))

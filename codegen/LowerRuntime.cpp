@@ -35,12 +35,7 @@ static std::string elementSuffix(Type t) {
 /// the buffer read-only spares the bufferization a defensive copy.
 static Value unrankedBuffer(OpBuilder &b, Location loc, Value tensor) {
   auto type = cast<RankedTensorType>(tensor.getType());
-  SmallVector<int64_t> strides(type.getRank(), ShapedType::kDynamic);
-  auto layout = StridedLayoutAttr::get(b.getContext(), ShapedType::kDynamic,
-                                       strides);
-  auto memrefType =
-      MemRefType::get(type.getShape(), type.getElementType(), layout);
-  Value buffer = b.create<bufferization::ToMemrefOp>(loc, memrefType, tensor,
+  Value buffer = b.create<bufferization::ToMemrefOp>(loc, stridedMemRefType(type), tensor,
                                                      /*read_only=*/true);
   return b.create<memref::CastOp>(
       loc, UnrankedMemRefType::get(type.getElementType(), 0), buffer);

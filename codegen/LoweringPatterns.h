@@ -51,6 +51,11 @@ Value callKernel(OpBuilder &b, Location loc, StringRef name,
                  ArrayRef<int64_t> flags, ValueRange inputs,
                  RankedTensorType resultType, ValueRange sizes);
 
+/// A memref of `type`'s shape and element type with dynamic strides and
+/// offset: the type in which to_memref reads any tensor's buffer (and which
+/// to_memref of a to_tensor does not fold back into the buffer's own type).
+MemRefType stridedMemRefType(ShapedType type);
+
 /// A pointer to a NUL-terminated constant string (one global per text).
 Value stringPointer(OpBuilder &b, Location loc, StringRef text);
 

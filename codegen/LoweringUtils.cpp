@@ -106,3 +106,12 @@ bool mlir::mlp::onlyOperandOf(ValueRange values, Operation *op, bool othersAfter
     }
   return usesByOp == 1;
 }
+
+MemRefType mlir::mlp::stridedMemRefType(ShapedType type) {
+  SmallVector<int64_t> strides(type.getRank(), ShapedType::kDynamic);
+  auto layout = StridedLayoutAttr::get(type.getContext(), ShapedType::kDynamic, strides);
+  Attribute space;
+  if (auto memref = dyn_cast<MemRefType>(type))
+    space = memref.getMemorySpace();
+  return MemRefType::get(type.getShape(), type.getElementType(), layout, space);
+}

@@ -236,8 +236,7 @@ bool smallMatmul(const Operand<T> &A, const Operand<T> &B, bool ta, bool tb, Mat
         c += begin;
       }
       kernels[p](b, a, c);
-      if (byRows) epilogue.applyColumns(c, n, end - begin, 0, n);
-      else epilogue.applyColumns(c, n, m, begin, end - begin);
+      epilogue.applyBand(C.data(), m, n, byRows, begin, end);
     });
     return true;
   }
@@ -270,10 +269,9 @@ void matmul(int64_t flags, int64_t ar, void *a, int64_t br, void *b, int64_t cr,
   if constexpr (std::is_same_v<T, float>)
     if (m == 1 && tb && (!ta || A.map.outerStride() == 1 || k == 1) && k > 0) {
       const int64_t ldb = B.map.outerStride();
-      parallel_parts(parts, [&](int p) {
-        int64_t begin = n * p / parts, end = n * (p + 1) / parts;
+      forEachRange(n, parts, [&](int, int64_t begin, int64_t end) {
         dotRows(A.map.data(), B.map.data() + begin * ldb, ldb, C.data() + begin, end - begin, k);
-        epilogue.applyColumns(C.data() + begin, n, 1, begin, end - begin);
+        epilogue.applyBand(C.data(), m, n, false, begin, end);
       });
       return;
     }
@@ -285,9 +283,8 @@ void matmul(int64_t flags, int64_t ar, void *a, int64_t br, void *b, int64_t cr,
                      C.data(), n, m, n, k)) {
       // C is past the caches by now: one more pass, over bands of rows.
       if (epilogue.bias)
-        parallel_parts(thread_count(), [&](int p) {
-          int64_t begin = m * p / thread_count(), end = m * (p + 1) / thread_count();
-          epilogue.applyColumns(C.data() + begin * n, n, end - begin, 0, n);
+        forEachRange(m, rangeParts(m), [&](int, int64_t begin, int64_t end) {
+          epilogue.applyBand(C.data(), m, n, true, begin, end);
         });
       return;
     }
@@ -296,8 +293,7 @@ void matmul(int64_t flags, int64_t ar, void *a, int64_t br, void *b, int64_t cr,
       int64_t begin = extent * p / parts, size = extent * (p + 1) / parts - begin;
       if (byRows) C.middleRows(begin, size).noalias() = a.middleRows(begin, size) * b;
       else C.middleCols(begin, size).noalias() = a * b.middleCols(begin, size);
-      if (byRows) epilogue.applyColumns(C.data() + begin * n, n, size, 0, n);
-      else epilogue.applyColumns(C.data() + begin, n, m, begin, size);
+      epilogue.applyBand(C.data(), m, n, byRows, begin, begin + size);
     });
   };
   if (!ta && !tb) gemm(A.map, B.map);

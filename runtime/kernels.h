@@ -104,25 +104,24 @@ struct Epilogue {
   const T *bias = nullptr;
   bool relu = false;
 
+  T activate(T v) const { return relu ? maxOrNaN(T(0), v) : v; }
+
   /// Output channel f's n values: y = act(conv + bias[f]), in place.
   void apply(T *y, int64_t f, int64_t n) const {
     if (!bias) return;
     const T b = bias[f];
-    for (int64_t i = 0; i < n; ++i) {
-      T v = y[i] + b;
-      y[i] = relu ? maxOrNaN(T(0), v) : v;
-    }
+    for (int64_t i = 0; i < n; ++i) y[i] = activate(y[i] + b);
   }
 
-  /// A block of a product (rows x cols at c, leading dimension ldc) whose
-  /// first column is column `col`: c[i, j] = act(c[i, j] + bias[col + j]).
-  void applyColumns(T *c, int64_t ldc, int64_t rows, int64_t col, int64_t cols) const {
+  /// Rows [begin, end) of a contiguous m x n product c, or those columns
+  /// when not `byRows`: c[i, j] = act(c[i, j] + bias[j]).
+  void applyBand(T *c, int64_t m, int64_t n, bool byRows, int64_t begin, int64_t end) const {
     if (!bias) return;
+    const int64_t rows = byRows ? end - begin : m, first = byRows ? 0 : begin,
+                  cols = byRows ? n : end - begin;
+    T *block = c + (byRows ? begin * n : begin);
     for (int64_t i = 0; i < rows; ++i)
-      for (int64_t j = 0; j < cols; ++j) {
-        T v = c[i * ldc + j] + bias[col + j];
-        c[i * ldc + j] = relu ? maxOrNaN(T(0), v) : v;
-      }
+      for (int64_t j = 0; j < cols; ++j) block[i * n + j] = activate(block[i * n + j] + bias[first + j]);
   }
 };
 
