@@ -291,11 +291,25 @@ print((net(xte).argmax(1) == yte).float().mean().item())
 """
 
 
+def blas_in_use():
+    """The BLAS library this process's PyTorch runs its products on."""
+    torch.mm(torch.rand(8, 8), torch.rand(8, 8))
+    with open("/proc/self/maps") as maps:
+        paths = {line.split()[-1] for line in maps if "blas" in line.split()[-1]}
+    return ", ".join(sorted(paths)) or "none found"
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--mlpc", default=os.path.join(ROOT, "build", "bin", "mlpc"))
     p.add_argument("--only", nargs="*", help="any of: mlp cnn inference sgemm csv build iris rss")
     a = p.parse_args()
+    blas = blas_in_use()
+    if "openblas" not in blas:
+        # Debian's default is netlib's reference BLAS (~4 GFLOP/s): every
+        # ratio against it would flatter us.
+        sys.exit(f"PyTorch runs on {blas}, not OpenBLAS: scripts/bench.sh installs "
+                 "libopenblas0-pthread and runs this")
     workdir = tempfile.mkdtemp(prefix="mlpc-bench-")
     b = Bench(a.mlpc, workdir)
     want = lambda name: not a.only or name in a.only
