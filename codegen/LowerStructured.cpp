@@ -343,6 +343,28 @@ struct ArgmaxPattern : OpConversionPattern<ArgmaxOp> {
 /// for matmul's gradients, becomes a flag of the call instead of a copy.
 /// matmul_bias calls the GEMM that adds the bias (and applies relu) to each
 /// band of rows it computes.
+/// A product's operand as the kernel reads it: a transpose feeding it is
+/// read in place, with `transposeBit` set in `flags`, instead of copied.
+static Value kernelOperand(ConversionPatternRewriter &rewriter, Value original, Value converted,
+                           int64_t transposeBit, int64_t &flags) {
+  auto t = original.getDefiningOp<TransposeOp>();
+  if (!t || t.getPerm()[0] != 1)
+    return converted;
+  flags |= transposeBit;
+  return rewriter.getRemappedValue(t.getOperand());
+}
+
+/// The dynamic sizes of a product's result [lhs rows, rhs columns].
+static SmallVector<Value> productSizes(OpBuilder &b, Location loc, RankedTensorType type,
+                                       Value lhs, Value rhs) {
+  SmallVector<Value> sizes;
+  if (type.isDynamicDim(0))
+    sizes.push_back(b.create<tensor::DimOp>(loc, lhs, 0));
+  if (type.isDynamicDim(1))
+    sizes.push_back(b.create<tensor::DimOp>(loc, rhs, 1));
+  return sizes;
+}
+
 template <class Op>
 struct MatmulPattern : OpConversionPattern<Op> {
   using OpConversionPattern<Op>::OpConversionPattern;
@@ -351,21 +373,10 @@ struct MatmulPattern : OpConversionPattern<Op> {
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     int64_t flags = 0;
-    auto operand = [&](Value original, Value converted, int64_t transposeBit) {
-      auto t = original.getDefiningOp<TransposeOp>();
-      if (!t || t.getPerm()[0] != 1)
-        return converted;
-      flags |= transposeBit;
-      return rewriter.getRemappedValue(t.getOperand());
-    };
-    Value a = operand(op.getLhs(), adaptor.getLhs(), 1);
-    Value b = operand(op.getRhs(), adaptor.getRhs(), 2);
+    Value a = kernelOperand(rewriter, op.getLhs(), adaptor.getLhs(), 1, flags);
+    Value b = kernelOperand(rewriter, op.getRhs(), adaptor.getRhs(), 2, flags);
     auto type = op.getResult().getType();
-    SmallVector<Value> sizes;
-    if (type.isDynamicDim(0))
-      sizes.push_back(rewriter.create<tensor::DimOp>(loc, adaptor.getLhs(), 0));
-    if (type.isDynamicDim(1))
-      sizes.push_back(rewriter.create<tensor::DimOp>(loc, adaptor.getRhs(), 1));
+    SmallVector<Value> sizes = productSizes(rewriter, loc, type, adaptor.getLhs(), adaptor.getRhs());
     Value product;
     if constexpr (std::is_same_v<Op, MatmulBiasOp>)
       product = callKernel(rewriter, loc, "mlp_rt_matmul_bias", {flags, op.getRelu() ? 1 : 0},
@@ -373,6 +384,29 @@ struct MatmulPattern : OpConversionPattern<Op> {
     else
       product = callKernel(rewriter, loc, "mlp_rt_matmul", {flags}, {a, b}, type, sizes);
     rewriter.replaceOp(op, product);
+    return success();
+  }
+};
+
+/// matmul_bias_pair calls the kernel that splits both layers over the
+/// threads (runtime/kernels.cpp); flags: bit 0 transposes x, bit 1 the first
+/// weights, bit 2 the second.
+struct MatmulBiasPairPattern : OpConversionPattern<MatmulBiasPairOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(MatmulBiasPairOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    int64_t flags = 0;
+    Value x = kernelOperand(rewriter, op.getLhs(), adaptor.getLhs(), 1, flags);
+    Value w1 = kernelOperand(rewriter, op.getRhs1(), adaptor.getRhs1(), 2, flags);
+    Value w2 = kernelOperand(rewriter, op.getRhs2(), adaptor.getRhs2(), 4, flags);
+    auto type = op.getResult().getType();
+    SmallVector<Value> sizes =
+        productSizes(rewriter, op.getLoc(), type, adaptor.getLhs(), adaptor.getRhs2());
+    rewriter.replaceOp(op, callKernel(rewriter, op.getLoc(), "mlp_rt_matmul_bias_pair",
+                                      {flags, op.getRelu1() ? 1 : 0, op.getRelu2() ? 1 : 0},
+                                      {x, w1, adaptor.getBias1(), w2, adaptor.getBias2()}, type,
+                                      sizes));
     return success();
   }
 };
@@ -508,6 +542,7 @@ struct ConcatPattern : OpConversionPattern<ConcatOp> {
 void mlir::mlp::populateStructuredLowering(RewritePatternSet &patterns) {
   patterns.add<BroadcastPattern, UnbroadcastPattern, ReducePattern,
                ArgmaxPattern, MatmulPattern<MatmulOp>, MatmulPattern<MatmulBiasOp>,
+               MatmulBiasPairPattern,
                TransposePattern, ReshapePattern,
                ExtractPattern, ConcatPattern>(patterns.getContext());
 }

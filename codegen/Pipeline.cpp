@@ -75,6 +75,7 @@ void addMlpPasses(OpPassManager &pm) {
   pm.addPass(createCSEPass());
   pm.addPass(createSymbolDCEPass());
   pm.addPass(mlir::mlp::createMlpFuseEpilogue());
+  pm.addPass(mlir::mlp::createMlpFuseDensePair());
   pm.addPass(mlir::mlp::createMlpFusePoolGradRelu());
 }
 

@@ -167,14 +167,32 @@ LogicalResult MatmulOp::verify() {
                             rankedType(getResult()));
 }
 
+/// Checks a dense layer's bias: one value per column of its product r.
+static LogicalResult verifyBias(Operation *op, RankedTensorType bias, RankedTensorType r) {
+  if (bias.getRank() != 1 || !sameDim(bias.getDimSize(0), r.getDimSize(1)) ||
+      bias.getElementType() != r.getElementType())
+    return op->emitOpError("bias must be a vector of one value per result column");
+  return success();
+}
+
 LogicalResult MatmulBiasOp::verify() {
-  auto r = rankedType(getResult()), b = rankedType(getBias());
+  auto r = rankedType(getResult());
   if (failed(verifyMatmulShapes(*this, rankedType(getLhs()), rankedType(getRhs()), r)))
     return failure();
-  if (b.getRank() != 1 || !sameDim(b.getDimSize(0), r.getDimSize(1)) ||
-      b.getElementType() != r.getElementType())
-    return emitOpError("bias must be a vector of one value per result column");
-  return success();
+  return verifyBias(*this, rankedType(getBias()), r);
+}
+
+LogicalResult MatmulBiasPairOp::verify() {
+  auto x = rankedType(getLhs()), w1 = rankedType(getRhs1()), r = rankedType(getResult());
+  if (x.getRank() != 2 || w1.getRank() != 2)
+    return emitOpError("operands and result must be rank 2");
+  // The first layer's output, which only this op sees.
+  auto hidden = RankedTensorType::get({x.getDimSize(0), w1.getDimSize(1)}, r.getElementType());
+  if (failed(verifyMatmulShapes(*this, x, w1, hidden)) ||
+      failed(verifyBias(*this, rankedType(getBias1()), hidden)) ||
+      failed(verifyMatmulShapes(*this, hidden, rankedType(getRhs2()), r)))
+    return failure();
+  return verifyBias(*this, rankedType(getBias2()), r);
 }
 
 LogicalResult TransposeOp::verify() {

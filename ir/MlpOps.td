@@ -268,6 +268,33 @@ def Mlp_MatmulBiasOp : Mlp_Op<"matmul_bias", [Pure]> {
   let hasVerifier = 1;
 }
 
+def Mlp_MatmulBiasPairOp : Mlp_Op<"matmul_bias_pair", [Pure]> {
+  let summary = "Two dense layers on one row, the first read only by the second: one kernel";
+  let description = [{
+    `matmul_bias(matmul_bias(x, w1, b1 [relu]), w2, b2 [relu])` where x is
+    one row, as -mlp-fuse-dense-pair makes it: the runtime splits the first
+    layer's outputs over the threads and each thread also computes its
+    outputs' share of every sum of the second layer, so both layers' weights
+    are read by all cores after one handoff instead of the second layer's
+    running on one core after the first.
+    ```mlir
+    %y = mlp.matmul_bias_pair %x, %w1, %b1 relu then %w2, %b2 relu
+        : tensor<1x784xf32>, tensor<784x256xf32>, tensor<256xf32>,
+          tensor<256x128xf32>, tensor<128xf32> to tensor<1x128xf32>
+    ```
+  }];
+  let arguments = (ins Mlp_FloatTensor:$lhs, Mlp_FloatTensor:$rhs1, Mlp_FloatTensor:$bias1,
+                       UnitAttr:$relu1, Mlp_FloatTensor:$rhs2, Mlp_FloatTensor:$bias2,
+                       UnitAttr:$relu2);
+  let results = (outs Mlp_FloatTensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs1 `,` $bias1 (`relu` $relu1^)? `then` $rhs2 `,` $bias2 (`relu` $relu2^)?
+    attr-dict `:` type($lhs) `,` type($rhs1) `,` type($bias1) `,` type($rhs2) `,` type($bias2)
+    `to` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 def Mlp_TransposeOp : Mlp_Op<"transpose", [Pure]> {
   let summary = "Permute dimensions: result dim i is input dim perm[i]";
   let arguments = (ins Mlp_Tensor:$operand, DenseI64ArrayAttr:$perm);

@@ -34,6 +34,19 @@ def MlpFuseEpilogue : Pass<"mlp-fuse-epilogue", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::mlp::MlpDialect"];
 }
 
+def MlpFuseDensePair : Pass<"mlp-fuse-dense-pair", "mlir::ModuleOp"> {
+  let summary = "Fuse two dense layers on one row into one mlp.matmul_bias_pair";
+  let description = [{
+    `matmul_bias(matmul_bias(x, w1, b1), w2, b2)` where `x` is one f32 row
+    and the first layer's output has no other use becomes
+    `mlp.matmul_bias_pair`, whose kernel splits both layers over the cores
+    after one handoff (the second alone would run on one core). Pairs are
+    taken in program order: of three layers in a chain, the first two pair.
+    Run after -mlp-fuse-epilogue, which makes the matmul_bias ops.
+  }];
+  let dependentDialects = ["mlir::mlp::MlpDialect"];
+}
+
 def MlpFusePoolGradRelu : Pass<"mlp-fuse-pool-grad-relu", "mlir::ModuleOp"> {
   let summary = "Fold relu's gradient mask into the max pooling gradient before it";
   let description = [{

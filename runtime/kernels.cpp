@@ -491,9 +491,98 @@ void matmulBias(int64_t flags, int64_t relu, int64_t ar, void *a, int64_t br, vo
   matmul<T>(flags, ar, a, br, b, cr, c, Epilogue<T>{bias, relu != 0});
 }
 
+/// A contiguous rank-2 buffer as the generated code would pass it.
+template <class T>
+struct MatrixDescriptor {
+  T *allocated, *aligned;
+  int64_t offset, sizes[2], strides[2];
+  MatrixDescriptor(T *data, int64_t rows, int64_t cols)
+      : allocated(data), aligned(data), offset(0), sizes{rows, cols}, strides{cols, 1} {}
+};
+
+#ifdef MLP_HAS_DOT_ROWS
+/// Both layers of a dense pair on one row x, with weights W1 [n1, k] and W2
+/// [n2, n1] read as [out, in] (transposed B): each thread computes its band
+/// of h = act1(x W1^T + b1) and at once that band's share of every sum of
+/// the second layer (h's band times W2's band of columns), so both layers'
+/// weights are read by every core after one handoff; the caller adds the
+/// shares in part order. Returns false, having done nothing, off that case.
+bool densePairOnRow(const Operand<float> &X, bool tx, const Operand<float> &W1, bool tw1,
+                    const Operand<float> &W2, bool tw2, const Epilogue<float> &first,
+                    const Epilogue<float> &second, float *y) {
+  const int64_t m = tx ? X.map.cols() : X.map.rows(), k = tx ? X.map.rows() : X.map.cols();
+  const int64_t n1 = W1.map.rows(), n2 = W2.map.rows();
+  int parts = static_cast<int>(std::min<int64_t>(thread_count(), n1 / 16));
+  if (m != 1 || !tw1 || !tw2 || (tx && X.map.outerStride() != 1 && k != 1) || parts < 2 ||
+      n1 * k < (int64_t(1) << 16))
+    return false;
+  thread_local std::vector<float> h, shares;
+  h.resize(size_t(n1));
+  shares.resize(size_t(parts * n2));
+  const float *x = X.map.data(), *w1 = W1.map.data(), *w2 = W2.map.data();
+  const int64_t ld1 = W1.map.outerStride(), ld2 = W2.map.outerStride();
+  float *hd = h.data(), *sd = shares.data();
+  forEachRange(n1, parts, [&](int p, int64_t begin, int64_t end) {
+    dotRows(x, w1 + begin * ld1, ld1, hd + begin, end - begin, k);
+    first.applyBand(hd, 1, n1, false, begin, end);
+    dotRows(hd + begin, w2 + begin, ld2, sd + p * n2, n2, end - begin);
+  });
+  for (int64_t j = 0; j < n2; ++j) {
+    float sum = sd[j];
+    for (int p = 1; p < parts; ++p) sum += sd[p * n2 + j];
+    y[j] = sum;
+  }
+  second.applyBand(y, 1, n2, true, 0, 1);
+  return true;
+}
+#endif
+
+/// y = act2(act1(op(x) op(W1) + b1) op(W2) + b2): two dense layers, the
+/// first's output read only by the second. Flags: bit 0 transposes x, bit 1
+/// W1, bit 2 W2. One row goes through densePairOnRow; anything else is the
+/// two products in turn.
+template <class T>
+void matmulBiasPair(int64_t flags, int64_t relu1, int64_t relu2, int64_t xr, void *xd, int64_t w1r,
+                    void *w1d, int64_t b1r, void *b1d, int64_t w2r, void *w2d, int64_t b2r, void *b2d,
+                    int64_t yr, void *yd) {
+  std::vector<T> copy1, copy2;
+  Epilogue<T> first{biasValues<T>(b1r, b1d, copy1, "matmul"), relu1 != 0},
+      second{biasValues<T>(b2r, b2d, copy2, "matmul"), relu2 != 0};
+  const int64_t n1 = view_from_descriptor(b1r, b1d).sizes[0];
+#ifdef MLP_HAS_DOT_ROWS
+  if constexpr (std::is_same_v<T, float>) {
+    std::vector<float> packedX, packed1, packed2;
+    Operand<float> X = operand<float>(xr, xd, packedX), W1 = operand<float>(w1r, w1d, packed1),
+                   W2 = operand<float>(w2r, w2d, packed2);
+    StridedView yv;
+    float *y = output<float>(yr, yd, 2, "matmul", yv);
+    if (densePairOnRow(X, ((flags & 1) != 0) != X.transposed, W1, ((flags & 2) != 0) != W1.transposed,
+                       W2, ((flags & 4) != 0) != W2.transposed, first, second, y))
+      return;
+  }
+#endif
+  const int64_t m = view_from_descriptor(yr, yd).sizes[0];
+  thread_local std::vector<T> h;
+  h.resize(size_t(m * n1));
+  MatrixDescriptor<T> hd(h.data(), m, n1);
+  matmul<T>(flags & 3, xr, xd, w1r, w1d, 2, &hd, first);
+  matmul<T>((flags & 4) >> 1, 2, &hd, w2r, w2d, yr, yd, second);
+}
+
 } // namespace
 
 extern "C" {
+
+void mlp_rt_matmul_bias_pair_f32(int64_t flags, int64_t relu1, int64_t relu2, int64_t xr, void *x,
+                                 int64_t w1r, void *w1, int64_t b1r, void *b1, int64_t w2r, void *w2,
+                                 int64_t b2r, void *b2, int64_t yr, void *y) {
+  matmulBiasPair<float>(flags, relu1, relu2, xr, x, w1r, w1, b1r, b1, w2r, w2, b2r, b2, yr, y);
+}
+void mlp_rt_matmul_bias_pair_f64(int64_t flags, int64_t relu1, int64_t relu2, int64_t xr, void *x,
+                                 int64_t w1r, void *w1, int64_t b1r, void *b1, int64_t w2r, void *w2,
+                                 int64_t b2r, void *b2, int64_t yr, void *y) {
+  matmulBiasPair<double>(flags, relu1, relu2, xr, x, w1r, w1, b1r, b1, w2r, w2, b2r, b2, yr, y);
+}
 
 void mlp_rt_matmul_f32(int64_t flags, int64_t ar, void *a, int64_t br, void *b, int64_t cr, void *c) {
   matmul<float>(flags, ar, a, br, b, cr, c);

@@ -713,6 +713,17 @@ void mlp_rt_matmul_bias_f32(int64_t flags, int64_t relu, int64_t ar, void *a, in
                             int64_t biasr, void *bias, int64_t cr, void *c);
 void mlp_rt_matmul_bias_f64(int64_t flags, int64_t relu, int64_t ar, void *a, int64_t br, void *b,
                             int64_t biasr, void *bias, int64_t cr, void *c);
+/// Two dense layers, the first's output read only by the second:
+/// y = act2(act1(op(x) op(w1) + b1) op(w2) + b2), act relu where relu1 /
+/// relu2 is not 0. Flags: bit 0 transposes x, bit 1 w1, bit 2 w2. On one
+/// row, each thread takes a band of the first layer and its share of the
+/// second's sums (added in a fixed order): one handoff for both layers.
+void mlp_rt_matmul_bias_pair_f32(int64_t flags, int64_t relu1, int64_t relu2, int64_t xr, void *x,
+                                 int64_t w1r, void *w1, int64_t b1r, void *b1, int64_t w2r, void *w2,
+                                 int64_t b2r, void *b2, int64_t yr, void *y);
+void mlp_rt_matmul_bias_pair_f64(int64_t flags, int64_t relu1, int64_t relu2, int64_t xr, void *x,
+                                 int64_t w1r, void *w1, int64_t b1r, void *b1, int64_t w2r, void *w2,
+                                 int64_t b2r, void *b2, int64_t yr, void *y);
 
 /// 2-D convolution, NCHW input x, weights w [F, C, KH, KW] (as PyTorch's
 /// conv2d without bias) with the given stride, zero padding and dilation;

@@ -158,6 +158,28 @@ func.func @matmul_bias(%x: tensor<1x3xf32>, %w: tensor<5x3xf32>, %b: tensor<5xf3
 
 // -----
 
+// matmul_bias_pair calls the kernel of both layers: flags (here x as it
+// is, both weights transposed: bits 1 and 2), the two relus, then x, the
+// first weights and bias, the second weights and bias.
+// CHECK-LABEL: func.func @matmul_bias_pair(
+// CHECK-SAME:      %[[X:.*]]: tensor<1x3xf32>, %[[W1:.*]]: tensor<5x3xf32>, %[[B1:.*]]: tensor<5xf32>, %[[W2:.*]]: tensor<2x5xf32>, %[[B2:.*]]: tensor<2xf32>)
+// CHECK:         memref.alloc() : memref<1x2xf32>
+// CHECK-DAG:       %[[FLAGS:.*]] = arith.constant 6 : i64
+// CHECK-DAG:       %[[ONE:.*]] = arith.constant 1 : i64
+// CHECK-DAG:       %[[ZERO:.*]] = arith.constant 0 : i64
+// CHECK-DAG:       %[[XB:.*]] = bufferization.to_memref %[[X]]
+// CHECK-DAG:       %[[W1B:.*]] = bufferization.to_memref %[[W1]]
+// CHECK-DAG:       %[[W2B:.*]] = bufferization.to_memref %[[W2]]
+// CHECK:           call @mlp_rt_matmul_bias_pair_f32(%[[FLAGS]], %[[ZERO]], %[[ONE]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) : (i64, i64, i64, memref<*xf32>, memref<*xf32>, memref<*xf32>, memref<*xf32>, memref<*xf32>, memref<*xf32>) -> ()
+func.func @matmul_bias_pair(%x: tensor<1x3xf32>, %w1: tensor<5x3xf32>, %b1: tensor<5xf32>, %w2: tensor<2x5xf32>, %b2: tensor<2xf32>) -> tensor<1x2xf32> {
+  %t1 = mlp.transpose %w1, perm = [1, 0] : tensor<5x3xf32> to tensor<3x5xf32>
+  %t2 = mlp.transpose %w2, perm = [1, 0] : tensor<2x5xf32> to tensor<5x2xf32>
+  %0 = mlp.matmul_bias_pair %x, %t1, %b1 then %t2, %b2 relu : tensor<1x3xf32>, tensor<3x5xf32>, tensor<5xf32>, tensor<5x2xf32>, tensor<2xf32> to tensor<1x2xf32>
+  return %0 : tensor<1x2xf32>
+}
+
+// -----
+
 // Indices are bounds-checked: out of range calls the runtime's fail.
 // CHECK-LABEL: func.func @pick_row
 // CHECK:         arith.cmpi slt

@@ -105,6 +105,30 @@ func.func @matmul_bias_size(%a: tensor<2x3xf32>, %w: tensor<3x5xf32>, %b: tensor
 
 // -----
 
+func.func @matmul_bias_pair_hidden(%x: tensor<1x3xf32>, %w1: tensor<3x4xf32>, %b1: tensor<4xf32>, %w2: tensor<5x2xf32>, %b2: tensor<2xf32>) -> tensor<1x2xf32> {
+  // expected-error @+1 {{inner dimensions differ: 4 vs 5}}
+  %0 = mlp.matmul_bias_pair %x, %w1, %b1 relu then %w2, %b2 : tensor<1x3xf32>, tensor<3x4xf32>, tensor<4xf32>, tensor<5x2xf32>, tensor<2xf32> to tensor<1x2xf32>
+  return %0 : tensor<1x2xf32>
+}
+
+// -----
+
+func.func @matmul_bias_pair_first_bias(%x: tensor<1x3xf32>, %w1: tensor<3x4xf32>, %b1: tensor<2xf32>, %w2: tensor<4x2xf32>, %b2: tensor<2xf32>) -> tensor<1x2xf32> {
+  // expected-error @+1 {{bias must be a vector of one value per result column}}
+  %0 = mlp.matmul_bias_pair %x, %w1, %b1 then %w2, %b2 : tensor<1x3xf32>, tensor<3x4xf32>, tensor<2xf32>, tensor<4x2xf32>, tensor<2xf32> to tensor<1x2xf32>
+  return %0 : tensor<1x2xf32>
+}
+
+// -----
+
+func.func @matmul_bias_pair_result(%x: tensor<1x3xf32>, %w1: tensor<3x4xf32>, %b1: tensor<4xf32>, %w2: tensor<4x2xf32>, %b2: tensor<2xf32>) -> tensor<2x2xf32> {
+  // expected-error @+1 {{result shape must be [lhs rows, rhs columns]}}
+  %0 = mlp.matmul_bias_pair %x, %w1, %b1 then %w2, %b2 : tensor<1x3xf32>, tensor<3x4xf32>, tensor<4xf32>, tensor<4x2xf32>, tensor<2xf32> to tensor<2x2xf32>
+  return %0 : tensor<2x2xf32>
+}
+
+// -----
+
 func.func @matmul_bias_inner(%a: tensor<2x3xf32>, %w: tensor<4x5xf32>, %b: tensor<5xf32>) -> tensor<2x5xf32> {
   // expected-error @+1 {{inner dimensions differ: 3 vs 4}}
   %0 = mlp.matmul_bias %a, %w, %b : tensor<2x3xf32>, tensor<4x5xf32>, tensor<5xf32> to tensor<2x5xf32>

@@ -84,6 +84,12 @@ func.func @structured(%x: tensor<3xf32>, %m: tensor<2x3xf32>, %i: tensor<i64>)
   %pb = mlp.matmul_bias %m, %t, %mb relu : tensor<2x3xf32>, tensor<3x2xf32>, tensor<2xf32> to tensor<2x2xf32>
   // CHECK: mlp.matmul_bias %{{.*}}, %{{.*}}, %{{.*}} : tensor<2x3xf32>
   %pn = mlp.matmul_bias %m, %t, %mb : tensor<2x3xf32>, tensor<3x2xf32>, tensor<2xf32> to tensor<2x2xf32>
+  // CHECK: mlp.matmul_bias_pair %{{.*}}, %{{.*}}, %{{.*}} relu then %{{.*}}, %{{.*}} : tensor<1x3xf32>, tensor<3x2xf32>, tensor<2xf32>, tensor<2x3xf32>, tensor<3xf32> to tensor<1x3xf32>
+  %row = mlp.extract %m[%i] index_dims = [0] starts = [0] sizes = [3] : tensor<2x3xf32>, tensor<i64> to tensor<3xf32>
+  %x1 = mlp.reshape %row : tensor<3xf32> to tensor<1x3xf32>
+  %pp = mlp.matmul_bias_pair %x1, %t, %mb relu then %m, %row : tensor<1x3xf32>, tensor<3x2xf32>, tensor<2xf32>, tensor<2x3xf32>, tensor<3xf32> to tensor<1x3xf32>
+  // CHECK: mlp.matmul_bias_pair %{{.*}}, %{{.*}}, %{{.*}} then %{{.*}}, %{{.*}} relu :
+  %pq = mlp.matmul_bias_pair %x1, %t, %mb then %m, %row relu : tensor<1x3xf32>, tensor<3x2xf32>, tensor<2xf32>, tensor<2x3xf32>, tensor<3xf32> to tensor<1x3xf32>
   // CHECK: mlp.reshape %{{.*}} : tensor<2x3xf32> to tensor<6xf32>
   %f = mlp.reshape %m : tensor<2x3xf32> to tensor<6xf32>
   // CHECK: mlp.extract %{{.*}}[%{{.*}}] index_dims = [1] starts = [0] sizes = [2] : tensor<2x3xf32>, tensor<i64> to tensor<2xf32>

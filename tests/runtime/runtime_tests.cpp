@@ -970,6 +970,89 @@ void test_kernels() {
     }
   }
 
+  // matmul_bias_pair: two dense layers, y = act2(act1(x W1 + b1) W2 + b2).
+  // On one row with both weights [out, in] and several threads, each thread
+  // takes a band of the first layer and its share of the second's sums
+  // (784 -> 256 -> 128 on 3 threads: bands of 85 and 86, off the 8-row and
+  // 16-wide blocks; x also as a [k, 1] column read transposed). Anywhere
+  // else (one thread, a batch, W2 as [in, out], too small) it is the two
+  // matmul_bias calls, bit for bit. Either way it must match a double
+  // reference, and give the same bits call after call.
+  struct PairCase {
+    int64_t m, k, n1, n2;
+    bool columnX, w2Transposed;
+    int relu1, relu2;
+  };
+  for (const char *threads : {"1", "3"}) {
+    use_threads(threads);
+    for (PairCase pc : {PairCase{1, 784, 256, 128, false, true, 1, 1}, PairCase{1, 784, 256, 128, true, true, 1, 0},
+                        PairCase{1, 300, 250, 10, false, true, 0, 1}, PairCase{3, 784, 256, 128, false, true, 1, 1},
+                        PairCase{1, 784, 256, 128, false, false, 1, 1}, PairCase{1, 40, 48, 5, false, true, 1, 0}}) {
+      std::string tag = " " + std::to_string(pc.m) + "x" + std::to_string(pc.k) + " -> " + std::to_string(pc.n1) +
+                        " -> " + std::to_string(pc.n2) + (pc.columnX ? " x^T" : "") +
+                        (pc.w2Transposed ? "" : " W2 [in, out]") + " (" + threads + " threads)";
+      auto floats = [](size_t n, uint32_t seed) {
+        std::vector<double> d = pseudo_random(n, seed);
+        return std::vector<float>(d.begin(), d.end());
+      };
+      // Weights stored [out, in] with 3 spare columns per row (W2 [in, out]
+      // without them when not transposed).
+      std::vector<float> x = floats(pc.m * pc.k, 11), w1 = floats(pc.n1 * (pc.k + 3), 12), b1 = floats(pc.n1, 13),
+                         w2 = floats(pc.n2 * (pc.n1 + 3), 14), b2 = floats(pc.n2, 15);
+      Descriptor X = pc.columnX ? make_descriptor(x.data(), {pc.k, 1}) : make_descriptor(x.data(), {pc.m, pc.k}),
+                 W1 = make_descriptor(w1.data(), {pc.n1, pc.k}, {pc.k + 3, 1}), B1 = make_descriptor(b1.data(), {pc.n1}),
+                 W2 = pc.w2Transposed ? make_descriptor(w2.data(), {pc.n2, pc.n1}, {pc.n1 + 3, 1})
+                                      : make_descriptor(w2.data(), {pc.n1, pc.n2}),
+                 B2 = make_descriptor(b2.data(), {pc.n2});
+      auto w2At = [&](int64_t i, int64_t j) { // W2's [in, out] element (i, j)
+        return pc.w2Transposed ? w2[j * (pc.n1 + 3) + i] : w2[i * pc.n2 + j];
+      };
+      const int64_t flags = (pc.columnX ? 1 : 0) | 2 | (pc.w2Transposed ? 4 : 0);
+      std::vector<float> y(pc.m * pc.n2, 9.0f), again(y), h(pc.m * pc.n1), twoCalls(y);
+      Descriptor Y = make_descriptor(y.data(), {pc.m, pc.n2}), Again = make_descriptor(again.data(), {pc.m, pc.n2});
+      mlp_rt_matmul_bias_pair_f32(flags, pc.relu1, pc.relu2, X.rank, X.get(), W1.rank, W1.get(), B1.rank, B1.get(),
+                                  W2.rank, W2.get(), B2.rank, B2.get(), Y.rank, Y.get());
+      mlp_rt_matmul_bias_pair_f32(flags, pc.relu1, pc.relu2, X.rank, X.get(), W1.rank, W1.get(), B1.rank, B1.get(),
+                                  W2.rank, W2.get(), B2.rank, B2.get(), Again.rank, Again.get());
+      check(y == again, "kernels: f32 matmul_bias_pair" + tag + " gives the same bits every call");
+      double worst = 0;
+      for (int64_t r = 0; r < pc.m; ++r) {
+        std::vector<double> hidden(pc.n1);
+        for (int64_t i = 0; i < pc.n1; ++i) {
+          double v = b1[i];
+          for (int64_t p = 0; p < pc.k; ++p) v += double(x[r * pc.k + p]) * w1[i * (pc.k + 3) + p];
+          hidden[i] = pc.relu1 ? std::max(v, 0.0) : v;
+        }
+        for (int64_t j = 0; j < pc.n2; ++j) {
+          double v = b2[j];
+          for (int64_t i = 0; i < pc.n1; ++i) v += hidden[i] * w2At(i, j);
+          v = pc.relu2 ? std::max(v, 0.0) : v;
+          worst = std::max(worst, std::fabs(y[r * pc.n2 + j] - v) / (1 + std::fabs(v)));
+        }
+      }
+      check(worst < 1e-4, "kernels: f32 matmul_bias_pair" + tag + " (max rel diff " + std::to_string(worst) + ")");
+      // The two layers as separate calls.
+      Descriptor H = make_descriptor(h.data(), {pc.m, pc.n1}), Two = make_descriptor(twoCalls.data(), {pc.m, pc.n2});
+      mlp_rt_matmul_bias_f32(flags & 3, pc.relu1, X.rank, X.get(), W1.rank, W1.get(), B1.rank, B1.get(), H.rank, H.get());
+      mlp_rt_matmul_bias_f32((flags & 4) >> 1, pc.relu2, H.rank, H.get(), W2.rank, W2.get(), B2.rank, B2.get(), Two.rank,
+                             Two.get());
+      bool split = threads != std::string("1") && pc.m == 1 && pc.w2Transposed && pc.n1 * pc.k >= 65536;
+      if (!split) check(y == twoCalls, "kernels: f32 matmul_bias_pair" + tag + " is the two matmul_bias calls, bit for bit");
+    }
+    // f64 has no split kernel: the two calls, bit for bit.
+    std::vector<double> x = pseudo_random(64, 16), w1 = pseudo_random(32 * 64, 17), b1 = pseudo_random(32, 18),
+                        w2 = pseudo_random(8 * 32, 19), b2 = pseudo_random(8, 20), y(8), h(32), two(8);
+    Descriptor X = make_descriptor(x.data(), {1, 64}), W1 = make_descriptor(w1.data(), {32, 64}),
+               B1 = make_descriptor(b1.data(), {32}), W2 = make_descriptor(w2.data(), {8, 32}),
+               B2 = make_descriptor(b2.data(), {8}), Y = make_descriptor(y.data(), {1, 8}),
+               H = make_descriptor(h.data(), {1, 32}), Two = make_descriptor(two.data(), {1, 8});
+    mlp_rt_matmul_bias_pair_f64(6, 1, 0, X.rank, X.get(), W1.rank, W1.get(), B1.rank, B1.get(), W2.rank, W2.get(),
+                                B2.rank, B2.get(), Y.rank, Y.get());
+    mlp_rt_matmul_bias_f64(2, 1, X.rank, X.get(), W1.rank, W1.get(), B1.rank, B1.get(), H.rank, H.get());
+    mlp_rt_matmul_bias_f64(2, 0, H.rank, H.get(), W2.rank, W2.get(), B2.rank, B2.get(), Two.rank, Two.get());
+    check(y == two, std::string("kernels: f64 matmul_bias_pair is the two matmul_bias calls (") + threads + " threads)");
+  }
+
   // The pool runs each part of a job exactly once, whether its workers spin
   // (jobs back to back) or sleep (a pause of more than their 100 us spin),
   // for part counts below, at and above the thread count and beyond one
