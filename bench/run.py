@@ -212,14 +212,14 @@ class Bench:
 
     def inference(self, batch, calls):
         """Seconds per net(x) call on `batch` rows. Ours: bench/mlp_inference.mlp
-        built, timed with no calls and with `calls` calls (best of two each)."""
+        built, timed with no calls and with `calls` calls (best of three each)."""
         exe = os.path.join(self.workdir, "mlp_inference")
         if not os.path.exists(exe):
             run([self.mlpc, "build", os.path.join(ROOT, "bench", "mlp_inference.mlp"), "-o", exe])
         flag = "--small" if batch == 1 else "--large"
         env = dict(os.environ, MLP_PROGRESS="0")
-        base = min(timed([exe], env=env) for _ in range(2))
-        loaded = min(timed([exe, flag, str(calls)], env=env) for _ in range(2))
+        base = min(timed([exe], env=env) for _ in range(3))
+        loaded = min(timed([exe, flag, str(calls)], env=env) for _ in range(3))
         return (loaded - base) / calls, best_of_threads(f"torch_inference({batch}, {calls})")
 
     def csv(self):

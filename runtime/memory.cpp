@@ -13,6 +13,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include <sys/mman.h>
+
 namespace mlp::rt {
 
 [[noreturn]] void out_of_memory(const char *what, size_t bytes) {
@@ -43,6 +45,14 @@ namespace {
 // for a block never kept (over-aligned, or too large), and the offset from
 // the block's start to the buffer.
 constexpr size_t kLine = 64;
+// Blocks of kHugeFrom and more are whole 2 MiB pages, asked to be
+// transparent huge pages (Linux's THP, on request: "madvise"). On 4 KiB
+// pages, one sample through a dense layer missed the TLB at each page of
+// its 800 KB of weights: the MLP's layers at batch 1 took 8.3 us a call
+// against 6.6 us on huge pages. The rounding costs at most 1.5 MiB a block,
+// paid by few blocks (weights, their gradients and moments, big batches).
+constexpr size_t kHugePage = size_t(2) << 20;
+constexpr size_t kHugeFrom = size_t(512) << 10;
 constexpr size_t kLargestKept = size_t(64) << 20;        // bigger ones go back at once
 [[maybe_unused]] constexpr size_t kMostKeptPerThread = size_t(256) << 20; // beyond it, free at once (unused under ASan)
 
@@ -88,8 +98,12 @@ void *newBlock(size_t alignment, size_t size, size_t kept, size_t bytes) {
   // The header takes the first `alignment` bytes (at least its own size).
   size_t offset = std::max(alignment, sizeof(Header));
   size_t total = (offset + size + alignment - 1) / alignment * alignment;
-  void *block = std::aligned_alloc(alignment, total);
+  const bool huge = total >= kHugeFrom && alignment <= kHugePage;
+  if (huge) total = (total + kHugePage - 1) / kHugePage * kHugePage;
+  void *block = std::aligned_alloc(huge ? kHugePage : alignment, total);
   if (!block) mlp::rt::out_of_memory("a tensor", bytes);
+  // Only advice: without THP the block stays on small pages.
+  if (huge) madvise(block, total, MADV_HUGEPAGE);
   void *p = static_cast<char *>(block) + offset;
   *headerOf(p) = {kept, offset};
   return p;
