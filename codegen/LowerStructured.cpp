@@ -338,11 +338,6 @@ struct ArgmaxPattern : OpConversionPattern<ArgmaxOp> {
   }
 };
 
-/// matmul calls the runtime's GEMM (runtime/kernels.cpp: libxsmm's kernels,
-/// cache blocks, Eigen for f64), which generated loops cannot match. A transpose feeding it, as autodiff makes
-/// for matmul's gradients, becomes a flag of the call instead of a copy.
-/// matmul_bias calls the GEMM that adds the bias (and applies relu) to each
-/// band of rows it computes.
 /// A product's operand as the kernel reads it: a transpose feeding it is
 /// read in place, with `transposeBit` set in `flags`, instead of copied.
 static Value kernelOperand(ConversionPatternRewriter &rewriter, Value original, Value converted,
@@ -365,6 +360,11 @@ static SmallVector<Value> productSizes(OpBuilder &b, Location loc, RankedTensorT
   return sizes;
 }
 
+/// matmul calls the runtime's GEMM (runtime/kernels.cpp: libxsmm's kernels,
+/// cache blocks, Eigen for f64), which generated loops cannot match. A transpose feeding it, as autodiff makes
+/// for matmul's gradients, becomes a flag of the call instead of a copy.
+/// matmul_bias calls the GEMM that adds the bias (and applies relu) to each
+/// band of rows it computes.
 template <class Op>
 struct MatmulPattern : OpConversionPattern<Op> {
   using OpConversionPattern<Op>::OpConversionPattern;

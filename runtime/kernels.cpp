@@ -138,6 +138,10 @@ template <class T>
 struct Operand {
   ConstMatrixMap<T> map;
   bool transposed;
+
+  /// Whether the product reads `map` transposed, given whether the call's
+  /// flag asks for the operand's transpose: a transposed view flips it again.
+  bool readTransposed(int64_t flags, int64_t bit) const { return ((flags & bit) != 0) != transposed; }
 };
 
 template <class T>
@@ -255,8 +259,8 @@ void matmul(int64_t flags, int64_t ar, void *a, int64_t br, void *b, int64_t cr,
             const Epilogue<T> &epilogue = {}) {
   std::vector<T> packedA, packedB;
   Operand<T> A = operand<T>(ar, a, packedA), B = operand<T>(br, b, packedB);
-  // Bit 0 asks for A's transpose, bit 1 for B's; a transposed view flips it again.
-  bool ta = ((flags & 1) != 0) != A.transposed, tb = ((flags & 2) != 0) != B.transposed;
+  // Bit 0 asks for A's transpose, bit 1 for B's.
+  bool ta = A.readTransposed(flags, 1), tb = B.readTransposed(flags, 2);
   int64_t m = ta ? A.map.cols() : A.map.rows(), n = tb ? B.map.rows() : B.map.cols();
   StridedView cv;
   MatrixMap<T> C(output<T>(cr, c, 2, "matmul", cv), m, n, Eigen::OuterStride<>(n));
@@ -549,19 +553,22 @@ void matmulBiasPair(int64_t flags, int64_t relu1, int64_t relu2, int64_t xr, voi
   Epilogue<T> first{biasValues<T>(b1r, b1d, copy1, "matmul"), relu1 != 0},
       second{biasValues<T>(b2r, b2d, copy2, "matmul"), relu2 != 0};
   const int64_t n1 = view_from_descriptor(b1r, b1d).sizes[0];
+  StridedView yv;
+  [[maybe_unused]] T *y = output<T>(yr, yd, 2, "matmul", yv); // the split kernel's output
+  const int64_t m = yv.sizes[0];
 #ifdef MLP_HAS_DOT_ROWS
-  if constexpr (std::is_same_v<T, float>) {
-    std::vector<float> packedX, packed1, packed2;
-    Operand<float> X = operand<float>(xr, xd, packedX), W1 = operand<float>(w1r, w1d, packed1),
-                   W2 = operand<float>(w2r, w2d, packed2);
-    StridedView yv;
-    float *y = output<float>(yr, yd, 2, "matmul", yv);
-    if (densePairOnRow(X, ((flags & 1) != 0) != X.transposed, W1, ((flags & 2) != 0) != W1.transposed,
-                       W2, ((flags & 4) != 0) != W2.transposed, first, second, y))
-      return;
-  }
+  // The operands are read (and a strided one packed) only where the split
+  // kernel may serve; the two products read them themselves.
+  if constexpr (std::is_same_v<T, float>)
+    if (m == 1 && thread_count() > 1) {
+      std::vector<float> packedX, packed1, packed2;
+      Operand<float> X = operand<float>(xr, xd, packedX), W1 = operand<float>(w1r, w1d, packed1),
+                     W2 = operand<float>(w2r, w2d, packed2);
+      if (densePairOnRow(X, X.readTransposed(flags, 1), W1, W1.readTransposed(flags, 2), W2,
+                         W2.readTransposed(flags, 4), first, second, y))
+        return;
+    }
 #endif
-  const int64_t m = view_from_descriptor(yr, yd).sizes[0];
   thread_local std::vector<T> h;
   h.resize(size_t(m * n1));
   MatrixDescriptor<T> hd(h.data(), m, n1);
