@@ -526,7 +526,10 @@ bool densePairOnRow(const Operand<float> &X, bool tx, const Operand<float> &W1, 
   const float *x = X.map.data(), *w1 = W1.map.data(), *w2 = W2.map.data();
   const int64_t ld1 = W1.map.outerStride(), ld2 = W2.map.outerStride();
   float *hd = h.data(), *sd = shares.data();
-  forEachRange(n1, parts, [&](int p, int64_t begin, int64_t end) {
+  // Captured by value: a worker then reads the job's values from one
+  // place (two lines), not through references into this frame.
+  parallel_parts(parts, [=, first = first](int p) {
+    const int64_t begin = n1 * p / parts, end = n1 * (p + 1) / parts;
     dotRows(x, w1 + begin * ld1, ld1, hd + begin, end - begin, k);
     first.applyBand(hd, 1, n1, false, begin, end);
     dotRows(hd + begin, w2 + begin, ld2, sd + p * n2, n2, end - begin);

@@ -50,6 +50,7 @@ struct Ticket {
   }
 };
 constexpr int kMaxParts = 0xffff;
+const auto kNoJob = [](int) {};
 
 // The handoff is lock-free while the threads spin (kernel calls come in
 // quick succession, a few per training step, and one handoff then costs a
@@ -59,8 +60,14 @@ constexpr int kMaxParts = 0xffff;
 // that announcement after it changed the state: sequentially consistent
 // atomics make at least one of the two see the other.
 struct Pool {
+  // The job sits on the ticket's line, so that a worker that sees the
+  // ticket has the job too: one line crosses cores, not a chain of them.
+  // It needs no atomic: the caller writes it before the ticket that
+  // announces it, a worker reads it only after claiming a part of that
+  // ticket, and the next job waits for every part to finish.
   alignas(64) std::atomic<uint64_t> ticket{0};
-  std::atomic<const PartFn *> job{nullptr};
+  PartFn job{kNoJob};
+
   alignas(64) std::atomic<int> finished{0}; // parts done in the current job
   alignas(64) std::atomic<int> sleepers{0};
   std::atomic<bool> callerWaits{false};
@@ -77,7 +84,7 @@ struct Pool {
       do {
         if (t.generation() != jobGeneration || t.next() >= t.parts()) return;
       } while (!ticket.compare_exchange_weak(t.word, t.word + 1, std::memory_order_acq_rel));
-      (*job.load(std::memory_order_relaxed))(t.next());
+      job(t.next());
       if (finished.fetch_add(1) + 1 == t.parts() && callerWaits.load()) {
         std::lock_guard<std::mutex> lock(mutex);
         done.notify_all();
@@ -106,7 +113,7 @@ struct Pool {
   /// Runs `parts` parts of `part` on the workers and the calling thread.
   void run(int parts, const PartFn &part) {
     finished.store(0, std::memory_order_relaxed);
-    job.store(&part, std::memory_order_relaxed);
+    job = part;
     // The caller takes part 0 and the workers start at part 1, so that with
     // one part per thread each thread gets the same part every time: the
     // data a part reads stays in its core's cache from call to call.
