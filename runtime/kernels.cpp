@@ -77,29 +77,60 @@ libxsmm_smmfunction smallGemm(int64_t rows, int64_t n, int64_t k, int64_t lda, i
   return libxsmm_smmdispatch(m, cols, inner, &la, &lb, &lc, &alpha, &beta, &flags, &prefetch);
 }
 
+#if defined(__AVX512F__)
+#define MLP_HAS_DOT_ROWS 1
+/// Whether dotRows asks for each weight row's lines ahead of its loads. The
+/// measurements disagree by machine state: with L2 slow (a loaded host,
+/// 128 x 784 in 5.9 us) it saved 18%; with L2 at full speed (3.1 us) the
+/// eight extra load-port uops an iteration cost 10-15%, the L1 prefetcher
+/// keeping up alone. So each thread times both ways on its first large
+/// calls, alternating, and keeps the faster. Only speed depends on the
+/// choice: both ways do the same arithmetic in the same order.
+class PrefetchTrial {
+public:
+  /// Runs body(ahead) for a call of `elements` weights, choosing `ahead`.
+  template <class F>
+  void run(int64_t elements, F body) {
+    if (decided_ || elements < kLargeCall) return body(ahead_);
+    const bool ahead = calls_++ % 2 == 1;
+    const uint64_t start = __rdtsc();
+    body(ahead);
+    const double ticks = double(__rdtsc() - start) / double(elements);
+    if (calls_ > kWarmupCalls) best_[ahead] = std::min(best_[ahead], ticks);
+    if (calls_ == kWarmupCalls + kTrialCalls) decided_ = true, ahead_ = best_[1] < best_[0];
+  }
+
+private:
+  // Calls of at least 64K weights (256 KB, over a microsecond) are timed;
+  // the first few warm the caches, then 32 each way: the fewest ticks per
+  // weight of each way is its speed, which an interrupt cannot inflate.
+  static constexpr int64_t kLargeCall = int64_t(1) << 16;
+  static constexpr int kWarmupCalls = 8, kTrialCalls = 64;
+  int calls_ = 0;
+  double best_[2] = {1e300, 1e300};
+  bool decided_ = false, ahead_ = false;
+};
+
 /// c[j] = a . b[j, :] for the n rows of b (leading dimension ldb), each k
 /// long: a row times a dense layer's [out, in] weights, where a GEMM would
 /// walk the weights column by column. Reading the weights is the whole cost
 /// (they come from L2), so eight rows share each load of `a` and keep eight
 /// sums in registers; each sum runs over k in one fixed order. Only with
 /// AVX-512 (elsewhere Eigen's product serves).
-#if defined(__AVX512F__)
-#define MLP_HAS_DOT_ROWS 1
 void dotRows(const float *a, const float *b, int64_t ldb, float *c, int64_t n, int64_t k) {
   const int64_t whole = k / 16 * 16;
   const __mmask16 tail = static_cast<__mmask16>((1u << (k - whole)) - 1);
-  // Eight rows are eight streams from L2, more than the L1 prefetcher
-  // follows: each load asks for the line six ahead in its row (18% faster
-  // than the hardware alone, 128 rows x 784 on one core).
+  // With `ahead`, each load asks for the line six ahead in its row.
   constexpr int64_t kAhead = 96;
-  auto rows = [&](auto count, int64_t j) {
+  auto rows = [&](auto count, auto ahead, int64_t j) {
     constexpr int R = decltype(count)::value;
     __m512 sum[R];
     for (int r = 0; r < R; ++r) sum[r] = _mm512_setzero_ps();
     for (int64_t q = 0; q < whole; q += 16) {
       __m512 x = _mm512_loadu_ps(a + q);
       for (int r = 0; r < R; ++r) {
-        _mm_prefetch(reinterpret_cast<const char *>(b + (j + r) * ldb + q + kAhead), _MM_HINT_T0);
+        if constexpr (decltype(ahead)::value)
+          _mm_prefetch(reinterpret_cast<const char *>(b + (j + r) * ldb + q + kAhead), _MM_HINT_T0);
         sum[r] = _mm512_fmadd_ps(_mm512_loadu_ps(b + (j + r) * ldb + q), x, sum[r]);
       }
     }
@@ -110,12 +141,19 @@ void dotRows(const float *a, const float *b, int64_t ldb, float *c, int64_t n, i
     }
     for (int r = 0; r < R; ++r) c[j + r] = _mm512_reduce_add_ps(sum[r]);
   };
+  auto all = [&](auto ahead) {
+    int64_t j = 0;
+    for (; j + 8 <= n; j += 8) rows(std::integral_constant<int, 8>(), ahead, j);
+    for (; j < n; ++j) rows(std::integral_constant<int, 1>(), ahead, j);
+  };
   // `a` was usually just written on another core: ask for all its lines at
   // once, rather than one by one as the first rows reach them.
   for (int64_t q = 0; q < k; q += 16) _mm_prefetch(reinterpret_cast<const char *>(a + q), _MM_HINT_T0);
-  int64_t j = 0;
-  for (; j + 8 <= n; j += 8) rows(std::integral_constant<int, 8>(), j);
-  for (; j < n; ++j) rows(std::integral_constant<int, 1>(), j);
+  thread_local PrefetchTrial trial;
+  trial.run(n * k, [&](bool ahead) {
+    if (ahead) all(std::true_type());
+    else all(std::false_type());
+  });
 }
 #endif
 
