@@ -768,6 +768,11 @@ void mlp_rt_maxpool2d_grad_f32(int64_t k, int64_t positive, int64_t xr, void *x,
 void mlp_rt_maxpool2d_grad_f64(int64_t k, int64_t positive, int64_t xr, void *x, int64_t yr, void *y,
                                int64_t gr, void *g, int64_t dxr, void *dx);
 
+/// s[c] = the sum of x[b, c, :, :] over all samples b, for NCHW x (the
+/// gradient of a bias added to each channel); s [C] is written whole.
+void mlp_rt_channel_sums_f32(int64_t xr, void *x, int64_t sr, void *s);
+void mlp_rt_channel_sums_f64(int64_t xr, void *x, int64_t sr, void *s);
+
 /* ------------------------------------------------------------- transforms */
 
 /// Writes the statistics that a reusable transform's learning steps hold in

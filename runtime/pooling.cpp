@@ -1,7 +1,10 @@
 // Max pooling and its gradient for the generated code. As a linalg loop nest
 // they stayed scalar (an innermost loop over the 2-wide window, every other
 // element); here the loops run along output rows, which the compiler
-// vectorizes, and a batch's planes are split over the threads.
+// vectorizes, and a batch's planes are split over the threads. Also the sum
+// of each channel's planes (a convolution's bias gradient), which as loops
+// LLVM unrolled along a row into scalar additions that each stored their
+// running sum.
 #include "runtime/kernels.h"
 #include "runtime/mlp_runtime.h"
 
@@ -186,9 +189,53 @@ void maxPoolGrad(int64_t k, int64_t xr, void *xd, int64_t yr, void *yd, int64_t 
   });
 }
 
+/// x[0] + ... + x[n - 1] in a fixed order: in 64 lanes (four AVX-512
+/// vectors of f32) a step, the lanes summed in order after the leftover
+/// elements.
+template <class T>
+T planeSum(const T *x, int64_t n) {
+  constexpr int kLanes = 256 / sizeof(T);
+  T lane[kLanes] = {};
+  int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes)
+    for (int l = 0; l < kLanes; ++l) lane[l] += x[i + l];
+  T sum = 0;
+  for (; i < n; ++i) sum += x[i];
+  for (int l = 0; l < kLanes; ++l) sum += lane[l];
+  return sum;
+}
+
+/// s[c] = the sum of x[b, c, :, :] over every sample b. The samples are
+/// split over the threads in contiguous ranges, each summed into its own
+/// partial, and the partials added in part order: a thread count gives
+/// fixed results.
+template <class T>
+void channelSums(int64_t xr, void *xd, int64_t sr, void *sd) {
+  std::vector<T> px;
+  Tensor4<T> x = tensor4<T>(xr, xd, px);
+  StridedView sv;
+  T *s = output<T>(sr, sd, 1, "channel sums", sv);
+  const int64_t plane = x.h * x.w;
+  const int parts = std::max(1, rangeParts(x.n));
+  std::vector<T> partials(static_cast<size_t>(parts * x.c), T(0));
+  forEachRange(x.n, parts, [&](int p, int64_t begin, int64_t end) {
+    T *partial = partials.data() + p * x.c;
+    for (int64_t b = begin; b < end; ++b)
+      for (int64_t c = 0; c < x.c; ++c) partial[c] += planeSum(x.data + (b * x.c + c) * plane, plane);
+  });
+  for (int64_t c = 0; c < x.c; ++c) {
+    T sum = 0;
+    for (int p = 0; p < parts; ++p) sum += partials[p * x.c + c];
+    s[c] = sum;
+  }
+}
+
 } // namespace
 
 extern "C" {
+
+void mlp_rt_channel_sums_f32(int64_t xr, void *x, int64_t sr, void *s) { channelSums<float>(xr, x, sr, s); }
+void mlp_rt_channel_sums_f64(int64_t xr, void *x, int64_t sr, void *s) { channelSums<double>(xr, x, sr, s); }
 
 void mlp_rt_maxpool2d_f32(int64_t k, int64_t xr, void *x, int64_t yr, void *y) {
   maxPool<float>(k, xr, x, yr, y);

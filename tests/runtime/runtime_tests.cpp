@@ -833,6 +833,35 @@ void check_max_pool(int64_t k, int64_t h, int64_t w, const std::string &tag, boo
   check(same(dx, dx_want), "kernels: max pooling gradient (left-over rows and columns 0)" + tag);
 }
 
+/// mlp_rt_channel_sums: each channel's sum over samples and pixels, against
+/// a double reference, on an h x w plane (above and below the kernel's 64
+/// lanes), read through a view with a spare column per row (packed first).
+template <class T>
+void check_channel_sums(int64_t n, int64_t h, int64_t w, const std::string &tag) {
+  const int64_t c = 5;
+  std::vector<double> r = pseudo_random(n * c * h * (w + 1), 10);
+  std::vector<T> x(r.begin(), r.end()), s(c, T(7)), again(c);
+  Descriptor X = make_descriptor(x.data(), {n, c, h, w}, {c * h * (w + 1), h * (w + 1), w + 1, 1}),
+             S = make_descriptor(s.data(), {c}), Again = make_descriptor(again.data(), {c});
+  auto call = [&](Descriptor &out) {
+    if constexpr (std::is_same_v<T, float>) mlp_rt_channel_sums_f32(X.rank, X.get(), out.rank, out.get());
+    else mlp_rt_channel_sums_f64(X.rank, X.get(), out.rank, out.get());
+  };
+  call(S);
+  call(Again);
+  double worst = 0;
+  for (int64_t ch = 0; ch < c; ++ch) {
+    double want = 0;
+    for (int64_t b = 0; b < n; ++b)
+      for (int64_t i = 0; i < h; ++i)
+        for (int64_t j = 0; j < w; ++j) want += x[((b * c + ch) * h + i) * (w + 1) + j];
+    worst = std::max(worst, std::fabs(s[ch] - want) / (1 + std::fabs(want)));
+  }
+  check(worst < (std::is_same_v<T, float> ? 1e-5 : 1e-12),
+        "kernels: channel sums" + tag + " (max rel diff " + std::to_string(worst) + ")");
+  check(s == again, "kernels: channel sums" + tag + " give the same bits every call");
+}
+
 void test_kernels() {
   // The thread split must not change the results beyond rounding: compare
   // each kernel with plain loops at 1 and 3 threads, on shapes large enough
@@ -894,6 +923,11 @@ void test_kernels() {
     check_max_pool<float>(2, 7, 9, " 2x2 f32 7x9 positive" + tag, true);
     check_max_pool<double>(2, 7, 9, " 2x2 f64 positive" + tag, true);
     check_max_pool<float>(3, 6, 6, " 3x3 f32 positive" + tag, true);
+    // fashion_cnn's first bias gradient (26 x 26 planes), planes shorter
+    // than the 64 lanes, and (on 3 threads) fewer samples than threads.
+    check_channel_sums<float>(7, 26, 26, " f32 7x5x26x26" + tag);
+    check_channel_sums<float>(4, 3, 5, " f32 4x5x3x5" + tag);
+    check_channel_sums<double>(2, 11, 11, " f64 2x5x11x11" + tag);
   }
 
   // f32 products of a training batch's sizes run on libxsmm's kernels:
