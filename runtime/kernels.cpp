@@ -206,8 +206,8 @@ Operand<T> operand(int64_t rank, const void *descriptor, std::vector<T> &packed)
 
 
 /// A per-sample convolution product's libxsmm kernel (f32; see smallGemm),
-/// and its call: C = op(A) B (plus C, with beta 1), false where there is no kernel (f64, or a
-/// CPU without libxsmm's JIT) and the caller uses Eigen.
+/// and its call: C = op(A) B (plus C, with beta 1), false where there is no
+/// kernel (f64, or a CPU without libxsmm's JIT) and the caller uses Eigen.
 template <class T>
 libxsmm_smmfunction sampleGemm(int64_t rows, int64_t n, int64_t k, int64_t lda, int64_t ldb,
                                bool ta, float beta = 0) {
@@ -577,7 +577,7 @@ bool densePairOnRow(const Operand<float> &X, bool tx, const Operand<float> &W1, 
   float *hd = h.data(), *sd = shares.data();
   // Captured by value: a worker then reads the job's values from one
   // place (two lines), not through references into this frame.
-  parallel_parts(parts, [=, first = first](int p) {
+  parallel_parts(parts, [=](int p) {
     const int64_t begin = n1 * p / parts, end = n1 * (p + 1) / parts;
     dotRows(x, w1 + begin * ld1, ld1, hd + begin, end - begin, k);
     first.applyBand(hd, 1, n1, false, begin, end);
