@@ -82,6 +82,14 @@ void forEachRange(int64_t n, int parts, F &&body) {
   parallel_parts(parts, [&](int p) { body(p, n * p / parts, n * (p + 1) / parts); });
 }
 
+/* kernels.cpp */
+
+/// For tests: fixes the one-row dense pair kernel's split of its first
+/// layer (edge p's shift is shifts[p - 1]; see RowSplit) and whether its
+/// parts hand rows over (without, each computes its neighbours' rows
+/// itself), until called with no shifts.
+void force_pair_split(std::vector<int64_t> shifts, bool handoff = true);
+
 /* params.cpp */
 
 /// Forgets every declared param (mlp_rt_init starts afresh).

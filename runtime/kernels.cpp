@@ -13,11 +13,14 @@
 #include "runtime/internal.h"
 #include "runtime/kernels.h"
 #include "runtime/mlp_runtime.h"
+#include "runtime/row_split.h"
 
 #include <Eigen/Core>
 #include <immintrin.h>
 
 #include <algorithm>
+#include <atomic>
+#include <memory>
 #include <type_traits>
 #include <vector>
 
@@ -554,12 +557,111 @@ struct MatrixDescriptor {
 };
 
 #ifdef MLP_HAS_DOT_ROWS
+/// What the parts of a one-row dense pair read (densePairOnRow). A caller
+/// keeps one per shape and rewrites it only where a value changed (in a
+/// loop of calls, never), so that a worker finds it in its own cache: the
+/// ticket is the one line that must cross to the worker before x does.
+struct PairJob {
+  using Stamp = RowSplit::Stamp;
+  struct alignas(64) Count { // the calls a part has run, on a line of its own
+    uint64_t calls = 0;
+  };
+  struct alignas(64) Handoff { // the call that last handed rows over an edge
+    std::atomic<uint64_t> call{0};
+  };
+  static constexpr uint64_t kSampleEvery = 8; // calls between timed ones
+
+  const float *x, *w1, *w2;
+  int64_t ld1, ld2, k, n1, n2;
+  int parts;
+  Epilogue<float> first;
+  float *lent, *shares; // rows handed over, at their index in h; the parts' shares
+  const int64_t *shifts;
+  Stamp *stamps;
+  Handoff *handoffs;
+  Count *counts;
+  bool handoff, timed;
+
+  bool operator==(const PairJob &o) const {
+    return x == o.x && w1 == o.w1 && w2 == o.w2 && ld1 == o.ld1 && ld2 == o.ld2 && k == o.k && n1 == o.n1 &&
+           n2 == o.n2 && parts == o.parts && first.bias == o.first.bias && first.relu == o.first.relu &&
+           lent == o.lent && shares == o.shares && shifts == o.shifts && stamps == o.stamps &&
+           handoffs == o.handoffs && counts == o.counts && handoff == o.handoff && timed == o.timed;
+  }
+
+  /// Part p: rows of its neighbours' bands first (handed over as soon as
+  /// they are done), then its own, then those of its band a neighbour
+  /// computed, or, where that neighbour has not handed them over yet,
+  /// computed here; then its band's share of the second layer.
+  void operator()(int p) const {
+    // Every part runs once a call, so each part's count names the call.
+    const uint64_t call = ++counts[p].calls;
+    const bool timing = timed && call % kSampleEvery == 0;
+    const uint64_t startTicks = timing ? __rdtsc() : 0;
+    const int64_t lo = n1 * p / parts, hi = n1 * (p + 1) / parts;
+    const int64_t from = lo + shifts[p], to = hi + shifts[p + 1];
+    thread_local std::vector<float> band;
+    band.resize(size_t(n1));
+    float *h = band.data(); // this part's band, at its index in h
+    auto rowsInto = [&](float *out, int64_t begin, int64_t end) {
+      if (end > begin) dotRows(x, w1 + begin * ld1, ld1, out + begin, end - begin, k);
+    };
+    auto handOver = [&](int edge, int64_t begin, int64_t end) {
+      if (end <= begin) return;
+      rowsInto(lent, begin, end);
+      if (handoff) handoffs[edge].call.store(call, std::memory_order_release);
+    };
+    auto takeOver = [&](int edge, int64_t begin, int64_t end) {
+      if (end <= begin) return;
+      if (handoffs[edge].call.load(std::memory_order_acquire) == call) std::copy(lent + begin, lent + end, h + begin);
+      else rowsInto(h, begin, end);
+    };
+    handOver(p, from, lo);
+    handOver(p + 1, hi, to);
+    rowsInto(h, std::max(from, lo), std::min(to, hi));
+    takeOver(p, lo, from);
+    takeOver(p + 1, to, hi);
+    first.applyBand(h, 1, n1, false, lo, hi);
+    dotRows(h + lo, w2 + lo, ld2, shares + p * n2, n2, hi - lo);
+    if (timing) stamps[p] = {startTicks, __rdtsc()};
+  }
+};
+
+/// A caller's split, stamps, flags and job for one shape of dense pair.
+struct PairState {
+  int64_t k, n1, n2;
+  RowSplit split;
+  std::vector<PairJob::Stamp> stamps;
+  std::vector<PairJob::Handoff> handoffs;
+  std::vector<PairJob::Count> counts;
+  PairJob job{};
+
+  PairState(int64_t k, int64_t n1, int64_t n2, int parts)
+      : k(k), n1(n1), n2(n2), split(n1, parts), stamps(size_t(parts)), handoffs(size_t(parts) + 1),
+        counts(size_t(parts)) {}
+
+  static PairState &of(int64_t k, int64_t n1, int64_t n2, int parts) {
+    thread_local std::vector<std::unique_ptr<PairState>> states;
+    for (auto &s : states)
+      if (s->k == k && s->n1 == n1 && s->n2 == n2 && s->split.parts() == parts) return *s;
+    states.push_back(std::make_unique<PairState>(k, n1, n2, parts));
+    return *states.back();
+  }
+};
+
+// Set by force_pair_split (tests).
+std::vector<int64_t> g_forcedShifts;
+bool g_forcedHandoff = true;
+
 /// Both layers of a dense pair on one row x, with weights W1 [n1, k] and W2
-/// [n2, n1] read as [out, in] (transposed B): each thread computes its band
-/// of h = act1(x W1^T + b1) and at once that band's share of every sum of
-/// the second layer (h's band times W2's band of columns), so both layers'
+/// [n2, n1] read as [out, in] (transposed B): each part owns a band of
+/// h = act1(x W1^T + b1) and computes that band's share of every sum of the
+/// second layer (h's band times W2's band of columns), so both layers'
 /// weights are read by every core after one handoff; the caller adds the
-/// shares in part order. Returns false, having done nothing, off that case.
+/// shares in part order. Which rows of the first layer each part computes
+/// follows the cores' speeds (RowSplit); a row's dot product is the same
+/// whichever part computes it, so every split gives the same bits. Returns
+/// false, having done nothing, off that case.
 bool densePairOnRow(const Operand<float> &X, bool tx, const Operand<float> &W1, bool tw1,
                     const Operand<float> &W2, bool tw2, const Epilogue<float> &first,
                     const Epilogue<float> &second, float *y) {
@@ -569,26 +671,28 @@ bool densePairOnRow(const Operand<float> &X, bool tx, const Operand<float> &W1, 
   if (m != 1 || !tw1 || !tw2 || (tx && X.map.outerStride() != 1 && k != 1) || parts < 2 ||
       n1 * k < (int64_t(1) << 16))
     return false;
-  thread_local std::vector<float> h, shares;
-  h.resize(size_t(n1));
+  PairState &state = PairState::of(k, n1, n2, parts);
+  for (int p = 1; p < parts && !g_forcedShifts.empty(); ++p)
+    state.split.force(p, size_t(p) <= g_forcedShifts.size() ? g_forcedShifts[size_t(p - 1)] : 0);
+  thread_local std::vector<float> lent, shares;
+  lent.resize(size_t(n1));
   shares.resize(size_t(parts * n2));
-  const float *x = X.map.data(), *w1 = W1.map.data(), *w2 = W2.map.data();
-  const int64_t ld1 = W1.map.outerStride(), ld2 = W2.map.outerStride();
-  float *hd = h.data(), *sd = shares.data();
-  // Captured by value: a worker then reads the job's values from one
-  // place (two lines), not through references into this frame.
-  parallel_parts(parts, [=](int p) {
-    const int64_t begin = n1 * p / parts, end = n1 * (p + 1) / parts;
-    dotRows(x, w1 + begin * ld1, ld1, hd + begin, end - begin, k);
-    first.applyBand(hd, 1, n1, false, begin, end);
-    dotRows(hd + begin, w2 + begin, ld2, sd + p * n2, n2, end - begin);
-  });
+  // Called from inside a part, the parts run in turn on this thread: the
+  // split stays as it is.
+  const PairJob job{X.map.data(), W1.map.data(), W2.map.data(), W1.map.outerStride(), W2.map.outerStride(),
+                    k, n1, n2, parts, first, lent.data(), shares.data(), state.split.shifts(),
+                    state.stamps.data(), state.handoffs.data(), state.counts.data(), g_forcedHandoff,
+                    !inside_parallel_part() && g_forcedShifts.empty()};
+  if (!(state.job == job)) state.job = job;
+  parallel_parts(parts, state.job);
+  const float *sd = shares.data();
   for (int64_t j = 0; j < n2; ++j) {
     float sum = sd[j];
     for (int p = 1; p < parts; ++p) sum += sd[p * n2 + j];
     y[j] = sum;
   }
   second.applyBand(y, 1, n2, true, 0, 1);
+  if (job.timed && state.counts[0].calls % PairJob::kSampleEvery == 0) state.split.record(state.stamps.data());
   return true;
 }
 #endif
@@ -629,6 +733,11 @@ void matmulBiasPair(int64_t flags, int64_t relu1, int64_t relu2, int64_t xr, voi
 }
 
 } // namespace
+
+void mlp::rt::force_pair_split(std::vector<int64_t> shifts, bool handoff) {
+  g_forcedShifts = std::move(shifts);
+  g_forcedHandoff = handoff;
+}
 
 extern "C" {
 

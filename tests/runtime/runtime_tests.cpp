@@ -10,6 +10,7 @@
 
 #include "runtime/internal.h"
 #include "runtime/mlp_runtime.h"
+#include "runtime/row_split.h"
 
 #include <algorithm>
 #include <atomic>
@@ -1055,6 +1056,25 @@ void test_kernels() {
         same = same && y == again;
       }
       check(same, "kernels: f32 matmul_bias_pair" + tag + " gives the same bits every call");
+      // However the first layer's rows are split between the threads (an
+      // edge's rows handed over to the band's owner, or, without handoffs,
+      // computed by the owner itself), the bits stay the same. Shifts past
+      // half a band are clamped to it.
+      for (auto forced : {std::pair<std::vector<int64_t>, bool>{{8, -16}, true}, {{-40, 40}, true},
+                          {{24, 8}, false}, {{-8, -200}, false}, {{200, 0}, true}}) {
+        mlp::rt::force_pair_split(forced.first, forced.second);
+        bool sameSplit = true;
+        for (int call = 0; call < 10; ++call) {
+          std::fill(again.begin(), again.end(), 9.0f);
+          mlp_rt_matmul_bias_pair_f32(flags, pc.relu1, pc.relu2, X.rank, X.get(), W1.rank, W1.get(), B1.rank,
+                                      B1.get(), W2.rank, W2.get(), B2.rank, B2.get(), Again.rank, Again.get());
+          sameSplit = sameSplit && y == again;
+        }
+        check(sameSplit, "kernels: f32 matmul_bias_pair" + tag + " gives the same bits with edges moved by " +
+                             std::to_string(forced.first[0]) + ", " + std::to_string(forced.first[1]) +
+                             (forced.second ? "" : " (no handoffs)"));
+      }
+      mlp::rt::force_pair_split({});
       double worst = 0;
       for (int64_t r = 0; r < pc.m; ++r) {
         std::vector<double> hidden(pc.n1);
@@ -1210,8 +1230,51 @@ void test_buffers() {
   for (void *p : {c, d, e}) _mlir_memref_to_llvm_free(p);
 }
 
+// RowSplit moves an edge a step (8 rows) toward the part that finished
+// first once that part has waited 1.5 steps on average, never past half a
+// band, and leaves it where the parts finish within a step of each other.
+void test_row_split() {
+  using mlp::rt::RowSplit;
+  // Part 0 computes its rows at 100 ticks a row; part p ends late[p]
+  // steps after part p - 1.
+  auto call = [](RowSplit &split, std::vector<double> late) {
+    std::vector<RowSplit::Stamp> stamps(size_t(split.parts()));
+    const double step = 100.0 * RowSplit::kStep;
+    uint64_t end = 1000000 + uint64_t(100 * (split.first(1) - split.first(0)));
+    stamps[0] = {1000000, end};
+    for (int p = 1; p < split.parts(); ++p) {
+      end = uint64_t(int64_t(end) + int64_t(late[size_t(p)] * step));
+      stamps[size_t(p)] = {1000000, end};
+    }
+    split.record(stamps.data());
+  };
+  RowSplit two(256, 2);
+  for (int i = 0; i < 100; ++i) call(two, {0, 1.0});
+  check(two.first(1) == 128, "row split: a part one step late moves no edge");
+  for (int i = 0; i < 100 && two.first(1) == 128; ++i) call(two, {0, 2.0});
+  check(two.first(1) == 136, "row split: a part two steps late gets a step's rows taken (first(1) " +
+                                 std::to_string(two.first(1)) + ")");
+  for (int i = 0; i < 1000; ++i) call(two, {0, 3.0});
+  check(two.first(1) == 192, "row split: an edge moves at most half a band (first(1) " +
+                                 std::to_string(two.first(1)) + ")");
+  for (int i = 0; i < 1000; ++i) call(two, {0, -50.0}); // an interrupt's worth each call
+  check(two.first(1) == 64, "row split: a late part 0 takes rows back, down to half its band (first(1) " +
+                                std::to_string(two.first(1)) + ")");
+  // Three parts of 85, 85 and 86 rows: the middle part late moves both of
+  // its edges inward, each at most 40 rows (half of 85, in steps).
+  RowSplit three(256, 3);
+  for (int i = 0; i < 1000; ++i) call(three, {0, 3.0, -3.0});
+  check(three.first(1) == 85 + 40 && three.first(2) == 170 - 40,
+        "row split: a slow middle part's edges move in from both sides (" + std::to_string(three.first(1)) +
+            ", " + std::to_string(three.first(2)) + ")");
+  three.force(1, -1000);
+  three.force(2, 1000);
+  check(three.first(1) == 85 - 40 && three.first(2) == 170 + 40, "row split: a forced shift is clamped to half a band");
+}
+
 int main() {
   test_params();
+  test_row_split();
   test_scalars();
   test_tensors();
   test_kernels();
