@@ -598,6 +598,13 @@ struct PairJob {
     const uint64_t call = ++counts[p].calls;
     const bool timing = timed && call % kSampleEvery == 0;
     const uint64_t startTicks = timing ? __rdtsc() : 0;
+    // Take the lines of this part's shares (and stamp) now: the caller read
+    // them last call, and a store that first has to take its line back at
+    // the part's very end delays the caller by a transfer.
+    float *share = shares + p * n2;
+    for (int64_t j = 0; j < n2; j += 16) __builtin_prefetch(share + j, 1);
+    __builtin_prefetch(share + n2 - 1, 1);
+    if (timing) __builtin_prefetch(stamps + p, 1);
     const int64_t lo = n1 * p / parts, hi = n1 * (p + 1) / parts;
     const int64_t from = lo + shifts[p], to = hi + shifts[p + 1];
     thread_local std::vector<float> band;
@@ -622,7 +629,7 @@ struct PairJob {
     takeOver(p, lo, from);
     takeOver(p + 1, to, hi);
     first.applyBand(h, 1, n1, false, lo, hi);
-    dotRows(h + lo, w2 + lo, ld2, shares + p * n2, n2, hi - lo);
+    dotRows(h + lo, w2 + lo, ld2, share, n2, hi - lo);
     if (timing) stamps[p] = {startTicks, __rdtsc()};
   }
 };
@@ -685,12 +692,12 @@ bool densePairOnRow(const Operand<float> &X, bool tx, const Operand<float> &W1, 
                     !inside_parallel_part() && g_forcedShifts.empty()};
   if (!(state.job == job)) state.job = job;
   parallel_parts(parts, state.job);
+  // Part by part over whole rows of shares, so that the loads of a row (a
+  // worker's, from its cache) all go out at once.
   const float *sd = shares.data();
-  for (int64_t j = 0; j < n2; ++j) {
-    float sum = sd[j];
-    for (int p = 1; p < parts; ++p) sum += sd[p * n2 + j];
-    y[j] = sum;
-  }
+  std::copy(sd, sd + n2, y);
+  for (int p = 1; p < parts; ++p)
+    for (int64_t j = 0; j < n2; ++j) y[j] += sd[p * n2 + j];
   second.applyBand(y, 1, n2, true, 0, 1);
   if (job.timed && state.counts[0].calls % PairJob::kSampleEvery == 0) state.split.record(state.stamps.data());
   return true;

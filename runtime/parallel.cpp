@@ -124,9 +124,12 @@ struct Pool {
     }
     t_inside_part = true;
     part(0);
-    finished.fetch_add(1, std::memory_order_relaxed);
-    runParts(generation);
+    // Where the other parts are done already, the caller returns without
+    // reading the ticket (a worker's claim took its line away).
+    const bool allDone = finished.fetch_add(1, std::memory_order_acq_rel) + 1 == parts;
+    if (!allDone) runParts(generation);
     t_inside_part = false;
+    if (allDone) return;
     if (!spinWhile([&] { return finished.load(std::memory_order_acquire) != parts; })) return;
     std::unique_lock<std::mutex> lock(mutex);
     callerWaits = true;
