@@ -104,6 +104,26 @@ struct Pool2dPattern : OpConversionPattern<Pool2dOp> {
   }
 };
 
+/// A max pooling gradient and its channel sums: one kernel writes both.
+struct Pool2dGradSumsPattern : OpConversionPattern<Pool2dGradSumsOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(Pool2dGradSumsOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto type = cast<RankedTensorType>(op.getResult().getType());
+    if (type.getNumDynamicDims() > (type.isDynamicDim(0) ? 1 : 0))
+      return rewriter.notifyMatchFailure(op, "dynamic spatial or channel size");
+    SmallVector<Value> sizes;
+    if (type.isDynamicDim(0))
+      sizes.push_back(rewriter.create<tensor::DimOp>(op.getLoc(), adaptor.getInput(), 0));
+    rewriter.replaceOp(op, callKernel(rewriter, op.getLoc(), "mlp_rt_maxpool2d_grad_sums",
+                                      {(int64_t)op.getWindow(), op.getKind() == "max_positive" ? 1 : 0},
+                                      {adaptor.getInput(), adaptor.getPooled(), adaptor.getGrad()},
+                                      op->getResultTypes(), sizes));
+    return success();
+  }
+};
+
 struct Pool2dGradPattern : OpConversionPattern<Pool2dGradOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -158,5 +178,5 @@ void mlir::mlp::populateConvolutionLowering(RewritePatternSet &patterns) {
   patterns.add<ConvKernelPattern<Conv2dOp>>(ctx, "mlp_rt_conv2d");
   patterns.add<ConvKernelPattern<Conv2dGradFilterOp>>(ctx, "mlp_rt_conv2d_grad_filter");
   patterns.add<ConvKernelPattern<Conv2dGradInputOp>>(ctx, "mlp_rt_conv2d_grad_input");
-  patterns.add<Conv2dBiasPattern, Pool2dPattern, Pool2dGradPattern>(ctx);
+  patterns.add<Conv2dBiasPattern, Pool2dPattern, Pool2dGradPattern, Pool2dGradSumsPattern>(ctx);
 }

@@ -88,19 +88,25 @@ callFilling(OpBuilder &b, Location loc, StringRef callee, TypeRange results,
   return tensors;
 }
 
-Value mlir::mlp::callKernel(OpBuilder &b, Location loc, StringRef name,
-                           ArrayRef<int64_t> flags, ValueRange inputs,
-                           RankedTensorType resultType, ValueRange sizes) {
+SmallVector<Value> mlir::mlp::callKernel(OpBuilder &b, Location loc, StringRef name,
+                                        ArrayRef<int64_t> flags, ValueRange inputs,
+                                        TypeRange resultTypes, ValueRange sizes) {
   std::string callee =
-      (name + "_" + elementSuffix(resultType.getElementType())).str();
-  return callFilling(b, loc, callee, resultType, sizes, [&](OpBuilder &nb) {
+      (name + "_" + elementSuffix(cast<RankedTensorType>(resultTypes.front()).getElementType())).str();
+  return callFilling(b, loc, callee, resultTypes, sizes, [&](OpBuilder &nb) {
     SmallVector<Value> args;
     for (int64_t f : flags)
       args.push_back(nb.create<arith::ConstantIntOp>(loc, f, 64));
     for (Value input : inputs)
       args.push_back(unrankedBuffer(nb, loc, input));
     return args;
-  })[0];
+  });
+}
+
+Value mlir::mlp::callKernel(OpBuilder &b, Location loc, StringRef name,
+                           ArrayRef<int64_t> flags, ValueRange inputs,
+                           RankedTensorType resultType, ValueRange sizes) {
+  return callKernel(b, loc, name, flags, inputs, TypeRange{resultType}, sizes)[0];
 }
 
 namespace {

@@ -43,10 +43,15 @@ Value scalarConstant(OpBuilder &b, Location loc, Type type, double value);
 func::CallOp callRuntime(OpBuilder &b, Location loc, StringRef name,
                          TypeRange results, ValueRange args);
 
-/// Calls the runtime kernel `name` + "_f32"/"_f64" (by `resultType`'s
-/// element type) with `flags` as i64 constants, then each of `inputs` as an
-/// unranked memref, then a fresh buffer of `resultType` (dynamic sizes
-/// `sizes`) that the kernel fills; returns that buffer as a tensor.
+/// Calls the runtime kernel `name` + "_f32"/"_f64" (by the first result
+/// type's element type) with `flags` as i64 constants, then each of `inputs`
+/// as an unranked memref, then a fresh buffer of each of `resultTypes`
+/// (their dynamic sizes in turn from `sizes`) that the kernel fills; returns
+/// those buffers as tensors.
+SmallVector<Value> callKernel(OpBuilder &b, Location loc, StringRef name,
+                              ArrayRef<int64_t> flags, ValueRange inputs,
+                              TypeRange resultTypes, ValueRange sizes);
+/// The same with one result.
 Value callKernel(OpBuilder &b, Location loc, StringRef name,
                  ArrayRef<int64_t> flags, ValueRange inputs,
                  RankedTensorType resultType, ValueRange sizes);

@@ -77,6 +77,7 @@ void addMlpPasses(OpPassManager &pm) {
   pm.addPass(mlir::mlp::createMlpFuseEpilogue());
   pm.addPass(mlir::mlp::createMlpFuseDensePair());
   pm.addPass(mlir::mlp::createMlpFusePoolGradRelu());
+  pm.addPass(mlir::mlp::createMlpFusePoolGradSums());
 }
 
 void addLinalgPasses(OpPassManager &pm) {

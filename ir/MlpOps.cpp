@@ -385,6 +385,16 @@ LogicalResult Pool2dGradOp::verify() {
   return success();
 }
 
+LogicalResult Pool2dGradSumsOp::verify() {
+  if (getKind() != "max" && getKind() != "max_positive")
+    return emitOpError("kind must be 'max' or 'max_positive'");
+  auto x = rankedType(getInput()), sums = rankedType(getSums());
+  if (x.getRank() != 4 || sums.getRank() != 1 || sums.isDynamicDim(0) ||
+      sums.getDimSize(0) != x.getDimSize(1) || sums.getElementType() != x.getElementType())
+    return emitOpError("sums must be one value per channel of the rank-4 input");
+  return success();
+}
+
 LogicalResult Pool2dOp::verify() {
   auto x = rankedType(getOperand()), y = rankedType(getResult());
   if (getKind() != "max" && getKind() != "avg")

@@ -610,4 +610,25 @@ def Mlp_Pool2dGradOp : Mlp_Op<"pool2d_grad", [Pure,
   let hasVerifier = 1;
 }
 
+def Mlp_Pool2dGradSumsOp : Mlp_Op<"pool2d_grad_sums", [Pure,
+    AllTypesMatch<["input", "result"]>, AllTypesMatch<["pooled", "grad"]>]> {
+  let summary = "A max pooling gradient and its sums over all but the channels";
+  let description = [{
+    `pool2d_grad` (kind max or max_positive) whose result also goes to
+    `unbroadcast` onto its channels (the bias gradient of the convolution
+    before the pooling), made at once (`mlp-fuse-pool-grad-sums`): `sums[c]`
+    adds `result[b, c, :, :]` over every sample b, while each plane is in
+    cache, instead of reading the whole gradient back.
+  }];
+  let arguments = (ins StrAttr:$kind, Mlp_FloatTensor:$input,
+                       Mlp_FloatTensor:$pooled, Mlp_FloatTensor:$grad,
+                       I64Attr:$window);
+  let results = (outs Mlp_FloatTensor:$result, Mlp_FloatTensor:$sums);
+  let assemblyFormat = [{
+    $kind `,` $input `,` $pooled `,` $grad `window` $window attr-dict `:`
+    type($input) `,` type($pooled) `to` type($result) `,` type($sums)
+  }];
+  let hasVerifier = 1;
+}
+
 #endif // MLP_OPS

@@ -59,4 +59,16 @@ def MlpFusePoolGradRelu : Pass<"mlp-fuse-pool-grad-relu", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::mlp::MlpDialect"];
 }
 
+def MlpFusePoolGradSums : Pass<"mlp-fuse-pool-grad-sums", "mlir::ModuleOp"> {
+  let summary = "Sum a max pooling gradient over its channels while it is made";
+  let description = [{
+    `unbroadcast(pool2d_grad "max"(x, y, g)) dims [1]` onto the channels (the
+    bias gradient of the convolution before `maxpool`, also after
+    `mlp-fuse-pool-grad-relu`) becomes the second result of
+    `pool2d_grad_sums`, whose kernel adds each plane of the gradient as it
+    writes it instead of reading the whole gradient back.
+  }];
+  let dependentDialects = ["mlir::mlp::MlpDialect"];
+}
+
 #endif // MLP_PASSES

@@ -767,6 +767,13 @@ void mlp_rt_maxpool2d_grad_f32(int64_t k, int64_t positive, int64_t xr, void *x,
                                int64_t gr, void *g, int64_t dxr, void *dx);
 void mlp_rt_maxpool2d_grad_f64(int64_t k, int64_t positive, int64_t xr, void *x, int64_t yr, void *y,
                                int64_t gr, void *g, int64_t dxr, void *dx);
+/// The same dx, and s [C]: s[c] = the sum of dx[b, c, :, :] over all
+/// samples b (the bias gradient of a convolution before the pooling), each
+/// plane summed while it is in cache, the planes added in order of b.
+void mlp_rt_maxpool2d_grad_sums_f32(int64_t k, int64_t positive, int64_t xr, void *x, int64_t yr, void *y,
+                                    int64_t gr, void *g, int64_t dxr, void *dx, int64_t sr, void *s);
+void mlp_rt_maxpool2d_grad_sums_f64(int64_t k, int64_t positive, int64_t xr, void *x, int64_t yr, void *y,
+                                    int64_t gr, void *g, int64_t dxr, void *dx, int64_t sr, void *s);
 
 /// s[c] = the sum of x[b, c, :, :] over all samples b, for NCHW x (the
 /// gradient of a bias added to each channel); s [C] is written whole.

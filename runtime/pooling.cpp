@@ -151,9 +151,55 @@ void maxPool(int64_t k, int64_t xr, void *xd, int64_t yr, void *yd) {
   });
 }
 
+/// x[0] + ... + x[n - 1] in a fixed order. With AVX-512: in 64 lanes (four
+/// vectors) a step, the last partial step masked into the same lanes, then
+/// the four vectors added pairwise and their lanes by a tree. A plane of
+/// 676 floats is about 60 cycles: summed lane by lane after the leftovers,
+/// one dependent addition at a time, it took 450. Elsewhere: 64 lanes in an
+/// array, summed in order after the leftovers.
+template <class T>
+T planeSum(const T *x, int64_t n) {
+#if defined(__AVX512F__)
+  if constexpr (std::is_same_v<T, float>) {
+    __m512 v[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
+    int64_t i = 0;
+    for (; i + 64 <= n; i += 64)
+      for (int q = 0; q < 4; ++q) v[q] = _mm512_add_ps(v[q], _mm512_loadu_ps(x + i + 16 * q));
+    for (int q = 0; i < n; i += 16, ++q) {
+      const __mmask16 m = static_cast<__mmask16>(n - i >= 16 ? 0xffff : (1u << (n - i)) - 1);
+      v[q] = _mm512_add_ps(v[q], _mm512_maskz_loadu_ps(m, x + i));
+    }
+    return _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(v[0], v[1]), _mm512_add_ps(v[2], v[3])));
+  } else {
+    __m512d v[4] = {_mm512_setzero_pd(), _mm512_setzero_pd(), _mm512_setzero_pd(), _mm512_setzero_pd()};
+    int64_t i = 0;
+    for (; i + 32 <= n; i += 32)
+      for (int q = 0; q < 4; ++q) v[q] = _mm512_add_pd(v[q], _mm512_loadu_pd(x + i + 8 * q));
+    for (int q = 0; i < n; i += 8, ++q) {
+      const __mmask8 m = static_cast<__mmask8>(n - i >= 8 ? 0xff : (1u << (n - i)) - 1);
+      v[q] = _mm512_add_pd(v[q], _mm512_maskz_loadu_pd(m, x + i));
+    }
+    return _mm512_reduce_add_pd(_mm512_add_pd(_mm512_add_pd(v[0], v[1]), _mm512_add_pd(v[2], v[3])));
+  }
+#else
+  constexpr int kLanes = 256 / sizeof(T);
+  T lane[kLanes] = {};
+  int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes)
+    for (int l = 0; l < kLanes; ++l) lane[l] += x[i + l];
+  T sum = 0;
+  for (; i < n; ++i) sum += x[i];
+  for (int l = 0; l < kLanes; ++l) sum += lane[l];
+  return sum;
+#endif
+}
+
+/// dx, the gradient of max pooling (with `Positive`, masked where x is not
+/// > 0); with `planeSums`, also each plane's sum of dx (planeSum's, at
+/// b * C + c), added while the plane is in cache.
 template <class T, bool Positive>
 void maxPoolGrad(int64_t k, int64_t xr, void *xd, int64_t yr, void *yd, int64_t gr, void *gd,
-                 int64_t dxr, void *dxd) {
+                 int64_t dxr, void *dxd, T *planeSums = nullptr) {
   std::vector<T> px, py, pg;
   Tensor4<T> x = tensor4<T>(xr, xd, px), y = tensor4<T>(yr, yd, py), g = tensor4<T>(gr, gd, pg);
   StridedView dxv;
@@ -186,23 +232,29 @@ void maxPoolGrad(int64_t k, int64_t xr, void *xd, int64_t yr, void *yd, int64_t 
         gradRow<T, Positive>(in, max.data(), grad.data(), covered, x.w, out);
     }
     std::fill(out, dx + (plane + 1) * x.h * x.w, T(0)); // rows below the last window
+    if (planeSums) planeSums[plane] = planeSum(dx + plane * x.h * x.w, x.h * x.w);
   });
 }
 
-/// x[0] + ... + x[n - 1] in a fixed order: in 64 lanes (four AVX-512
-/// vectors of f32) a step, the lanes summed in order after the leftover
-/// elements.
-template <class T>
-T planeSum(const T *x, int64_t n) {
-  constexpr int kLanes = 256 / sizeof(T);
-  T lane[kLanes] = {};
-  int64_t i = 0;
-  for (; i + kLanes <= n; i += kLanes)
-    for (int l = 0; l < kLanes; ++l) lane[l] += x[i + l];
-  T sum = 0;
-  for (; i < n; ++i) sum += x[i];
-  for (int l = 0; l < kLanes; ++l) sum += lane[l];
-  return sum;
+/// maxPoolGrad's dx, and s[c] = the sum of dx[b, c, :, :] over every sample
+/// b: each plane summed as channelSums sums it, the planes then added in
+/// order of b (a fixed order whatever the thread count).
+template <class T, bool Positive>
+void maxPoolGradSums(int64_t k, int64_t xr, void *xd, int64_t yr, void *yd, int64_t gr, void *gd,
+                     int64_t dxr, void *dxd, int64_t sr, void *sd) {
+  StridedView xv = view_from_descriptor(xr, xd), sv;
+  const int64_t n = xv.sizes[0], c = xv.sizes[1];
+  T *s = output<T>(sr, sd, 1, "max pooling gradient sums", sv);
+  if (sv.sizes[0] != c) die("internal error: max pooling gradient sums of " + std::to_string(sv.sizes[0]) +
+                            " channels for " + std::to_string(c), 1);
+  thread_local std::vector<T> planes;
+  planes.resize(static_cast<size_t>(n * c));
+  maxPoolGrad<T, Positive>(k, xr, xd, yr, yd, gr, gd, dxr, dxd, planes.data());
+  for (int64_t j = 0; j < c; ++j) {
+    T sum = 0;
+    for (int64_t b = 0; b < n; ++b) sum += planes[b * c + j];
+    s[j] = sum;
+  }
 }
 
 /// s[c] = the sum of x[b, c, :, :] over every sample b. The samples are
@@ -242,6 +294,16 @@ void mlp_rt_maxpool2d_f32(int64_t k, int64_t xr, void *x, int64_t yr, void *y) {
 }
 void mlp_rt_maxpool2d_f64(int64_t k, int64_t xr, void *x, int64_t yr, void *y) {
   maxPool<double>(k, xr, x, yr, y);
+}
+void mlp_rt_maxpool2d_grad_sums_f32(int64_t k, int64_t positive, int64_t xr, void *x, int64_t yr, void *y,
+                                    int64_t gr, void *g, int64_t dxr, void *dx, int64_t sr, void *s) {
+  if (positive) maxPoolGradSums<float, true>(k, xr, x, yr, y, gr, g, dxr, dx, sr, s);
+  else maxPoolGradSums<float, false>(k, xr, x, yr, y, gr, g, dxr, dx, sr, s);
+}
+void mlp_rt_maxpool2d_grad_sums_f64(int64_t k, int64_t positive, int64_t xr, void *x, int64_t yr, void *y,
+                                    int64_t gr, void *g, int64_t dxr, void *dx, int64_t sr, void *s) {
+  if (positive) maxPoolGradSums<double, true>(k, xr, x, yr, y, gr, g, dxr, dx, sr, s);
+  else maxPoolGradSums<double, false>(k, xr, x, yr, y, gr, g, dxr, dx, sr, s);
 }
 void mlp_rt_maxpool2d_grad_f32(int64_t k, int64_t positive, int64_t xr, void *x, int64_t yr, void *y,
                                int64_t gr, void *g, int64_t dxr, void *dx) {

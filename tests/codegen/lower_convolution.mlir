@@ -86,6 +86,21 @@ func.func @maxpool_grad_positive(%x: tensor<1x2x6x6xf32>, %y: tensor<1x2x2x2xf32
 
 // -----
 
+// A max pooling gradient with its channel sums: one call fills both buffers.
+// CHECK-LABEL: func.func @maxpool_grad_sums
+// CHECK:         %[[N:.*]] = tensor.dim %{{.*}}, %c0
+// CHECK:         memref.alloc(%[[N]]) : memref<?x2x6x6xf32>
+// CHECK:         memref.alloc() : memref<2xf32>
+// CHECK-DAG:       %[[K:.*]] = arith.constant 3 : i64
+// CHECK-DAG:       %[[YES:.*]] = arith.constant 1 : i64
+// CHECK:           call @mlp_rt_maxpool2d_grad_sums_f32(%[[K]], %[[YES]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}})
+func.func @maxpool_grad_sums(%x: tensor<?x2x6x6xf32>, %y: tensor<?x2x2x2xf32>, %g: tensor<?x2x2x2xf32>) -> (tensor<?x2x6x6xf32>, tensor<2xf32>) {
+  %d:2 = mlp.pool2d_grad_sums "max_positive", %x, %y, %g window 3 : tensor<?x2x6x6xf32>, tensor<?x2x2x2xf32> to tensor<?x2x6x6xf32>, tensor<2xf32>
+  return %d#0, %d#1 : tensor<?x2x6x6xf32>, tensor<2xf32>
+}
+
+// -----
+
 // Average pooling is one linalg.generic: a window's mean.
 // CHECK-DAG:   #[[IN:map[0-9]*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2 * 2 + d4, d3 * 2 + d5)>
 // CHECK-DAG:   #[[WIN:map[0-9]*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d4, d5)>

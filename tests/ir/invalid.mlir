@@ -142,3 +142,19 @@ func.func @pool_grad_kind(%x: tensor<1x1x4x4xf32>, %y: tensor<1x1x2x2xf32>) -> t
   %0 = mlp.pool2d_grad "min", %x, %y, %y window 2 : tensor<1x1x4x4xf32>, tensor<1x1x2x2xf32> to tensor<1x1x4x4xf32>
   return %0 : tensor<1x1x4x4xf32>
 }
+
+// -----
+
+func.func @pool_grad_sums_kind(%x: tensor<1x3x4x4xf32>, %y: tensor<1x3x2x2xf32>) -> tensor<3xf32> {
+  // expected-error @+1 {{kind must be 'max' or 'max_positive'}}
+  %0:2 = mlp.pool2d_grad_sums "avg", %x, %y, %y window 2 : tensor<1x3x4x4xf32>, tensor<1x3x2x2xf32> to tensor<1x3x4x4xf32>, tensor<3xf32>
+  return %0#1 : tensor<3xf32>
+}
+
+// -----
+
+func.func @pool_grad_sums_channels(%x: tensor<1x3x4x4xf32>, %y: tensor<1x3x2x2xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{sums must be one value per channel of the rank-4 input}}
+  %0:2 = mlp.pool2d_grad_sums "max", %x, %y, %y window 2 : tensor<1x3x4x4xf32>, tensor<1x3x2x2xf32> to tensor<1x3x4x4xf32>, tensor<4xf32>
+  return %0#1 : tensor<4xf32>
+}

@@ -150,6 +150,8 @@ func.func @images(%x: tensor<2x1x8x8xf32>, %w: tensor<4x1x3x3xf32>, %b4: tensor<
   %gp = mlp.pool2d_grad "max", %y, %p, %p window 2 : tensor<2x4x8x8xf32>, tensor<2x4x4x4xf32> to tensor<2x4x8x8xf32>
   // CHECK: mlp.pool2d_grad "max_positive", %{{.*}}, %{{.*}}, %{{.*}} window 2
   %gq = mlp.pool2d_grad "max_positive", %y, %p, %p window 2 : tensor<2x4x8x8xf32>, tensor<2x4x4x4xf32> to tensor<2x4x8x8xf32>
+  // CHECK: mlp.pool2d_grad_sums "max_positive", %{{.*}}, %{{.*}}, %{{.*}} window 2 : tensor<2x4x8x8xf32>, tensor<2x4x4x4xf32> to tensor<2x4x8x8xf32>, tensor<4xf32>
+  %gs:2 = mlp.pool2d_grad_sums "max_positive", %y, %p, %p window 2 : tensor<2x4x8x8xf32>, tensor<2x4x4x4xf32> to tensor<2x4x8x8xf32>, tensor<4xf32>
   // CHECK: mlp.random "uniform" seed 5 offset %{{.*}} : tensor<i64> : tensor<2x1x8x8xf32>
   %r = mlp.random "uniform" seed 5 offset %step : tensor<i64> : tensor<2x1x8x8xf32>
   // CHECK: mlp.idx_read %{{.*}}, %{{.*}} expect "8x8"

@@ -832,6 +832,26 @@ void check_max_pool(int64_t k, int64_t h, int64_t w, const std::string &tag, boo
   }
   check(std::isnan(y[0]) && same(y, y_want), "kernels: max pooling" + tag);
   check(same(dx, dx_want), "kernels: max pooling gradient (left-over rows and columns 0)" + tag);
+  // With its channel sums (a convolution's bias gradient): the same dx, and
+  // each channel's sum over samples and pixels.
+  std::vector<T> dx2(x.size(), T(7)), sums(c, T(9));
+  Descriptor DX2 = make_descriptor(dx2.data(), {n, c, h, w}), S = make_descriptor(sums.data(), {c});
+  if constexpr (std::is_same_v<T, float>)
+    mlp_rt_maxpool2d_grad_sums_f32(k, positive, X.rank, X.get(), Y.rank, Y.get(), G.rank, G.get(), DX2.rank,
+                                   DX2.get(), S.rank, S.get());
+  else
+    mlp_rt_maxpool2d_grad_sums_f64(k, positive, X.rank, X.get(), Y.rank, Y.get(), G.rank, G.get(), DX2.rank,
+                                   DX2.get(), S.rank, S.get());
+  double worst = 0;
+  for (int64_t ch = 0; ch < c; ++ch) {
+    double want = 0;
+    for (int64_t b = 0; b < n; ++b)
+      for (int64_t i = 0; i < h * w; ++i) want += dx_want[(b * c + ch) * h * w + i];
+    worst = std::max(worst, std::fabs(sums[ch] - want) / (1 + std::fabs(want)));
+  }
+  check(same(dx2, dx_want), "kernels: max pooling gradient with sums, its gradient" + tag);
+  check(worst < (std::is_same_v<T, float> ? 1e-5 : 1e-12),
+        "kernels: max pooling gradient with sums, its sums (max rel diff " + std::to_string(worst) + ")" + tag);
 }
 
 /// mlp_rt_channel_sums: each channel's sum over samples and pixels, against
