@@ -17,17 +17,20 @@ namespace {
 
 using utils::IteratorType;
 
-/// Calls the NCHW runtime kernel `name` for `op`, whose result has `type`:
-/// only the batch dimension may be dynamic, and the first input gives it.
+/// Calls the NCHW runtime kernel `name` for `op`, whose results have
+/// `types`: only the first result's batch dimension may be dynamic (any
+/// further result is static), and the first input gives it.
 LogicalResult replaceByKernel(Operation *op, StringRef name, ArrayRef<int64_t> flags,
-                              ValueRange inputs, RankedTensorType type,
+                              ValueRange inputs, TypeRange types,
                               ConversionPatternRewriter &rewriter) {
   SmallVector<Value> sizes;
-  if (type.getNumDynamicDims() > (type.isDynamicDim(0) ? 1 : 0))
+  auto type = cast<RankedTensorType>(types.front());
+  if (type.getNumDynamicDims() > (type.isDynamicDim(0) ? 1 : 0) ||
+      llvm::any_of(types.drop_front(), [](Type t) { return !cast<RankedTensorType>(t).hasStaticShape(); }))
     return rewriter.notifyMatchFailure(op, "dynamic spatial or channel size");
   if (type.isDynamicDim(0))
     sizes.push_back(rewriter.create<tensor::DimOp>(op->getLoc(), inputs.front(), 0));
-  rewriter.replaceOp(op, callKernel(rewriter, op->getLoc(), name, flags, inputs, type, sizes));
+  rewriter.replaceOp(op, callKernel(rewriter, op->getLoc(), name, flags, inputs, types, sizes));
   return success();
 }
 
@@ -110,17 +113,10 @@ struct Pool2dGradSumsPattern : OpConversionPattern<Pool2dGradSumsOp> {
   LogicalResult
   matchAndRewrite(Pool2dGradSumsOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    auto type = cast<RankedTensorType>(op.getResult().getType());
-    if (type.getNumDynamicDims() > (type.isDynamicDim(0) ? 1 : 0))
-      return rewriter.notifyMatchFailure(op, "dynamic spatial or channel size");
-    SmallVector<Value> sizes;
-    if (type.isDynamicDim(0))
-      sizes.push_back(rewriter.create<tensor::DimOp>(op.getLoc(), adaptor.getInput(), 0));
-    rewriter.replaceOp(op, callKernel(rewriter, op.getLoc(), "mlp_rt_maxpool2d_grad_sums",
-                                      {(int64_t)op.getWindow(), op.getKind() == "max_positive" ? 1 : 0},
-                                      {adaptor.getInput(), adaptor.getPooled(), adaptor.getGrad()},
-                                      op->getResultTypes(), sizes));
-    return success();
+    return replaceByKernel(op, "mlp_rt_maxpool2d_grad_sums",
+                           {(int64_t)op.getWindow(), op.getKind() == "max_positive" ? 1 : 0},
+                           {adaptor.getInput(), adaptor.getPooled(), adaptor.getGrad()},
+                           op->getResultTypes(), rewriter);
   }
 };
 

@@ -582,6 +582,9 @@ struct PairJob {
   Count *counts;
   bool handoff, timed;
 
+  /// Whether the parts time themselves on `call` (each part's count).
+  bool timedCall(uint64_t call) const { return timed && call % kSampleEvery == 0; }
+
   bool operator==(const PairJob &o) const {
     return x == o.x && w1 == o.w1 && w2 == o.w2 && ld1 == o.ld1 && ld2 == o.ld2 && k == o.k && n1 == o.n1 &&
            n2 == o.n2 && parts == o.parts && first.bias == o.first.bias && first.relu == o.first.relu &&
@@ -596,7 +599,7 @@ struct PairJob {
   void operator()(int p) const {
     // Every part runs once a call, so each part's count names the call.
     const uint64_t call = ++counts[p].calls;
-    const bool timing = timed && call % kSampleEvery == 0;
+    const bool timing = timedCall(call);
     const uint64_t startTicks = timing ? __rdtsc() : 0;
     // Take the lines of this part's shares (and stamp) now: the caller read
     // them last call, and a store that first has to take its line back at
@@ -699,7 +702,7 @@ bool densePairOnRow(const Operand<float> &X, bool tx, const Operand<float> &W1, 
   for (int p = 1; p < parts; ++p)
     for (int64_t j = 0; j < n2; ++j) y[j] += sd[p * n2 + j];
   second.applyBand(y, 1, n2, true, 0, 1);
-  if (job.timed && state.counts[0].calls % PairJob::kSampleEvery == 0) state.split.record(state.stamps.data());
+  if (job.timedCall(state.counts[0].calls)) state.split.record(state.stamps.data());
   return true;
 }
 #endif
