@@ -1,6 +1,7 @@
 // The dense kernels generated code calls for its heavy ops: matmul, and
 // conv2d with its two gradients as im2col + GEMM (f32 convolutions of stride
-// 1 over several channels go direct instead, conv_shifted.cpp). Both run on
+// 1 go direct instead: over several channels conv_shifted.cpp, and the
+// forward one over few channels conv_direct.cpp). Both run on
 // Eigen's GEMM, which packs and blocks for the cache and uses the widest
 // vectors the compiler allows (this file is built with the host's instruction set, see
 // runtime/CMakeLists.txt), except f32 products small enough for libxsmm's
@@ -430,7 +431,8 @@ void conv2d(int64_t stride, int64_t padding, int64_t dilation, int64_t xr, void 
   T *y = output<T>(yr, yd, 4, "conv2d", yv);
   ConvShape s = convShape(x, w, yv.sizes[2], yv.sizes[3], stride, padding, dilation);
   if constexpr (std::is_same_v<T, float>)
-    if (shiftedConv2d(s, x.n, x.data, w.data, y, epilogue)) return;
+    if (shiftedConv2d(s, x.n, x.data, w.data, y, epilogue) || directConv2d(s, x.n, x.data, w.data, y, epilogue))
+      return;
   ConstMatrixMap<T> W(w.data, s.f, s.patch(), Eigen::OuterStride<>(s.patch()));
   auto kernel = sampleGemm<T>(s.f, s.pixels(), s.patch(), s.patch(), s.pixels(), false);
   forEachRange(x.n, rangeParts(x.n), [&](int, int64_t begin, int64_t end) {

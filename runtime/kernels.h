@@ -131,6 +131,11 @@ struct Epilogue {
 /// kernel.
 bool shiftedConv2d(const ConvShape &s, int64_t n, const float *x, const float *w, float *y,
                    const Epilogue<float> &epilogue);
+/// The forward convolution of stride 1 with few input channels (at most 32
+/// taps C*KH*KW; conv_direct.cpp), with AVX-512; false, having done
+/// nothing, elsewhere.
+bool directConv2d(const ConvShape &s, int64_t n, const float *x, const float *w, float *y,
+                  const Epilogue<float> &epilogue);
 bool shiftedConv2dGradInput(const ConvShape &s, int64_t n, const float *g, const float *w,
                             float *dx);
 bool shiftedConv2dGradFilter(const ConvShape &s, int64_t n, const float *x, const float *g,

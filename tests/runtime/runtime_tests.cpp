@@ -789,6 +789,38 @@ void check_conv(const ConvCase &c, std::string tag) {
   check(closeF(dxf, dx_want), "kernels: conv2d input gradient f32" + tag);
 }
 
+/// f32 conv2d with bias and relu, bit for bit: each output the sum of its
+/// taps in order (c, kh, kw), one fused multiply-add at a time from zero,
+/// plus the bias, then relu, as the im2col product under libxsmm and the
+/// direct kernel for few channels both compute it.
+void check_direct_conv_order(const ConvCase &c, std::string tag) {
+  const auto [N, C_, H, W, F, KH, KW, S, P, D] = c;
+  const int64_t OH = (H + 2 * P - D * (KH - 1) - 1) / S + 1, OW = (W + 2 * P - D * (KW - 1) - 1) / S + 1;
+  std::vector<double> xr = pseudo_random(N * C_ * H * W, 3), wr = pseudo_random(F * C_ * KH * KW, 4),
+                      br = pseudo_random(F, 5);
+  std::vector<float> x(xr.begin(), xr.end()), w(wr.begin(), wr.end()), bias(br.begin(), br.end());
+  std::vector<float> y(N * F * OH * OW), want(y.size());
+  for (int64_t b = 0; b < N; ++b)
+    for (int64_t f = 0; f < F; ++f)
+      for (int64_t oh = 0; oh < OH; ++oh)
+        for (int64_t ow = 0; ow < OW; ++ow) {
+          float sum = 0;
+          for (int64_t ch = 0; ch < C_; ++ch)
+            for (int64_t kh = 0; kh < KH; ++kh)
+              for (int64_t kw = 0; kw < KW; ++kw) {
+                int64_t yy = oh - P + kh * D, xx = ow - P + kw * D;
+                float v = yy < 0 || yy >= H || xx < 0 || xx >= W ? 0.0f : x[((b * C_ + ch) * H + yy) * W + xx];
+                sum = std::fma(v, w[((f * C_ + ch) * KH + kh) * KW + kw], sum);
+              }
+          want[((b * F + f) * OH + oh) * OW + ow] = std::max(0.0f, sum + bias[f]);
+        }
+  Descriptor X = make_descriptor(x.data(), {N, C_, H, W}), Wd = make_descriptor(w.data(), {F, C_, KH, KW}),
+             B = make_descriptor(bias.data(), {F}), Y = make_descriptor(y.data(), {N, F, OH, OW});
+  mlp_rt_conv2d_bias_f32(S, P, D, 1, X.rank, X.get(), Wd.rank, Wd.get(), B.rank, B.get(), Y.rank, Y.get());
+  check(y == want, "kernels: conv2d with bias and relu f32 " + std::to_string(C_) + "->" + std::to_string(F) +
+                       ", in the order of its taps" + tag);
+}
+
 /// Max pooling and its gradient, f32 and f64, against plain loops: 2 x 2
 /// windows on planes with a row and a column left over, and 3 x 3, with ties
 /// (every tied element gets the gradient) and a NaN.
@@ -932,6 +964,15 @@ void test_kernels() {
     check_conv({5, 2, 9, 8, 4, 3, 2, 2, 1, 2}, tag);
     check_conv({5, 16, 9, 8, 4, 3, 2, 1, 1, 2}, tag);
     check_conv({3, 32, 13, 13, 64, 3, 3, 1, 0, 1}, tag);
+    // Few input channels, which f32 computes straight from the input rows
+    // (conv_direct.cpp): fashion_cnn's first convolution; RGB with padding,
+    // dilation, rows of 38 outputs (32 and 6 more) and 13 output channels (8
+    // and 5 more); 25 taps of a 5x5 kernel.
+    check_conv({5, 1, 28, 28, 32, 3, 3, 1, 0, 1}, tag);
+    check_conv({3, 3, 9, 40, 13, 3, 3, 1, 1, 2}, tag);
+    check_conv({2, 1, 7, 7, 5, 5, 5, 1, 2, 1}, tag);
+    check_direct_conv_order({5, 1, 28, 28, 32, 3, 3, 1, 0, 1}, tag);
+    check_direct_conv_order({3, 3, 9, 40, 13, 3, 3, 1, 1, 2}, tag);
     check_max_pool<float>(2, 7, 9, " 2x2 f32" + tag);
     check_max_pool<double>(2, 7, 9, " 2x2 f64" + tag);
     check_max_pool<float>(3, 6, 6, " 3x3 f32" + tag);
