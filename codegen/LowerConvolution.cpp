@@ -1,7 +1,8 @@
 //===- LowerConvolution.cpp - conv2d, pooling and their gradients ---------===//
 //
-// Convolutions (with a fused bias and relu, too) and max pooling (its
-// gradient with relu's mask too) call the runtime's kernels (NCHW layout, as
+// Convolutions (with a fused bias and relu, too, and max pooling after
+// them) and max pooling (its gradient with relu's mask too, or from the
+// convolution's pooling mask) call the runtime's kernels (NCHW layout, as
 // PyTorch; as loops, max pooling's 2-wide windows stayed scalar). Average
 // pooling becomes one `linalg.generic` whose indexing maps say which input
 // element falls in which window.
@@ -18,18 +19,23 @@ namespace {
 using utils::IteratorType;
 
 /// Calls the NCHW runtime kernel `name` for `op`, whose results have
-/// `types`: only the first result's batch dimension may be dynamic (any
-/// further result is static), and the first input gives it.
+/// `types`: only their batch dimension (the first) may be dynamic, and the
+/// first input gives it.
 LogicalResult replaceByKernel(Operation *op, StringRef name, ArrayRef<int64_t> flags,
                               ValueRange inputs, TypeRange types,
                               ConversionPatternRewriter &rewriter) {
   SmallVector<Value> sizes;
-  auto type = cast<RankedTensorType>(types.front());
-  if (type.getNumDynamicDims() > (type.isDynamicDim(0) ? 1 : 0) ||
-      llvm::any_of(types.drop_front(), [](Type t) { return !cast<RankedTensorType>(t).hasStaticShape(); }))
-    return rewriter.notifyMatchFailure(op, "dynamic spatial or channel size");
-  if (type.isDynamicDim(0))
-    sizes.push_back(rewriter.create<tensor::DimOp>(op->getLoc(), inputs.front(), 0));
+  Value batch;
+  for (Type t : types) {
+    auto type = cast<RankedTensorType>(t);
+    if (type.getNumDynamicDims() > (type.isDynamicDim(0) ? 1 : 0))
+      return rewriter.notifyMatchFailure(op, "dynamic spatial or channel size");
+    if (!type.isDynamicDim(0))
+      continue;
+    if (!batch)
+      batch = rewriter.create<tensor::DimOp>(op->getLoc(), inputs.front(), 0);
+    sizes.push_back(batch);
+  }
   rewriter.replaceOp(op, callKernel(rewriter, op->getLoc(), name, flags, inputs, types, sizes));
   return success();
 }
@@ -63,6 +69,47 @@ struct Conv2dBiasPattern : OpConversionPattern<Conv2dBiasOp> {
                             (int64_t)op.getDilation(), op.getRelu() ? 1 : 0},
                            {adaptor.getLhs(), adaptor.getRhs(), adaptor.getBias()},
                            cast<RankedTensorType>(op.getResult().getType()), rewriter);
+  }
+};
+
+/// conv2d with its bias, relu and max pooling: one kernel fills the pooled
+/// output and the gradient's mask.
+struct Conv2dBiasPoolPattern : OpConversionPattern<Conv2dBiasPoolOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(Conv2dBiasPoolOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    return replaceByKernel(op, "mlp_rt_conv2d_bias_pool",
+                           {(int64_t)op.getStride(), (int64_t)op.getPadding(),
+                            (int64_t)op.getDilation(), op.getRelu() ? 1 : 0,
+                            (int64_t)op.getWindow(), op.getPositive() ? 1 : 0},
+                           {adaptor.getLhs(), adaptor.getRhs(), adaptor.getBias()},
+                           op->getResultTypes(), rewriter);
+  }
+};
+
+/// The max pooling gradient from that mask, and its channel sums.
+struct Pool2dMaskGradSumsPattern : OpConversionPattern<Pool2dMaskGradSumsOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(Pool2dMaskGradSumsOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    return replaceByKernel(op, "mlp_rt_maxpool2d_mask_grad_sums", {(int64_t)op.getWindow()},
+                           {adaptor.getMask(), adaptor.getGrad()}, op->getResultTypes(), rewriter);
+  }
+};
+
+/// conv2d's filter gradient through the pooling mask, and its sums.
+struct Conv2dGradFilterPooledPattern : OpConversionPattern<Conv2dGradFilterPooledOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(Conv2dGradFilterPooledOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    return replaceByKernel(op, "mlp_rt_conv2d_grad_filter_pooled",
+                           {(int64_t)op.getStride(), (int64_t)op.getPadding(),
+                            (int64_t)op.getDilation(), (int64_t)op.getWindow()},
+                           {adaptor.getInput(), adaptor.getMask(), adaptor.getGrad()},
+                           op->getResultTypes(), rewriter);
   }
 };
 
@@ -174,5 +221,6 @@ void mlir::mlp::populateConvolutionLowering(RewritePatternSet &patterns) {
   patterns.add<ConvKernelPattern<Conv2dOp>>(ctx, "mlp_rt_conv2d");
   patterns.add<ConvKernelPattern<Conv2dGradFilterOp>>(ctx, "mlp_rt_conv2d_grad_filter");
   patterns.add<ConvKernelPattern<Conv2dGradInputOp>>(ctx, "mlp_rt_conv2d_grad_input");
-  patterns.add<Conv2dBiasPattern, Pool2dPattern, Pool2dGradPattern, Pool2dGradSumsPattern>(ctx);
+  patterns.add<Conv2dBiasPattern, Conv2dBiasPoolPattern, Conv2dGradFilterPooledPattern, Pool2dPattern,
+               Pool2dGradPattern, Pool2dGradSumsPattern, Pool2dMaskGradSumsPattern>(ctx);
 }

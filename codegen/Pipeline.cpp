@@ -78,6 +78,7 @@ void addMlpPasses(OpPassManager &pm) {
   pm.addPass(mlir::mlp::createMlpFuseDensePair());
   pm.addPass(mlir::mlp::createMlpFusePoolGradRelu());
   pm.addPass(mlir::mlp::createMlpFusePoolGradSums());
+  pm.addPass(mlir::mlp::createMlpFuseConvPool());
 }
 
 void addLinalgPasses(OpPassManager &pm) {

@@ -395,6 +395,56 @@ LogicalResult Pool2dGradSumsOp::verify() {
   return success();
 }
 
+/// Whether `pooled` is `x` pooled over non-overlapping windows of `window`.
+static LogicalResult verifyPooledShape(Operation *op, RankedTensorType x, RankedTensorType pooled,
+                                       int64_t window) {
+  if (x.getRank() != 4 || pooled.getRank() != 4 || window < 1)
+    return op->emitOpError("needs rank-4 tensors and a window >= 1");
+  if (pooled.getDimSize(0) != x.getDimSize(0) || pooled.getDimSize(1) != x.getDimSize(1))
+    return op->emitOpError("batch or channel sizes disagree");
+  for (int d = 2; d < 4; ++d)
+    if (pooled.getDimSize(d) != x.getDimSize(d) / window)
+      return op->emitOpError("spatial size must be the input's divided by the window");
+  return success();
+}
+
+LogicalResult Conv2dBiasPoolOp::verify() {
+  auto mask = rankedType(getMask()), pooled = rankedType(getPooled()), b = rankedType(getBias());
+  if (failed(verifyConvShapes(*this, rankedType(getLhs()), rankedType(getRhs()), mask, getStride(),
+                              getPadding(), getDilation())))
+    return failure();
+  if (b.getRank() != 1 || b.getDimSize(0) != mask.getDimSize(1) ||
+      b.getElementType() != pooled.getElementType())
+    return emitOpError("bias must be a vector of one value per output channel");
+  return verifyPooledShape(*this, mask, pooled, getWindow());
+}
+
+LogicalResult Pool2dMaskGradSumsOp::verify() {
+  auto mask = rankedType(getMask()), dx = rankedType(getResult()), sums = rankedType(getSums());
+  auto g = rankedType(getGrad());
+  if (failed(verifyPooledShape(*this, mask, g, getWindow())))
+    return failure();
+  if (dx.getShape() != mask.getShape() || dx.getElementType() != g.getElementType())
+    return emitOpError("result must have the mask's shape and the gradient's element type");
+  if (sums.getRank() != 1 || sums.isDynamicDim(0) || sums.getDimSize(0) != mask.getDimSize(1) ||
+      sums.getElementType() != g.getElementType())
+    return emitOpError("sums must be one value per channel of the rank-4 mask");
+  return success();
+}
+
+LogicalResult Conv2dGradFilterPooledOp::verify() {
+  auto mask = rankedType(getMask()), dw = rankedType(getResult()), sums = rankedType(getSums());
+  auto g = rankedType(getGrad());
+  if (failed(verifyConvShapes(*this, rankedType(getInput()), dw, mask, getStride(), getPadding(),
+                              getDilation())) ||
+      failed(verifyPooledShape(*this, mask, g, getWindow())))
+    return failure();
+  if (sums.getRank() != 1 || sums.isDynamicDim(0) || sums.getDimSize(0) != mask.getDimSize(1) ||
+      sums.getElementType() != g.getElementType() || dw.getElementType() != g.getElementType())
+    return emitOpError("sums must be one value per channel of the rank-4 mask");
+  return success();
+}
+
 LogicalResult Pool2dOp::verify() {
   auto x = rankedType(getOperand()), y = rankedType(getResult());
   if (getKind() != "max" && getKind() != "avg")

@@ -11,6 +11,7 @@ include "mlir/Interfaces/InferTypeOpInterface.td"
 def Mlp_Tensor : RankedTensorOf<[AnyFloat, AnySignlessInteger]>;
 def Mlp_FloatTensor : RankedTensorOf<[AnyFloat]>;
 def Mlp_BoolTensor : RankedTensorOf<[I1]>;
+def Mlp_MaskTensor : RankedTensorOf<[I8]>;
 
 //===----------------------------------------------------------------------===//
 // Creation
@@ -627,6 +628,83 @@ def Mlp_Pool2dGradSumsOp : Mlp_Op<"pool2d_grad_sums", [Pure,
   let assemblyFormat = [{
     $kind `,` $input `,` $pooled `,` $grad `window` $window attr-dict `:`
     type($input) `,` type($pooled) `to` type($result) `,` type($sums)
+  }];
+  let hasVerifier = 1;
+}
+
+def Mlp_Conv2dBiasPoolOp : Mlp_Op<"conv2d_bias_pool", [Pure]> {
+  let summary = "conv2d_bias, then max pooling, in one kernel, with the pooling gradient's mask";
+  let description = [{
+    `pool2d "max"` of `conv2d_bias`'s output, whose only other readers are
+    the pooling's gradients, as -mlp-fuse-conv-pool makes it: the kernel
+    pools each sample's output planes while they are in cache and never
+    writes the convolution's output (fashion_cnn's first: 11 MB a step,
+    written, then read by the pooling and again by its gradient). `mask`
+    has that output's shape: 1 where an element is its window's max (with
+    `positive`, and > 0), else 0: where `pool2d_grad` of kind max (or
+    max_positive) sends each window's gradient, which
+    `pool2d_mask_grad_sums` then reads instead of the output.
+    ```mlir
+    %y, %mask = mlp.conv2d_bias_pool %x, %w, %b stride 1 padding 0 dilation 1 relu window 2 positive
+        : tensor<8x1x28x28xf32>, tensor<32x1x3x3xf32>, tensor<32xf32>
+          to tensor<8x32x13x13xf32>, tensor<8x32x26x26xi8>
+    ```
+  }];
+  let arguments = (ins Mlp_FloatTensor:$lhs, Mlp_FloatTensor:$rhs, Mlp_FloatTensor:$bias,
+                       I64Attr:$stride, I64Attr:$padding, I64Attr:$dilation,
+                       UnitAttr:$relu, I64Attr:$window, UnitAttr:$positive);
+  let results = (outs Mlp_FloatTensor:$pooled, Mlp_MaskTensor:$mask);
+  let assemblyFormat = [{
+    $lhs `,` $rhs `,` $bias `stride` $stride `padding` $padding `dilation` $dilation
+    (`relu` $relu^)? `window` $window (`positive` $positive^)? attr-dict `:`
+    type($lhs) `,` type($rhs) `,` type($bias) `to` type($pooled) `,` type($mask)
+  }];
+  let hasVerifier = 1;
+}
+
+def Mlp_Pool2dMaskGradSumsOp : Mlp_Op<"pool2d_mask_grad_sums", [Pure]> {
+  let summary = "A max pooling gradient from conv2d_bias_pool's mask, and its channel sums";
+  let description = [{
+    `pool2d_grad_sums` with the pooling's input read through its mask:
+    `result[b, c, y, x] = grad[b, c, y / window, x / window]` where
+    `mask[b, c, y, x]` is set, else 0; `sums[c]` adds `result[b, c, :, :]`
+    over every sample b.
+    ```mlir
+    %dx, %db = mlp.pool2d_mask_grad_sums %mask, %g window 2
+        : tensor<8x32x26x26xi8>, tensor<8x32x13x13xf32> to tensor<8x32x26x26xf32>, tensor<32xf32>
+    ```
+  }];
+  let arguments = (ins Mlp_MaskTensor:$mask, Mlp_FloatTensor:$grad, I64Attr:$window);
+  let results = (outs Mlp_FloatTensor:$result, Mlp_FloatTensor:$sums);
+  let assemblyFormat = [{
+    $mask `,` $grad `window` $window attr-dict `:` type($mask) `,` type($grad) `to`
+    type($result) `,` type($sums)
+  }];
+  let hasVerifier = 1;
+}
+
+def Mlp_Conv2dGradFilterPooledOp : Mlp_Op<"conv2d_grad_filter_pooled", [Pure]> {
+  let summary = "conv2d's filter gradient through max pooling's mask, and the channel sums";
+  let description = [{
+    `conv2d_grad_filter(input, pool2d_mask_grad_sums(mask, grad))` where the
+    pooling gradient has no other reader (the first convolution's, whose
+    input gradient is not needed), as -mlp-fuse-conv-pool makes it: the
+    kernel makes each sample's pooling gradient from the mask while it
+    needs it, and never writes it whole. `sums` are
+    pool2d_mask_grad_sums's (the convolution's bias gradient).
+    ```mlir
+    %dw, %db = mlp.conv2d_grad_filter_pooled %x, %mask, %g stride 1 padding 0 dilation 1 window 2
+        : tensor<8x1x28x28xf32>, tensor<8x32x26x26xi8>, tensor<8x32x13x13xf32>
+          to tensor<32x1x3x3xf32>, tensor<32xf32>
+    ```
+  }];
+  let arguments = (ins Mlp_FloatTensor:$input, Mlp_MaskTensor:$mask, Mlp_FloatTensor:$grad,
+                       I64Attr:$stride, I64Attr:$padding, I64Attr:$dilation, I64Attr:$window);
+  let results = (outs Mlp_FloatTensor:$result, Mlp_FloatTensor:$sums);
+  let assemblyFormat = [{
+    $input `,` $mask `,` $grad `stride` $stride `padding` $padding `dilation` $dilation
+    `window` $window attr-dict `:` type($input) `,` type($mask) `,` type($grad) `to`
+    type($result) `,` type($sums)
   }];
   let hasVerifier = 1;
 }

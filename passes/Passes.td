@@ -71,4 +71,18 @@ def MlpFusePoolGradSums : Pass<"mlp-fuse-pool-grad-sums", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::mlp::MlpDialect"];
 }
 
+def MlpFuseConvPool : Pass<"mlp-fuse-conv-pool", "mlir::ModuleOp"> {
+  let summary = "Pool a convolution's output in its kernel, with a mask for the gradient";
+  let description = [{
+    `pool2d "max"(conv2d_bias(...))`, where the pooling and its gradients
+    (`pool2d_grad` or `pool2d_grad_sums` of kind max or max_positive) are
+    the convolution's only readers, becomes `conv2d_bias_pool`, which never
+    writes the convolution's output, and the gradients
+    `pool2d_mask_grad_sums`, which read its mask instead of that output.
+    Such a gradient read only by a `conv2d_grad_filter` (the first
+    convolution's) is made inside it: `conv2d_grad_filter_pooled`.
+  }];
+  let dependentDialects = ["mlir::mlp::MlpDialect"];
+}
+
 #endif // MLP_PASSES

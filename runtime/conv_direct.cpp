@@ -41,7 +41,7 @@ __mmask16 lanes(int64_t n) {
 } // namespace
 
 bool directConv2d(const ConvShape &s, int64_t n, const float *x, const float *w, float *y,
-                  const Epilogue<float> &epilogue) {
+                  const Epilogue<float> &epilogue, const PoolSink<float> *pool) {
   const int64_t taps = s.patch();
   if (s.stride != 1 || taps > kMaxTaps || s.oh <= 0 || s.ow <= 0) return false;
   const int64_t hp = s.h + 2 * s.padding, wp = s.w + 2 * s.padding, plane = hp * wp;
@@ -60,6 +60,7 @@ bool directConv2d(const ConvShape &s, int64_t n, const float *x, const float *w,
   const __m512 zero = _mm512_setzero_ps();
   forEachRange(n, rangeParts(n), [&](int, int64_t begin, int64_t end) {
     std::vector<float> pad(static_cast<size_t>(s.padding ? s.c * plane : 0), 0.0f);
+    std::vector<float> sample(pool ? static_cast<size_t>(s.f * s.pixels()) : 0); // pooled, not kept
     for (int64_t b = begin; b < end; ++b) {
       const float *xb = x + b * s.c * s.h * s.w;
       if (s.padding) { // the border stays zero
@@ -68,7 +69,7 @@ bool directConv2d(const ConvShape &s, int64_t n, const float *x, const float *w,
             std::copy_n(xb + (c * s.h + r) * s.w, s.w, pad.data() + c * plane + (r + s.padding) * wp + s.padding);
         xb = pad.data();
       }
-      float *yb = y + b * s.f * s.pixels();
+      float *yb = pool ? sample.data() : y + b * s.f * s.pixels();
       for (int64_t block = 0; block < blocks; ++block) {
         const float *wb = wt.data() + block * taps * kChannels;
         const int64_t f0 = block * kChannels, count = std::min(kChannels, s.f - f0);
@@ -104,6 +105,8 @@ bool directConv2d(const ConvShape &s, int64_t n, const float *x, const float *w,
             }
           }
       }
+      if (pool)
+        for (int64_t f = 0; f < s.f; ++f) pool->plane(b, f, yb + f * s.pixels());
     }
   });
   return true;
@@ -112,7 +115,7 @@ bool directConv2d(const ConvShape &s, int64_t n, const float *x, const float *w,
 #else
 
 bool directConv2d(const ConvShape &, int64_t, const float *, const float *, float *,
-                  const Epilogue<float> &) {
+                  const Epilogue<float> &, const PoolSink<float> *) {
   return false;
 }
 

@@ -67,7 +67,7 @@ struct Shifted {
 } // namespace
 
 bool shiftedConv2d(const ConvShape &s, int64_t n, const float *x, const float *w, float *y,
-                   const Epilogue<float> &epilogue) {
+                   const Epilogue<float> &epilogue, const PoolSink<float> *pool) {
   Shifted d(s);
   if (!d.applies()) return false;
   // y_ext (F x span) = sum over taps of W_t (F x C) X_t (C x span, rows a plane apart).
@@ -78,15 +78,17 @@ bool shiftedConv2d(const ConvShape &s, int64_t n, const float *x, const float *w
   forEachRange(n, rangeParts(n), [&](int, int64_t begin, int64_t end) {
     std::vector<float> pad(static_cast<size_t>(s.c * d.plane), 0.0f);
     std::vector<float> ext(static_cast<size_t>(s.f * d.span));
+    std::vector<float> sample(pool ? static_cast<size_t>(s.f * s.pixels()) : 0); // pooled, not kept
     for (int64_t b = begin; b < end; ++b) {
       const float *xb = d.padded(x + b * s.c * s.h * s.w, pad);
       for (int64_t t = 0; t < d.taps; ++t)
         (t == 0 ? first : rest)(xb + d.offset(t), wt.data() + t * s.f * s.c, ext.data());
-      float *yb = y + b * s.f * s.pixels();
+      float *yb = pool ? sample.data() : y + b * s.f * s.pixels();
       for (int64_t f = 0; f < s.f; ++f) {
         for (int64_t oy = 0; oy < s.oh; ++oy)
           std::copy_n(ext.data() + f * d.span + oy * d.wp, s.ow, yb + (f * s.oh + oy) * s.ow);
         epilogue.apply(yb + f * s.pixels(), f, s.pixels());
+        if (pool) pool->plane(b, f, yb + f * s.pixels());
       }
     }
   });
@@ -125,7 +127,7 @@ bool shiftedConv2dGradInput(const ConvShape &s, int64_t n, const float *g, const
   return true;
 }
 
-bool shiftedConv2dGradFilter(const ConvShape &s, int64_t n, const float *x, const float *g,
+bool shiftedConv2dGradFilter(const ConvShape &s, int64_t n, const float *x, const OutputGradient<float> &g,
                              float *dw) {
   Shifted d(s);
   if (!d.applies()) return false;
@@ -142,10 +144,11 @@ bool shiftedConv2dGradFilter(const ConvShape &s, int64_t n, const float *x, cons
   forEachRange(n, parts, [&](int p, int64_t begin, int64_t end) {
     std::vector<float> pad(static_cast<size_t>(s.c * d.plane), 0.0f);
     std::vector<float> extT(static_cast<size_t>(d.span * s.f), 0.0f); // rows between output rows stay zero
+    std::vector<float> made(g.pooled ? static_cast<size_t>(s.f * s.pixels()) : 0);
     float *partial = partials.data() + p * size;
     for (int64_t b = begin; b < end; ++b) {
       const float *xb = d.padded(x + b * s.c * s.h * s.w, pad);
-      const float *gb = g + b * s.f * s.pixels();
+      const float *gb = g.sample(s, b, made.data());
       for (int64_t oy = 0; oy < s.oh; ++oy)
         transposeInto(gb + oy * s.ow, s.pixels(), extT.data() + oy * d.wp * s.f, s.f, s.f, s.ow);
       for (int64_t t = 0; t < d.taps; ++t)

@@ -421,44 +421,53 @@ ConvShape convShape(const Tensor4<T> &x, const Tensor4<T> &w, int64_t oh, int64_
   return {x.c, x.h, x.w, w.n, w.h, w.w, oh, ow, stride, padding, dilation};
 }
 
-/// y[b] (F x OH*OW) = W (F x C*KH*KW) * im2col(x[b]), then the epilogue.
+/// y[b] (F x OH*OW) = W (F x C*KH*KW) * im2col(x[b]), then the epilogue;
+/// with `pool`, each sample's planes then go to the pooling, and y (null)
+/// is not written: `oh` and `ow` give its size.
 template <class T>
-void conv2d(int64_t stride, int64_t padding, int64_t dilation, int64_t xr, void *xd,
-            int64_t wr, void *wd, int64_t yr, void *yd, const Epilogue<T> &epilogue = {}) {
+void conv2dInto(int64_t stride, int64_t padding, int64_t dilation, int64_t xr, void *xd,
+                int64_t wr, void *wd, T *y, int64_t oh, int64_t ow, const Epilogue<T> &epilogue,
+                const PoolSink<T> *pool = nullptr) {
   std::vector<T> px, pw;
   Tensor4<T> x = tensor4<T>(xr, xd, px), w = tensor4<T>(wr, wd, pw);
-  StridedView yv;
-  T *y = output<T>(yr, yd, 4, "conv2d", yv);
-  ConvShape s = convShape(x, w, yv.sizes[2], yv.sizes[3], stride, padding, dilation);
+  ConvShape s = convShape(x, w, oh, ow, stride, padding, dilation);
   if constexpr (std::is_same_v<T, float>)
-    if (shiftedConv2d(s, x.n, x.data, w.data, y, epilogue) || directConv2d(s, x.n, x.data, w.data, y, epilogue))
+    if (shiftedConv2d(s, x.n, x.data, w.data, y, epilogue, pool) ||
+        directConv2d(s, x.n, x.data, w.data, y, epilogue, pool))
       return;
   ConstMatrixMap<T> W(w.data, s.f, s.patch(), Eigen::OuterStride<>(s.patch()));
   auto kernel = sampleGemm<T>(s.f, s.pixels(), s.patch(), s.patch(), s.pixels(), false);
   forEachRange(x.n, rangeParts(x.n), [&](int, int64_t begin, int64_t end) {
     std::vector<T> col(static_cast<size_t>(s.patch() * s.pixels()));
+    std::vector<T> sample(pool ? static_cast<size_t>(s.f * s.pixels()) : 0); // pooled, not kept
     ConstMatrixMap<T> Col(col.data(), s.patch(), s.pixels(), Eigen::OuterStride<>(s.pixels()));
     for (int64_t b = begin; b < end; ++b) {
       im2col(s, x.data + b * s.c * s.h * s.w, col.data());
-      T *yb = y + b * s.f * s.pixels();
+      T *yb = pool ? sample.data() : y + b * s.f * s.pixels();
       if (!runSampleGemm(kernel, w.data, col.data(), yb))
         MatrixMap<T>(yb, s.f, s.pixels(), Eigen::OuterStride<>(s.pixels())).noalias() = W * Col;
-      for (int64_t f = 0; f < s.f; ++f) epilogue.apply(yb + f * s.pixels(), f, s.pixels());
+      for (int64_t f = 0; f < s.f; ++f) {
+        epilogue.apply(yb + f * s.pixels(), f, s.pixels());
+        if (pool) pool->plane(b, f, yb + f * s.pixels());
+      }
     }
   });
 }
 
-/// dW (F x C*KH*KW) = sum over b of g[b] (F x OH*OW) * im2col(x[b])^T.
 template <class T>
-void conv2dGradFilter(int64_t stride, int64_t padding, int64_t dilation, int64_t xr,
-                      void *xd, int64_t gr, void *gd, int64_t dwr, void *dwd) {
-  std::vector<T> px, pg;
-  Tensor4<T> x = tensor4<T>(xr, xd, px), g = tensor4<T>(gr, gd, pg);
-  StridedView dwv;
-  T *dw = output<T>(dwr, dwd, 4, "conv2d filter gradient", dwv);
-  ConvShape s{x.c, x.h, x.w, g.c, dwv.sizes[2], dwv.sizes[3], g.h, g.w, stride, padding, dilation};
+void conv2d(int64_t stride, int64_t padding, int64_t dilation, int64_t xr, void *xd,
+            int64_t wr, void *wd, int64_t yr, void *yd, const Epilogue<T> &epilogue = {}) {
+  StridedView yv;
+  T *y = output<T>(yr, yd, 4, "conv2d", yv);
+  conv2dInto<T>(stride, padding, dilation, xr, xd, wr, wd, y, yv.sizes[2], yv.sizes[3], epilogue);
+}
+
+/// dW (F x C*KH*KW) = sum over b of g[b] (F x OH*OW) * im2col(x[b])^T,
+/// g[b] from `g` (of s.f channels, s.oh x s.ow).
+template <class T>
+void conv2dGradFilterOf(const ConvShape &s, const Tensor4<T> &x, const OutputGradient<T> &g, T *dw) {
   if constexpr (std::is_same_v<T, float>)
-    if (shiftedConv2dGradFilter(s, x.n, x.data, g.data, dw)) return;
+    if (shiftedConv2dGradFilter(s, x.n, x.data, g, dw)) return;
   // Each part sums its samples into its own partial dW (part 0 into dw
   // itself); the partials are then added in part order.
   int parts = std::max(1, rangeParts(x.n));
@@ -471,13 +480,14 @@ void conv2dGradFilter(int64_t stride, int64_t padding, int64_t dilation, int64_t
   auto kernel = sampleGemm<T>(s.f, s.patch(), s.pixels(), s.pixels(), s.patch(), false, 1);
   forEachRange(x.n, parts, [&](int p, int64_t begin, int64_t end) {
     std::vector<T> col(static_cast<size_t>(s.patch() * s.pixels())), rows(kernel ? col.size() : 0);
+    std::vector<T> made(g.pooled ? static_cast<size_t>(s.f * s.pixels()) : 0);
     ConstMatrixMap<T> Col(col.data(), s.patch(), s.pixels(), Eigen::OuterStride<>(s.pixels()));
     MatrixMap<T> DW(p == 0 ? dw : partials.data() + (p - 1) * size, s.f, s.patch(),
                     Eigen::OuterStride<>(s.patch()));
     DW.setZero();
     for (int64_t b = begin; b < end; ++b) {
       im2col(s, x.data + b * s.c * s.h * s.w, col.data());
-      const T *gb = g.data + b * s.f * s.pixels();
+      const T *gb = g.sample(s, b, made.data());
       if constexpr (std::is_same_v<T, float>)
         if (kernel) {
           transposeInto(col.data(), s.pixels(), rows.data(), s.patch(), s.patch(), s.pixels());
@@ -489,6 +499,40 @@ void conv2dGradFilter(int64_t stride, int64_t padding, int64_t dilation, int64_t
   });
   for (int p = 1; p < parts; ++p)
     for (int64_t i = 0; i < size; ++i) dw[i] += partials[(p - 1) * size + i];
+}
+
+template <class T>
+void conv2dGradFilter(int64_t stride, int64_t padding, int64_t dilation, int64_t xr,
+                      void *xd, int64_t gr, void *gd, int64_t dwr, void *dwd) {
+  std::vector<T> px, pg;
+  Tensor4<T> x = tensor4<T>(xr, xd, px), g = tensor4<T>(gr, gd, pg);
+  StridedView dwv;
+  T *dw = output<T>(dwr, dwd, 4, "conv2d filter gradient", dwv);
+  ConvShape s{x.c, x.h, x.w, g.c, dwv.sizes[2], dwv.sizes[3], g.h, g.w, stride, padding, dilation};
+  conv2dGradFilterOf<T>(s, x, OutputGradient<T>{g.data}, dw);
+}
+
+/// conv2d's filter gradient where the output gradient is max pooling's,
+/// made sample by sample from conv2d_bias_pool's mask and the pooled
+/// gradient g (never written whole); and its sums over all but the
+/// channels (the bias gradient), as mlp_rt_maxpool2d_mask_grad_sums makes them.
+template <class T>
+void conv2dGradFilterPooled(int64_t stride, int64_t padding, int64_t dilation, int64_t k, int64_t xr, void *xd,
+                            int64_t mr, void *md, int64_t gr, void *gd, int64_t dwr, void *dwd, int64_t sr,
+                            void *sd) {
+  std::vector<T> px, pg;
+  std::vector<int8_t> pm;
+  Tensor4<T> x = tensor4<T>(xr, xd, px), g = tensor4<T>(gr, gd, pg);
+  Tensor4<int8_t> m = tensor4<int8_t>(mr, md, pm);
+  StridedView dwv, sv;
+  T *dw = output<T>(dwr, dwd, 4, "conv2d filter gradient", dwv);
+  T *sums = output<T>(sr, sd, 1, "conv2d filter gradient sums", sv);
+  ConvShape s{x.c, x.h, x.w, m.c, dwv.sizes[2], dwv.sizes[3], m.h, m.w, stride, padding, dilation};
+  MaskedPoolGradient<T> pooled{k, m.data, g.data, m.h, m.w, g.h, g.w};
+  thread_local std::vector<T> planeSums;
+  planeSums.resize(static_cast<size_t>(m.n * m.c));
+  conv2dGradFilterOf<T>(s, x, OutputGradient<T>{nullptr, &pooled, planeSums.data()}, dw);
+  addByChannel(planeSums.data(), m.n, m.c, sums);
 }
 
 /// dx[b] = col2im(W^T (C*KH*KW x F) * g[b] (F x OH*OW)).
@@ -538,6 +582,23 @@ void conv2dBias(int64_t stride, int64_t padding, int64_t dilation, int64_t relu,
   std::vector<T> copy;
   const T *bias = biasValues<T>(br, bd, copy, "conv2d");
   conv2d<T>(stride, padding, dilation, xr, xd, wr, wd, yr, yd, Epilogue<T>{bias, relu != 0});
+}
+
+/// conv2d_bias, then max pooling of each sample's planes while they are in
+/// cache: pooled [B, F, OH/k, OW/k] and the gradient's mask [B, F, OH, OW]
+/// (PoolSink), without writing the convolution's output.
+template <class T>
+void conv2dBiasPool(int64_t stride, int64_t padding, int64_t dilation, int64_t relu, int64_t k,
+                    int64_t positive, int64_t xr, void *xd, int64_t wr, void *wd, int64_t br, void *bd,
+                    int64_t pr, void *pd, int64_t mr, void *md) {
+  std::vector<T> copy;
+  const T *bias = biasValues<T>(br, bd, copy, "conv2d");
+  StridedView pv, mv;
+  T *pooled = output<T>(pr, pd, 4, "conv2d pooled", pv);
+  int8_t *mask = output<int8_t>(mr, md, 4, "conv2d pooling mask", mv);
+  PoolSink<T> pool{k, positive != 0, pooled, mask, mv.sizes[1], mv.sizes[2], mv.sizes[3], pv.sizes[2], pv.sizes[3]};
+  conv2dInto<T>(stride, padding, dilation, xr, xd, wr, wd, nullptr, mv.sizes[2], mv.sizes[3],
+                Epilogue<T>{bias, relu != 0}, &pool);
 }
 
 /// matmul with its bias [N] added to each row and, when `relu` is set, relu.
@@ -804,6 +865,27 @@ void mlp_rt_conv2d_bias_f64(int64_t stride, int64_t padding, int64_t dilation, i
                             int64_t xr, void *x, int64_t wr, void *w, int64_t br, void *b,
                             int64_t yr, void *y) {
   conv2dBias<double>(stride, padding, dilation, relu, xr, x, wr, w, br, b, yr, y);
+}
+
+void mlp_rt_conv2d_grad_filter_pooled_f32(int64_t stride, int64_t padding, int64_t dilation, int64_t k, int64_t xr,
+                                          void *x, int64_t mr, void *mask, int64_t gr, void *g, int64_t dwr,
+                                          void *dw, int64_t sr, void *sums) {
+  conv2dGradFilterPooled<float>(stride, padding, dilation, k, xr, x, mr, mask, gr, g, dwr, dw, sr, sums);
+}
+void mlp_rt_conv2d_grad_filter_pooled_f64(int64_t stride, int64_t padding, int64_t dilation, int64_t k, int64_t xr,
+                                          void *x, int64_t mr, void *mask, int64_t gr, void *g, int64_t dwr,
+                                          void *dw, int64_t sr, void *sums) {
+  conv2dGradFilterPooled<double>(stride, padding, dilation, k, xr, x, mr, mask, gr, g, dwr, dw, sr, sums);
+}
+void mlp_rt_conv2d_bias_pool_f32(int64_t stride, int64_t padding, int64_t dilation, int64_t relu, int64_t k,
+                                 int64_t positive, int64_t xr, void *x, int64_t wr, void *w, int64_t br,
+                                 void *b, int64_t pr, void *pooled, int64_t mr, void *mask) {
+  conv2dBiasPool<float>(stride, padding, dilation, relu, k, positive, xr, x, wr, w, br, b, pr, pooled, mr, mask);
+}
+void mlp_rt_conv2d_bias_pool_f64(int64_t stride, int64_t padding, int64_t dilation, int64_t relu, int64_t k,
+                                 int64_t positive, int64_t xr, void *x, int64_t wr, void *w, int64_t br,
+                                 void *b, int64_t pr, void *pooled, int64_t mr, void *mask) {
+  conv2dBiasPool<double>(stride, padding, dilation, relu, k, positive, xr, x, wr, w, br, b, pr, pooled, mr, mask);
 }
 
 } // extern "C"

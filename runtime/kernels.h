@@ -125,20 +125,75 @@ struct Epilogue {
   }
 };
 
+/// Max pooling over k x k windows that a convolution applies to each output
+/// plane while the plane is in cache (conv2d_bias_pool; pooling.cpp), so
+/// that its whole output is never written: plane f of sample b pools into
+/// pooled [B, F, OH, OW], and mask [B, F, H, W] gets 1 where the plane's
+/// element is its window's max (with `positive`, and > 0), else 0: where
+/// pool2d_grad of kind max (max_positive) sends each window's gradient.
+template <class T>
+struct PoolSink {
+  int64_t k;
+  bool positive;
+  T *pooled;
+  int8_t *mask;
+  int64_t channels, h, w, oh, ow;
+
+  void plane(int64_t b, int64_t f, const T *x) const;
+};
+
+/// Max pooling's gradient from PoolSink's mask, a plane at a time
+/// (pooling.cpp): mask [B, C, h, w], the pooled gradient grad [B, C, gh, gw].
+template <class T>
+struct MaskedPoolGradient {
+  int64_t k;
+  const int8_t *mask;
+  const T *grad;
+  int64_t h, w, gh, gw;
+
+  /// Plane `index` (b * C + c) of the gradient into out (h x w): grad's
+  /// window value where the mask is set, else 0. Returns the plane's sum.
+  T plane(int64_t index, T *out) const;
+};
+
+/// s[j] = the sum of planes[b * c + j] over b, in order of b: the channel
+/// sums of n samples' c planes each, from each plane's sum (pooling.cpp).
+template <class T>
+void addByChannel(const T *planes, int64_t n, int64_t c, T *s);
+
+/// A convolution's output gradient, sample by sample: g [B, F, OH, OW]
+/// itself, or made from max pooling's mask (conv2d_grad_filter_pooled, which
+/// never writes it whole), each plane's sum then in planeSums[b * F + f].
+template <class T>
+struct OutputGradient {
+  const T *g = nullptr;
+  const MaskedPoolGradient<T> *pooled = nullptr;
+  T *planeSums = nullptr;
+
+  /// Sample b's F planes of s.pixels(): in g, or written to `scratch`.
+  const T *sample(const ConvShape &s, int64_t b, T *scratch) const {
+    if (!pooled) return g + b * s.f * s.pixels();
+    for (int64_t f = 0; f < s.f; ++f)
+      planeSums[b * s.f + f] = pooled->plane(b * s.f + f, scratch + f * s.pixels());
+    return scratch;
+  }
+};
+
 /// Direct f32 convolutions of stride 1 (conv_shifted.cpp), for `n` samples
 /// of contiguous NCHW data. Each returns false, having done nothing, where
 /// im2col serves better (few input channels, a stride) or libxsmm has no
-/// kernel.
+/// kernel. With `pool`, shiftedConv2d writes no y: each sample's output
+/// planes go to the pooling.
 bool shiftedConv2d(const ConvShape &s, int64_t n, const float *x, const float *w, float *y,
-                   const Epilogue<float> &epilogue);
+                   const Epilogue<float> &epilogue, const PoolSink<float> *pool = nullptr);
 /// The forward convolution of stride 1 with few input channels (at most 32
 /// taps C*KH*KW; conv_direct.cpp), with AVX-512; false, having done
-/// nothing, elsewhere.
+/// nothing, elsewhere. With `pool`, as shiftedConv2d.
 bool directConv2d(const ConvShape &s, int64_t n, const float *x, const float *w, float *y,
-                  const Epilogue<float> &epilogue);
+                  const Epilogue<float> &epilogue, const PoolSink<float> *pool = nullptr);
 bool shiftedConv2dGradInput(const ConvShape &s, int64_t n, const float *g, const float *w,
                             float *dx);
-bool shiftedConv2dGradFilter(const ConvShape &s, int64_t n, const float *x, const float *g,
+bool shiftedConv2dGradFilter(const ConvShape &s, int64_t n, const float *x, const OutputGradient<float> &g,
                              float *dw);
 
 } // namespace mlp::rt

@@ -775,6 +775,34 @@ void mlp_rt_maxpool2d_grad_sums_f32(int64_t k, int64_t positive, int64_t xr, voi
 void mlp_rt_maxpool2d_grad_sums_f64(int64_t k, int64_t positive, int64_t xr, void *x, int64_t yr, void *y,
                                     int64_t gr, void *g, int64_t dxr, void *dx, int64_t sr, void *s);
 
+/// conv2d_bias (see mlp_rt_conv2d_bias_f32), then max pooling over k x k
+/// windows of each sample's output while it is in cache: fills `pooled`
+/// [B, F, OH/k, OW/k] and `mask` (i8, [B, F, OH, OW]): 1 where the output
+/// is its window's max (when `positive`, and > 0), else 0. The convolution's
+/// output itself is never written.
+void mlp_rt_conv2d_bias_pool_f32(int64_t stride, int64_t padding, int64_t dilation, int64_t relu, int64_t k,
+                                 int64_t positive, int64_t xr, void *x, int64_t wr, void *w, int64_t br,
+                                 void *b, int64_t pr, void *pooled, int64_t mr, void *mask);
+void mlp_rt_conv2d_bias_pool_f64(int64_t stride, int64_t padding, int64_t dilation, int64_t relu, int64_t k,
+                                 int64_t positive, int64_t xr, void *x, int64_t wr, void *w, int64_t br,
+                                 void *b, int64_t pr, void *pooled, int64_t mr, void *mask);
+/// The max pooling gradient from that mask: dx [B, C, H, W] gets g's window
+/// value where the mask is set, else 0; and s [C] as in
+/// mlp_rt_maxpool2d_grad_sums_f32.
+void mlp_rt_maxpool2d_mask_grad_sums_f32(int64_t k, int64_t mr, void *mask, int64_t gr, void *g, int64_t dxr,
+                                         void *dx, int64_t sr, void *s);
+void mlp_rt_maxpool2d_mask_grad_sums_f64(int64_t k, int64_t mr, void *mask, int64_t gr, void *g, int64_t dxr,
+                                         void *dx, int64_t sr, void *s);
+/// mlp_rt_conv2d_grad_filter_f32's dw where its output gradient is the max
+/// pooling gradient from `mask` and the pooled gradient g (as
+/// mlp_rt_maxpool2d_mask_grad_sums_f32 makes it, sample by sample, never
+/// whole), and that gradient's sums s [F] as that call makes them.
+void mlp_rt_conv2d_grad_filter_pooled_f32(int64_t stride, int64_t padding, int64_t dilation, int64_t k, int64_t xr,
+                                          void *x, int64_t mr, void *mask, int64_t gr, void *g, int64_t dwr,
+                                          void *dw, int64_t sr, void *s);
+void mlp_rt_conv2d_grad_filter_pooled_f64(int64_t stride, int64_t padding, int64_t dilation, int64_t k, int64_t xr,
+                                          void *x, int64_t mr, void *mask, int64_t gr, void *g, int64_t dwr,
+                                          void *dw, int64_t sr, void *s);
 /// s[c] = the sum of x[b, c, :, :] over all samples b, for NCHW x (the
 /// gradient of a bias added to each channel); s [C] is written whole.
 void mlp_rt_channel_sums_f32(int64_t xr, void *x, int64_t sr, void *s);

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -61,6 +62,24 @@ void gradRow(const T *__restrict in, const T *__restrict max, const T *__restric
   for (int64_t i = covered; i < w; ++i) out[i] = T(0);
 }
 
+/// One input row's mask from its windows' max: 1 where the input is its
+/// window's max (and, when Positive, > 0), as gradRow sends g there.
+template <class T, bool Positive>
+void maskRow(const T *__restrict in, const T *__restrict max, int64_t covered, int64_t w,
+             int8_t *__restrict out) {
+  for (int64_t i = 0; i < covered; ++i) out[i] = in[i] == max[i] && (!Positive || in[i] > T(0));
+  for (int64_t i = covered; i < w; ++i) out[i] = 0;
+}
+
+/// One input row's gradient from its mask and its windows' gradient
+/// (spread): g where the mask is set, else 0.
+template <class T>
+void maskedGradRow(const int8_t *__restrict mask, const T *__restrict g, int64_t covered, int64_t w,
+                   T *__restrict out) {
+  for (int64_t i = 0; i < covered; ++i) out[i] = mask[i] ? g[i] : T(0);
+  for (int64_t i = covered; i < w; ++i) out[i] = T(0);
+}
+
 #if defined(__AVX512F__)
 // 2 x 2 windows over f32, the common case (a 26-wide conv output pools to
 // 13): the loops above vectorize such short rows with gathers and a scalar
@@ -84,18 +103,24 @@ inline std::pair<__m512, __m512> load32(const float *row, int64_t n) {
   return {_mm512_maskz_loadu_ps(lanes(2 * n), row), _mm512_maskz_loadu_ps(lanes(2 * n - 16), row + 16)};
 }
 
-/// out[i] = the max of the 2 x 2 window at column 2i of rows r0, r1, for i < ow.
-void poolRow2(const float *r0, const float *r1, int64_t ow, float *out) {
+/// The maxes of 16 2 x 2 windows over two rows of 32 inputs each (a0, b0:
+/// row 0's first and next 16; a1, b1: row 1's), in the scalar loop's
+/// order: row 0's pair, then row 1's.
+inline __m512 windowMax2(__m512 a0, __m512 b0, __m512 a1, __m512 b1) {
   const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
   const __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+  __m512 m0 = maxOrNaN16(_mm512_permutex2var_ps(a0, even, b0), _mm512_permutex2var_ps(a0, odd, b0));
+  __m512 m1 = maxOrNaN16(_mm512_permutex2var_ps(a1, even, b1), _mm512_permutex2var_ps(a1, odd, b1));
+  return maxOrNaN16(m0, m1);
+}
+
+/// out[i] = the max of the 2 x 2 window at column 2i of rows r0, r1, for i < ow.
+void poolRow2(const float *r0, const float *r1, int64_t ow, float *out) {
   for (int64_t ox = 0; ox < ow; ox += 16) {
     int64_t n = std::min<int64_t>(16, ow - ox);
-    // In the scalar loop's order: row 0's pair, then row 1's.
     auto [a0, b0] = load32(r0 + 2 * ox, n);
     auto [a1, b1] = load32(r1 + 2 * ox, n);
-    __m512 m0 = maxOrNaN16(_mm512_permutex2var_ps(a0, even, b0), _mm512_permutex2var_ps(a0, odd, b0));
-    __m512 m1 = maxOrNaN16(_mm512_permutex2var_ps(a1, even, b1), _mm512_permutex2var_ps(a1, odd, b1));
-    _mm512_mask_storeu_ps(out + ox, lanes(n), maxOrNaN16(m0, m1));
+    _mm512_mask_storeu_ps(out + ox, lanes(n), windowMax2(a0, b0, a1, b1));
   }
 }
 
@@ -122,6 +147,53 @@ void gradRow2(const float *r0, const float *r1, const float *y, const float *g, 
       __m512 da = _mm512_maskz_mov_ps(ka, gLow), db = _mm512_maskz_mov_ps(kb, gHigh);
       _mm512_mask_storeu_ps(out + 2 * ox, lanes(2 * n), da);
       _mm512_mask_storeu_ps(out + 2 * ox + 16, lanes(2 * n - 16), db);
+    }
+  }
+}
+
+/// poolRow2 with gradRow2's choice as a mask: out gets each 2 x 2 window's
+/// max, and rows r0, r1 get 1 at their first 2*ow columns where gradRow2
+/// would send g (the window's max, and, when Positive, > 0), else 0. The
+/// max is compared in registers: read back from `out`, a masked store's
+/// load waits for the store to leave.
+template <bool Positive>
+void poolMaskRow2(const float *r0, const float *r1, int64_t ow, float *out, int8_t *m0, int8_t *m1) {
+  const __m512i low = _mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
+  const __m512i high = _mm512_setr_epi32(8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13, 14, 14, 15, 15);
+  for (int64_t ox = 0; ox < ow; ox += 16) {
+    int64_t n = std::min<int64_t>(16, ow - ox);
+    auto [a0, b0] = load32(r0 + 2 * ox, n);
+    auto [a1, b1] = load32(r1 + 2 * ox, n);
+    __m512 max = windowMax2(a0, b0, a1, b1);
+    _mm512_mask_storeu_ps(out + ox, lanes(n), max);
+    __m512 maxLow = _mm512_permutexvar_ps(low, max), maxHigh = _mm512_permutexvar_ps(high, max);
+    __mmask32 inside = __mmask32(lanes(2 * n)) | __mmask32(lanes(2 * n - 16)) << 16;
+    for (auto [a, b, mask] : {std::tuple(a0, b0, m0), std::tuple(a1, b1, m1)}) {
+      __mmask16 ka = _mm512_cmp_ps_mask(a, maxLow, _CMP_EQ_OQ), kb = _mm512_cmp_ps_mask(b, maxHigh, _CMP_EQ_OQ);
+      if (Positive) {
+        ka &= _mm512_cmp_ps_mask(a, _mm512_setzero_ps(), _CMP_GT_OQ);
+        kb &= _mm512_cmp_ps_mask(b, _mm512_setzero_ps(), _CMP_GT_OQ);
+      }
+      _mm256_mask_storeu_epi8(mask + 2 * ox, inside, _mm256_maskz_set1_epi8(_mm512_kunpackw(kb, ka), 1));
+    }
+  }
+}
+
+/// The gradient of one output row's 2 x 2 windows from the mask: rows d0,
+/// d1 get g at their first 2*ow columns where masks m0, m1 are set, else 0.
+void maskedGradRow2(const int8_t *m0, const int8_t *m1, const float *g, int64_t ow, float *d0, float *d1) {
+  const __m512i low = _mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
+  const __m512i high = _mm512_setr_epi32(8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13, 14, 14, 15, 15);
+  for (int64_t ox = 0; ox < ow; ox += 16) {
+    int64_t n = std::min<int64_t>(16, ow - ox);
+    __m512 gs = _mm512_maskz_loadu_ps(lanes(n), g + ox);
+    __m512 gLow = _mm512_permutexvar_ps(low, gs), gHigh = _mm512_permutexvar_ps(high, gs);
+    __mmask32 inside = __mmask32(lanes(2 * n)) | __mmask32(lanes(2 * n - 16)) << 16;
+    for (auto [mask, out] : {std::pair(m0, d0), std::pair(m1, d1)}) {
+      __m256i bytes = _mm256_maskz_loadu_epi8(inside, mask + 2 * ox);
+      __mmask32 set = _mm256_test_epi8_mask(bytes, bytes);
+      _mm512_mask_storeu_ps(out + 2 * ox, lanes(2 * n), _mm512_maskz_mov_ps(__mmask16(set), gLow));
+      _mm512_mask_storeu_ps(out + 2 * ox + 16, lanes(2 * n - 16), _mm512_maskz_mov_ps(__mmask16(set >> 16), gHigh));
     }
   }
 }
@@ -250,11 +322,32 @@ void maxPoolGradSums(int64_t k, int64_t xr, void *xd, int64_t yr, void *yd, int6
   thread_local std::vector<T> planes;
   planes.resize(static_cast<size_t>(n * c));
   maxPoolGrad<T, Positive>(k, xr, xd, yr, yd, gr, gd, dxr, dxd, planes.data());
-  for (int64_t j = 0; j < c; ++j) {
-    T sum = 0;
-    for (int64_t b = 0; b < n; ++b) sum += planes[b * c + j];
-    s[j] = sum;
-  }
+  addByChannel(planes.data(), n, c, s);
+}
+
+/// The gradient of max pooling from the mask the forward pass made
+/// (PoolSink): dx[b, c, y, x] = g[b, c, y/k, x/k] where mask[b, c, y, x] is
+/// set, else 0, the same dx maxPoolGrad makes from x and y without reading
+/// x; and its sums as maxPoolGradSums makes them.
+template <class T>
+void maskedPoolGradSums(int64_t k, int64_t mr, void *md, int64_t gr, void *gd, int64_t dxr, void *dxd,
+                        int64_t sr, void *sd) {
+  std::vector<int8_t> pm;
+  std::vector<T> pg;
+  Tensor4<int8_t> m = tensor4<int8_t>(mr, md, pm);
+  Tensor4<T> g = tensor4<T>(gr, gd, pg);
+  StridedView dxv, sv;
+  T *dx = output<T>(dxr, dxd, 4, "max pooling gradient", dxv);
+  T *s = output<T>(sr, sd, 1, "max pooling gradient sums", sv);
+  if (sv.sizes[0] != m.c) die("internal error: max pooling gradient sums of " + std::to_string(sv.sizes[0]) +
+                              " channels for " + std::to_string(m.c), 1);
+  const MaskedPoolGradient<T> pooled{k, m.data, g.data, m.h, m.w, g.h, g.w};
+  const int64_t size = m.h * m.w;
+  thread_local std::vector<T> planes;
+  planes.resize(static_cast<size_t>(m.n * m.c));
+  T *planeSums = planes.data(); // the caller's, which the parts must reach
+  byPlanes(m.n * m.c, [&](int64_t plane) { planeSums[plane] = pooled.plane(plane, dx + plane * size); });
+  addByChannel(planeSums, m.n, m.c, s);
 }
 
 /// s[c] = the sum of x[b, c, :, :] over every sample b. The samples are
@@ -284,7 +377,92 @@ void channelSums(int64_t xr, void *xd, int64_t sr, void *sd) {
 
 } // namespace
 
+namespace mlp::rt {
+
+template <class T>
+void PoolSink<T>::plane(int64_t b, int64_t f, const T *x) const {
+  const int64_t index = b * channels + f, covered = ow * k;
+  T *out = pooled + index * oh * ow;
+  int8_t *m = mask + index * h * w;
+  thread_local std::vector<T> max;
+  max.resize(covered);
+  for (int64_t oy = 0; oy < oh; ++oy, x += k * w, out += ow, m += k * w) {
+#if defined(__AVX512F__)
+    if constexpr (std::is_same_v<T, float>)
+      if (k == 2) {
+        if (positive) poolMaskRow2<true>(x, x + w, ow, out, m, m + w);
+        else poolMaskRow2<false>(x, x + w, ow, out, m, m + w);
+        for (int64_t i = covered; i < w; ++i) m[i] = m[w + i] = 0;
+        continue;
+      }
+#endif
+    if (k == 2) poolRow<T, 2>(x, w, k, ow, k, out);
+    else poolRow<T, 0>(x, w, k, ow, k, out);
+    spreadRow<T, 0>(out, k, ow, max.data());
+    for (int64_t ky = 0; ky < k; ++ky) {
+      if (positive) maskRow<T, true>(x + ky * w, max.data(), covered, w, m + ky * w);
+      else maskRow<T, false>(x + ky * w, max.data(), covered, w, m + ky * w);
+    }
+  }
+  std::fill(m, mask + (index + 1) * h * w, int8_t(0)); // rows below the last window
+}
+
+template struct PoolSink<float>;
+template struct PoolSink<double>;
+
+template <class T>
+T MaskedPoolGradient<T>::plane(int64_t index, T *out) const {
+  thread_local std::vector<T> spread;
+  const int64_t covered = gw * k, size = h * w;
+  spread.resize(covered);
+  const int8_t *m = mask + index * size;
+  T *d = out;
+  for (int64_t oy = 0; oy < gh; ++oy) {
+    const T *row = grad + (index * gh + oy) * gw;
+#if defined(__AVX512F__)
+    if constexpr (std::is_same_v<T, float>)
+      if (k == 2) {
+        maskedGradRow2(m, m + w, row, gw, d, d + w);
+        for (int64_t i = covered; i < w; ++i) d[i] = d[w + i] = T(0);
+        m += 2 * w, d += 2 * w;
+        continue;
+      }
+#endif
+    if (k == 2) spreadRow<T, 2>(row, k, gw, spread.data());
+    else spreadRow<T, 0>(row, k, gw, spread.data());
+    for (int64_t ky = 0; ky < k; ++ky, m += w, d += w) maskedGradRow<T>(m, spread.data(), covered, w, d);
+  }
+  std::fill(d, out + size, T(0)); // rows below the last window
+  return planeSum(out, size);
+}
+
+template struct MaskedPoolGradient<float>;
+template struct MaskedPoolGradient<double>;
+
+template <class T>
+void addByChannel(const T *planes, int64_t n, int64_t c, T *s) {
+  for (int64_t j = 0; j < c; ++j) {
+    T sum = 0;
+    for (int64_t b = 0; b < n; ++b) sum += planes[b * c + j];
+    s[j] = sum;
+  }
+}
+
+template void addByChannel<float>(const float *, int64_t, int64_t, float *);
+template void addByChannel<double>(const double *, int64_t, int64_t, double *);
+
+} // namespace mlp::rt
+
 extern "C" {
+
+void mlp_rt_maxpool2d_mask_grad_sums_f32(int64_t k, int64_t mr, void *mask, int64_t gr, void *g, int64_t dxr,
+                                         void *dx, int64_t sr, void *s) {
+  maskedPoolGradSums<float>(k, mr, mask, gr, g, dxr, dx, sr, s);
+}
+void mlp_rt_maxpool2d_mask_grad_sums_f64(int64_t k, int64_t mr, void *mask, int64_t gr, void *g, int64_t dxr,
+                                         void *dx, int64_t sr, void *s) {
+  maskedPoolGradSums<double>(k, mr, mask, gr, g, dxr, dx, sr, s);
+}
 
 void mlp_rt_channel_sums_f32(int64_t xr, void *x, int64_t sr, void *s) { channelSums<float>(xr, x, sr, s); }
 void mlp_rt_channel_sums_f64(int64_t xr, void *x, int64_t sr, void *s) { channelSums<double>(xr, x, sr, s); }

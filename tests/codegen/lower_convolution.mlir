@@ -101,6 +101,42 @@ func.func @maxpool_grad_sums(%x: tensor<?x2x6x6xf32>, %y: tensor<?x2x2x2xf32>, %
 
 // -----
 
+// A convolution with its max pooling: one call fills the pooled output and
+// the mask (i8), both of the dynamic batch, which the mask's gradient then
+// reads, filling the gradient and its sums.
+// CHECK-LABEL: func.func @conv_pool
+// CHECK:         %[[N:.*]] = tensor.dim %{{.*}}, %c0
+// CHECK:         memref.alloc(%[[N]]) : memref<?x3x2x2xf32>
+// CHECK:         memref.alloc(%[[N]]) : memref<?x3x4x4xi8>
+// CHECK:           call @mlp_rt_conv2d_bias_pool_f32(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) : (i64, i64, i64, i64, i64, i64, memref<*xf32>, memref<*xf32>, memref<*xf32>, memref<*xf32>, memref<*xi8>) -> ()
+// CHECK:         memref.alloc(%{{.*}}) : memref<?x3x4x4xf32>
+// CHECK:         memref.alloc() : memref<3xf32>
+// CHECK:           call @mlp_rt_maxpool2d_mask_grad_sums_f32(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) : (i64, memref<*xi8>, memref<*xf32>, memref<*xf32>, memref<*xf32>) -> ()
+func.func @conv_pool(%x: tensor<?x1x6x6xf32>, %w: tensor<3x1x3x3xf32>, %b: tensor<3xf32>, %g: tensor<?x3x2x2xf32>) -> (tensor<?x3x2x2xf32>, tensor<?x3x4x4xf32>, tensor<3xf32>) {
+  %p, %m = mlp.conv2d_bias_pool %x, %w, %b stride 1 padding 0 dilation 1 relu window 2 positive : tensor<?x1x6x6xf32>, tensor<3x1x3x3xf32>, tensor<3xf32> to tensor<?x3x2x2xf32>, tensor<?x3x4x4xi8>
+  %d:2 = mlp.pool2d_mask_grad_sums %m, %g window 2 : tensor<?x3x4x4xi8>, tensor<?x3x2x2xf32> to tensor<?x3x4x4xf32>, tensor<3xf32>
+  return %p, %d#0, %d#1 : tensor<?x3x2x2xf32>, tensor<?x3x4x4xf32>, tensor<3xf32>
+}
+
+// -----
+
+// The filter gradient through the pooling mask: one call fills the
+// gradient and the sums; stride, padding, dilation and window as flags.
+// CHECK-LABEL: func.func @filter_grad_pooled
+// CHECK:         memref.alloc() : memref<3x1x3x3xf32>
+// CHECK:         memref.alloc() : memref<3xf32>
+// CHECK:           %[[S:.*]] = arith.constant 1 : i64
+// CHECK-NEXT:      %[[P:.*]] = arith.constant 0 : i64
+// CHECK-NEXT:      %[[D:.*]] = arith.constant 1 : i64
+// CHECK-NEXT:      %[[K:.*]] = arith.constant 2 : i64
+// CHECK:           call @mlp_rt_conv2d_grad_filter_pooled_f32(%[[S]], %[[P]], %[[D]], %[[K]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) : (i64, i64, i64, i64, memref<*xf32>, memref<*xi8>, memref<*xf32>, memref<*xf32>, memref<*xf32>) -> ()
+func.func @filter_grad_pooled(%x: tensor<?x1x6x6xf32>, %m: tensor<?x3x4x4xi8>, %g: tensor<?x3x2x2xf32>) -> (tensor<3x1x3x3xf32>, tensor<3xf32>) {
+  %d:2 = mlp.conv2d_grad_filter_pooled %x, %m, %g stride 1 padding 0 dilation 1 window 2 : tensor<?x1x6x6xf32>, tensor<?x3x4x4xi8>, tensor<?x3x2x2xf32> to tensor<3x1x3x3xf32>, tensor<3xf32>
+  return %d#0, %d#1 : tensor<3x1x3x3xf32>, tensor<3xf32>
+}
+
+// -----
+
 // Average pooling is one linalg.generic: a window's mean.
 // CHECK-DAG:   #[[IN:map[0-9]*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2 * 2 + d4, d3 * 2 + d5)>
 // CHECK-DAG:   #[[WIN:map[0-9]*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d4, d5)>

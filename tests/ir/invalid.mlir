@@ -158,3 +158,67 @@ func.func @pool_grad_sums_channels(%x: tensor<1x3x4x4xf32>, %y: tensor<1x3x2x2xf
   %0:2 = mlp.pool2d_grad_sums "max", %x, %y, %y window 2 : tensor<1x3x4x4xf32>, tensor<1x3x2x2xf32> to tensor<1x3x4x4xf32>, tensor<4xf32>
   return %0#1 : tensor<4xf32>
 }
+
+// -----
+
+func.func @conv_pool_mask_shape(%x: tensor<1x1x6x6xf32>, %w: tensor<3x1x3x3xf32>, %b: tensor<3xf32>) -> tensor<1x3x2x2xf32> {
+  // expected-error @+1 {{spatial size 5 should be 4}}
+  %0:2 = mlp.conv2d_bias_pool %x, %w, %b stride 1 padding 0 dilation 1 window 2 : tensor<1x1x6x6xf32>, tensor<3x1x3x3xf32>, tensor<3xf32> to tensor<1x3x2x2xf32>, tensor<1x3x5x5xi8>
+  return %0#0 : tensor<1x3x2x2xf32>
+}
+
+// -----
+
+func.func @conv_pool_pooled_shape(%x: tensor<1x1x6x6xf32>, %w: tensor<3x1x3x3xf32>, %b: tensor<3xf32>) -> tensor<1x3x4x4xf32> {
+  // expected-error @+1 {{spatial size must be the input's divided by the window}}
+  %0:2 = mlp.conv2d_bias_pool %x, %w, %b stride 1 padding 0 dilation 1 window 2 : tensor<1x1x6x6xf32>, tensor<3x1x3x3xf32>, tensor<3xf32> to tensor<1x3x4x4xf32>, tensor<1x3x4x4xi8>
+  return %0#0 : tensor<1x3x4x4xf32>
+}
+
+// -----
+
+func.func @conv_pool_bias(%x: tensor<1x1x6x6xf32>, %w: tensor<3x1x3x3xf32>, %b: tensor<4xf32>) -> tensor<1x3x2x2xf32> {
+  // expected-error @+1 {{bias must be a vector of one value per output channel}}
+  %0:2 = mlp.conv2d_bias_pool %x, %w, %b stride 1 padding 0 dilation 1 window 2 : tensor<1x1x6x6xf32>, tensor<3x1x3x3xf32>, tensor<4xf32> to tensor<1x3x2x2xf32>, tensor<1x3x4x4xi8>
+  return %0#0 : tensor<1x3x2x2xf32>
+}
+
+// -----
+
+func.func @mask_grad_shape(%m: tensor<1x3x4x4xi8>, %g: tensor<1x3x2x2xf32>) -> tensor<1x3x4x5xf32> {
+  // expected-error @+1 {{result must have the mask's shape and the gradient's element type}}
+  %0:2 = mlp.pool2d_mask_grad_sums %m, %g window 2 : tensor<1x3x4x4xi8>, tensor<1x3x2x2xf32> to tensor<1x3x4x5xf32>, tensor<3xf32>
+  return %0#0 : tensor<1x3x4x5xf32>
+}
+
+// -----
+
+func.func @mask_grad_pooled(%m: tensor<1x3x4x4xi8>, %g: tensor<1x3x3x3xf32>) -> tensor<1x3x4x4xf32> {
+  // expected-error @+1 {{spatial size must be the input's divided by the window}}
+  %0:2 = mlp.pool2d_mask_grad_sums %m, %g window 2 : tensor<1x3x4x4xi8>, tensor<1x3x3x3xf32> to tensor<1x3x4x4xf32>, tensor<3xf32>
+  return %0#0 : tensor<1x3x4x4xf32>
+}
+
+// -----
+
+func.func @mask_grad_sums(%m: tensor<1x3x4x4xi8>, %g: tensor<1x3x2x2xf32>) -> tensor<2xf32> {
+  // expected-error @+1 {{sums must be one value per channel of the rank-4 mask}}
+  %0:2 = mlp.pool2d_mask_grad_sums %m, %g window 2 : tensor<1x3x4x4xi8>, tensor<1x3x2x2xf32> to tensor<1x3x4x4xf32>, tensor<2xf32>
+  return %0#1 : tensor<2xf32>
+}
+
+// -----
+
+func.func @filter_pooled_shape(%x: tensor<1x1x6x6xf32>, %m: tensor<1x3x4x4xi8>, %g: tensor<1x3x2x2xf32>) -> tensor<3x1x2x2xf32> {
+  // expected-error @+1 {{spatial size 4 should be 5}}
+  %0:2 = mlp.conv2d_grad_filter_pooled %x, %m, %g stride 1 padding 0 dilation 1 window 2 : tensor<1x1x6x6xf32>, tensor<1x3x4x4xi8>, tensor<1x3x2x2xf32> to tensor<3x1x2x2xf32>, tensor<3xf32>
+  return %0#0 : tensor<3x1x2x2xf32>
+}
+
+// -----
+
+func.func @filter_pooled_sums(%x: tensor<1x1x6x6xf32>, %m: tensor<1x3x4x4xi8>, %g: tensor<1x3x2x2xf32>) -> tensor<2xf32> {
+  // expected-error @+1 {{sums must be one value per channel of the rank-4 mask}}
+  %0:2 = mlp.conv2d_grad_filter_pooled %x, %m, %g stride 1 padding 0 dilation 1 window 2 : tensor<1x1x6x6xf32>, tensor<1x3x4x4xi8>, tensor<1x3x2x2xf32> to tensor<3x1x3x3xf32>, tensor<2xf32>
+  return %0#1 : tensor<2xf32>
+}

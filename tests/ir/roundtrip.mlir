@@ -152,6 +152,12 @@ func.func @images(%x: tensor<2x1x8x8xf32>, %w: tensor<4x1x3x3xf32>, %b4: tensor<
   %gq = mlp.pool2d_grad "max_positive", %y, %p, %p window 2 : tensor<2x4x8x8xf32>, tensor<2x4x4x4xf32> to tensor<2x4x8x8xf32>
   // CHECK: mlp.pool2d_grad_sums "max_positive", %{{.*}}, %{{.*}}, %{{.*}} window 2 : tensor<2x4x8x8xf32>, tensor<2x4x4x4xf32> to tensor<2x4x8x8xf32>, tensor<4xf32>
   %gs:2 = mlp.pool2d_grad_sums "max_positive", %y, %p, %p window 2 : tensor<2x4x8x8xf32>, tensor<2x4x4x4xf32> to tensor<2x4x8x8xf32>, tensor<4xf32>
+  // CHECK: mlp.conv2d_bias_pool %{{.*}}, %{{.*}}, %{{.*}} stride 1 padding 1 dilation 1 relu window 2 positive : tensor<2x1x8x8xf32>, tensor<4x1x3x3xf32>, tensor<4xf32> to tensor<2x4x4x4xf32>, tensor<2x4x8x8xi8>
+  %cp:2 = mlp.conv2d_bias_pool %x, %w, %b4 stride 1 padding 1 dilation 1 relu window 2 positive : tensor<2x1x8x8xf32>, tensor<4x1x3x3xf32>, tensor<4xf32> to tensor<2x4x4x4xf32>, tensor<2x4x8x8xi8>
+  // CHECK: mlp.pool2d_mask_grad_sums %{{.*}}, %{{.*}} window 2 : tensor<2x4x8x8xi8>, tensor<2x4x4x4xf32> to tensor<2x4x8x8xf32>, tensor<4xf32>
+  %gm:2 = mlp.pool2d_mask_grad_sums %cp#1, %p window 2 : tensor<2x4x8x8xi8>, tensor<2x4x4x4xf32> to tensor<2x4x8x8xf32>, tensor<4xf32>
+  // CHECK: mlp.conv2d_grad_filter_pooled %{{.*}}, %{{.*}}, %{{.*}} stride 1 padding 1 dilation 1 window 2 : tensor<2x1x8x8xf32>, tensor<2x4x8x8xi8>, tensor<2x4x4x4xf32> to tensor<4x1x3x3xf32>, tensor<4xf32>
+  %fp:2 = mlp.conv2d_grad_filter_pooled %x, %cp#1, %p stride 1 padding 1 dilation 1 window 2 : tensor<2x1x8x8xf32>, tensor<2x4x8x8xi8>, tensor<2x4x4x4xf32> to tensor<4x1x3x3xf32>, tensor<4xf32>
   // CHECK: mlp.random "uniform" seed 5 offset %{{.*}} : tensor<i64> : tensor<2x1x8x8xf32>
   %r = mlp.random "uniform" seed 5 offset %step : tensor<i64> : tensor<2x1x8x8xf32>
   // CHECK: mlp.idx_read %{{.*}}, %{{.*}} expect "8x8"

@@ -886,6 +886,86 @@ void check_max_pool(int64_t k, int64_t h, int64_t w, const std::string &tag, boo
         "kernels: max pooling gradient with sums, its sums (max rel diff " + std::to_string(worst) + ")" + tag);
 }
 
+/// conv2d_bias with max pooling in its kernel (the pooled output and the
+/// gradient's mask), and the gradient from that mask with its sums: the
+/// bits of conv2d_bias, max pooling and the pooling gradient with sums
+/// made one after another. Relu without `positive` leaves windows of tied
+/// zeros, each of which gets the gradient.
+template <class T>
+void check_conv_pool(const ConvCase &c, int64_t k, bool relu, bool positive, std::string tag) {
+  const auto [N, C_, H, W, F, KH, KW, S, P, D] = c;
+  const int64_t OH = (H + 2 * P - D * (KH - 1) - 1) / S + 1, OW = (W + 2 * P - D * (KW - 1) - 1) / S + 1;
+  const int64_t PH = OH / k, PW = OW / k;
+  tag = " " + std::to_string(C_) + "->" + std::to_string(F) + ", window " + std::to_string(k) +
+        (relu ? ", relu" : "") + (positive ? ", positive" : "") + (std::is_same_v<T, float> ? " f32" : " f64") + tag;
+  std::vector<double> xr = pseudo_random(N * C_ * H * W, 3), wr = pseudo_random(F * C_ * KH * KW, 4),
+                      br = pseudo_random(F, 5), gr = pseudo_random(N * F * PH * PW, 6);
+  std::vector<T> x(xr.begin(), xr.end()), w(wr.begin(), wr.end()), bias(br.begin(), br.end()), g(gr.begin(), gr.end());
+  std::vector<T> y(N * F * OH * OW), pooled(N * F * PH * PW), dx(y.size()), sums(F);
+  std::vector<T> pooled2(pooled.size(), T(7)), dx2(y.size(), T(7)), sums2(F, T(7));
+  std::vector<int8_t> mask(y.size(), 7);
+  Descriptor X = make_descriptor(x.data(), {N, C_, H, W}), Wd = make_descriptor(w.data(), {F, C_, KH, KW}),
+             B = make_descriptor(bias.data(), {F}), Y = make_descriptor(y.data(), {N, F, OH, OW}),
+             Pd = make_descriptor(pooled.data(), {N, F, PH, PW}), G = make_descriptor(g.data(), {N, F, PH, PW}),
+             DX = make_descriptor(dx.data(), {N, F, OH, OW}), Sd = make_descriptor(sums.data(), {F}),
+             P2 = make_descriptor(pooled2.data(), {N, F, PH, PW}), M = make_descriptor(mask.data(), {N, F, OH, OW}),
+             DX2 = make_descriptor(dx2.data(), {N, F, OH, OW}), S2 = make_descriptor(sums2.data(), {F});
+  if constexpr (std::is_same_v<T, float>) {
+    mlp_rt_conv2d_bias_f32(S, P, D, relu, X.rank, X.get(), Wd.rank, Wd.get(), B.rank, B.get(), Y.rank, Y.get());
+    mlp_rt_maxpool2d_f32(k, Y.rank, Y.get(), Pd.rank, Pd.get());
+    mlp_rt_maxpool2d_grad_sums_f32(k, positive, Y.rank, Y.get(), Pd.rank, Pd.get(), G.rank, G.get(), DX.rank,
+                                   DX.get(), Sd.rank, Sd.get());
+    mlp_rt_conv2d_bias_pool_f32(S, P, D, relu, k, positive, X.rank, X.get(), Wd.rank, Wd.get(), B.rank, B.get(),
+                                P2.rank, P2.get(), M.rank, M.get());
+    mlp_rt_maxpool2d_mask_grad_sums_f32(k, M.rank, M.get(), G.rank, G.get(), DX2.rank, DX2.get(), S2.rank, S2.get());
+  } else {
+    mlp_rt_conv2d_bias_f64(S, P, D, relu, X.rank, X.get(), Wd.rank, Wd.get(), B.rank, B.get(), Y.rank, Y.get());
+    mlp_rt_maxpool2d_f64(k, Y.rank, Y.get(), Pd.rank, Pd.get());
+    mlp_rt_maxpool2d_grad_sums_f64(k, positive, Y.rank, Y.get(), Pd.rank, Pd.get(), G.rank, G.get(), DX.rank,
+                                   DX.get(), Sd.rank, Sd.get());
+    mlp_rt_conv2d_bias_pool_f64(S, P, D, relu, k, positive, X.rank, X.get(), Wd.rank, Wd.get(), B.rank, B.get(),
+                                P2.rank, P2.get(), M.rank, M.get());
+    mlp_rt_maxpool2d_mask_grad_sums_f64(k, M.rank, M.get(), G.rank, G.get(), DX2.rank, DX2.get(), S2.rank, S2.get());
+  }
+  // The mask: 1 where an element of the convolution's output equals its
+  // window's max (and, with positive, is > 0), 0 elsewhere and on the rows
+  // and columns left over.
+  bool maskRight = true;
+  int64_t tied = 0;
+  for (int64_t plane = 0; plane < N * F; ++plane)
+    for (int64_t i = 0; i < OH; ++i)
+      for (int64_t j = 0; j < OW; ++j) {
+        int64_t at = (plane * OH + i) * OW + j;
+        bool inside = i < PH * k && j < PW * k;
+        T max = inside ? pooled[(plane * PH + i / k) * PW + j / k] : T(0), v = y[at];
+        maskRight = maskRight && mask[at] == (inside && v == max && (!positive || v > T(0)));
+      }
+  for (size_t i = 0; i < pooled.size(); ++i) {
+    int64_t plane = int64_t(i) / (PH * PW), py = int64_t(i) / PW % PH, px = int64_t(i) % PW, set = 0;
+    for (int64_t dy = 0; dy < k; ++dy)
+      for (int64_t dx_ = 0; dx_ < k; ++dx_) set += mask[(plane * OH + py * k + dy) * OW + px * k + dx_];
+    tied += set > 1;
+  }
+  // The filter gradient with that pooling gradient made sample by sample.
+  std::vector<T> dw(F * C_ * KH * KW), dw2(dw.size(), T(7)), sums3(F, T(7));
+  Descriptor DW = make_descriptor(dw.data(), {F, C_, KH, KW}), DW2 = make_descriptor(dw2.data(), {F, C_, KH, KW}),
+             S3 = make_descriptor(sums3.data(), {F});
+  if constexpr (std::is_same_v<T, float>) {
+    mlp_rt_conv2d_grad_filter_f32(S, P, D, X.rank, X.get(), DX.rank, DX.get(), DW.rank, DW.get());
+    mlp_rt_conv2d_grad_filter_pooled_f32(S, P, D, k, X.rank, X.get(), M.rank, M.get(), G.rank, G.get(), DW2.rank,
+                                         DW2.get(), S3.rank, S3.get());
+  } else {
+    mlp_rt_conv2d_grad_filter_f64(S, P, D, X.rank, X.get(), DX.rank, DX.get(), DW.rank, DW.get());
+    mlp_rt_conv2d_grad_filter_pooled_f64(S, P, D, k, X.rank, X.get(), M.rank, M.get(), G.rank, G.get(), DW2.rank,
+                                         DW2.get(), S3.rank, S3.get());
+  }
+  check(dw2 == dw && sums3 == sums, "kernels: conv2d filter gradient through the pooling mask, and its sums" + tag);
+  check(pooled2 == pooled, "kernels: conv2d with pooling, its pooled output" + tag);
+  check(maskRight, "kernels: conv2d with pooling, its mask" + tag);
+  check(dx2 == dx && sums2 == sums, "kernels: max pooling gradient from the mask, and its sums" + tag);
+  if (relu && !positive) check(tied > 0, "kernels: conv2d with pooling, tied zeros all get the gradient" + tag);
+}
+
 /// mlp_rt_channel_sums: each channel's sum over samples and pixels, against
 /// a double reference, on an h x w plane (above and below the kernel's 64
 /// lanes), read through a view with a spare column per row (packed first).
@@ -973,6 +1053,17 @@ void test_kernels() {
     check_conv({2, 1, 7, 7, 5, 5, 5, 1, 2, 1}, tag);
     check_direct_conv_order({5, 1, 28, 28, 32, 3, 3, 1, 0, 1}, tag);
     check_direct_conv_order({3, 3, 9, 40, 13, 3, 3, 1, 1, 2}, tag);
+    // Convolutions with max pooling in their kernels, on each of conv2d's
+    // paths: direct (fashion_cnn's first block), shifted (a second block
+    // with a row and a column left over), im2col (stride 2) and f64; relu's
+    // mask folded in or not; a 3x3 window.
+    check_conv_pool<float>({5, 1, 28, 28, 32, 3, 3, 1, 0, 1}, 2, true, true, tag);
+    check_conv_pool<float>({5, 1, 28, 28, 32, 3, 3, 1, 0, 1}, 2, true, false, tag);
+    check_conv_pool<float>({3, 16, 13, 13, 24, 3, 3, 1, 0, 1}, 2, true, true, tag);
+    check_conv_pool<float>({3, 2, 13, 12, 5, 3, 3, 2, 1, 1}, 2, false, false, tag);
+    check_conv_pool<float>({3, 3, 11, 11, 6, 3, 3, 1, 1, 1}, 3, true, true, tag);
+    check_conv_pool<double>({3, 2, 9, 9, 4, 3, 3, 1, 0, 1}, 2, true, true, tag);
+    check_conv_pool<double>({3, 2, 9, 9, 4, 3, 3, 1, 0, 1}, 3, true, false, tag);
     check_max_pool<float>(2, 7, 9, " 2x2 f32" + tag);
     check_max_pool<double>(2, 7, 9, " 2x2 f64" + tag);
     check_max_pool<float>(3, 6, 6, " 3x3 f32" + tag);
