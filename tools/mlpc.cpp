@@ -182,6 +182,9 @@ int build(Compilation &c, const std::string &out) {
                                    "-l:libxsmmnoblas.a",
                                    "-ldl",
                                    "-lm",
+                                   // drops the runtime's functions the
+                                   // program never reaches
+                                   "-Wl,--gc-sections",
 #ifdef MLP_SANITIZE_LINK
                                    // the runtime was built with sanitizers
                                    MLP_SANITIZE_LINK,
