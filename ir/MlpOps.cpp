@@ -385,14 +385,20 @@ LogicalResult Pool2dGradOp::verify() {
   return success();
 }
 
+/// Whether `sums` holds one value of `x`'s element type per channel (dim 1)
+/// of the rank-4 `x`, which the error calls `what`.
+static LogicalResult verifyChannelSums(Operation *op, RankedTensorType sums, RankedTensorType x,
+                                       StringRef what) {
+  if (x.getRank() != 4 || sums.getRank() != 1 || sums.isDynamicDim(0) ||
+      sums.getDimSize(0) != x.getDimSize(1) || sums.getElementType() != x.getElementType())
+    return op->emitOpError("sums must be one value per channel of the rank-4 ") << what;
+  return success();
+}
+
 LogicalResult Pool2dGradSumsOp::verify() {
   if (getKind() != "max" && getKind() != "max_positive")
     return emitOpError("kind must be 'max' or 'max_positive'");
-  auto x = rankedType(getInput()), sums = rankedType(getSums());
-  if (x.getRank() != 4 || sums.getRank() != 1 || sums.isDynamicDim(0) ||
-      sums.getDimSize(0) != x.getDimSize(1) || sums.getElementType() != x.getElementType())
-    return emitOpError("sums must be one value per channel of the rank-4 input");
-  return success();
+  return verifyChannelSums(*this, rankedType(getSums()), rankedType(getInput()), "input");
 }
 
 /// Whether `pooled` is `x` pooled over non-overlapping windows of `window`.
@@ -426,10 +432,7 @@ LogicalResult Pool2dMaskGradSumsOp::verify() {
     return failure();
   if (dx.getShape() != mask.getShape() || dx.getElementType() != g.getElementType())
     return emitOpError("result must have the mask's shape and the gradient's element type");
-  if (sums.getRank() != 1 || sums.isDynamicDim(0) || sums.getDimSize(0) != mask.getDimSize(1) ||
-      sums.getElementType() != g.getElementType())
-    return emitOpError("sums must be one value per channel of the rank-4 mask");
-  return success();
+  return verifyChannelSums(*this, sums, dx, "mask");
 }
 
 LogicalResult Conv2dGradFilterPooledOp::verify() {
@@ -439,10 +442,9 @@ LogicalResult Conv2dGradFilterPooledOp::verify() {
                               getDilation())) ||
       failed(verifyPooledShape(*this, mask, g, getWindow())))
     return failure();
-  if (sums.getRank() != 1 || sums.isDynamicDim(0) || sums.getDimSize(0) != mask.getDimSize(1) ||
-      sums.getElementType() != g.getElementType() || dw.getElementType() != g.getElementType())
-    return emitOpError("sums must be one value per channel of the rank-4 mask");
-  return success();
+  if (dw.getElementType() != g.getElementType())
+    return emitOpError("result must have the gradient's element type");
+  return verifyChannelSums(*this, sums, g, "mask");
 }
 
 LogicalResult Pool2dOp::verify() {

@@ -524,15 +524,13 @@ void conv2dGradFilterPooled(int64_t stride, int64_t padding, int64_t dilation, i
   std::vector<int8_t> pm;
   Tensor4<T> x = tensor4<T>(xr, xd, px), g = tensor4<T>(gr, gd, pg);
   Tensor4<int8_t> m = tensor4<int8_t>(mr, md, pm);
-  StridedView dwv, sv;
+  StridedView dwv;
   T *dw = output<T>(dwr, dwd, 4, "conv2d filter gradient", dwv);
-  T *sums = output<T>(sr, sd, 1, "conv2d filter gradient sums", sv);
+  ChannelSums<T> sums(sr, sd, m.n, m.c, "conv2d filter gradient sums");
   ConvShape s{x.c, x.h, x.w, m.c, dwv.sizes[2], dwv.sizes[3], m.h, m.w, stride, padding, dilation};
   MaskedPoolGradient<T> pooled{k, m.data, g.data, m.h, m.w, g.h, g.w};
-  thread_local std::vector<T> planeSums;
-  planeSums.resize(static_cast<size_t>(m.n * m.c));
-  conv2dGradFilterOf<T>(s, x, OutputGradient<T>{nullptr, &pooled, planeSums.data()}, dw);
-  addByChannel(planeSums.data(), m.n, m.c, sums);
+  conv2dGradFilterOf<T>(s, x, OutputGradient<T>{nullptr, &pooled, sums.planes()}, dw);
+  sums.add();
 }
 
 /// dx[b] = col2im(W^T (C*KH*KW x F) * g[b] (F x OH*OW)).

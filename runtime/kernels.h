@@ -156,10 +156,43 @@ struct MaskedPoolGradient {
   T plane(int64_t index, T *out) const;
 };
 
-/// s[j] = the sum of planes[b * c + j] over b, in order of b: the channel
-/// sums of n samples' c planes each, from each plane's sum (pooling.cpp).
+/// A kernel's [C] output of channel sums (a convolution's bias gradient),
+/// made from each plane's sum: the kernel writes the sum of plane (b, c) to
+/// planes()[b * C + c] while the plane is in cache, then add() sums the
+/// planes of each channel in order of b, a fixed order whatever the
+/// thread count.
 template <class T>
-void addByChannel(const T *planes, int64_t n, int64_t c, T *s);
+class ChannelSums {
+public:
+  ChannelSums(int64_t rank, void *descriptor, int64_t n, int64_t c, const char *what) : n_(n), c_(c) {
+    StridedView view;
+    out_ = output<T>(rank, descriptor, 1, what, view);
+    if (view.sizes[0] != c)
+      die(std::string("internal error: ") + what + " of " + std::to_string(view.sizes[0]) + " channels for " +
+              std::to_string(c),
+          1);
+    buffer().resize(static_cast<size_t>(n * c));
+  }
+  /// The plane sums' slots: the calling thread's buffer, kept from call to
+  /// call, which the kernel's parts reach through this pointer.
+  T *planes() const { return buffer().data(); }
+  void add() const {
+    const T *p = planes();
+    for (int64_t j = 0; j < c_; ++j) {
+      T sum = 0;
+      for (int64_t b = 0; b < n_; ++b) sum += p[b * c_ + j];
+      out_[j] = sum;
+    }
+  }
+
+private:
+  static std::vector<T> &buffer() {
+    thread_local std::vector<T> planes;
+    return planes;
+  }
+  int64_t n_, c_;
+  T *out_;
+};
 
 /// A convolution's output gradient, sample by sample: g [B, F, OH, OW]
 /// itself, or made from max pooling's mask (conv2d_grad_filter_pooled, which

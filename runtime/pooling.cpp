@@ -103,6 +103,17 @@ inline std::pair<__m512, __m512> load32(const float *row, int64_t n) {
   return {_mm512_maskz_loadu_ps(lanes(2 * n), row), _mm512_maskz_loadu_ps(lanes(2 * n - 16), row + 16)};
 }
 
+/// The first n bytes of 32 (none for n <= 0, all for n >= 32).
+inline __mmask32 lanes32(int64_t n) { return __mmask32(lanes(n)) | __mmask32(lanes(n - 16)) << 16; }
+
+/// Each of v's 16 values twice, in order: (v0, v0, v1, v1, ..., v7, v7) and
+/// (v8, v8, ..., v15, v15), a 2 x 2 window's value over its row's 32 columns.
+inline std::pair<__m512, __m512> spread2(__m512 v) {
+  const __m512i low = _mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
+  const __m512i high = _mm512_setr_epi32(8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13, 14, 14, 15, 15);
+  return {_mm512_permutexvar_ps(low, v), _mm512_permutexvar_ps(high, v)};
+}
+
 /// The maxes of 16 2 x 2 windows over two rows of 32 inputs each (a0, b0:
 /// row 0's first and next 16; a1, b1: row 1's), in the scalar loop's
 /// order: row 0's pair, then row 1's.
@@ -112,6 +123,19 @@ inline __m512 windowMax2(__m512 a0, __m512 b0, __m512 a1, __m512 b1) {
   __m512 m0 = maxOrNaN16(_mm512_permutex2var_ps(a0, even, b0), _mm512_permutex2var_ps(a0, odd, b0));
   __m512 m1 = maxOrNaN16(_mm512_permutex2var_ps(a1, even, b1), _mm512_permutex2var_ps(a1, odd, b1));
   return maxOrNaN16(m0, m1);
+}
+
+/// Which of a row's 32 inputs (a, then b) equal their 2 x 2 window's max
+/// (maxLow, maxHigh: the maxes spread2'd) and, when Positive, are > 0: bit
+/// i for input i, where max pooling's gradient goes.
+template <bool Positive>
+inline __mmask32 chosen2(__m512 a, __m512 b, __m512 maxLow, __m512 maxHigh) {
+  __mmask16 ka = _mm512_cmp_ps_mask(a, maxLow, _CMP_EQ_OQ), kb = _mm512_cmp_ps_mask(b, maxHigh, _CMP_EQ_OQ);
+  if (Positive) {
+    ka &= _mm512_cmp_ps_mask(a, _mm512_setzero_ps(), _CMP_GT_OQ);
+    kb &= _mm512_cmp_ps_mask(b, _mm512_setzero_ps(), _CMP_GT_OQ);
+  }
+  return _mm512_kunpackw(kb, ka);
 }
 
 /// out[i] = the max of the 2 x 2 window at column 2i of rows r0, r1, for i < ow.
@@ -130,21 +154,15 @@ void poolRow2(const float *r0, const float *r1, int64_t ow, float *out) {
 template <bool Positive>
 void gradRow2(const float *r0, const float *r1, const float *y, const float *g, int64_t ow, float *d0,
               float *d1) {
-  const __m512i low = _mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
-  const __m512i high = _mm512_setr_epi32(8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13, 14, 14, 15, 15);
   for (int64_t ox = 0; ox < ow; ox += 16) {
     int64_t n = std::min<int64_t>(16, ow - ox);
     __m512 ys = _mm512_maskz_loadu_ps(lanes(n), y + ox), gs = _mm512_maskz_loadu_ps(lanes(n), g + ox);
-    __m512 yLow = _mm512_permutexvar_ps(low, ys), yHigh = _mm512_permutexvar_ps(high, ys);
-    __m512 gLow = _mm512_permutexvar_ps(low, gs), gHigh = _mm512_permutexvar_ps(high, gs);
+    auto [yLow, yHigh] = spread2(ys);
+    auto [gLow, gHigh] = spread2(gs);
     for (auto [in, out] : {std::pair(r0, d0), std::pair(r1, d1)}) {
       auto [a, b] = load32(in + 2 * ox, n);
-      __mmask16 ka = _mm512_cmp_ps_mask(a, yLow, _CMP_EQ_OQ), kb = _mm512_cmp_ps_mask(b, yHigh, _CMP_EQ_OQ);
-      if (Positive) {
-        ka &= _mm512_cmp_ps_mask(a, _mm512_setzero_ps(), _CMP_GT_OQ);
-        kb &= _mm512_cmp_ps_mask(b, _mm512_setzero_ps(), _CMP_GT_OQ);
-      }
-      __m512 da = _mm512_maskz_mov_ps(ka, gLow), db = _mm512_maskz_mov_ps(kb, gHigh);
+      const __mmask32 chosen = chosen2<Positive>(a, b, yLow, yHigh);
+      __m512 da = _mm512_maskz_mov_ps(__mmask16(chosen), gLow), db = _mm512_maskz_mov_ps(__mmask16(chosen >> 16), gHigh);
       _mm512_mask_storeu_ps(out + 2 * ox, lanes(2 * n), da);
       _mm512_mask_storeu_ps(out + 2 * ox + 16, lanes(2 * n - 16), db);
     }
@@ -158,37 +176,28 @@ void gradRow2(const float *r0, const float *r1, const float *y, const float *g, 
 /// load waits for the store to leave.
 template <bool Positive>
 void poolMaskRow2(const float *r0, const float *r1, int64_t ow, float *out, int8_t *m0, int8_t *m1) {
-  const __m512i low = _mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
-  const __m512i high = _mm512_setr_epi32(8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13, 14, 14, 15, 15);
   for (int64_t ox = 0; ox < ow; ox += 16) {
     int64_t n = std::min<int64_t>(16, ow - ox);
     auto [a0, b0] = load32(r0 + 2 * ox, n);
     auto [a1, b1] = load32(r1 + 2 * ox, n);
     __m512 max = windowMax2(a0, b0, a1, b1);
     _mm512_mask_storeu_ps(out + ox, lanes(n), max);
-    __m512 maxLow = _mm512_permutexvar_ps(low, max), maxHigh = _mm512_permutexvar_ps(high, max);
-    __mmask32 inside = __mmask32(lanes(2 * n)) | __mmask32(lanes(2 * n - 16)) << 16;
-    for (auto [a, b, mask] : {std::tuple(a0, b0, m0), std::tuple(a1, b1, m1)}) {
-      __mmask16 ka = _mm512_cmp_ps_mask(a, maxLow, _CMP_EQ_OQ), kb = _mm512_cmp_ps_mask(b, maxHigh, _CMP_EQ_OQ);
-      if (Positive) {
-        ka &= _mm512_cmp_ps_mask(a, _mm512_setzero_ps(), _CMP_GT_OQ);
-        kb &= _mm512_cmp_ps_mask(b, _mm512_setzero_ps(), _CMP_GT_OQ);
-      }
-      _mm256_mask_storeu_epi8(mask + 2 * ox, inside, _mm256_maskz_set1_epi8(_mm512_kunpackw(kb, ka), 1));
-    }
+    auto [maxLow, maxHigh] = spread2(max);
+    const __mmask32 inside = lanes32(2 * n);
+    for (auto [a, b, mask] : {std::tuple(a0, b0, m0), std::tuple(a1, b1, m1)})
+      _mm256_mask_storeu_epi8(mask + 2 * ox, inside,
+                              _mm256_maskz_set1_epi8(chosen2<Positive>(a, b, maxLow, maxHigh), 1));
   }
 }
 
 /// The gradient of one output row's 2 x 2 windows from the mask: rows d0,
 /// d1 get g at their first 2*ow columns where masks m0, m1 are set, else 0.
 void maskedGradRow2(const int8_t *m0, const int8_t *m1, const float *g, int64_t ow, float *d0, float *d1) {
-  const __m512i low = _mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
-  const __m512i high = _mm512_setr_epi32(8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13, 14, 14, 15, 15);
   for (int64_t ox = 0; ox < ow; ox += 16) {
     int64_t n = std::min<int64_t>(16, ow - ox);
     __m512 gs = _mm512_maskz_loadu_ps(lanes(n), g + ox);
-    __m512 gLow = _mm512_permutexvar_ps(low, gs), gHigh = _mm512_permutexvar_ps(high, gs);
-    __mmask32 inside = __mmask32(lanes(2 * n)) | __mmask32(lanes(2 * n - 16)) << 16;
+    auto [gLow, gHigh] = spread2(gs);
+    const __mmask32 inside = lanes32(2 * n);
     for (auto [mask, out] : {std::pair(m0, d0), std::pair(m1, d1)}) {
       __m256i bytes = _mm256_maskz_loadu_epi8(inside, mask + 2 * ox);
       __mmask32 set = _mm256_test_epi8_mask(bytes, bytes);
@@ -314,15 +323,10 @@ void maxPoolGrad(int64_t k, int64_t xr, void *xd, int64_t yr, void *yd, int64_t 
 template <class T, bool Positive>
 void maxPoolGradSums(int64_t k, int64_t xr, void *xd, int64_t yr, void *yd, int64_t gr, void *gd,
                      int64_t dxr, void *dxd, int64_t sr, void *sd) {
-  StridedView xv = view_from_descriptor(xr, xd), sv;
-  const int64_t n = xv.sizes[0], c = xv.sizes[1];
-  T *s = output<T>(sr, sd, 1, "max pooling gradient sums", sv);
-  if (sv.sizes[0] != c) die("internal error: max pooling gradient sums of " + std::to_string(sv.sizes[0]) +
-                            " channels for " + std::to_string(c), 1);
-  thread_local std::vector<T> planes;
-  planes.resize(static_cast<size_t>(n * c));
-  maxPoolGrad<T, Positive>(k, xr, xd, yr, yd, gr, gd, dxr, dxd, planes.data());
-  addByChannel(planes.data(), n, c, s);
+  StridedView xv = view_from_descriptor(xr, xd);
+  ChannelSums<T> sums(sr, sd, xv.sizes[0], xv.sizes[1], "max pooling gradient sums");
+  maxPoolGrad<T, Positive>(k, xr, xd, yr, yd, gr, gd, dxr, dxd, sums.planes());
+  sums.add();
 }
 
 /// The gradient of max pooling from the mask the forward pass made
@@ -336,18 +340,14 @@ void maskedPoolGradSums(int64_t k, int64_t mr, void *md, int64_t gr, void *gd, i
   std::vector<T> pg;
   Tensor4<int8_t> m = tensor4<int8_t>(mr, md, pm);
   Tensor4<T> g = tensor4<T>(gr, gd, pg);
-  StridedView dxv, sv;
+  StridedView dxv;
   T *dx = output<T>(dxr, dxd, 4, "max pooling gradient", dxv);
-  T *s = output<T>(sr, sd, 1, "max pooling gradient sums", sv);
-  if (sv.sizes[0] != m.c) die("internal error: max pooling gradient sums of " + std::to_string(sv.sizes[0]) +
-                              " channels for " + std::to_string(m.c), 1);
+  ChannelSums<T> sums(sr, sd, m.n, m.c, "max pooling gradient sums");
   const MaskedPoolGradient<T> pooled{k, m.data, g.data, m.h, m.w, g.h, g.w};
   const int64_t size = m.h * m.w;
-  thread_local std::vector<T> planes;
-  planes.resize(static_cast<size_t>(m.n * m.c));
-  T *planeSums = planes.data(); // the caller's, which the parts must reach
+  T *planeSums = sums.planes();
   byPlanes(m.n * m.c, [&](int64_t plane) { planeSums[plane] = pooled.plane(plane, dx + plane * size); });
-  addByChannel(planeSums, m.n, m.c, s);
+  sums.add();
 }
 
 /// s[c] = the sum of x[b, c, :, :] over every sample b. The samples are
@@ -438,18 +438,6 @@ T MaskedPoolGradient<T>::plane(int64_t index, T *out) const {
 
 template struct MaskedPoolGradient<float>;
 template struct MaskedPoolGradient<double>;
-
-template <class T>
-void addByChannel(const T *planes, int64_t n, int64_t c, T *s) {
-  for (int64_t j = 0; j < c; ++j) {
-    T sum = 0;
-    for (int64_t b = 0; b < n; ++b) sum += planes[b * c + j];
-    s[j] = sum;
-  }
-}
-
-template void addByChannel<float>(const float *, int64_t, int64_t, float *);
-template void addByChannel<double>(const double *, int64_t, int64_t, double *);
 
 } // namespace mlp::rt
 

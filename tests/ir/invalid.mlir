@@ -222,3 +222,11 @@ func.func @filter_pooled_sums(%x: tensor<1x1x6x6xf32>, %m: tensor<1x3x4x4xi8>, %
   %0:2 = mlp.conv2d_grad_filter_pooled %x, %m, %g stride 1 padding 0 dilation 1 window 2 : tensor<1x1x6x6xf32>, tensor<1x3x4x4xi8>, tensor<1x3x2x2xf32> to tensor<3x1x3x3xf32>, tensor<2xf32>
   return %0#1 : tensor<2xf32>
 }
+
+// -----
+
+func.func @filter_pooled_type(%x: tensor<1x1x6x6xf32>, %m: tensor<1x3x4x4xi8>, %g: tensor<1x3x2x2xf32>) -> tensor<3x1x3x3xf64> {
+  // expected-error @+1 {{result must have the gradient's element type}}
+  %0:2 = mlp.conv2d_grad_filter_pooled %x, %m, %g stride 1 padding 0 dilation 1 window 2 : tensor<1x1x6x6xf32>, tensor<1x3x4x4xi8>, tensor<1x3x2x2xf32> to tensor<3x1x3x3xf64>, tensor<3xf32>
+  return %0#0 : tensor<3x1x3x3xf64>
+}
